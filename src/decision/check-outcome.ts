@@ -5,6 +5,15 @@
  * @module
  */
 import type { RequestContext } from '../request/request-context.js'
+import type { StatementRef } from '../policy/types.js'
+
+/** Why a decision came out as it did: for `portcullis check` and debug logs, never for the wire. */
+export interface Explanation {
+  /** Human-readable steps, e.g. `route GET /pets/{petId} (AWS_IAM)`, `resource policy: Neither`. */
+  readonly notes: readonly string[]
+  /** Statements that decided (from every policy evaluated). */
+  readonly statements: readonly StatementRef[]
+}
 
 /** A header to send upstream (allow) or to the client (deny). Names are lower-case. */
 export interface HeaderEntry {
@@ -24,6 +33,7 @@ export interface AllowOutcome {
   readonly api: string | undefined
   /** Small flat metadata echoed as Envoy dynamic metadata (e.g. decision id, principal). */
   readonly metadata: Readonly<Record<string, string>>
+  readonly explain?: Explanation
 }
 
 export interface DenyOutcome {
@@ -40,6 +50,7 @@ export interface DenyOutcome {
   readonly code: string
   readonly api: string | undefined
   readonly metadata: Readonly<Record<string, string>>
+  readonly explain?: Explanation
 }
 
 export type CheckOutcome = AllowOutcome | DenyOutcome

@@ -1,0 +1,59 @@
+/**
+ * Fills the IAM condition keys of DESIGN §3 from the request, once per check. Keys are stored
+ * lower-cased because IAM key names are case-insensitive. Keys AWS leaves absent stay absent
+ * (e.g. `aws:SourceIp` on a private API, `aws:Referer` without the header), because absence has its
+ * own meaning in IAM (negated operators, `...IfExists`, `Null`).
+ *
+ * @module
+ */
+import type { ConditionValue } from '../policy/types.js'
+import type { RequestContext } from '../request/request-context.js'
+
+export interface SourceAttribution {
+  readonly namespace: string | undefined
+  readonly serviceAccount: string | undefined
+  /** PrivateEndpoint name the request came through (private APIs only). */
+  readonly endpointName: string | undefined
+}
+
+export function buildConditionContext(
+  req: RequestContext,
+  isPrivate: boolean,
+  source: SourceAttribution,
+): Map<string, ConditionValue> {
+  const ctx = new Map<string, ConditionValue>()
+  const now = new Date(req.timeMs)
+  // aws:CurrentTime is ISO 8601 without milliseconds, as AWS prints it.
+  ctx.set('aws:currenttime', now.toISOString().replace(/\.\d{3}Z$/, 'Z'))
+  ctx.set('aws:epochtime', String(Math.floor(req.timeMs / 1000)))
+  ctx.set('aws:securetransport', req.scheme === 'https' ? 'true' : 'false')
+  const referer = req.headers.get('referer')
+  if (referer !== undefined) ctx.set('aws:referer', referer)
+  const ua = req.headers.get('user-agent')
+  if (ua !== undefined) ctx.set('aws:useragent', ua)
+  if (req.sourceIp !== undefined) {
+    // Through a VPC endpoint AWS rewrites the source: the client IP is aws:VpcSourceIp and
+    // aws:SourceIp is absent (reference §2.5).
+    ctx.set(isPrivate ? 'aws:vpcsourceip' : 'aws:sourceip', req.sourceIp)
+  }
+  if (isPrivate) {
+    if (source.endpointName !== undefined) ctx.set('aws:sourcevpce', source.endpointName)
+    if (source.namespace !== undefined) ctx.set('aws:sourcevpc', source.namespace)
+  }
+  if (source.namespace !== undefined) ctx.set('portcullis:sourcenamespace', source.namespace)
+  if (source.serviceAccount !== undefined) {
+    ctx.set('portcullis:sourceserviceaccount', source.serviceAccount)
+  }
+  if (req.sourcePrincipal !== undefined) ctx.set('portcullis:sourceprincipal', req.sourcePrincipal)
+  return ctx
+}
+
+/** A copy of `base` with an authenticated principal's keys added (aws:PrincipalArn, tags, ...). */
+export function withPrincipalKeys(
+  base: ReadonlyMap<string, ConditionValue>,
+  principalKeys: ReadonlyMap<string, string>,
+): Map<string, ConditionValue> {
+  const ctx = new Map(base)
+  for (const [k, v] of principalKeys) ctx.set(k, v)
+  return ctx
+}

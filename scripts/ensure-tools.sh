@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the real peers the tests and benchmarks talk to, when missing: nginx, Prometheus
+# (prometheus + promtool), h2load (nghttp2-client), curl, and helm (built with Go from the module
+# proxy). Fails loudly when something cannot be installed: a missing peer must never turn into a
+# silently skipped test.
+set -euo pipefail
+
+apt_pkgs=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || apt_pkgs+=(nginx)
+command -v promtool >/dev/null 2>&1 || apt_pkgs+=(prometheus)
+command -v prometheus >/dev/null 2>&1 || apt_pkgs+=(prometheus)
+command -v h2load >/dev/null 2>&1 || apt_pkgs+=(nghttp2-client)
+command -v curl >/dev/null 2>&1 || apt_pkgs+=(curl)
+
+if [ ${#apt_pkgs[@]} -gt 0 ]; then
+  echo "ensure-tools: installing Debian packages: ${apt_pkgs[*]}" >&2
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "ensure-tools: FAIL: need root (or sudo) to apt-get install ${apt_pkgs[*]}" >&2; exit 1; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq >/dev/null || { echo "ensure-tools: FAIL: apt-get update" >&2; exit 1; }
+  # No services are started on install on this machine; tests start their own on loopback.
+  $SUDO apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}" >/dev/null \
+    || { echo "ensure-tools: FAIL: apt-get install ${apt_pkgs[*]}" >&2; exit 1; }
+fi
+
+HELM_VERSION=v3.22.0
+GOBIN_DIR="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin"
+if ! command -v helm >/dev/null 2>&1 && [ ! -x "$GOBIN_DIR/helm" ]; then
+  command -v go >/dev/null 2>&1 || { echo "ensure-tools: FAIL: helm missing and no Go toolchain to build it" >&2; exit 1; }
+  echo "ensure-tools: building helm $HELM_VERSION with go install (a few minutes)" >&2
+  (cd /tmp && GOFLAGS=-mod=mod go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION") \
+    || { echo "ensure-tools: FAIL: go install helm" >&2; exit 1; }
+fi
+
+for t in nginx promtool prometheus h2load curl; do
+  command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || { echo "ensure-tools: FAIL: $t still missing" >&2; exit 1; }
+done
+command -v helm >/dev/null 2>&1 || [ -x "$GOBIN_DIR/helm" ] || { echo "ensure-tools: FAIL: helm still missing" >&2; exit 1; }
+echo "ensure-tools: ok" >&2

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite (README's test command): real peers installed when missing, then the type
+# check and every vitest suite (unit, integration against real peers, end-to-end, chart). Nothing
+# skips: a missing tool fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules ] || npm ci
+bash scripts/ensure-tools.sh
+export PATH="$PATH:$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:/usr/sbin"
+# CI=1 makes vitest fail on any skipped or todo test (see vitest.config.ts).
+export CI=1
+npx tsc --noEmit -p .
+npx vitest run "$@"

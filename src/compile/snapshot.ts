@@ -1,0 +1,91 @@
+/**
+ * The immutable configuration snapshot the hot path reads. A compile produces a new one from the
+ * manifests; the server swaps one reference. Nothing here is mutated after compile (frozen).
+ *
+ * @module
+ */
+import type { CompiledPolicy } from '../policy/index.js'
+import type { RouteTable } from './route-table.js'
+import type { CompiledSource } from './private-endpoint-sources.js'
+
+export type AuthorizationType = 'NONE' | 'AWS_IAM' | 'CUSTOM' | 'COGNITO_USER_POOLS' | 'JWT'
+
+/** An Authorizer object after compile; `runtime` is the kind-specific compiled config. */
+export interface CompiledAuthorizer {
+  readonly ref: string
+  readonly name: string
+  readonly type: 'TOKEN' | 'REQUEST' | 'COGNITO_USER_POOLS' | 'JWT'
+  readonly runtime: AuthorizerRuntimeConfig
+}
+
+/** Filled in by the authn modules' compilers (lambda / jwt). */
+export type AuthorizerRuntimeConfig =
+  | { readonly kind: 'lambda'; readonly config: unknown }
+  | { readonly kind: 'jwt'; readonly config: unknown }
+
+export interface CompiledRoute {
+  readonly path: string
+  readonly methods: readonly string[]
+  readonly authorizationType: AuthorizationType
+  readonly authorizer: CompiledAuthorizer | undefined
+  readonly authorizationScopes: readonly string[]
+  readonly apiKeyRequired: boolean
+}
+
+export interface CompiledEndpoint {
+  readonly ref: string
+  readonly name: string
+  readonly namespace: string
+  readonly sources: readonly CompiledSource[]
+  /** Endpoint policy; AWS's default endpoint policy allows everything. */
+  readonly policy: CompiledPolicy
+}
+
+export interface CompiledApi {
+  readonly ref: string
+  readonly namespace: string
+  readonly name: string
+  readonly apiId: string
+  readonly accountId: string
+  readonly region: string
+  readonly stage: string
+  readonly stageVariables: Readonly<Record<string, string>>
+  readonly endpointType: 'REGIONAL' | 'PRIVATE'
+  /** Resolved `endpointConfiguration.vpcEndpointIds`, in declaration order. */
+  readonly endpoints: readonly CompiledEndpoint[]
+  readonly resourcePolicy: CompiledPolicy | undefined
+  /** `arn:aws:execute-api:{region}:{accountId}:{apiId}`. */
+  readonly arnPrefix: string
+  readonly routes: RouteTable<CompiledRoute>
+  readonly apiKeySource: 'HEADER' | 'AUTHORIZER'
+}
+
+export interface CompiledPrincipal {
+  readonly ref: string
+  readonly arn: string
+  readonly accountId: string
+  /** Condition keys this principal contributes (lower-cased names): aws:username, aws:userid, tags... */
+  readonly conditionKeys: ReadonlyMap<string, string>
+  readonly policies: readonly { readonly label: string; readonly policy: CompiledPolicy }[]
+}
+
+export interface AccessKeyEntry {
+  readonly secretAccessKey: string
+  readonly active: boolean
+  readonly principal: CompiledPrincipal
+}
+
+export interface Snapshot {
+  /** Monotonic number of this snapshot, for logs. */
+  readonly generation: number
+  readonly apisByRef: ReadonlyMap<string, CompiledApi>
+  /** Exact host names (lower-case) → API. */
+  readonly apisByHost: ReadonlyMap<string, CompiledApi>
+  /** `*.example.com` hosts as suffixes `.example.com`, longest first. */
+  readonly wildcardHosts: readonly { readonly suffix: string; readonly api: CompiledApi }[]
+  readonly accessKeys: ReadonlyMap<string, AccessKeyEntry>
+  readonly authorizers: ReadonlyMap<string, CompiledAuthorizer>
+  /** Objects per kind that compiled (for the portcullis_config_objects gauge). */
+  readonly objectCounts: Readonly<Record<string, number>>
+  readonly defaults: { readonly accountId: string; readonly region: string }
+}

@@ -1,0 +1,220 @@
+/**
+ * The decider: one Checker over the current Snapshot. Common phases run here (API, path, route,
+ * methodArn, source attribution, private-API gate); the route's authorization flow does the rest.
+ * Anything unexpected becomes a logged 500 deny: never an allow, never a crash.
+ *
+ * @module
+ */
+import type { CheckOutcome, Checker, DenyOutcome, Explanation } from './check-outcome.js'
+import type { Flow, FlowContext, VerifiedPrincipal } from './flow.js'
+import type { AuthorizationType, CompiledApi, Snapshot } from '../compile/snapshot.js'
+import type { RequestContext } from '../request/request-context.js'
+import type { ConditionValue } from '../policy/types.js'
+import { normalizePath } from '../request/normalize-path.js'
+import { parseIp, parseSpiffe, sourceMatches } from '../compile/private-endpoint-sources.js'
+import { buildConditionContext, type SourceAttribution } from './condition-context.js'
+import { denyFixed, denyPrincipal, type DenyContext } from './deny-response.js'
+import { resolveApi } from './resolve-api.js'
+import { noneFlow } from './flows/none-flow.js'
+import { combineEndpointGate } from '../policy/index.js'
+
+/** API Gateway refuses methodArns longer than this with 414 (reference §2.2). */
+const MAX_METHOD_ARN_BYTES = 1600
+
+export interface DeciderLogger {
+  error(obj: object, msg: string): void
+  debug(obj: object, msg: string): void
+}
+
+/**
+ * Private-API gate needs the SigV4 identity before the method's own flow (reference §1.4). The
+ * AWS_IAM module provides this; until it is registered, any SigV4-looking request to a private
+ * API is denied (fail closed).
+ */
+export type PrivateGateIdentity = (
+  req: RequestContext,
+  api: CompiledApi,
+  snapshot: Snapshot,
+  deny: DenyContext,
+) => { kind: 'anonymous' } | { kind: 'principal'; verified: VerifiedPrincipal } | { kind: 'deny'; outcome: DenyOutcome }
+
+export interface DeciderOptions {
+  readonly snapshot: () => Snapshot | undefined
+  readonly flows?: Partial<Record<AuthorizationType, Flow>>
+  readonly privateGateIdentity?: PrivateGateIdentity
+  readonly logger?: DeciderLogger
+}
+
+export class Decider implements Checker {
+  readonly #snapshot: () => Snapshot | undefined
+  readonly #flows: Partial<Record<AuthorizationType, Flow>>
+  readonly #gateIdentity: PrivateGateIdentity | undefined
+  readonly #logger: DeciderLogger | undefined
+
+  constructor(opts: DeciderOptions) {
+    this.#snapshot = opts.snapshot
+    this.#flows = { NONE: noneFlow, ...opts.flows }
+    this.#gateIdentity = opts.privateGateIdentity
+    this.#logger = opts.logger
+  }
+
+  ready(): boolean {
+    return this.#snapshot() !== undefined
+  }
+
+  async check(req: RequestContext): Promise<CheckOutcome> {
+    const snapshot = this.#snapshot()
+    const meta = { decision_id: req.requestId }
+    if (snapshot === undefined) {
+      return denyFixed('internal', 'ERR_NOT_READY', { api: undefined, metadata: meta })
+    }
+    try {
+      return await this.#decide(snapshot, req, meta)
+    } catch (err) {
+      // Fail closed: a bug or an unexpected input must never become an allow.
+      this.#logger?.error({ err, decision_id: req.requestId }, 'check failed unexpectedly; denying')
+      return denyFixed('internal', 'ERR_INTERNAL', { api: undefined, metadata: meta })
+    }
+  }
+
+  async #decide(
+    snapshot: Snapshot,
+    req: RequestContext,
+    meta: Record<string, string>,
+  ): Promise<CheckOutcome> {
+    const notes: string[] = []
+    const api = resolveApi(snapshot, req)
+    if (api === undefined) {
+      return explain(denyFixed('no_api', 'ERR_NO_API', { api: undefined, metadata: meta }), [
+        `no API for host '${req.host}' or context extension`,
+      ])
+    }
+    const deny: DenyContext = { api: api.ref, metadata: meta }
+    notes.push(`api ${api.ref} (${api.endpointType})`)
+
+    const path = normalizePath(req.path)
+    if (!path.ok) {
+      return explain(denyFixed('bad_path', 'ERR_BAD_PATH', deny), [...notes, `path rejected: ${path.reason}`])
+    }
+    const match = api.routes.match(req.method, path.segments)
+    if (match === undefined) {
+      return explain(denyFixed('no_route', 'ERR_NO_ROUTE', deny), [
+        ...notes,
+        `no route for ${req.method} ${path.decodedPath}`,
+      ])
+    }
+    const route = match.route
+    notes.push(`route ${req.method} ${match.resourcePath} (${route.authorizationType})`)
+
+    const methodArn = `${api.arnPrefix}/${api.stage}/${req.method}/${path.segments.join('/')}`
+    if (Buffer.byteLength(methodArn) > MAX_METHOD_ARN_BYTES) {
+      return explain(denyFixed('uri_too_long', 'ERR_ARN_TOO_LONG', deny), [...notes, 'methodArn over 1600 bytes'])
+    }
+    notes.push(`methodArn ${methodArn}`)
+
+    const spiffe = parseSpiffe(req.sourcePrincipal)
+    const isPrivate = api.endpointType === 'PRIVATE'
+    let endpointName: string | undefined
+    let endpoint: CompiledApi['endpoints'][number] | undefined
+    if (isPrivate) {
+      const who = { namespace: spiffe?.namespace, serviceAccount: spiffe?.serviceAccount, ip: parseIp(req.sourceIp) }
+      endpoint = api.endpoints.find((e) => e.sources.some((s) => sourceMatches(s, who)))
+      endpointName = endpoint?.name
+    }
+    const source: SourceAttribution = {
+      namespace: spiffe?.namespace,
+      serviceAccount: spiffe?.serviceAccount,
+      endpointName,
+    }
+    const conditions: ReadonlyMap<string, ConditionValue> = buildConditionContext(req, isPrivate, source)
+
+    let verifiedPrincipal: VerifiedPrincipal | undefined
+    if (isPrivate) {
+      // A private API is reachable only through one of its endpoints (DESIGN §3.3).
+      if (endpoint === undefined) {
+        return explain(denyPrincipal(undefined, methodArn, false, 'ERR_PRIVATE_NO_ENDPOINT', deny), [
+          ...notes,
+          'private API: request did not come through any of its PrivateEndpoints',
+        ])
+      }
+      notes.push(`private endpoint ${endpoint.ref}`)
+      // A private API without a resource policy denies everything (reference §1.4).
+      if (api.resourcePolicy === undefined) {
+        return explain(denyPrincipal(undefined, methodArn, false, 'ERR_PRIVATE_NO_RESOURCE_POLICY', deny), [
+          ...notes,
+          'private API has no resource policy',
+        ])
+      }
+      const identity = this.#gateIdentity
+        ? this.#gateIdentity(req, api, snapshot, deny)
+        : anonymousUnlessSigned(req, deny)
+      if (identity.kind === 'deny') return explain(identity.outcome, [...notes, 'endpoint gate: signature rejected'])
+      if (identity.kind === 'principal') verifiedPrincipal = identity.verified
+      const principal = identity.kind === 'principal' ? identity.verified.policyPrincipal : null
+      const gateConditions = identity.kind === 'principal'
+        ? withKeys(conditions, identity.verified.principal.conditionKeys)
+        : conditions
+      const gate = endpoint.policy.evaluate(
+        { action: 'execute-api:Invoke', resource: methodArn, principal, context: gateConditions },
+        `endpoint-policy:${endpoint.name}`,
+      )
+      notes.push(`endpoint policy: ${gate.decision}`)
+      if (combineEndpointGate(gate.decision) !== 'Allow') {
+        const explicit = gate.decision === 'Deny'
+        return explain(
+          denyPrincipal(principal?.arn, methodArn, explicit, explicit ? 'ERR_ENDPOINT_EXPLICIT_DENY' : 'ERR_ENDPOINT_IMPLICIT_DENY', deny),
+          notes,
+          gate.statements,
+        )
+      }
+    }
+
+    const flow = this.#flows[route.authorizationType]
+    if (flow === undefined) {
+      // Auth types whose module is not registered fail closed with AWS's authorizer-error answer.
+      return explain(denyFixed('authorizer_error', 'ERR_AUTH_TYPE_UNAVAILABLE', deny), [
+        ...notes,
+        `authorization type ${route.authorizationType} is not available`,
+      ])
+    }
+    const ctx: FlowContext = { req, snapshot, api, route, match, methodArn, conditions, deny, verifiedPrincipal }
+    let outcome = await flow(ctx)
+    if (outcome.allowed && route.apiKeyRequired) {
+      // No usage plans exist in this product yet: an API-key-protected method cannot be verified,
+      // so it is denied as AWS denies an invalid key (403 Forbidden) rather than let through.
+      outcome = denyFixed('forbidden', 'ERR_API_KEY_UNVERIFIABLE', deny)
+      notes.push('apiKeyRequired: no usage plans configured')
+    }
+    const prior = outcome.explain
+    return explain(outcome, [...notes, ...(prior?.notes ?? [])], prior?.statements ?? [])
+  }
+}
+
+function withKeys(
+  base: ReadonlyMap<string, ConditionValue>,
+  keys: ReadonlyMap<string, string>,
+): ReadonlyMap<string, ConditionValue> {
+  const m = new Map(base)
+  for (const [k, v] of keys) m.set(k, v)
+  return m
+}
+
+/** Without the IAM module, a signed request to a private API cannot be attributed: deny it. */
+function anonymousUnlessSigned(
+  req: RequestContext,
+  deny: DenyContext,
+): { kind: 'anonymous' } | { kind: 'deny'; outcome: DenyOutcome } {
+  const auth = req.headers.get('authorization')
+  if ((auth !== undefined && auth.startsWith('AWS4-')) || /(^|&)X-Amz-Signature=/i.test(req.rawQuery)) {
+    return { kind: 'deny', outcome: denyFixed('internal', 'ERR_SIGV4_UNAVAILABLE', deny) }
+  }
+  return { kind: 'anonymous' }
+}
+
+function explain<T extends CheckOutcome>(
+  outcome: T,
+  notes: readonly string[],
+  statements: Explanation['statements'] = [],
+): T {
+  return { ...outcome, explain: { notes, statements } }
+}

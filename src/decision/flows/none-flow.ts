@@ -1,0 +1,31 @@
+/**
+ * `authorizationType: NONE`: only the resource policy is evaluated, anonymously, and it must
+ * explicitly allow (reference §1.1). Without a resource policy the route is public, as in AWS.
+ *
+ * @module
+ */
+import { combineResourceOnly } from '../../policy/index.js'
+import { allowOutcome } from '../allow-response.js'
+import { denyPrincipal } from '../deny-response.js'
+import type { Flow } from '../flow.js'
+
+export const noneFlow: Flow = (ctx) => {
+  const policy = ctx.api.resourcePolicy
+  if (policy === undefined) return allowOutcome(ctx.req, { principal: undefined, context: {} }, 'ALLOW_PUBLIC', ctx.api.ref)
+  const result = policy.evaluate(
+    { action: 'execute-api:Invoke', resource: ctx.methodArn, principal: null, context: ctx.conditions },
+    'resource-policy',
+  )
+  const combined = combineResourceOnly(result.decision)
+  if (combined === 'Allow') {
+    return allowOutcome(ctx.req, { principal: undefined, context: {} }, 'ALLOW_RESOURCE_POLICY', ctx.api.ref)
+  }
+  const explicit = combined === 'ExplicitDeny'
+  return denyPrincipal(
+    undefined,
+    ctx.methodArn,
+    explicit,
+    explicit ? 'ERR_POLICY_EXPLICIT_DENY' : 'ERR_POLICY_IMPLICIT_DENY',
+    ctx.deny,
+  )
+}

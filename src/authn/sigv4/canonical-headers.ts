@@ -1,0 +1,40 @@
+/**
+ * The SigV4 canonical headers block: one `name:value\n` line per signed header, values trimmed
+ * and inner whitespace runs folded to one space.
+ *
+ * @module
+ */
+import type { RequestContext } from '../../request/request-context.js'
+
+/** What header canonicalisation reads from a request. */
+export type HeaderSource = Pick<RequestContext, 'headers' | 'authority'>
+
+/**
+ * The value a signed header had on the wire. `host` (and HTTP/2 `:authority`) come from
+ * `RequestContext.authority`, because Envoy turns `Host` into the `:authority` pseudo-header and
+ * the headers map carries no pseudo-headers. Repeated headers are already joined with `,` in the
+ * order received (RequestContext contract), which is what SigV4 wants.
+ */
+export function signedHeaderValue(req: HeaderSource, name: string): string | undefined {
+  const lower = name.toLowerCase()
+  if (lower === 'host' || lower === ':authority') return req.authority
+  return req.headers.get(lower)
+}
+
+/** Trim, and fold every whitespace run (including obs-fold line breaks) into one space. */
+export function canonicalHeaderValue(value: string): string {
+  return value.trim().replace(/\s+/g, ' ')
+}
+
+/**
+ * @param signedHeaders the `SignedHeaders` list as the client sent it (lower-case, sorted by a
+ * compliant signer; used in the given order, as the signer used it). A signed header missing
+ * from the request contributes an empty value, so the signature simply fails to match.
+ */
+export function canonicalHeaders(req: HeaderSource, signedHeaders: readonly string[]): string {
+  let block = ''
+  for (const name of signedHeaders) {
+    block += `${name}:${canonicalHeaderValue(signedHeaderValue(req, name) ?? '')}\n`
+  }
+  return block
+}

@@ -1,0 +1,56 @@
+/**
+ * Assembles the SigV4 canonical request from the request as the proxy handed it over.
+ *
+ * @module
+ */
+import { canonicalHeaders, type HeaderSource } from './canonical-headers.js'
+import { canonicalQueryFromParams, parseQuery, type QueryParameter } from './canonical-query.js'
+import { canonicalUri } from './canonical-uri.js'
+
+export interface CanonicalRequestInput extends HeaderSource {
+  /** Upper-case method as received. */
+  readonly method: string
+  /** Path as received on the wire, percent-encoding intact, without the query. */
+  readonly path: string
+  /** Query as received, without `?`. */
+  readonly rawQuery: string
+}
+
+export interface CanonicalRequestOptions {
+  /** `SignedHeaders` as the client listed them. */
+  readonly signedHeaders: readonly string[]
+  /** Lower-case hex SHA-256 of the payload, or the signed `x-amz-content-sha256` value. */
+  readonly payloadHash: string
+  /** Presigned form: leave `X-Amz-Signature` out of the canonical query. */
+  readonly dropSignature: boolean
+  /** Path normalisation (default true; see {@link canonicalUri}). */
+  readonly normalizePath?: boolean
+}
+
+/**
+ * `Method \n CanonicalURI \n CanonicalQuery \n CanonicalHeaders \n SignedHeaders \n HashedPayload`.
+ * Service-agnostic. Returns undefined when the query holds an invalid percent-escape.
+ */
+export function canonicalRequest(
+  req: CanonicalRequestInput,
+  options: CanonicalRequestOptions,
+): string | undefined {
+  const query = parseQuery(req.rawQuery)
+  return query === undefined ? undefined : canonicalRequestFromQuery(req, query, options)
+}
+
+/** Same as {@link canonicalRequest} with the query already parsed (the verifier parses it once). */
+export function canonicalRequestFromQuery(
+  req: Omit<CanonicalRequestInput, 'rawQuery'>,
+  query: readonly QueryParameter[],
+  options: CanonicalRequestOptions,
+): string {
+  return [
+    req.method,
+    canonicalUri(req.path, { normalize: options.normalizePath ?? true }),
+    canonicalQueryFromParams(query, { dropSignature: options.dropSignature }),
+    canonicalHeaders(req, options.signedHeaders),
+    options.signedHeaders.join(';'),
+    options.payloadHash,
+  ].join('\n')
+}

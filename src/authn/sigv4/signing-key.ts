@@ -1,0 +1,77 @@
+/**
+ * SigV4 signing-key derivation and a bounded cache of derived keys, so that a verification with a
+ * warm cache costs one SHA-256 of the canonical request and one HMAC of the string to sign.
+ *
+ * @module
+ */
+import { createHmac } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
+
+import { SIGV4_TERMINATOR } from './string-to-sign.js'
+
+function hmac(key: string | Buffer, data: string): Buffer {
+  return createHmac('sha256', key).update(data, 'utf8').digest()
+}
+
+/** kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"). */
+export function deriveSigningKey(
+  secretAccessKey: string,
+  date: string,
+  region: string,
+  service: string,
+): Buffer {
+  const kDate = hmac(`AWS4${secretAccessKey}`, date)
+  const kRegion = hmac(kDate, region)
+  const kService = hmac(kRegion, service)
+  return hmac(kService, SIGV4_TERMINATOR)
+}
+
+interface CachedKey {
+  /**
+   * The secret the key was derived from (the same string object the key store holds, not a
+   * copy): a hit is only used when the current secret is identical, so a rotated secret never
+   * reuses a stale key.
+   */
+  readonly secret: string
+  readonly key: Buffer
+}
+
+/** Bounded LRU of derived signing keys per (access key id, date, region, service). */
+export class SigningKeyCache {
+  readonly #cache: LRUCache<string, CachedKey>
+
+  constructor(maxEntries = 10_000) {
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+      throw new TypeError(
+        `SigningKeyCache maxEntries must be a positive integer, got ${maxEntries}`,
+      )
+    }
+    this.#cache = new LRUCache<string, CachedKey>({ max: maxEntries })
+  }
+
+  /** The signing key for this scope, derived once per (akid, date, region, service, secret). */
+  get(
+    accessKeyId: string,
+    secretAccessKey: string,
+    date: string,
+    region: string,
+    service: string,
+  ): Buffer {
+    // NUL cannot occur in any of the parts once they passed header parsing, so keys cannot collide.
+    const cacheKey = `${accessKeyId}\0${date}\0${region}\0${service}`
+    const hit = this.#cache.get(cacheKey)
+    if (hit !== undefined && hit.secret === secretAccessKey) return hit.key
+    const key = deriveSigningKey(secretAccessKey, date, region, service)
+    this.#cache.set(cacheKey, { secret: secretAccessKey, key })
+    return key
+  }
+
+  /** Number of cached keys (for tests and metrics). */
+  get size(): number {
+    return this.#cache.size
+  }
+
+  clear(): void {
+    this.#cache.clear()
+  }
+}

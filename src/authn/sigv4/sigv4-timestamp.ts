@@ -1,0 +1,133 @@
+/**
+ * Reading and checking the SigV4 request time: ISO 8601 basic form from `X-Amz-Date`, or an HTTP
+ * `Date` header, the ±5 minute header window and the presigned `X-Amz-Expires` window.
+ *
+ * @module
+ */
+import { SIGV4_MESSAGES, sigV4Failure, type SigV4Failure } from './sigv4-result.js'
+
+const ISO_BASIC = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/
+/** RFC 9110 IMF-fixdate, the only `Date` form HTTP/1.1 senders generate. */
+const IMF_FIXDATE =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/
+
+/** Longest presigned validity AWS allows (7 days). */
+export const MAX_EXPIRES_SECONDS = 604_800
+
+/** `20150830T123600Z` for an epoch-ms instant (seconds precision, UTC). */
+export function formatAmzDate(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')
+}
+
+/** Parses ISO 8601 basic form strictly (a real calendar instant); undefined if invalid. */
+export function parseAmzDate(value: string): number | undefined {
+  const m = ISO_BASIC.exec(value)
+  if (m === null) return undefined
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s)
+  // Reject roll-overs such as month 13 or 25:00 that Date.UTC would silently normalise.
+  return formatAmzDate(ms) === value ? ms : undefined
+}
+
+export type TimestampResult =
+  | { readonly ok: true; readonly amzDate: string; readonly ms: number }
+  | { readonly ok: false; readonly failure: SigV4Failure }
+
+/**
+ * @param source where the value came from; a `Date` header is converted to the basic form that
+ * the string to sign and the scope-date comparison use.
+ */
+export function readTimestamp(
+  source: 'x-amz-date' | 'date' | 'query',
+  value: string,
+): TimestampResult {
+  if (source === 'date' && IMF_FIXDATE.test(value)) {
+    const ms = Date.parse(value)
+    if (Number.isFinite(ms)) return { ok: true, amzDate: formatAmzDate(ms), ms }
+  } else {
+    const ms = parseAmzDate(value)
+    if (ms !== undefined) return { ok: true, amzDate: value, ms }
+  }
+  return {
+    ok: false,
+    failure: sigV4Failure(
+      'ERR_SIGV4_MALFORMED_DATE',
+      'IncompleteSignatureException',
+      SIGV4_MESSAGES.malformedDate(value),
+    ),
+  }
+}
+
+export type ExpiresResult =
+  | { readonly ok: true; readonly seconds: number | undefined }
+  | { readonly ok: false; readonly failure: SigV4Failure }
+
+/** Validates `X-Amz-Expires`: whole seconds, 1–604800 (reference §0.2). Absent → undefined. */
+export function readExpires(raw: string | undefined): ExpiresResult {
+  if (raw === undefined) return { ok: true, seconds: undefined }
+  const invalid = (message: string): ExpiresResult => ({
+    ok: false,
+    failure: sigV4Failure('ERR_SIGV4_INVALID_EXPIRES', 'IncompleteSignatureException', message),
+  })
+  if (/^-\d+$/.test(raw)) return invalid(SIGV4_MESSAGES.expiresNegative)
+  if (!/^\d{1,7}$/.test(raw)) {
+    return /^\d+$/.test(raw)
+      ? invalid(SIGV4_MESSAGES.expiresTooLarge)
+      : invalid(SIGV4_MESSAGES.expiresNotNumber)
+  }
+  const seconds = Number(raw)
+  // Zero would make a URL that is never valid; AWS's range starts at 1.
+  if (seconds < 1) return invalid(SIGV4_MESSAGES.expiresNegative)
+  if (seconds > MAX_EXPIRES_SECONDS) return invalid(SIGV4_MESSAGES.expiresTooLarge)
+  return { ok: true, seconds }
+}
+
+function windowText(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} sec`
+}
+
+/**
+ * Header rule: valid within ±skew of now. Presigned with `X-Amz-Expires`: valid until
+ * timestamp + expires; it may start up to `skew` early, the same client-clock tolerance as the
+ * header rule (a URL signed on a clock a few seconds fast must still work).
+ */
+export function checkTimeWindow(
+  amzDate: string,
+  ms: number,
+  nowMs: number,
+  skewMs: number,
+  expiresSeconds: number | undefined,
+): SigV4Failure | undefined {
+  const now = formatAmzDate(nowMs)
+  const pastWindowMs = expiresSeconds === undefined ? skewMs : expiresSeconds * 1000
+  if (ms < nowMs - pastWindowMs) {
+    return sigV4Failure(
+      'ERR_SIGV4_EXPIRED',
+      'InvalidSignatureException',
+      SIGV4_MESSAGES.expired(
+        amzDate,
+        formatAmzDate(nowMs - pastWindowMs),
+        now,
+        windowText(pastWindowMs),
+      ),
+    )
+  }
+  if (ms > nowMs + skewMs) {
+    return sigV4Failure(
+      'ERR_SIGV4_NOT_YET_VALID',
+      'InvalidSignatureException',
+      SIGV4_MESSAGES.notYetCurrent(amzDate, formatAmzDate(nowMs + skewMs), now, windowText(skewMs)),
+    )
+  }
+  return undefined
+}

@@ -1,0 +1,272 @@
+/**
+ * Verifies an AWS Signature V4 request (Authorization header or presigned query) the way API
+ * Gateway does for `AWS_IAM` methods, in AWS's check order so that each malformed request gets
+ * the same error AWS would give. Never throws: every outcome is a value.
+ *
+ * @module
+ */
+import { timingSafeEqual, createHmac } from 'node:crypto'
+
+import type { RequestContext } from '../../request/request-context.js'
+import { parseQuery } from './canonical-query.js'
+import { canonicalRequestFromQuery } from './canonical-request.js'
+import { authorizationHeader, hasPresignedQuery } from './detect-sigv4.js'
+import { payloadHashFor } from './payload-hash.js'
+import { paramsFromAuthorization, paramsFromQuery, type SigV4Params } from './sigv4-params.js'
+import {
+  SIGV4_MESSAGES,
+  sigV4Failure,
+  type SigV4ErrorCode,
+  type SigV4Failure,
+  type SigV4Result,
+} from './sigv4-result.js'
+import { checkTimeWindow, readExpires, readTimestamp } from './sigv4-timestamp.js'
+import type { SigningKeyCache } from './signing-key.js'
+import {
+  SIGV4_ALGORITHM,
+  SIGV4_TERMINATOR,
+  credentialScope,
+  stringToSign,
+} from './string-to-sign.js'
+
+/** An access key as the caller's key store holds it. */
+export interface AccessKeyRecord<P> {
+  readonly secretAccessKey: string
+  readonly active: boolean
+  readonly principal: P
+}
+
+export interface SigV4VerifyOptions<P> {
+  /** Region the credential scope must name, e.g. `us-east-1`. */
+  readonly region: string
+  /** Service the credential scope must name: `execute-api` for API Gateway. */
+  readonly service: string
+  /** O(1) key lookup by access key id (a Map.get in the caller's compiled snapshot). */
+  readonly lookupKey: (accessKeyId: string) => AccessKeyRecord<P> | undefined
+  readonly signingKeys: SigningKeyCache
+  /** Allowed clock skew for header signatures (and presigned start), default 5 minutes. */
+  readonly clockSkewMs?: number
+}
+
+export const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000
+
+const SIGNATURE_HEX = /^[0-9a-f]{64}$/
+
+/** Verifies `req`; never throws (an unexpected error is a fail-closed ERR_SIGV4_INTERNAL). */
+export function verifySigV4<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV4Result<P> {
+  try {
+    return verifyOrFail(req, opts)
+  } catch {
+    return sigV4Failure('ERR_SIGV4_INTERNAL', 'InvalidSignatureException', SIGV4_MESSAGES.internal)
+  }
+}
+
+function fail(
+  code: SigV4ErrorCode,
+  errorType: SigV4Failure['errorType'],
+  message: string,
+): SigV4Failure {
+  return sigV4Failure(code, errorType, message)
+}
+
+function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV4Result<P> {
+  // 1. Which form, exactly one of them.
+  const authorization = authorizationHeader(req)
+  const queryForm = hasPresignedQuery(req.rawQuery)
+  if (authorization !== undefined && queryForm) {
+    return fail('ERR_SIGV4_BOTH_FORMS', 'InvalidSignatureException', SIGV4_MESSAGES.bothForms)
+  }
+  if (authorization === undefined && !queryForm) {
+    return fail('ERR_SIGV4_MISSING', 'MissingAuthenticationTokenException', SIGV4_MESSAGES.missing)
+  }
+  const query = parseQuery(req.rawQuery)
+  if (query === undefined) {
+    return fail(
+      'ERR_SIGV4_MALFORMED_QUERY',
+      'IncompleteSignatureException',
+      SIGV4_MESSAGES.malformedQuery,
+    )
+  }
+
+  // 2. Required parameters present (IncompleteSignatureException texts).
+  const parsed =
+    authorization !== undefined
+      ? paramsFromAuthorization(authorization, req.headers)
+      : paramsFromQuery(query)
+  if (!parsed.ok) return parsed.failure
+  const params = parsed.params
+
+  // 3. Timestamp format, then the time window.
+  const time = readTimestamp(params.timestamp.source, params.timestamp.value)
+  if (!time.ok) return time.failure
+  const expires = readExpires(params.expires)
+  if (!expires.ok) return expires.failure
+  const windowFailure = checkTimeWindow(
+    time.amzDate,
+    time.ms,
+    req.timeMs,
+    opts.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS,
+    expires.seconds,
+  )
+  if (windowFailure !== undefined) return windowFailure
+
+  // 4. Host signed.
+  const signed = new Set(params.signedHeaders.map((h) => h.toLowerCase()))
+  if (!signed.has('host') && !signed.has(':authority')) {
+    return fail(
+      'ERR_SIGV4_HOST_NOT_SIGNED',
+      'InvalidSignatureException',
+      SIGV4_MESSAGES.hostNotSigned,
+    )
+  }
+
+  // 5. Algorithm (SigV4a and anything else is incomplete).
+  if (params.algorithm !== SIGV4_ALGORITHM) {
+    return fail(
+      'ERR_SIGV4_UNSUPPORTED_ALGORITHM',
+      'IncompleteSignatureException',
+      SIGV4_MESSAGES.unsupportedAlgorithm(params.algorithm),
+    )
+  }
+
+  // 6. Credential shape and scope.
+  const scope = checkCredential(params, time.amzDate, opts)
+  if (!scope.ok) return scope.failure
+
+  // 7. Temporary credentials do not exist in Portcullis (reference §0.4).
+  if (
+    req.headers.has('x-amz-security-token') ||
+    query.some((p) => p.name === 'X-Amz-Security-Token')
+  ) {
+    return fail(
+      'ERR_SIGV4_SESSION_TOKEN',
+      'UnrecognizedClientException',
+      SIGV4_MESSAGES.invalidToken,
+    )
+  }
+
+  // 8. Every x-amz-* header sent must be signed, or it could be added or changed in flight.
+  for (const name of req.headers.keys()) {
+    if (name.startsWith('x-amz-') && !signed.has(name)) {
+      return fail(
+        'ERR_SIGV4_UNSIGNED_HEADER',
+        'InvalidSignatureException',
+        SIGV4_MESSAGES.unsignedHeaders,
+      )
+    }
+  }
+
+  // 9. The key.
+  const record = opts.lookupKey(scope.accessKeyId)
+  if (record === undefined) {
+    return fail('ERR_SIGV4_UNKNOWN_KEY', 'UnrecognizedClientException', SIGV4_MESSAGES.invalidToken)
+  }
+  if (!record.active) {
+    return fail(
+      'ERR_SIGV4_INACTIVE_KEY',
+      'UnrecognizedClientException',
+      SIGV4_MESSAGES.invalidToken,
+    )
+  }
+
+  // 10. Payload hash, canonical request, string to sign, signature.
+  const payload = payloadHashFor(
+    req,
+    signed.has('x-amz-content-sha256') ? req.headers.get('x-amz-content-sha256') : undefined,
+  )
+  if (!payload.ok) return payload.failure
+  const canonical = canonicalRequestFromQuery(req, query, {
+    signedHeaders: params.signedHeaders,
+    payloadHash: payload.payloadHash,
+    dropSignature: params.form === 'query',
+  })
+  const sts = stringToSign(
+    time.amzDate,
+    credentialScope(scope.date, opts.region, opts.service),
+    canonical,
+  )
+  const key = opts.signingKeys.get(
+    scope.accessKeyId,
+    record.secretAccessKey,
+    scope.date,
+    opts.region,
+    opts.service,
+  )
+  const expected = createHmac('sha256', key).update(sts, 'utf8').digest()
+  if (!signatureMatches(params.signature, expected)) {
+    return sigV4Failure(
+      'ERR_SIGV4_SIGNATURE_MISMATCH',
+      'InvalidSignatureException',
+      SIGV4_MESSAGES.signatureMismatch,
+      {
+        canonicalRequest: canonical,
+        stringToSign: sts,
+      },
+    )
+  }
+  return {
+    ok: true,
+    accessKeyId: scope.accessKeyId,
+    principal: record.principal,
+    form: params.form,
+  }
+}
+
+/** Constant-time comparison of the provided hex signature with the expected digest. */
+function signatureMatches(provided: string, expected: Buffer): boolean {
+  // The format check depends only on attacker-supplied data, never on the expected value.
+  if (!SIGNATURE_HEX.test(provided)) return false
+  const providedBytes = Buffer.from(provided, 'hex')
+  return providedBytes.length === expected.length && timingSafeEqual(providedBytes, expected)
+}
+
+type CredentialResult =
+  | { readonly ok: true; readonly accessKeyId: string; readonly date: string }
+  | { readonly ok: false; readonly failure: SigV4Failure }
+
+/**
+ * `AKID/YYYYMMDD/region/service/aws4_request`, trailing slashes ignored (as AWS does). All scope
+ * errors are reported together in one message, as AWS does; the code names the first one.
+ */
+function checkCredential<P>(
+  params: SigV4Params,
+  amzDate: string,
+  opts: SigV4VerifyOptions<P>,
+): CredentialResult {
+  const parts = params.credential.replace(/\/+$/, '').split('/')
+  if (parts.length !== 5) {
+    return {
+      ok: false,
+      failure: sigV4Failure(
+        'ERR_SIGV4_MALFORMED_CREDENTIAL',
+        'IncompleteSignatureException',
+        SIGV4_MESSAGES.malformedCredential(params.credential),
+      ),
+    }
+  }
+  const [accessKeyId, date, region, service, terminator] = parts as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ]
+  let code: SigV4ErrorCode | undefined
+  let message = ''
+  const add = (c: SigV4ErrorCode, text: string): void => {
+    code ??= c
+    message += text
+  }
+  if (region !== opts.region) add('ERR_SIGV4_WRONG_REGION', SIGV4_MESSAGES.wrongRegion(region))
+  if (service !== opts.service)
+    add('ERR_SIGV4_WRONG_SERVICE', SIGV4_MESSAGES.wrongService(opts.service))
+  if (terminator !== SIGV4_TERMINATOR)
+    add('ERR_SIGV4_WRONG_TERMINATOR', SIGV4_MESSAGES.wrongTerminator(terminator))
+  const timestampDate = amzDate.slice(0, 8)
+  if (date !== timestampDate)
+    add('ERR_SIGV4_DATE_MISMATCH', SIGV4_MESSAGES.dateMismatch(date, timestampDate, amzDate))
+  if (code !== undefined) {
+    return { ok: false, failure: sigV4Failure(code, 'InvalidSignatureException', message) }
+  }
+  return { ok: true, accessKeyId, date }
+}

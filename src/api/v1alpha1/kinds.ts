@@ -1,0 +1,165 @@
+/**
+ * The registry of `portcullis.dev/v1alpha1` kinds: names, spec schema and printer columns, shared by
+ * the manifest loader, the CRD generator and the Kubernetes source.
+ *
+ * @module
+ */
+import type { TSchema } from '@sinclair/typebox'
+import { AuthorizerSpec } from './authorizer.js'
+import { PolicySpec } from './policy.js'
+import { PrincipalSpec } from './principal.js'
+import { PrivateEndpointSpec } from './private-endpoint.js'
+import { RestApiSpec } from './rest-api.js'
+
+export const KINDS = ['RestApi', 'Authorizer', 'Principal', 'Policy', 'PrivateEndpoint'] as const
+export type PortcullisKind = (typeof KINDS)[number]
+
+export interface PrinterColumn {
+  readonly name: string
+  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'date'
+  readonly jsonPath: string
+  readonly description: string
+  readonly priority?: number
+}
+
+export interface KindInfo {
+  readonly kind: PortcullisKind
+  readonly listKind: string
+  readonly plural: string
+  readonly singular: string
+  readonly shortNames: readonly string[]
+  /** One sentence for the CRD description. */
+  readonly description: string
+  readonly spec: TSchema
+  readonly printerColumns: readonly PrinterColumn[]
+}
+
+const READY: PrinterColumn = {
+  name: 'Ready',
+  type: 'string',
+  jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+  description: 'Whether Portcullis serves this object.',
+}
+const REASON: PrinterColumn = {
+  name: 'Reason',
+  type: 'string',
+  jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
+  description: 'Why it is (not) ready.',
+  priority: 1,
+}
+const AGE: PrinterColumn = {
+  name: 'Age',
+  type: 'date',
+  jsonPath: '.metadata.creationTimestamp',
+  description: 'Time since creation.',
+}
+
+export const KIND_INFO: { readonly [K in PortcullisKind]: KindInfo } = {
+  RestApi: {
+    kind: 'RestApi',
+    listKind: 'RestApiList',
+    plural: 'restapis',
+    singular: 'restapi',
+    shortNames: ['rapi'],
+    description:
+      'RestApi is an Amazon API Gateway REST API: routes with their authorization type, resource policy, endpoint configuration and the hosts it serves.',
+    spec: RestApiSpec,
+    printerColumns: [
+      {
+        name: 'Endpoint',
+        type: 'string',
+        jsonPath: '.spec.endpointConfiguration.type',
+        description: 'REGIONAL or PRIVATE.',
+      },
+      { name: 'Stage', type: 'string', jsonPath: '.spec.stage', description: 'Stage in ARNs.' },
+      {
+        name: 'API ID',
+        type: 'string',
+        jsonPath: '.spec.apiId',
+        description: 'API ID in ARNs.',
+        priority: 1,
+      },
+      {
+        name: 'Hosts',
+        type: 'string',
+        jsonPath: '.spec.hosts',
+        description: 'Host names served.',
+        priority: 1,
+      },
+      READY,
+      REASON,
+      AGE,
+    ],
+  },
+  Authorizer: {
+    kind: 'Authorizer',
+    listKind: 'AuthorizerList',
+    plural: 'authorizers',
+    singular: 'authorizer',
+    shortNames: ['authz'],
+    description:
+      'Authorizer is an API Gateway authorizer: a TOKEN/REQUEST HTTP (Lambda-style) authorizer, a Cognito user pool authorizer or a JWT authorizer.',
+    spec: AuthorizerSpec,
+    printerColumns: [
+      { name: 'Type', type: 'string', jsonPath: '.spec.type', description: 'Authorizer type.' },
+      {
+        name: 'TTL',
+        type: 'integer',
+        jsonPath: '.spec.authorizerResultTtlInSeconds',
+        description: 'Result cache TTL in seconds.',
+      },
+      {
+        name: 'URI',
+        type: 'string',
+        jsonPath: '.spec.authorizerUri',
+        description: 'Authorizer endpoint.',
+        priority: 1,
+      },
+      READY,
+      REASON,
+      AGE,
+    ],
+  },
+  Principal: {
+    kind: 'Principal',
+    listKind: 'PrincipalList',
+    plural: 'principals',
+    singular: 'principal',
+    shortNames: ['iamprincipal'],
+    description:
+      'Principal is an IAM user or role that signs requests with SigV4: access keys (secret in a Secret), inline and managed policies, and tags.',
+    spec: PrincipalSpec,
+    printerColumns: [
+      { name: 'ARN', type: 'string', jsonPath: '.spec.arn', description: 'Principal ARN.' },
+      READY,
+      REASON,
+      AGE,
+    ],
+  },
+  Policy: {
+    kind: 'Policy',
+    listKind: 'PolicyList',
+    plural: 'policies',
+    singular: 'policy',
+    shortNames: ['iampolicy'],
+    description:
+      'Policy is a customer managed IAM identity policy that Principals attach through managedPolicyRefs.',
+    spec: PolicySpec,
+    printerColumns: [READY, REASON, AGE],
+  },
+  PrivateEndpoint: {
+    kind: 'PrivateEndpoint',
+    listKind: 'PrivateEndpointList',
+    plural: 'privateendpoints',
+    singular: 'privateendpoint',
+    shortNames: ['vpce'],
+    description:
+      'PrivateEndpoint is the counterpart of a VPC interface endpoint: the in-cluster sources that reach PRIVATE APIs through it, and its endpoint policy.',
+    spec: PrivateEndpointSpec,
+    printerColumns: [READY, REASON, AGE],
+  },
+}
+
+export function isPortcullisKind(kind: unknown): kind is PortcullisKind {
+  return typeof kind === 'string' && (KINDS as readonly string[]).includes(kind)
+}

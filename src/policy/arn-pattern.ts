@@ -1,0 +1,111 @@
+/**
+ * ARN patterns matched segment by segment (partition, service, region, account, resource): a `*`
+ * never crosses the first five colons, while inside the resource segment it crosses `/` and `:`.
+ * Used for Resource/NotResource and the Arn* condition operators. @module
+ */
+import { parseTemplate, type TemplateToken } from './policy-variables.js'
+import { compileStringPattern, type StringPattern } from './string-pattern.js'
+import type { ConditionContext } from './types.js'
+
+export const ARN_SEGMENTS = 6
+
+export interface ArnPattern {
+  matches(arnParts: readonly string[], context: ConditionContext): boolean
+}
+
+export type ArnPatternResult =
+  | { readonly ok: true; readonly pattern: ArnPattern }
+  | { readonly ok: false; readonly message: string }
+
+/** Splits an ARN into its six parts, or null when it has fewer than five colons. */
+export function splitArn(arn: string): string[] | null {
+  const parts: string[] = []
+  let start = 0
+  for (let i = 0; i < ARN_SEGMENTS - 1; i++) {
+    const colon = arn.indexOf(':', start)
+    if (colon === -1) return null
+    parts.push(arn.slice(start, colon))
+    start = colon + 1
+  }
+  parts.push(arn.slice(start))
+  return parts
+}
+
+/** Splits template tokens at the first five literal colons. */
+function splitTokens(tokens: readonly TemplateToken[]): TemplateToken[][] | null {
+  const segments: TemplateToken[][] = [[]]
+  for (const token of tokens) {
+    let current = segments[segments.length - 1] ?? []
+    if (token.kind !== 'literal' || segments.length === ARN_SEGMENTS) {
+      current.push(token)
+      continue
+    }
+    let text = token.text
+    let colon = text.indexOf(':')
+    while (colon !== -1 && segments.length < ARN_SEGMENTS) {
+      if (colon > 0) current.push({ kind: 'literal', text: text.slice(0, colon) })
+      current = []
+      segments.push(current)
+      text = text.slice(colon + 1)
+      colon = text.indexOf(':')
+    }
+    if (text.length > 0) current.push({ kind: 'literal', text })
+  }
+  return segments.length === ARN_SEGMENTS ? segments : null
+}
+
+export interface ArnPatternOptions {
+  readonly variables: boolean
+  /** Resource element: variables only in the resource segment (after the fifth colon). */
+  readonly variablesOnlyInResourceSegment: boolean
+}
+
+export function compileArnPattern(text: string, options: ArnPatternOptions): ArnPatternResult {
+  const parsed = parseTemplate(text, { variables: options.variables, wildcards: true })
+  if (!parsed.ok) return parsed
+  const segments = splitTokens(parsed.tokens)
+  if (segments === null) {
+    return {
+      ok: false,
+      message: `not an ARN (expected arn:partition:service:region:account:resource)`,
+    }
+  }
+  const first = segments[0]
+  if (
+    first === undefined ||
+    first.length !== 1 ||
+    first[0]?.kind !== 'literal' ||
+    first[0].text !== 'arn'
+  ) {
+    return { ok: false, message: `not an ARN (must start with "arn:")` }
+  }
+  const matchers: StringPattern[] = []
+  for (let i = 1; i < ARN_SEGMENTS; i++) {
+    const segment = segments[i] ?? []
+    const hasVariables = segment.some((t) => t.kind === 'variable')
+    if (hasVariables && options.variablesOnlyInResourceSegment && i < ARN_SEGMENTS - 1) {
+      return {
+        ok: false,
+        message: 'policy variables are only allowed in the resource part of an ARN',
+      }
+    }
+    matchers.push(
+      compileStringPattern(segment, hasVariables, { wildcards: true, ignoreCase: false }),
+    )
+  }
+  return {
+    ok: true,
+    pattern: {
+      matches(parts, context) {
+        if (parts.length !== ARN_SEGMENTS || parts[0] !== 'arn') return false
+        for (let i = 0; i < matchers.length; i++) {
+          const matcher = matchers[i]
+          const part = parts[i + 1]
+          if (matcher === undefined || part === undefined || !matcher.matches(part, context))
+            return false
+        }
+        return true
+      },
+    },
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * VPC endpoint policy gate for private APIs (§1.4): evaluated first, it lets a request through only
+ * on an explicit Allow; a Deny is explicit, silence is implicit. @module
+ */
+import type { CombinedDecision, EvaluationDecision } from './types.js'
+
+export function combineEndpointGate(endpoint: EvaluationDecision): CombinedDecision {
+  switch (endpoint) {
+    case 'Allow':
+      return 'Allow'
+    case 'Deny':
+      return 'ExplicitDeny'
+    case 'Neither':
+      return 'ImplicitDeny'
+  }
+}

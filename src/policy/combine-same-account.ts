@@ -1,0 +1,14 @@
+/**
+ * Table A (§1.2): caller and API in the same account, or a Lambda / Cognito authorizer's result
+ * with the resource policy. Any Deny wins; otherwise either side's Allow is enough. @module
+ */
+import type { CombinedDecision, EvaluationDecision } from './types.js'
+
+export function combineSameAccount(
+  identity: EvaluationDecision,
+  resource: EvaluationDecision,
+): CombinedDecision {
+  if (identity === 'Deny' || resource === 'Deny') return 'ExplicitDeny'
+  if (identity === 'Allow' || resource === 'Allow') return 'Allow'
+  return 'ImplicitDeny'
+}

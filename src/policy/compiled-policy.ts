@@ -1,0 +1,172 @@
+/**
+ * The compiled form of one policy document and its per-request evaluation: statements apply when
+ * action, resource, principal and every condition match; Deny wins, else Allow, else Neither.
+ * Per request this only lower-cases the action, splits the resource ARN once, and runs
+ * precompiled matchers. @module
+ */
+import type { ArnPattern } from './arn-pattern.js'
+import { splitArn } from './arn-pattern.js'
+import type { CompiledCondition } from './conditions/compile-conditions.js'
+import type { PrincipalPattern } from './principal-pattern.js'
+import type { StringPattern } from './string-pattern.js'
+import type {
+  ConditionContext,
+  EvaluationResult,
+  PolicyKind,
+  PolicyRequest,
+  StatementRef,
+} from './types.js'
+
+export interface CompiledPolicy {
+  readonly version: string | undefined
+  readonly statementCount: number
+  readonly kind: PolicyKind
+  evaluate(req: PolicyRequest, label: string): EvaluationResult
+}
+
+/** Either `*` (anything, even a non-ARN), or ARN patterns. */
+export interface ResourceMatcher {
+  readonly any: boolean
+  readonly arns: readonly ArnPattern[]
+}
+
+export interface CompiledStatement {
+  readonly index: number
+  readonly sid: string | undefined
+  readonly effect: 'Allow' | 'Deny'
+  /** Absent for identity / authorizer policies (the principal is implicit). */
+  readonly principal: { readonly negated: boolean; readonly pattern: PrincipalPattern } | undefined
+  readonly actionNegated: boolean
+  /** Lower-cased action patterns; null means `*`. */
+  readonly actions: readonly StringPattern[] | null
+  readonly resourceNegated: boolean
+  readonly resources: ResourceMatcher
+  readonly conditions: readonly CompiledCondition[]
+}
+
+const NEITHER: EvaluationResult = Object.freeze({
+  decision: 'Neither',
+  statements: Object.freeze([]),
+})
+
+/** Per-evaluation lazily computed request facts, kept in locals to avoid allocation. */
+interface RequestFacts {
+  arnParts: string[] | null | undefined
+}
+
+function actionMatches(
+  st: CompiledStatement,
+  lowerAction: string,
+  context: ConditionContext,
+): boolean {
+  let hit = st.actions === null
+  if (!hit && st.actions !== null) {
+    for (const a of st.actions) {
+      if (a.matches(lowerAction, context)) {
+        hit = true
+        break
+      }
+    }
+  }
+  return hit !== st.actionNegated
+}
+
+function resourceMatches(st: CompiledStatement, req: PolicyRequest, facts: RequestFacts): boolean {
+  let hit = st.resources.any
+  if (!hit) {
+    if (facts.arnParts === undefined) facts.arnParts = splitArn(req.resource)
+    const parts = facts.arnParts
+    if (parts !== null) {
+      for (const p of st.resources.arns) {
+        if (p.matches(parts, req.context)) {
+          hit = true
+          break
+        }
+      }
+    }
+  }
+  return hit !== st.resourceNegated
+}
+
+function conditionsHold(st: CompiledStatement, context: ConditionContext): boolean {
+  for (const c of st.conditions) if (!c.test(context)) return false
+  return true
+}
+
+/** Account field of the resource ARN (`arn:aws:execute-api:REGION:ACCOUNT:...`). */
+function resourceAccount(facts: RequestFacts, req: PolicyRequest): string | undefined {
+  if (facts.arnParts === undefined) facts.arnParts = splitArn(req.resource)
+  return facts.arnParts?.[4]
+}
+
+export class CompiledPolicyImpl implements CompiledPolicy {
+  readonly statementCount: number
+  private lastLabel: string | undefined
+  private lastRefs: StatementRef[] = []
+  // One-entry cache: callers evaluate many policies against the same request action.
+  private lastAction = ''
+  private lastLowerAction = ''
+
+  constructor(
+    readonly version: string | undefined,
+    readonly kind: PolicyKind,
+    private readonly statements: readonly CompiledStatement[],
+  ) {
+    this.statementCount = statements.length
+  }
+
+  private refs(label: string): StatementRef[] {
+    if (label !== this.lastLabel) {
+      this.lastRefs = this.statements.map((s) =>
+        Object.freeze({ policy: label, index: s.index, sid: s.sid, effect: s.effect }),
+      )
+      this.lastLabel = label
+    }
+    return this.lastRefs
+  }
+
+  evaluate(req: PolicyRequest, label: string): EvaluationResult {
+    if (req.action !== this.lastAction) {
+      this.lastAction = req.action
+      this.lastLowerAction = req.action.toLowerCase()
+    }
+    const lowerAction = this.lastLowerAction
+    const facts: RequestFacts = { arnParts: undefined }
+    let denies: number[] | undefined
+    let allows: number[] | undefined
+    for (let i = 0; i < this.statements.length; i++) {
+      const st = this.statements[i]
+      if (st === undefined) continue
+      if (st.effect === 'Allow' && denies !== undefined) continue // a Deny already decided it
+      if (!actionMatches(st, lowerAction, req.context)) continue
+      if (!resourceMatches(st, req, facts)) continue
+      let delegatedToAccount = false
+      if (st.principal !== undefined) {
+        const m = st.principal.pattern.match(req.principal)
+        if (st.principal.negated) {
+          // NotPrincipal applies to everyone not listed; anonymous callers are never listed.
+          if (m !== 'none') continue
+        } else {
+          if (m === 'none') continue
+          // An account principal in a resource policy delegates to that account's identity
+          // policies: for a caller in the resource's own account it grants nothing by itself.
+          delegatedToAccount =
+            m === 'account' &&
+            this.kind === 'resource' &&
+            req.principal !== null &&
+            req.principal.accountId === resourceAccount(facts, req)
+        }
+      }
+      if (!conditionsHold(st, req.context)) continue
+      if (st.effect === 'Deny') (denies ??= []).push(i)
+      else if (!delegatedToAccount) (allows ??= []).push(i)
+    }
+    const decided = denies ?? allows
+    if (decided === undefined) return NEITHER
+    const refs = this.refs(label)
+    return {
+      decision: denies !== undefined ? 'Deny' : 'Allow',
+      statements: decided.map((i) => refs[i]).filter((r): r is StatementRef => r !== undefined),
+    }
+  }
+}

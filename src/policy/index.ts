@@ -1,0 +1,11 @@
+/** Public surface of the IAM policy engine (pure: no I/O). @module */
+export type * from './types.js'
+export { compilePolicy, type CompilePolicyResult } from './compile-policy.js'
+export type { CompiledPolicy } from './compiled-policy.js'
+export { evaluatePolicies } from './evaluate-policies.js'
+export { combineResourceOnly } from './combine-resource-only.js'
+export { combineSameAccount } from './combine-same-account.js'
+export { combineCrossAccount } from './combine-cross-account.js'
+export { combineEndpointGate } from './combine-endpoint-gate.js'
+export { precheckExplicitDeny } from './precheck-explicit-deny.js'
+export { formatPolicyErrors } from './format-policy-errors.js'

@@ -1,0 +1,34 @@
+/**
+ * Public surface of the COGNITO_USER_POOLS / JWT token verification library.
+ *
+ * @module
+ */
+export {
+  cognitoIssuerFromProviderArn,
+  cognitoJwksUri,
+  compileCognitoConfigs,
+  DEFAULT_CLOCK_SKEW_SECONDS,
+  DEFAULT_IDENTITY_HEADER,
+  oidcDiscoveryUri,
+  validateJwtAuthorizerConfig,
+  type CognitoAuthorizerFields,
+  type JwtAuthorizerConfig,
+} from './jwt-authorizer-config.js'
+export type { JwtAllow, JwtDeny, JwtErrorCode, JwtResult } from './jwt-result.js'
+export {
+  JWKS_REGISTRY_DEFAULTS,
+  JwksRegistry,
+  keySourceFor,
+  type JwksRegistryOptions,
+  type KeySource,
+} from './jwks-registry.js'
+export type { RemoteDocumentStatus } from './remote-document.js'
+export type { FetchOutcome } from './fetch-json-bounded.js'
+export {
+  JwtVerifier,
+  DEFAULT_TOKEN_CACHE_MAX,
+  type JwtVerifierOptions,
+  type JwtVerifierStats,
+} from './jwt-verifier.js'
+export { JwtVerifierSet } from './jwt-verifier-set.js'
+export { MAX_TOKEN_BYTES } from './decode-compact-jws.js'

@@ -1,0 +1,256 @@
+/**
+ * The process-wide store of issuers' signing keys, shared by every JWT / Cognito authorizer and
+ * keyed by JWKS URL (and, for OIDC issuers, by discovery URL).
+ *
+ * Outage behaviour, chosen against the failures anchor-systems.md §3.2, §6 and (c)4 record
+ * (Istio rejects every token after a failed fetch until a later refetch; oauth2-proxy refuses to
+ * start when the issuer is down):
+ * - nothing is fetched at startup; the first token that needs a key triggers the fetch;
+ * - if that fetch fails, the request gets 401 (never 500, never a throw) and a background retry
+ *   with exponential backoff (retryIntervalMs … maxRetryIntervalMs) runs until the issuer answers;
+ *   requests may also trigger a fetch, at most once per retryIntervalMs;
+ * - once keys are known, an issuer outage changes nothing: after cacheMaxAgeMs the next use starts a
+ *   background refresh, and while refreshes fail the last good keys keep serving (as Envoy's
+ *   remote JWKS cache does) — up to maxStaleMs (default 24 h) after the last success, after which
+ *   keys the issuer has not confirmed for that long are dropped (they may have been revoked);
+ * - a successful refresh replaces the key set whole, so keys removed by the issuer stop verifying;
+ * - an unknown `kid` forces a refetch at most once per cooldownMs per JWKS URL; requests carrying
+ *   unknown kids meanwhile share that refetch or are refused;
+ * - every fetch is bounded (timeoutMs, maxBytes, no redirects) and fetches for one URL collapse.
+ *
+ * @module
+ */
+import {
+  cognitoJwksUri,
+  oidcDiscoveryUri,
+  type JwtAuthorizerConfig,
+} from './jwt-authorizer-config.js'
+import { fetchJsonBounded, type FetchOutcome } from './fetch-json-bounded.js'
+import type { JwsAlgorithm } from './jws-algorithms.js'
+import { importJwkKeySet, keyAllowsAlgorithm, type JwkKey, type JwkKeySet } from './jwk-key-set.js'
+import { RemoteDocument, type RemoteDocumentStatus } from './remote-document.js'
+
+export interface JwksRegistryOptions {
+  /** Per fetch, connect to last body byte. AWS: 1500 ms for JWKS and discovery (limits.md). */
+  readonly timeoutMs?: number
+  /** Body ceiling. AWS: 150 000 bytes for a JWKS (limits.md). */
+  readonly maxBytes?: number
+  /** Minimum time between unknown-kid refetches of one JWKS URL. Default 30 s (jose's default). */
+  readonly cooldownMs?: number
+  /** Age after which keys are refreshed in the background on next use. Default 10 min (jose). */
+  readonly cacheMaxAgeMs?: number
+  /** Longest time last-good keys keep serving while refreshes fail. Default 24 h. */
+  readonly maxStaleMs?: number
+  /** Base interval between attempts while an issuer fails. Default 1 s (Envoy Gateway's failedRefetchDuration). */
+  readonly retryIntervalMs?: number
+  /** Backoff ceiling for background retries. Default 60 s. */
+  readonly maxRetryIntervalMs?: number
+  /** Observes every fetch: metrics. `issuerOrUrl` is the fetched URL (bounded by configuration). */
+  readonly onFetch?: (issuerOrUrl: string, outcome: FetchOutcome, seconds: number) => void
+  /** Clock for cache ages (tests). Default Date.now. */
+  readonly now?: () => number
+}
+
+export const JWKS_REGISTRY_DEFAULTS = {
+  timeoutMs: 1500,
+  maxBytes: 150_000,
+  cooldownMs: 30_000,
+  cacheMaxAgeMs: 600_000,
+  maxStaleMs: 86_400_000,
+  retryIntervalMs: 1000,
+  maxRetryIntervalMs: 60_000,
+} as const
+
+/** Where an authorizer's keys come from. */
+export type KeySource =
+  | { readonly kind: 'jwks'; readonly url: string }
+  | { readonly kind: 'discovery'; readonly issuer: string }
+
+/** The key source a config implies (see JwtAuthorizerConfig.jwksUri). */
+export function keySourceFor(config: JwtAuthorizerConfig): KeySource {
+  if (config.jwksUri !== undefined) return { kind: 'jwks', url: config.jwksUri }
+  if (config.type === 'COGNITO_USER_POOLS') {
+    return { kind: 'jwks', url: cognitoJwksUri(config.issuer) }
+  }
+  return { kind: 'discovery', issuer: config.issuer }
+}
+
+export type KeyLookup =
+  | { readonly ok: true; readonly key: JwkKey; readonly jwksUrl: string }
+  | {
+      readonly ok: false
+      readonly code: 'ERR_JWT_JWKS_UNAVAILABLE' | 'ERR_JWT_KID_UNKNOWN' | 'ERR_JWT_KEY_MISMATCH'
+    }
+
+type Found = JwkKey | 'unknown' | 'mismatch'
+
+function find(set: JwkKeySet, kid: string, alg: JwsAlgorithm): Found {
+  const candidates = set.byKid.get(kid)
+  if (candidates === undefined) return 'unknown'
+  return candidates.find((k) => keyAllowsAlgorithm(k, alg)) ?? 'mismatch'
+}
+
+function isHttpUrl(value: unknown): value is string {
+  if (typeof value !== 'string') return false
+  try {
+    const u = new URL(value)
+    return u.protocol === 'https:' || u.protocol === 'http:'
+  } catch {
+    return false
+  }
+}
+
+/** Validates an OIDC discovery document fetched for `issuer` and returns its `jwks_uri`. */
+function parseDiscovery(json: unknown, issuer: string): string | Error {
+  if (typeof json !== 'object' || json === null) return new Error('discovery is not an object')
+  const meta = json as Record<string, unknown>
+  // OIDC Discovery 1.0 §4.3: the document's issuer MUST equal the one it was fetched for.
+  if (meta['issuer'] !== issuer) return new Error('discovery issuer does not match')
+  const jwksUri = meta['jwks_uri']
+  if (!isHttpUrl(jwksUri)) return new Error('discovery jwks_uri is not an http(s) URL')
+  return jwksUri
+}
+
+export class JwksRegistry {
+  readonly #opts: typeof JWKS_REGISTRY_DEFAULTS
+  readonly #onFetch: NonNullable<JwksRegistryOptions['onFetch']>
+  readonly #now: () => number
+  readonly #jwks = new Map<string, RemoteDocument<JwkKeySet>>()
+  readonly #discovery = new Map<string, RemoteDocument<string>>()
+  readonly #abort = new AbortController()
+  #closed = false
+
+  constructor(opts: JwksRegistryOptions = {}) {
+    const pick = (k: keyof typeof JWKS_REGISTRY_DEFAULTS): number => {
+      const v = opts[k]
+      if (v === undefined) return JWKS_REGISTRY_DEFAULTS[k]
+      if (!Number.isFinite(v) || v < 0) throw new TypeError(`JwksRegistry: ${k} must be >= 0`)
+      return v
+    }
+    this.#opts = {
+      timeoutMs: pick('timeoutMs'),
+      maxBytes: pick('maxBytes'),
+      cooldownMs: pick('cooldownMs'),
+      cacheMaxAgeMs: pick('cacheMaxAgeMs'),
+      maxStaleMs: pick('maxStaleMs'),
+      retryIntervalMs: pick('retryIntervalMs'),
+      maxRetryIntervalMs: pick('maxRetryIntervalMs'),
+    } as typeof JWKS_REGISTRY_DEFAULTS
+    this.#onFetch = opts.onFetch ?? (() => undefined)
+    this.#now = opts.now ?? Date.now
+  }
+
+  /**
+   * The key for (`kid`, `alg`) from `source`. Never throws. Waits for at most one fetch chain
+   * (discovery then JWKS, each bounded by timeoutMs) plus, for an unknown kid, one refetch.
+   */
+  async getKey(source: KeySource, kid: string, alg: JwsAlgorithm): Promise<KeyLookup> {
+    try {
+      const url = await this.#jwksUrl(source)
+      if (url === undefined) return { ok: false, code: 'ERR_JWT_JWKS_UNAVAILABLE' }
+      const doc = this.#jwksDocument(url)
+      const set = await doc.get()
+      if (set === undefined) return { ok: false, code: 'ERR_JWT_JWKS_UNAVAILABLE' }
+      let found = find(set, kid, alg)
+      if (found === 'unknown') found = await this.#refetchForUnknownKid(doc, kid, alg)
+      if (found === 'unknown') return { ok: false, code: 'ERR_JWT_KID_UNKNOWN' }
+      if (found === 'mismatch') return { ok: false, code: 'ERR_JWT_KEY_MISMATCH' }
+      return { ok: true, key: found, jwksUrl: url }
+    } catch {
+      return { ok: false, code: 'ERR_JWT_JWKS_UNAVAILABLE' }
+    }
+  }
+
+  /**
+   * The key currently held for (`jwksUrl`, `kid`, `alg`), without I/O: lets the token cache confirm
+   * that the key a cached token was verified with is still published.
+   */
+  peekKey(jwksUrl: string, kid: string, alg: JwsAlgorithm): JwkKey | undefined {
+    const set = this.#jwks.get(jwksUrl)?.current()
+    if (set === undefined) return undefined
+    const found = find(set, kid, alg)
+    return typeof found === 'string' ? undefined : found
+  }
+
+  /** Starts loading `source` now without waiting (optional: e.g. right after a config load). */
+  warm(source: KeySource): void {
+    void this.#jwksUrl(source).then(
+      (url) => (url === undefined ? undefined : this.#jwksDocument(url).get()),
+      () => undefined,
+    )
+  }
+
+  /** Per-URL state, for readiness, CRD status conditions and debugging. */
+  status(): RemoteDocumentStatus[] {
+    return [...this.#discovery.values(), ...this.#jwks.values()].map((d) => d.status())
+  }
+
+  /** Stops background retries and aborts fetches in flight. Idempotent. */
+  close(): void {
+    this.#closed = true
+    this.#abort.abort()
+    for (const d of this.#jwks.values()) d.stop()
+    for (const d of this.#discovery.values()) d.stop()
+  }
+
+  async #refetchForUnknownKid(
+    doc: RemoteDocument<JwkKeySet>,
+    kid: string,
+    alg: JwsAlgorithm,
+  ): Promise<Found> {
+    const now = this.#now()
+    if (now - doc.lastForcedAtMs >= this.#opts.cooldownMs) {
+      // Unknown kid: the issuer may have rotated. Refetch once; later unknown kids within the
+      // cooldown cannot make us hammer the issuer (jose createRemoteJWKSet cooldownDuration).
+      doc.lastForcedAtMs = now
+      await doc.refetch()
+    } else if (doc.inflight) {
+      await doc.settled()
+    }
+    const set = doc.current()
+    return set === undefined ? 'unknown' : find(set, kid, alg)
+  }
+
+  async #jwksUrl(source: KeySource): Promise<string | undefined> {
+    if (source.kind === 'jwks') return source.url
+    const url = oidcDiscoveryUri(source.issuer)
+    let doc = this.#discovery.get(url)
+    if (doc === undefined) {
+      const issuer = source.issuer
+      doc = this.#document(url, (json) => Promise.resolve(parseDiscovery(json, issuer)))
+      this.#discovery.set(url, doc)
+    }
+    return doc.get()
+  }
+
+  #jwksDocument(url: string): RemoteDocument<JwkKeySet> {
+    let doc = this.#jwks.get(url)
+    if (doc === undefined) {
+      doc = this.#document(url, importJwkKeySet)
+      this.#jwks.set(url, doc)
+    }
+    return doc
+  }
+
+  #document<T>(url: string, parse: (json: unknown) => Promise<T | Error>): RemoteDocument<T> {
+    return new RemoteDocument<T>({
+      url,
+      parse,
+      fetchJson: (u) =>
+        fetchJsonBounded(u, {
+          timeoutMs: this.#opts.timeoutMs,
+          maxBytes: this.#opts.maxBytes,
+          signal: this.#abort.signal,
+        }),
+      onFetch: (outcome, seconds) => {
+        this.#onFetch(url, outcome, seconds)
+      },
+      now: this.#now,
+      cacheMaxAgeMs: this.#opts.cacheMaxAgeMs,
+      maxStaleMs: this.#opts.maxStaleMs,
+      retryIntervalMs: this.#opts.retryIntervalMs,
+      maxRetryIntervalMs: this.#opts.maxRetryIntervalMs,
+      isClosed: () => this.#closed,
+    })
+  }
+}

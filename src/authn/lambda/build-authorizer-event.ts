@@ -21,6 +21,7 @@
  * @module
  */
 import { createHash } from 'node:crypto'
+import type { RequestContext } from '../../request/request-context.js'
 import type { AuthorizerRequest } from './authorizer-request.js'
 import type { LambdaAuthorizerConfig } from './lambda-authorizer-config.js'
 import {
@@ -35,6 +36,17 @@ export function tokenEvent(token: string, methodArn: string): Record<string, unk
   return { type: 'TOKEN', authorizationToken: token, methodArn }
 }
 
+/**
+ * Request headers for the event. Envoy turns `Host` into the `:authority` pseudo-header, which
+ * RequestContext leaves out; API Gateway events carry `Host`, so it is put back.
+ */
+function eventHeaders(req: RequestContext): Record<string, string> {
+  const headers: Record<string, string> = {}
+  if (req.authority !== '') headers['host'] = req.authority
+  for (const [name, value] of req.headers) headers[name] = value
+  return headers
+}
+
 function resourceId(apiId: string, resourcePath: string): string {
   const h = createHash('sha256').update(`${apiId}\n${resourcePath}`).digest()
   return (h.readUInt32BE(0) % 36 ** 6).toString(36).padStart(6, '0')
@@ -47,12 +59,9 @@ export function requestEventV1(
 ): Record<string, unknown> {
   const req = input.req
   const query = parseQueryParameters(req.rawQuery)
-  const headers: Record<string, string> = {}
+  const headers = eventHeaders(req)
   const multiValueHeaders: Record<string, string[]> = {}
-  for (const [name, value] of req.headers) {
-    headers[name] = value
-    multiValueHeaders[name] = [value]
-  }
+  for (const [name, value] of Object.entries(headers)) multiValueHeaders[name] = [value]
   const path = decodedPath(req.path)
   const httpApiStyle = config.identitySources.some((s) => s.syntax === 'http')
   const joined = identityValues.join(',')
@@ -98,19 +107,13 @@ export function requestEventV2(
   identityValues: readonly string[],
 ): Record<string, unknown> {
   const req = input.req
-  const headers: Record<string, string> = {}
-  let cookies: string[] = []
-  for (const [name, value] of req.headers) {
-    // Payload 2.0 moves cookies to `cookies` (http-api-develop-integrations-lambda.md).
-    if (name === 'cookie') {
-      cookies = value
-        .split(';')
-        .map((c) => c.trim())
-        .filter((c) => c !== '')
-    } else {
-      headers[name] = value
-    }
-  }
+  const headers = eventHeaders(req)
+  // Payload 2.0 moves cookies to `cookies` (http-api-develop-integrations-lambda.md).
+  const cookies = (headers['cookie'] ?? '')
+    .split(';')
+    .map((c) => c.trim())
+    .filter((c) => c !== '')
+  delete headers['cookie']
   const query = commaJoinedValues(parseQueryParameters(req.rawQuery))
   const nonEmpty = (o: Readonly<Record<string, string>>): boolean => Object.keys(o).length > 0
   return {

@@ -89,7 +89,10 @@ describe('postJson (real loopback servers)', () => {
       res.writeHead(200)
       const chunk = 'y'.repeat(16 * 1024)
       const t = setInterval(() => {
-        if (res.destroyed) return clearInterval(t)
+        if (res.destroyed) {
+          clearInterval(t)
+          return
+        }
         written += chunk.length
         res.write(chunk)
       }, 1)
@@ -151,7 +154,10 @@ describe('postJson (real loopback servers)', () => {
       perSocket.set(req.socket, n)
       // Second request on a kept-alive socket: drop it without answering (the server-side idle
       // close race), so the client sees ECONNRESET on a reused socket.
-      if (n > 1) return req.socket.destroy()
+      if (n > 1) {
+        req.socket.destroy()
+        return
+      }
       req.resume()
       req.on('end', () => res.end('{}'))
     })

@@ -1,0 +1,252 @@
+/**
+ * The Envoy ext_authz gRPC server: `envoy.service.auth.v3.Authorization/Check` plus
+ * `grpc.health.v1.Health`, on a TCP port and optionally a Unix socket.
+ *
+ * Hot path per call: grpc-js decode → fromCheckRequest → checker.check → outcomeProblem →
+ * toCheckResponse → encode → metrics. Every call is answered with a CheckResponse: the RPC itself
+ * never fails, because Envoy treats RPC errors as `failure_mode_allow` cases (an allow when an
+ * operator enabled it). Translation errors, malformed decider answers and exceptions all become
+ * denials (`boundary-deny.ts`).
+ *
+ * @module
+ */
+import { lstat, unlink } from 'node:fs/promises'
+import { connect } from 'node:net'
+import { performance } from 'node:perf_hooks'
+import {
+  Server,
+  ServerCredentials,
+  type MethodDefinition,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+} from '@grpc/grpc-js'
+import type { Checker, CheckOutcome } from '../decision/check-outcome.js'
+import type { Logger } from '../observability/logger.js'
+import type { Metrics } from '../observability/metrics.js'
+import { fromCheckRequest, type CheckRequestWire } from '../request/from-check-request.js'
+import {
+  DEFAULT_REQUEST_LIMITS,
+  type RequestLimits,
+  type RequestParseResult,
+} from '../request/request-parse-result.js'
+import { boundaryDeny } from './boundary-deny.js'
+import { createHealthService } from './grpc-health.js'
+import { loadProtos } from './load-protos.js'
+import { toCheckResponse } from './to-check-response.js'
+import { outcomeProblem } from './validate-outcome.js'
+
+export interface GrpcServerOptions {
+  readonly checker: Checker
+  /** TCP port; 0 picks a free port (the returned `port` says which). */
+  readonly port: number
+  /** Bind address. Default `0.0.0.0`. */
+  readonly host?: string
+  /** Also serve on this Unix socket path (Envoy `pipe` cluster). A stale socket file is replaced. */
+  readonly socketPath?: string
+  readonly metrics?: Metrics
+  readonly logger?: Logger
+  /** Translation limits (headers, body, context extensions). Defaults: DEFAULT_REQUEST_LIMITS. */
+  readonly limits?: Partial<RequestLimits>
+  /**
+   * Largest CheckRequest accepted, in bytes. Default 16 MiB: above the 10 MiB body limit, so an
+   * oversized body gets a 413 deny from us instead of a RESOURCE_EXHAUSTED RPC error.
+   */
+  readonly maxMessageBytes?: number
+  /** How long close() waits for in-flight calls before cutting connections, in ms. Default 5000. */
+  readonly shutdownGraceMs?: number
+}
+
+export interface RunningGrpcServer {
+  /** The TCP port actually bound. */
+  readonly port: number
+  readonly socketPath: string | undefined
+  /** Reports NOT_SERVING, drains in-flight calls (up to shutdownGraceMs), then stops. Idempotent. */
+  close(): Promise<void>
+}
+
+/** Marker returned by our request deserializer for bytes that are not a CheckRequest. */
+const UNDECODABLE = Symbol('undecodable CheckRequest')
+type DecodedRequest = CheckRequestWire | typeof UNDECODABLE
+
+const UNDECODABLE_RESULT = {
+  ok: false,
+  code: 'ERR_REQUEST_MALFORMED',
+  detail: 'CheckRequest bytes could not be decoded',
+} as const
+
+type UntypedMethod = MethodDefinition<unknown, unknown>
+
+/**
+ * The Check method with our own (de)serialisation: decoding failures become a value instead of a
+ * grpc-js INTERNAL error, and the handler encodes the response itself inside its try block so an
+ * encoding failure is still answered with a deny.
+ */
+function checkMethodDefinition(): {
+  readonly definition: ServiceDefinition
+  readonly encode: (response: unknown) => Buffer
+} {
+  const pkg = loadProtos()
+  const service = pkg['envoy.service.auth.v3.Authorization'] as unknown as Record<
+    string,
+    UntypedMethod
+  >
+  const check = service.Check
+  if (check === undefined) throw new Error('Authorization.Check missing from proto/')
+  const definition: ServiceDefinition = {
+    Check: {
+      ...check,
+      requestDeserialize: (bytes: Buffer): DecodedRequest => {
+        try {
+          return check.requestDeserialize(bytes) as CheckRequestWire
+        } catch {
+          return UNDECODABLE
+        }
+      },
+      responseSerialize: (encoded: Buffer): Buffer => encoded,
+    },
+  }
+  return { definition, encode: (response) => check.responseSerialize(response) }
+}
+
+function healthServiceDefinition(): ServiceDefinition {
+  return loadProtos()['grpc.health.v1.Health'] as unknown as ServiceDefinition
+}
+
+function bind(server: Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) => {
+      if (err) reject(err)
+      else resolve(port)
+    })
+  })
+}
+
+/** Removes a socket file left by a crashed process; refuses to steal a socket someone serves. */
+async function clearStaleSocket(path: string): Promise<void> {
+  const st = await lstat(path).catch(() => undefined)
+  if (st === undefined) return
+  if (!st.isSocket()) throw new Error(`--grpc-socket ${path} exists and is not a socket`)
+  const live = await new Promise<boolean>((resolve) => {
+    const s = connect(path)
+    s.once('connect', () => {
+      s.destroy()
+      resolve(true)
+    })
+    s.once('error', () => {
+      resolve(false)
+    })
+  })
+  if (live) throw new Error(`--grpc-socket ${path} is in use by another process`)
+  await unlink(path)
+}
+
+export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const { checker, metrics, logger } = opts
+  const limits: RequestLimits = { ...DEFAULT_REQUEST_LIMITS, ...opts.limits }
+  const { definition, encode } = checkMethodDefinition()
+  const internalDeny = boundaryDeny('ERR_INTERNAL')
+  let closing = false
+  const health = createHealthService(() => !closing && checker.ready())
+
+  const answer = (outcome: CheckOutcome, requestId: string): Buffer =>
+    encode(toCheckResponse(outcome, requestId))
+
+  const check = async (
+    call: ServerUnaryCall<DecodedRequest, Buffer>,
+    callback: sendUnaryData<Buffer>,
+  ): Promise<void> => {
+    const started = performance.now()
+    let outcome: CheckOutcome = internalDeny
+    let requestId = ''
+    let encoded: Buffer
+    try {
+      const parsed: RequestParseResult =
+        call.request === UNDECODABLE
+          ? { ...UNDECODABLE_RESULT, requestId: 'undecodable' }
+          : fromCheckRequest(call.request, limits)
+      if (parsed.ok) {
+        requestId = parsed.request.requestId
+        const answerFromChecker: unknown = await checker.check(parsed.request)
+        const problem = outcomeProblem(answerFromChecker)
+        if (problem === undefined) {
+          outcome = answerFromChecker as CheckOutcome
+        } else {
+          logger?.error({ requestId, problem }, 'checker returned a malformed outcome; denying')
+        }
+      } else {
+        requestId = parsed.requestId
+        outcome = boundaryDeny(parsed.code)
+        logger?.info(
+          { requestId, code: parsed.code, detail: parsed.detail },
+          'check request rejected',
+        )
+      }
+      encoded = answer(outcome, requestId)
+    } catch (err) {
+      // Fail closed: whatever failed (decider, translation, encoding), the request is denied.
+      logger?.error({ err, requestId }, 'check failed; denying')
+      outcome = internalDeny
+      encoded = answer(internalDeny, requestId)
+    }
+    callback(null, encoded)
+    metrics?.observeCheck(outcome, (performance.now() - started) / 1000)
+    if (logger?.isLevelEnabled('debug')) {
+      logger.debug(
+        {
+          requestId,
+          decision: outcome.allowed ? 'allow' : 'deny',
+          code: outcome.code,
+          api: outcome.api,
+        },
+        'check answered',
+      )
+    }
+  }
+
+  const server = new Server({
+    'grpc.max_receive_message_length': opts.maxMessageBytes ?? 16 * 1024 * 1024,
+  })
+  server.addService(definition, {
+    Check: (call: ServerUnaryCall<DecodedRequest, Buffer>, callback: sendUnaryData<Buffer>) => {
+      void check(call, callback)
+    },
+  })
+  server.addService(healthServiceDefinition(), health.implementation)
+
+  const host = opts.host ?? '0.0.0.0'
+  const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+  let port: number
+  try {
+    port = await bind(server, `${hostPart}:${opts.port}`)
+    if (opts.socketPath !== undefined) {
+      await clearStaleSocket(opts.socketPath)
+      await bind(server, `unix:${opts.socketPath}`)
+    }
+  } catch (err) {
+    server.forceShutdown()
+    throw err
+  }
+  logger?.info({ port, socketPath: opts.socketPath }, 'ext_authz gRPC server listening')
+
+  let closed: Promise<void> | undefined
+  const close = (): Promise<void> => {
+    closed ??= new Promise<void>((resolve) => {
+      closing = true
+      health.closeWatchers()
+      const force = setTimeout(() => {
+        server.forceShutdown()
+      }, opts.shutdownGraceMs ?? 5000)
+      force.unref()
+      server.tryShutdown(() => {
+        clearTimeout(force)
+        resolve()
+      })
+    }).then(async () => {
+      if (opts.socketPath !== undefined) await unlink(opts.socketPath).catch(() => undefined)
+    })
+    return closed
+  }
+
+  return { port, socketPath: opts.socketPath, close }
+}

@@ -1,0 +1,68 @@
+/**
+ * Checks a Checker's answer before it goes on the wire. A malformed outcome (a decider bug) must
+ * become an internal deny: in particular a "deny" with gRPC code 0 or a 2xx status would let Envoy,
+ * nginx or Traefik pass the request.
+ *
+ * @module
+ */
+/** RFC 9110 token: header names. We require lower case, as HeaderEntry documents. */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/
+/** RFC 9110 field-value: visible ASCII, space, tab, obs-text; no CR, LF, NUL or other controls. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
+const MAX_HEADERS = 128
+const MAX_METADATA = 64
+
+function headersProblem(headers: unknown, what: string): string | undefined {
+  if (!Array.isArray(headers)) return `${what} is not an array`
+  if (headers.length > MAX_HEADERS) return `${what} has more than ${MAX_HEADERS} entries`
+  for (const h of headers as unknown[]) {
+    if (typeof h !== 'object' || h === null) return `${what} entry is not an object`
+    const { name, value } = h as { name?: unknown; value?: unknown }
+    if (typeof name !== 'string' || !HEADER_NAME.test(name)) return `${what} has an invalid name`
+    if (typeof value !== 'string' || !HEADER_VALUE.test(value)) {
+      return `${what} ${name} has an invalid value`
+    }
+  }
+  return undefined
+}
+
+/** Returns why `outcome` cannot be sent, or undefined when it is a well-formed CheckOutcome. */
+export function outcomeProblem(outcome: unknown): string | undefined {
+  if (typeof outcome !== 'object' || outcome === null) return 'outcome is not an object'
+  const o = outcome as Record<string, unknown>
+  if (typeof o.code !== 'string') return 'code is not a string'
+  if (o.api !== undefined && typeof o.api !== 'string') return 'api is not a string'
+  if (typeof o.metadata !== 'object' || o.metadata === null) return 'metadata is not an object'
+  const meta = Object.entries(o.metadata)
+  if (meta.length > MAX_METADATA) return 'metadata has too many entries'
+  if (meta.some(([, v]) => typeof v !== 'string')) return 'metadata value is not a string'
+  if (o.allowed === true) {
+    const problem = headersProblem(o.upstreamHeaders, 'upstreamHeaders')
+    if (problem !== undefined) return problem
+    if (!Array.isArray(o.headersToRemove)) return 'headersToRemove is not an array'
+    for (const n of o.headersToRemove as unknown[]) {
+      if (typeof n !== 'string' || !HEADER_NAME.test(n))
+        return 'headersToRemove has an invalid name'
+    }
+    return undefined
+  }
+  if (o.allowed !== false) return 'allowed is not a boolean'
+  if (
+    typeof o.httpStatus !== 'number' ||
+    !Number.isInteger(o.httpStatus) ||
+    o.httpStatus < 400 ||
+    o.httpStatus > 599
+  ) {
+    return 'deny httpStatus is not 400-599'
+  }
+  if (
+    typeof o.grpcCode !== 'number' ||
+    !Number.isInteger(o.grpcCode) ||
+    o.grpcCode < 1 ||
+    o.grpcCode > 16
+  ) {
+    return 'deny grpcCode is not 1-16'
+  }
+  if (typeof o.body !== 'string') return 'deny body is not a string'
+  return headersProblem(o.headers, 'headers')
+}

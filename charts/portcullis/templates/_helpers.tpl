@@ -1,0 +1,95 @@
+{{/* Chart name, truncated to 63 characters (DNS label). */}}
+{{- define "portcullis.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Full name: `<release>-<chart>`, or the release name when it already contains the chart name.
+Fails instead of silently truncating a name the user chose.
+*/}}
+{{- define "portcullis.fullname" -}}
+{{- $name := "" }}
+{{- if .Values.fullnameOverride }}
+{{- $name = .Values.fullnameOverride }}
+{{- else }}
+{{- $chart := default .Chart.Name .Values.nameOverride }}
+{{- if contains $chart .Release.Name }}
+{{- $name = .Release.Name }}
+{{- else }}
+{{- $name = printf "%s-%s" .Release.Name $chart }}
+{{- end }}
+{{- end }}
+{{- if gt (len $name) 63 }}
+{{- fail (printf "resource name %q is longer than 63 characters: set fullnameOverride" $name) }}
+{{- end }}
+{{- $name }}
+{{- end }}
+
+{{- define "portcullis.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels on every object. */}}
+{{- define "portcullis.labels" -}}
+helm.sh/chart: {{ include "portcullis.chart" . }}
+{{ include "portcullis.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: portcullis
+{{- end }}
+
+{{/* Labels that select the pods (immutable in a Deployment: never add version labels here). */}}
+{{- define "portcullis.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "portcullis.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "portcullis.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "portcullis.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "portcullis.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* Whether the ServiceMonitor renders: always, or when the cluster serves the CRD. */}}
+{{- define "portcullis.renderServiceMonitor" -}}
+{{- if and .Values.serviceMonitor.enabled (or (eq .Values.serviceMonitor.renderMode "always") (.Capabilities.APIVersions.Has "monitoring.coreos.com/v1/ServiceMonitor")) -}}
+true
+{{- else -}}
+false
+{{- end }}
+{{- end }}
+
+{{/* RBAC rules on namespaced objects: cluster-wide when watch.namespaces is empty, else one Role per namespace. */}}
+{{- define "portcullis.namespacedRules" }}
+# Configuration: the five Portcullis kinds.
+- apiGroups: ["portcullis.dev"]
+  resources: [restapis, authorizers, principals, policies, privateendpoints]
+  verbs: [get, list, watch]
+# The leader reports Ready conditions and observedGeneration.
+- apiGroups: ["portcullis.dev"]
+  resources: [restapis/status, authorizers/status, principals/status, policies/status, privateendpoints/status]
+  verbs: [get, update, patch]
+# Access keys (Secrets referenced by Principals), bound Services, and pods of PrivateEndpoint sources.
+- apiGroups: [""]
+  resources: [secrets, services, pods]
+  verbs: [get, list, watch]
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create, patch]
+{{- if .Values.networkPolicies.enabled }}
+# Isolation of pods behind PRIVATE RestApis.
+- apiGroups: ["networking.k8s.io"]
+  resources: [networkpolicies]
+  verbs: [get, list, watch, create, update, patch, delete]
+{{- end }}
+{{- end }}

@@ -1,0 +1,195 @@
+/**
+ * Generates `charts/portcullis/values.schema.json` from a TypeBox description of the chart values.
+ * Every object we own is closed (`additionalProperties: false`), so a mistyped key fails `helm
+ * install`; Kubernetes-shaped values (resources, affinity, securityContext, ...) stay open objects.
+ * `test/chart/crd-drift.test.ts` fails when the committed file differs from this output.
+ *
+ * @module
+ */
+import { writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Type, type TSchema } from '@sinclair/typebox'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+export const CHART_SCHEMA_FILE = join(ROOT, 'charts', 'portcullis', 'values.schema.json')
+
+const closed = { additionalProperties: false } as const
+const Port = (description: string): TSchema =>
+  Type.Integer({ description, minimum: 1, maximum: 65535 })
+/** A Kubernetes-shaped object: checked by the API server, not here. */
+const K8sObject = (description: string): TSchema =>
+  Type.Object({}, { description, additionalProperties: true })
+const K8sList = (description: string): TSchema =>
+  Type.Array(Type.Object({}, { additionalProperties: true }), { description })
+const StringMap = (description: string): TSchema =>
+  Type.Object({}, { description, additionalProperties: Type.String() })
+const IntOrPercent = (description: string): TSchema =>
+  Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^([0-9]+%?)?$' })], {
+    description,
+  })
+
+export const ChartValues = Type.Object(
+  {
+    nameOverride: Type.String({ description: 'Override the chart name in resource names.' }),
+    fullnameOverride: Type.String({ description: 'Override the full resource name.' }),
+    image: Type.Object(
+      {
+        repository: Type.String({ minLength: 1, description: 'Container image repository.' }),
+        pullPolicy: Type.Union(
+          [Type.Literal('Always'), Type.Literal('IfNotPresent'), Type.Literal('Never')],
+          { description: 'Image pull policy.' },
+        ),
+        tag: Type.String({ description: 'Image tag; empty = chart appVersion.' }),
+        digest: Type.String({ pattern: '^(sha256:[a-f0-9]{64})?$', description: 'Image digest.' }),
+      },
+      closed,
+    ),
+    imagePullSecrets: Type.Array(Type.Object({ name: Type.String({ minLength: 1 }) }, closed), {
+      description: 'Image pull secrets.',
+    }),
+    replicaCount: Type.Integer({ minimum: 0, description: 'Number of pods.' }),
+    revisionHistoryLimit: Type.Integer({ minimum: 0, description: 'Old ReplicaSets kept.' }),
+    extAuthz: Type.Object(
+      {
+        grpcPort: Port('ext_authz gRPC port (--grpc-port).'),
+        httpPort: Port('HTTP authorization port (--http-port).'),
+      },
+      closed,
+    ),
+    admin: Type.Object({ port: Port('Metrics/health port (--metrics-port).') }, closed),
+    accountId: Type.String({
+      pattern: '^([0-9]{12})?$',
+      description: 'Default 12-digit account ID.',
+    }),
+    region: Type.String({
+      pattern: '^([a-z]{2}(-[a-z]+)+-[0-9]+)?$',
+      description: 'Default region.',
+    }),
+    logLevel: Type.Union(
+      ['trace', 'debug', 'info', 'warn', 'error', 'fatal'].map((l) => Type.Literal(l)),
+      { description: 'Log level.' },
+    ),
+    cache: Type.Object(
+      { maxEntries: Type.Integer({ minimum: 1, description: 'Decision cache size (entries).' }) },
+      closed,
+    ),
+    watch: Type.Object(
+      {
+        namespaces: Type.Array(
+          Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 }),
+          { uniqueItems: true, description: 'Watched namespaces; empty = all.' },
+        ),
+      },
+      closed,
+    ),
+    networkPolicies: Type.Object(
+      { enabled: Type.Boolean({ description: 'Write NetworkPolicies for PRIVATE APIs.' }) },
+      closed,
+    ),
+    crds: Type.Object(
+      {
+        enabled: Type.Boolean({ description: 'Install/upgrade the CRDs.' }),
+        keep: Type.Boolean({ description: 'Keep the CRDs on uninstall.' }),
+      },
+      closed,
+    ),
+    rbac: Type.Object({ create: Type.Boolean({ description: 'Create RBAC objects.' }) }, closed),
+    serviceAccount: Type.Object(
+      {
+        create: Type.Boolean({ description: 'Create a ServiceAccount.' }),
+        name: Type.String({ description: 'ServiceAccount name.' }),
+        annotations: StringMap('ServiceAccount annotations.'),
+        automount: Type.Boolean({ description: 'Mount the token.' }),
+      },
+      closed,
+    ),
+    service: Type.Object(
+      {
+        type: Type.Union(
+          [Type.Literal('ClusterIP'), Type.Literal('NodePort'), Type.Literal('LoadBalancer')],
+          {
+            description: 'Service type.',
+          },
+        ),
+        annotations: StringMap('Service annotations.'),
+      },
+      closed,
+    ),
+    serviceMonitor: Type.Object(
+      {
+        enabled: Type.Boolean({ description: 'Create a ServiceMonitor.' }),
+        renderMode: Type.Union([Type.Literal('ifCapable'), Type.Literal('always')], {
+          description: 'When to render the ServiceMonitor.',
+        }),
+        interval: Type.String({ pattern: '^[0-9]+(ms|s|m|h)$', description: 'Scrape interval.' }),
+        scrapeTimeout: Type.String({
+          pattern: '^[0-9]+(ms|s|m|h)$',
+          description: 'Scrape timeout.',
+        }),
+        labels: StringMap('Extra ServiceMonitor labels.'),
+      },
+      closed,
+    ),
+    podDisruptionBudget: Type.Object(
+      {
+        enabled: Type.Boolean({ description: 'Create a PodDisruptionBudget.' }),
+        minAvailable: IntOrPercent('Minimum available pods.'),
+        maxUnavailable: IntOrPercent('Maximum unavailable pods; empty = use minAvailable.'),
+      },
+      closed,
+    ),
+    networkPolicy: Type.Object(
+      {
+        enabled: Type.Boolean({ description: 'Restrict ingress to the Portcullis pods.' }),
+        extAuthzFrom: K8sList('NetworkPolicy peers allowed on the ext_authz ports.'),
+        metricsFrom: K8sList('NetworkPolicy peers allowed on the metrics port.'),
+      },
+      closed,
+    ),
+    resources: K8sObject('Container resources.'),
+    podSecurityContext: K8sObject('Pod security context.'),
+    securityContext: K8sObject('Container security context.'),
+    livenessProbe: Type.Object(
+      {
+        periodSeconds: Type.Integer({ minimum: 1, description: 'Seconds between probes.' }),
+        failureThreshold: Type.Integer({ minimum: 1, description: 'Failures before restart.' }),
+      },
+      closed,
+    ),
+    readinessProbe: Type.Object(
+      {
+        periodSeconds: Type.Integer({ minimum: 1, description: 'Seconds between probes.' }),
+        failureThreshold: Type.Integer({ minimum: 1, description: 'Failures before unready.' }),
+      },
+      closed,
+    ),
+    terminationGracePeriodSeconds: Type.Integer({ minimum: 0, description: 'Seconds to drain.' }),
+    extraArgs: Type.Array(Type.String(), { description: 'Extra arguments.' }),
+    extraEnv: K8sList('Extra environment variables (EnvVar list).'),
+    podAnnotations: StringMap('Pod annotations.'),
+    podLabels: StringMap('Pod labels.'),
+    priorityClassName: Type.String({ description: 'Priority class.' }),
+    nodeSelector: StringMap('Node selector.'),
+    tolerations: K8sList('Tolerations.'),
+    affinity: K8sObject('Affinity.'),
+    topologySpreadConstraints: K8sList('Topology spread constraints.'),
+    // Helm passes `global` to every chart, also when it is not a subchart.
+    global: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  },
+  { ...closed, title: 'Portcullis Helm chart values' },
+)
+
+/** The schema text exactly as committed. */
+export function renderChartSchema(): string {
+  const schema = {
+    $schema: 'https://json-schema.org/draft-07/schema#',
+    ...(JSON.parse(JSON.stringify(ChartValues)) as object),
+  }
+  return `${JSON.stringify(schema, null, 2)}\n`
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  writeFileSync(CHART_SCHEMA_FILE, renderChartSchema())
+  console.log(`wrote ${CHART_SCHEMA_FILE}`)
+}

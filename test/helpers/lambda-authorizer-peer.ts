@@ -1,13 +1,20 @@
 /**
  * Real HTTP authorizer endpoints on loopback (port 0) for the Lambda authorizer tests: a small
- * server that records every event it receives and answers through a handler, plus request and
- * policy-compiler helpers shared by the unit and integration tests.
+ * server that records every event it receives and answers through a handler, plus request
+ * builders and the real policy compiler / evaluator bound as the check path uses them.
  *
  * @module
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { AuthorizerRequest } from '../../src/authn/lambda/authorizer-request.js'
+import {
+  compilePolicy,
+  evaluatePolicies,
+  type CompiledPolicy,
+  type CompilePolicyResult,
+  type EvaluationDecision,
+} from '../../src/policy/index.js'
 import type { RequestContext } from '../../src/request/request-context.js'
 
 export interface PeerAnswer {
@@ -139,57 +146,17 @@ export function authorizerRequest(
   }
 }
 
-/**
- * Minimal validating stand-in for the policy engine's `compilePolicy(doc, {kind:'authorizer'})`.
- * TODO(integrator): replace with the real compiler from src/policy/index.ts once it exists; the
- * runtime only needs {ok, policy} | {ok, errors}.
- */
-export interface StandInPolicy {
-  readonly statements: readonly {
-    readonly effect: 'Allow' | 'Deny'
-    readonly actions: readonly string[]
-    readonly resources: readonly string[]
-  }[]
+/** The real policy engine's compiler, bound as the check path binds it for authorizer outputs. */
+export function compileAuthorizerPolicy(doc: unknown): CompilePolicyResult {
+  return compilePolicy(doc, { kind: 'authorizer' })
 }
 
-export function standInCompilePolicy(
-  doc: unknown,
-):
-  { ok: true; policy: StandInPolicy } | { ok: false; errors: { path: string; message: string }[] } {
-  const errors: { path: string; message: string }[] = []
-  const strings = (v: unknown, path: string): string[] => {
-    const list = Array.isArray(v) ? (v as unknown[]) : [v]
-    if (list.length === 0 || !list.every((x) => typeof x === 'string')) {
-      errors.push({ path, message: 'must be a string or a non-empty array of strings' })
-      return []
-    }
-    return list as string[]
-  }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    return { ok: false, errors: [{ path: '', message: 'policy must be an object' }] }
-  }
-  const d = doc as Record<string, unknown>
-  if (
-    d['Version'] !== undefined &&
-    d['Version'] !== '2012-10-17' &&
-    d['Version'] !== '2008-10-17'
-  ) {
-    errors.push({ path: 'Version', message: 'unsupported version' })
-  }
-  const raw = d['Statement']
-  const stmts = Array.isArray(raw) ? (raw as unknown[]) : raw === undefined ? [] : [raw]
-  if (stmts.length === 0) errors.push({ path: 'Statement', message: 'is required' })
-  const statements = stmts.map((s, i) => {
-    const st = (typeof s === 'object' && s !== null ? s : {}) as Record<string, unknown>
-    const effect = st['Effect']
-    if (effect !== 'Allow' && effect !== 'Deny') {
-      errors.push({ path: `Statement[${i}].Effect`, message: 'must be Allow or Deny' })
-    }
-    return {
-      effect: effect === 'Deny' ? ('Deny' as const) : ('Allow' as const),
-      actions: strings(st['Action'], `Statement[${i}].Action`),
-      resources: strings(st['Resource'], `Statement[${i}].Resource`),
-    }
-  })
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, policy: { statements } }
+/** Evaluates an authorizer's compiled policy against one methodArn (anonymous caller). */
+export function decisionFor(policy: CompiledPolicy, methodArn: string): EvaluationDecision {
+  return evaluatePolicies([{ label: 'authorizer', policy }], {
+    action: 'execute-api:Invoke',
+    resource: methodArn,
+    principal: null,
+    context: new Map(),
+  }).decision
 }

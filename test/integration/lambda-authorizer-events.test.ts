@@ -13,7 +13,7 @@ import { compareToAwsExample } from '../helpers/compare-to-aws-example.js'
 import {
   authorizerRequest,
   requestContext,
-  standInCompilePolicy,
+  compileAuthorizerPolicy,
   startAuthorizerPeer,
   type AuthorizerPeer,
 } from '../helpers/lambda-authorizer-peer.js'
@@ -28,7 +28,7 @@ function fixture(name: string): Record<string, unknown> {
 }
 
 let peer: AuthorizerPeer
-const runtime = new LambdaAuthorizerRuntime({ compilePolicy: standInCompilePolicy })
+const runtime = new LambdaAuthorizerRuntime({ compilePolicy: compileAuthorizerPolicy })
 beforeAll(async () => {
   peer = await startAuthorizerPeer(() => ({ status: 401, body: { message: 'Unauthorized' } }))
 })

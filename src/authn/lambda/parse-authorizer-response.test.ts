@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { standInCompilePolicy } from '../../../test/helpers/lambda-authorizer-peer.js'
+import {
+  compileAuthorizerPolicy,
+  decisionFor,
+} from '../../../test/helpers/lambda-authorizer-peer.js'
 import {
   compileLambdaAuthorizerConfig,
   type LambdaAuthorizerSpecInput,
 } from './lambda-authorizer-config.js'
 import { parseAuthorizerResponse } from './parse-authorizer-response.js'
 
-// Unit tests use the stand-in compiler (src/policy/index.ts did not exist when written).
+// The real policy compiler (src/policy), bound with {kind: 'authorizer'}.
 function config(spec: Partial<LambdaAuthorizerSpecInput> = {}) {
   const r = compileLambdaAuthorizerConfig('shop/a', {
     type: 'TOKEN',
@@ -31,7 +34,7 @@ const v2policy = config({
 
 const policy = {
   Version: '2012-10-17',
-  Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:*' }],
+  Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:us-east-1:111122223333:*' }],
 }
 const parse = (body: unknown, status = 200, c = config(), headers: Record<string, string> = {}) =>
   parseAuthorizerResponse(
@@ -39,7 +42,7 @@ const parse = (body: unknown, status = 200, c = config(), headers: Record<string
     status,
     headers,
     Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
-    standInCompilePolicy,
+    compileAuthorizerPolicy,
   )
 
 describe('parseAuthorizerResponse: success', () => {
@@ -57,7 +60,10 @@ describe('parseAuthorizerResponse: success', () => {
       usageIdentifierKey: 'api-key-1',
       cached: false,
     })
-    expect(out.kind === 'policy' && out.policy.statements[0]?.effect).toBe('Allow')
+    // The compiled policy is the engine's: it evaluates against any methodArn.
+    expect(
+      out.kind === 'policy' && decisionFor(out.policy, 'arn:aws:execute-api:us-east-1:111122223333:a/s/GET/x'),
+    ).toBe('Allow')
   })
 
   it('context and usageIdentifierKey are optional; extra top-level keys are ignored', () => {

@@ -140,7 +140,14 @@ export interface ManifestLoadResult {
 
 /** Ajv that knows the Kubernetes schema extensions as annotations (they carry no Ajv semantics). */
 function createAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, coerceTypes: false })
+  const ajv = new Ajv({
+    allErrors: true,
+    useDefaults: true,
+    strict: true,
+    coerceTypes: false,
+    // `verbose` gives each error its offending value, shown as `(got ...)` except for Secrets.
+    verbose: true,
+  })
   for (const keyword of [
     'x-kubernetes-validations',
     'x-kubernetes-preserve-unknown-fields',
@@ -238,7 +245,7 @@ function toFieldError(e: ErrorObject, redact: boolean): FieldError {
     case 'pattern':
       return {
         path: base,
-        message: `must match ${String(params['pattern'])}${redact ? '' : ` (got ${describeValue(e.data)})`}`,
+        message: `must match pattern "${String(params['pattern'])}"${redact ? '' : ` (got ${describeValue(e.data)})`}`,
       }
     case 'type':
       return { path: base, message: `must be ${String(params['type'])}` }

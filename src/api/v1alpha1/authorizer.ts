@@ -81,7 +81,7 @@ export const AuthorizerSpec = withRules(
       }),
       enableSimpleResponses: Type.Boolean({
         description:
-          'REQUEST with payload 2.0: accept `{"isAuthorized": bool, "context": {...}}` answers. Default false.',
+          'REQUEST with payload 2.0: accept simple answers (`isAuthorized` boolean plus optional `context`). Default false.',
         default: false,
       }),
       providerARNs: Type.Optional(

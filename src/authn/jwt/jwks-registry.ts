@@ -162,11 +162,16 @@ export class JwksRegistry {
   }
 
   /**
-   * The key currently held for (`jwksUrl`, `kid`, `alg`), without I/O: lets the token cache confirm
-   * that the key a cached token was verified with is still published.
+   * The key currently held for (`jwksUrl`, `kid`, `alg`), without waiting on I/O: lets the token
+   * cache confirm that the key a cached token was verified with is still published. Like getKey,
+   * it starts a background refresh when the keys are older than cacheMaxAgeMs, so traffic served
+   * entirely from the token cache still notices rotation and revocation.
    */
   peekKey(jwksUrl: string, kid: string, alg: JwsAlgorithm): JwkKey | undefined {
-    const set = this.#jwks.get(jwksUrl)?.current()
+    const doc = this.#jwks.get(jwksUrl)
+    if (doc === undefined) return undefined
+    doc.refreshIfStale()
+    const set = doc.current()
     if (set === undefined) return undefined
     const found = find(set, kid, alg)
     return typeof found === 'string' ? undefined : found

@@ -74,9 +74,7 @@ export class RemoteDocument<T> {
     const now = this.#deps.now()
     const value = this.current()
     if (value !== undefined) {
-      if (now - this.#fetchedAtMs > this.#deps.cacheMaxAgeMs && this.#mayAttempt(now)) {
-        void this.#start()
-      }
+      this.refreshIfStale()
       return value
     }
     if (this.#inflight !== undefined) {
@@ -86,6 +84,19 @@ export class RemoteDocument<T> {
     if (!this.#mayAttempt(now)) return undefined
     await this.#start()
     return this.current()
+  }
+
+  /** Starts a background refresh when the value is older than cacheMaxAgeMs (rate-limited). */
+  refreshIfStale(): void {
+    const now = this.#deps.now()
+    if (
+      this.#value !== undefined &&
+      now - this.#fetchedAtMs > this.#deps.cacheMaxAgeMs &&
+      this.#inflight === undefined &&
+      this.#mayAttempt(now)
+    ) {
+      void this.#start()
+    }
   }
 
   /** Starts a new fetch even if one is in flight (its result wins over older ones) and waits. */

@@ -183,7 +183,7 @@ export const ChartValues = Type.Object(
 /** The schema text exactly as committed. */
 export function renderChartSchema(): string {
   const schema = {
-    $schema: 'https://json-schema.org/draft-07/schema#',
+    $schema: 'http://json-schema.org/draft-07/schema#',
     ...(JSON.parse(JSON.stringify(ChartValues)) as object),
   }
   return `${JSON.stringify(schema, null, 2)}\n`

@@ -7,7 +7,12 @@
  */
 import type { AuthorizerCompiler } from '../compile/compile-snapshot.js'
 import type { Snapshot } from '../compile/snapshot.js'
-import { LastGoodCompiler, formatLoadError, type LoadedConfig, type ReloadResult } from '../sources/last-good.js'
+import {
+  LastGoodCompiler,
+  formatLoadError,
+  type LoadedConfig,
+  type ReloadResult,
+} from '../sources/last-good.js'
 
 export interface ConfigRuntimeLogger {
   info(obj: object, msg: string): void
@@ -72,35 +77,55 @@ export class ConfigRuntime {
       loaded = await this.#opts.load()
     } catch (err) {
       // A loader failure (e.g. the folder vanished) keeps the last snapshot serving.
-      loaded = { input: emptyInput(), errors: [{ file: '(config)', ref: undefined, path: '', message: (err as Error).message }] }
+      loaded = {
+        input: emptyInput(),
+        errors: [{ file: '(config)', ref: undefined, path: '', message: (err as Error).message }],
+      }
       if (this.#snapshot) {
         metrics?.configReload('failure')
         logger?.error({ err }, 'configuration load failed; keeping the last good configuration')
-        return { snapshot: this.#snapshot, errors: [], warnings: [], allErrors: loaded.errors, keptPrevious: [] }
+        return {
+          snapshot: this.#snapshot,
+          errors: [],
+          warnings: [],
+          allErrors: loaded.errors,
+          keptPrevious: [],
+        }
       }
     }
     const result = this.#compiler.compile(loaded, {
       defaults: this.#opts.defaults,
       generation: ++this.#generation,
-      ...(this.#opts.authorizerCompiler ? { authorizerCompiler: this.#opts.authorizerCompiler } : {}),
+      ...(this.#opts.authorizerCompiler
+        ? { authorizerCompiler: this.#opts.authorizerCompiler }
+        : {}),
       previous: this.#snapshot,
     })
     const previous = this.#snapshot
     this.#snapshot = result.snapshot
     this.#opts.onSnapshot?.(result.snapshot, previous)
-    for (const [kind, n] of Object.entries(result.snapshot.objectCounts)) metrics?.setConfigObjects(kind, n)
+    for (const [kind, n] of Object.entries(result.snapshot.objectCounts))
+      metrics?.setConfigObjects(kind, n)
     for (const w of result.warnings) logger?.warn({}, w)
     if (result.allErrors.length > 0) {
       metrics?.configReload('failure')
-      for (const e of result.allErrors) logger?.error({ config_error: formatLoadError(e) }, formatLoadError(e))
+      for (const e of result.allErrors)
+        logger?.error({ config_error: formatLoadError(e) }, formatLoadError(e))
       if (result.keptPrevious.length > 0) {
-        logger?.warn({ kept: result.keptPrevious }, 'invalid objects keep serving their last good version')
+        logger?.warn(
+          { kept: result.keptPrevious },
+          'invalid objects keep serving their last good version',
+        )
       }
     } else {
       metrics?.configReload('success')
     }
     logger?.info(
-      { generation: result.snapshot.generation, objects: result.snapshot.objectCounts, errors: result.allErrors.length },
+      {
+        generation: result.snapshot.generation,
+        objects: result.snapshot.objectCounts,
+        errors: result.allErrors.length,
+      },
       'configuration loaded',
     )
     return result
@@ -108,5 +133,13 @@ export class ConfigRuntime {
 }
 
 function emptyInput(): LoadedConfig['input'] {
-  return { restApis: [], authorizers: [], principals: [], policies: [], privateEndpoints: [], secrets: [], services: [] }
+  return {
+    restApis: [],
+    authorizers: [],
+    principals: [],
+    policies: [],
+    privateEndpoints: [],
+    secrets: [],
+    services: [],
+  }
 }

@@ -48,7 +48,7 @@ export function parseFlags(
   } catch (err) {
     throw new UsageError((err as Error).message)
   }
-  const values: Record<string, string | boolean | string[] | undefined> = { ...parsed.values }
+  const values = { ...parsed.values } as Record<string, string | boolean | string[] | undefined>
   for (const [name, opt] of Object.entries(spec)) {
     if (values[name] !== undefined) continue
     const fromEnv = env[envName(name)]
@@ -78,7 +78,8 @@ export function portFlag(flags: ParsedFlags, name: string, fallback: number): nu
   const v = stringFlag(flags, name)
   if (v === undefined) return fallback
   const n = Number(v)
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${name}: not a port: ${v}`)
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(`--${name}: not a port: ${v}`)
   return n
 }
 

@@ -35,7 +35,10 @@ export function allowOutcome(
 ): AllowOutcome {
   const upstream: HeaderEntry[] = []
   if (identity.principal !== undefined) {
-    upstream.push({ name: `${INJECTED_PREFIX}principal`, value: headerSafeValue(identity.principal) })
+    upstream.push({
+      name: `${INJECTED_PREFIX}principal`,
+      value: headerSafeValue(identity.principal),
+    })
   }
   for (const [key, value] of Object.entries(identity.context)) {
     upstream.push({

@@ -36,7 +36,10 @@ export type PrivateGateIdentity = (
   api: CompiledApi,
   snapshot: Snapshot,
   deny: DenyContext,
-) => { kind: 'anonymous' } | { kind: 'principal'; verified: VerifiedPrincipal } | { kind: 'deny'; outcome: DenyOutcome }
+) =>
+  | { kind: 'anonymous' }
+  | { kind: 'principal'; verified: VerifiedPrincipal }
+  | { kind: 'deny'; outcome: DenyOutcome }
 
 export interface DeciderOptions {
   readonly snapshot: () => Snapshot | undefined
@@ -94,7 +97,10 @@ export class Decider implements Checker {
 
     const path = normalizePath(req.path)
     if (!path.ok) {
-      return explain(denyFixed('bad_path', 'ERR_BAD_PATH', deny), [...notes, `path rejected: ${path.reason}`])
+      return explain(denyFixed('bad_path', 'ERR_BAD_PATH', deny), [
+        ...notes,
+        `path rejected: ${path.reason}`,
+      ])
     }
     const match = api.routes.match(req.method, path.segments)
     if (match === undefined) {
@@ -108,7 +114,10 @@ export class Decider implements Checker {
 
     const methodArn = `${api.arnPrefix}/${api.stage}/${req.method}/${path.segments.join('/')}`
     if (Buffer.byteLength(methodArn) > MAX_METHOD_ARN_BYTES) {
-      return explain(denyFixed('uri_too_long', 'ERR_ARN_TOO_LONG', deny), [...notes, 'methodArn over 1600 bytes'])
+      return explain(denyFixed('uri_too_long', 'ERR_ARN_TOO_LONG', deny), [
+        ...notes,
+        'methodArn over 1600 bytes',
+      ])
     }
     notes.push(`methodArn ${methodArn}`)
 
@@ -117,7 +126,11 @@ export class Decider implements Checker {
     let endpointName: string | undefined
     let endpoint: CompiledApi['endpoints'][number] | undefined
     if (isPrivate) {
-      const who = { namespace: spiffe?.namespace, serviceAccount: spiffe?.serviceAccount, ip: parseIp(req.sourceIp) }
+      const who = {
+        namespace: spiffe?.namespace,
+        serviceAccount: spiffe?.serviceAccount,
+        ip: parseIp(req.sourceIp),
+      }
       endpoint = api.endpoints.find((e) => e.sources.some((s) => sourceMatches(s, who)))
       endpointName = endpoint?.name
     }
@@ -126,34 +139,40 @@ export class Decider implements Checker {
       serviceAccount: spiffe?.serviceAccount,
       endpointName,
     }
-    const conditions: ReadonlyMap<string, ConditionValue> = buildConditionContext(req, isPrivate, source)
+    const conditions: ReadonlyMap<string, ConditionValue> = buildConditionContext(
+      req,
+      isPrivate,
+      source,
+    )
 
     let verifiedPrincipal: VerifiedPrincipal | undefined
     if (isPrivate) {
       // A private API is reachable only through one of its endpoints (DESIGN §3.3).
       if (endpoint === undefined) {
-        return explain(denyPrincipal(undefined, methodArn, false, 'ERR_PRIVATE_NO_ENDPOINT', deny), [
-          ...notes,
-          'private API: request did not come through any of its PrivateEndpoints',
-        ])
+        return explain(
+          denyPrincipal(undefined, methodArn, false, 'ERR_PRIVATE_NO_ENDPOINT', deny),
+          [...notes, 'private API: request did not come through any of its PrivateEndpoints'],
+        )
       }
       notes.push(`private endpoint ${endpoint.ref}`)
       // A private API without a resource policy denies everything (reference §1.4).
       if (api.resourcePolicy === undefined) {
-        return explain(denyPrincipal(undefined, methodArn, false, 'ERR_PRIVATE_NO_RESOURCE_POLICY', deny), [
-          ...notes,
-          'private API has no resource policy',
-        ])
+        return explain(
+          denyPrincipal(undefined, methodArn, false, 'ERR_PRIVATE_NO_RESOURCE_POLICY', deny),
+          [...notes, 'private API has no resource policy'],
+        )
       }
       const identity = this.#gateIdentity
         ? this.#gateIdentity(req, api, snapshot, deny)
         : anonymousUnlessSigned(req, deny)
-      if (identity.kind === 'deny') return explain(identity.outcome, [...notes, 'endpoint gate: signature rejected'])
+      if (identity.kind === 'deny')
+        return explain(identity.outcome, [...notes, 'endpoint gate: signature rejected'])
       if (identity.kind === 'principal') verifiedPrincipal = identity.verified
       const principal = identity.kind === 'principal' ? identity.verified.policyPrincipal : null
-      const gateConditions = identity.kind === 'principal'
-        ? withKeys(conditions, identity.verified.principal.conditionKeys)
-        : conditions
+      const gateConditions =
+        identity.kind === 'principal'
+          ? withKeys(conditions, identity.verified.principal.conditionKeys)
+          : conditions
       const gate = endpoint.policy.evaluate(
         { action: 'execute-api:Invoke', resource: methodArn, principal, context: gateConditions },
         `endpoint-policy:${endpoint.name}`,
@@ -162,7 +181,13 @@ export class Decider implements Checker {
       if (combineEndpointGate(gate.decision) !== 'Allow') {
         const explicit = gate.decision === 'Deny'
         return explain(
-          denyPrincipal(principal?.arn, methodArn, explicit, explicit ? 'ERR_ENDPOINT_EXPLICIT_DENY' : 'ERR_ENDPOINT_IMPLICIT_DENY', deny),
+          denyPrincipal(
+            principal?.arn,
+            methodArn,
+            explicit,
+            explicit ? 'ERR_ENDPOINT_EXPLICIT_DENY' : 'ERR_ENDPOINT_IMPLICIT_DENY',
+            deny,
+          ),
           notes,
           gate.statements,
         )
@@ -177,7 +202,17 @@ export class Decider implements Checker {
         `authorization type ${route.authorizationType} is not available`,
       ])
     }
-    const ctx: FlowContext = { req, snapshot, api, route, match, methodArn, conditions, deny, verifiedPrincipal }
+    const ctx: FlowContext = {
+      req,
+      snapshot,
+      api,
+      route,
+      match,
+      methodArn,
+      conditions,
+      deny,
+      verifiedPrincipal,
+    }
     let outcome = await flow(ctx)
     if (outcome.allowed && route.apiKeyRequired) {
       // No usage plans exist in this product yet: an API-key-protected method cannot be verified,
@@ -185,8 +220,7 @@ export class Decider implements Checker {
       outcome = denyFixed('forbidden', 'ERR_API_KEY_UNVERIFIABLE', deny)
       notes.push('apiKeyRequired: no usage plans configured')
     }
-    const prior = outcome.explain
-    return explain(outcome, [...notes, ...(prior?.notes ?? [])], prior?.statements ?? [])
+    return explain(outcome, notes)
   }
 }
 
@@ -205,16 +239,27 @@ function anonymousUnlessSigned(
   deny: DenyContext,
 ): { kind: 'anonymous' } | { kind: 'deny'; outcome: DenyOutcome } {
   const auth = req.headers.get('authorization')
-  if ((auth !== undefined && auth.startsWith('AWS4-')) || /(^|&)X-Amz-Signature=/i.test(req.rawQuery)) {
+  if (
+    (auth !== undefined && auth.startsWith('AWS4-')) ||
+    /(^|&)X-Amz-Signature=/i.test(req.rawQuery)
+  ) {
     return { kind: 'deny', outcome: denyFixed('internal', 'ERR_SIGV4_UNAVAILABLE', deny) }
   }
   return { kind: 'anonymous' }
 }
 
+/** Common-phase notes go first, then the flow's own notes and statements. */
 function explain<T extends CheckOutcome>(
   outcome: T,
   notes: readonly string[],
   statements: Explanation['statements'] = [],
 ): T {
-  return { ...outcome, explain: { notes, statements } }
+  const prior = outcome.explain
+  return {
+    ...outcome,
+    explain: {
+      notes: prior ? [...notes, ...prior.notes] : notes,
+      statements: prior ? [...statements, ...prior.statements] : statements,
+    },
+  }
 }

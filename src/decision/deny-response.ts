@@ -96,13 +96,28 @@ const FIXED_MESSAGES: Partial<Record<DenyKind, string | null>> = {
 
 /** A denial whose body does not depend on the request (Forbidden, Unauthorized, ...). */
 export function denyFixed(
-  kind: 'no_api' | 'forbidden' | 'no_route' | 'bad_path' | 'uri_too_long' | 'unauthorized' | 'authorizer_error' | 'internal',
+  kind:
+    | 'no_api'
+    | 'forbidden'
+    | 'no_route'
+    | 'bad_path'
+    | 'uri_too_long'
+    | 'unauthorized'
+    | 'authorizer_error'
+    | 'internal',
   code: string,
   ctx: DenyContext,
   extraHeaders: readonly HeaderEntry[] = [],
 ): DenyOutcome {
   const spec = SPECS[kind]
-  return outcome(spec.status, spec.errorType, messageBody(FIXED_MESSAGES[kind] ?? null), code, ctx, extraHeaders)
+  return outcome(
+    spec.status,
+    spec.errorType,
+    messageBody(FIXED_MESSAGES[kind] ?? null),
+    code,
+    ctx,
+    extraHeaders,
+  )
 }
 
 /**
@@ -123,7 +138,11 @@ export function denyPrincipal(
 }
 
 /** `User is not authorized to access this resource[ with an explicit deny]` (authorizer flows). */
-export function denyAuthorizerPolicy(explicit: boolean, code: string, ctx: DenyContext): DenyOutcome {
+export function denyAuthorizerPolicy(
+  explicit: boolean,
+  code: string,
+  ctx: DenyContext,
+): DenyOutcome {
   const msg = `User is not authorized to access this resource${explicit ? ' with an explicit deny' : ''}`
   return outcome(403, SPECS.authorizer_denied.errorType, accessDeniedBody(msg), code, ctx)
 }

@@ -7,25 +7,50 @@
 import { combineResourceOnly } from '../../policy/index.js'
 import { allowOutcome } from '../allow-response.js'
 import { denyPrincipal } from '../deny-response.js'
+import { explained } from '../explained.js'
 import type { Flow } from '../flow.js'
 
 export const noneFlow: Flow = (ctx) => {
   const policy = ctx.api.resourcePolicy
-  if (policy === undefined) return allowOutcome(ctx.req, { principal: undefined, context: {} }, 'ALLOW_PUBLIC', ctx.api.ref)
+  if (policy === undefined) {
+    return explained(
+      allowOutcome(ctx.req, { principal: undefined, context: {} }, 'ALLOW_PUBLIC', ctx.api.ref),
+      ['no resource policy: NONE route is public'],
+    )
+  }
   const result = policy.evaluate(
-    { action: 'execute-api:Invoke', resource: ctx.methodArn, principal: null, context: ctx.conditions },
+    {
+      action: 'execute-api:Invoke',
+      resource: ctx.methodArn,
+      principal: null,
+      context: ctx.conditions,
+    },
     'resource-policy',
   )
   const combined = combineResourceOnly(result.decision)
+  const notes = [`resource policy (anonymous): ${result.decision} → ${combined}`]
   if (combined === 'Allow') {
-    return allowOutcome(ctx.req, { principal: undefined, context: {} }, 'ALLOW_RESOURCE_POLICY', ctx.api.ref)
+    return explained(
+      allowOutcome(
+        ctx.req,
+        { principal: undefined, context: {} },
+        'ALLOW_RESOURCE_POLICY',
+        ctx.api.ref,
+      ),
+      notes,
+      result.statements,
+    )
   }
   const explicit = combined === 'ExplicitDeny'
-  return denyPrincipal(
-    undefined,
-    ctx.methodArn,
-    explicit,
-    explicit ? 'ERR_POLICY_EXPLICIT_DENY' : 'ERR_POLICY_IMPLICIT_DENY',
-    ctx.deny,
+  return explained(
+    denyPrincipal(
+      undefined,
+      ctx.methodArn,
+      explicit,
+      explicit ? 'ERR_POLICY_EXPLICIT_DENY' : 'ERR_POLICY_IMPLICIT_DENY',
+      ctx.deny,
+    ),
+    notes,
+    result.statements,
   )
 }

@@ -1,0 +1,136 @@
+/**
+ * `portcullis check --config DIR --method M --url URL [-H 'Name: value']... [--source-ip IP]
+ * [--source-principal SPIFFE] [--context-extension k=v]... [--json]`: one decision offline, with
+ * the reason and the statements that decided it. Exit 0 allowed, 1 denied, 2 usage/config error.
+ *
+ * @module
+ */
+import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { createAuthnRuntime } from '../app/authn-runtime.js'
+import { Decider } from '../decision/decide.js'
+import { requestFromCli } from '../request/from-cli.js'
+import { loadFolderConfig } from '../sources/folder-config.js'
+import { LastGoodCompiler, formatLoadError } from '../sources/last-good.js'
+import type { CheckOutcome } from '../decision/check-outcome.js'
+import { UsageError, accountFlag, listFlag, parseFlags, regionFlag, stringFlag } from './options.js'
+
+export const CHECK_FLAGS = {
+  config: { type: 'string' },
+  method: { type: 'string' },
+  url: { type: 'string' },
+  header: { type: 'string', short: 'H', multiple: true },
+  'source-ip': { type: 'string' },
+  'source-principal': { type: 'string' },
+  'context-extension': { type: 'string', multiple: true },
+  data: { type: 'string' },
+  'data-file': { type: 'string' },
+  json: { type: 'boolean' },
+  'account-id': { type: 'string' },
+  region: { type: 'string' },
+} as const
+
+export async function checkCommand(
+  argv: readonly string[],
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
+  const flags = parseFlags(argv, CHECK_FLAGS)
+  const config = stringFlag(flags, 'config')
+  const method = stringFlag(flags, 'method')
+  const url = stringFlag(flags, 'url')
+  if (config === undefined || method === undefined || url === undefined) {
+    throw new UsageError('check needs --config DIR --method M --url URL')
+  }
+  const dataFile = stringFlag(flags, 'data-file')
+  const data = stringFlag(flags, 'data')
+  const body =
+    dataFile !== undefined
+      ? await readFile(dataFile)
+      : data !== undefined
+        ? Buffer.from(data)
+        : undefined
+  const built = requestFromCli({
+    method,
+    url,
+    headers: listFlag(flags, 'header'),
+    sourceIp: stringFlag(flags, 'source-ip'),
+    sourcePrincipal: stringFlag(flags, 'source-principal'),
+    contextExtensions: listFlag(flags, 'context-extension'),
+    body,
+  })
+  if (!built.ok) throw new UsageError(built.error)
+
+  const loaded = await loadFolderConfig([resolve(config)])
+  const authn = createAuthnRuntime()
+  try {
+    const result = new LastGoodCompiler().compile(loaded, {
+      defaults: { accountId: accountFlag(flags), region: regionFlag(flags) },
+      generation: 1,
+      ...(authn.authorizerCompiler ? { authorizerCompiler: authn.authorizerCompiler } : {}),
+    })
+    if (result.allErrors.length > 0) {
+      for (const e of result.allErrors) err(formatLoadError(e))
+      return 2
+    }
+    authn.onSnapshot(result.snapshot, undefined)
+    const decider = new Decider({
+      snapshot: () => result.snapshot,
+      flows: authn.flows,
+      ...(authn.privateGateIdentity ? { privateGateIdentity: authn.privateGateIdentity } : {}),
+      logger: { error: (o, m) => err(`${m} ${JSON.stringify(o)}`), debug: () => undefined },
+    })
+    const outcome = await decider.check(built.req)
+    out(flags.values['json'] === true ? JSON.stringify(toJson(outcome), null, 2) : toText(outcome))
+    return outcome.allowed ? 0 : 1
+  } finally {
+    authn.close()
+  }
+}
+
+function toJson(o: CheckOutcome): object {
+  const base = {
+    decision: o.allowed ? 'allow' : 'deny',
+    code: o.code,
+    api: o.api ?? null,
+    reason: o.explain?.notes ?? [],
+    statements: o.explain?.statements ?? [],
+  }
+  if (o.allowed) {
+    return {
+      ...base,
+      upstreamHeaders: Object.fromEntries(o.upstreamHeaders.map((h) => [h.name, h.value])),
+      headersToRemove: o.headersToRemove,
+    }
+  }
+  return {
+    ...base,
+    httpStatus: o.httpStatus,
+    grpcCode: o.grpcCode,
+    headers: Object.fromEntries(o.headers.map((h) => [h.name, h.value])),
+    body: o.body,
+  }
+}
+
+function toText(o: CheckOutcome): string {
+  const lines: string[] = []
+  if (o.allowed) {
+    lines.push(`ALLOW (${o.code})`)
+    for (const h of o.upstreamHeaders) lines.push(`  upstream header ${h.name}: ${h.value}`)
+  } else {
+    lines.push(`DENY ${o.httpStatus} (${o.code})`)
+    const type = o.headers.find((h) => h.name === 'x-amzn-errortype')
+    if (type) lines.push(`  x-amzn-errortype: ${type.value}`)
+    lines.push(`  body: ${o.body}`)
+  }
+  const notes = o.explain?.notes ?? []
+  if (notes.length > 0) lines.push('reason:')
+  for (const n of notes) lines.push(`  - ${n}`)
+  const st = o.explain?.statements ?? []
+  if (st.length > 0) lines.push('deciding statements:')
+  for (const s of st)
+    lines.push(
+      `  - ${s.policy} Statement[${s.index}]${s.sid !== undefined ? ` (Sid ${s.sid})` : ''}: ${s.effect}`,
+    )
+  return lines.join('\n')
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { Metrics } from './metrics.js'
+
+describe('Metrics', () => {
+  it('uses its own registry: two instances do not share series', async () => {
+    const a = new Metrics({ defaultMetrics: false })
+    const b = new Metrics({ defaultMetrics: false })
+    a.observeCheck({ allowed: true, code: 'ALLOW_X', api: 'ns/api' }, 0.001)
+    expect(await a.render()).toContain(
+      'portcullis_check_requests_total{api="ns/api",decision="allow",code="ALLOW_X"} 1',
+    )
+    expect(await b.render()).not.toContain('ALLOW_X')
+  })
+
+  it('clamps unbounded label values to fixed words', async () => {
+    const m = new Metrics({ defaultMetrics: false })
+    m.observeCheck(
+      { allowed: false, code: 'arn:aws:iam::1:user/alice', api: '/prod/pets/42' },
+      0.001,
+    )
+    m.authorizerCall('Bearer eyJ...', 'Unauthorized because token xyz', 0.1)
+    m.jwksFetch('shop/users', 'HTTP 500 from https://issuer')
+    m.setConfigObjects('Rest Api!', 1)
+    const text = await m.render()
+    expect(text).toContain('api="invalid",decision="deny",code="OTHER"')
+    expect(text).toContain('authorizer="invalid",outcome="other"')
+    expect(text).toContain(
+      'portcullis_jwks_fetches_total{authorizer="shop/users",outcome="other"} 1',
+    )
+    expect(text).toContain('portcullis_config_objects{kind="Other"} 1')
+    expect(text).not.toMatch(/alice|eyJ|issuer|\/prod/)
+  })
+
+  it('drops prom-client gauges named *_total (promtool rejects them) but keeps process metrics', async () => {
+    const text = await new Metrics().render()
+    expect(text).toContain('process_cpu_seconds_total')
+    expect(text).toContain('nodejs_active_handles ')
+    expect(text).not.toContain('nodejs_active_handles_total')
+    expect(text).not.toContain('nodejs_active_requests_total')
+    expect(text).not.toContain('nodejs_active_resources_total')
+  })
+})

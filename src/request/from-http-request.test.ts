@@ -1,0 +1,97 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { fromHttpRequest, type HttpAuthSubrequest } from './from-http-request.js'
+import { compileTrustedProxies } from './trusted-proxies.js'
+
+const sub = (over: Partial<HttpAuthSubrequest>): HttpAuthSubrequest => ({
+  method: 'GET',
+  url: '/',
+  headers: { host: ['authz.local'] },
+  httpVersion: '1.1',
+  peerAddress: '10.0.0.1',
+  body: undefined,
+  ...over,
+})
+
+describe('fromHttpRequest flavour detection', () => {
+  it('nginx wins over Traefik when both header sets are present', () => {
+    const r = fromHttpRequest(
+      sub({ headers: { 'x-original-uri': ['/n'], 'x-forwarded-uri': ['/t'] } }),
+    )
+    expect(r.flavor).toBe('nginx')
+    expect(r.ok && r.request.path).toBe('/n')
+  })
+  it('X-Original-Method absent → the subrequest method', () => {
+    const r = fromHttpRequest(sub({ method: 'HEAD', headers: { 'x-original-uri': ['/n'] } }))
+    expect(r.ok && r.request.method).toBe('HEAD')
+  })
+  it('with a pathPrefix, the prefix must be followed by "/" (no /envoyX match)', () => {
+    const r = fromHttpRequest(sub({ url: '/envoyX/a' }), { pathPrefix: '/envoy' })
+    expect(r).toMatchObject({ ok: false, code: 'ERR_REQUEST_MALFORMED' })
+  })
+  it('repeated headers are joined with "," like Envoy does (duplicate authorization becomes unusable, not first-wins)', () => {
+    const r = fromHttpRequest(sub({ headers: { authorization: ['a', 'b'] } }))
+    expect(r.ok && r.request.headers.get('authorization')).toBe('a,b')
+  })
+  it('an unknown X-Forwarded-Proto value is treated as http', () => {
+    const r = fromHttpRequest(sub({ headers: { 'x-forwarded-proto': ['gopher'] } }))
+    expect(r.ok && r.request.scheme).toBe('http')
+  })
+})
+
+describe('compileTrustedProxies', () => {
+  const trusted = compileTrustedProxies(['10.0.0.0/8', '192.0.2.7', 'fd00::/8'])
+  const rows: [string, boolean][] = [
+    ['10.255.0.1', true],
+    ['11.0.0.1', false],
+    ['192.0.2.7', true],
+    ['192.0.2.8', false],
+    ['fd12::1', true],
+    ['fe80::1', false],
+    ['garbage', false],
+  ]
+  for (const [ip, expected] of rows) {
+    it(`${ip} → ${expected}`, () => {
+      expect(trusted(ip)).toBe(expected)
+    })
+  }
+  it('rejects bad entries with TypeError', () => {
+    expect(() => compileTrustedProxies(['10.0.0.0/40'])).toThrow(TypeError)
+    expect(() => compileTrustedProxies(['10.0.0.0/x'])).toThrow(TypeError)
+    expect(() => compileTrustedProxies(['example.com'])).toThrow(TypeError)
+  })
+})
+
+describe('fromHttpRequest never throws (property)', () => {
+  it('arbitrary methods, targets, headers and peers give a context or an ERR_REQUEST_ code', () => {
+    const values = fc.array(fc.string(), { maxLength: 3 })
+    fc.assert(
+      fc.property(
+        fc.string(),
+        fc.oneof(fc.string(), fc.constantFrom('/', '/envoy/a', '/a?b')),
+        fc.dictionary(
+          fc.constantFrom(
+            'host',
+            'x-original-uri',
+            'x-forwarded-uri',
+            'x-forwarded-for',
+            'x-real-ip',
+            'x-request-id',
+            'a',
+          ),
+          values,
+        ),
+        fc.option(fc.oneof(fc.string(), fc.constantFrom('127.0.0.1', '::1', '10.0.0.1'))),
+        (method, url, headers, peer) => {
+          const r = fromHttpRequest(sub({ method, url, headers, peerAddress: peer ?? undefined }), {
+            pathPrefix: '/envoy',
+            trustedProxies: compileTrustedProxies(['127.0.0.0/8', '::1']),
+          })
+          if (!r.ok) expect(r.code).toMatch(/^ERR_REQUEST_/)
+          else expect(r.request.path.startsWith('/')).toBe(true)
+        },
+      ),
+      { numRuns: 2000 },
+    )
+  })
+})

@@ -222,7 +222,13 @@ export class JwksRegistry {
     let doc = this.#discovery.get(url)
     if (doc === undefined) {
       const issuer = source.issuer
-      doc = this.#document(url, (json) => Promise.resolve(parseDiscovery(json, issuer)))
+      // When a (background) discovery fetch succeeds, load its JWKS too: an issuer that was down
+      // at startup then becomes fully usable without waiting for a request to ask.
+      doc = this.#document(
+        url,
+        (json) => Promise.resolve(parseDiscovery(json, issuer)),
+        (jwksUrl) => void this.#jwksDocument(jwksUrl).get(),
+      )
       this.#discovery.set(url, doc)
     }
     return doc.get()
@@ -237,10 +243,15 @@ export class JwksRegistry {
     return doc
   }
 
-  #document<T>(url: string, parse: (json: unknown) => Promise<T | Error>): RemoteDocument<T> {
+  #document<T>(
+    url: string,
+    parse: (json: unknown) => Promise<T | Error>,
+    onSuccess?: (value: T) => void,
+  ): RemoteDocument<T> {
     return new RemoteDocument<T>({
       url,
       parse,
+      onSuccess,
       fetchJson: (u) =>
         fetchJsonBounded(u, {
           timeoutMs: this.#opts.timeoutMs,

@@ -20,6 +20,8 @@ export interface RemoteDocumentDeps<T> {
   readonly retryIntervalMs: number
   readonly maxRetryIntervalMs: number
   readonly isClosed: () => boolean
+  /** Called after each successful fetch (discovery chains into its JWKS). */
+  readonly onSuccess?: ((value: T) => void) | undefined
 }
 
 export interface RemoteDocumentStatus {
@@ -191,6 +193,11 @@ export class RemoteDocument<T> {
       this.#consecutiveFailures = 0
       this.#lastError = undefined
       this.stop()
+      try {
+        this.#deps.onSuccess?.(parsed)
+      } catch {
+        // Chained work is best-effort; this value is applied either way.
+      }
       return
     }
     this.#consecutiveFailures++

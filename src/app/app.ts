@@ -10,6 +10,7 @@ import { createAuthnRuntime } from './authn-runtime.js'
 import { Decider } from '../decision/decide.js'
 import { DirectoryWatcher } from '../sources/directory-watcher.js'
 import { loadFolderConfig } from '../sources/folder-config.js'
+import { parseManifestObject } from '../sources/manifest.js'
 import { Metrics } from '../observability/metrics.js'
 import { createLogger, type Logger, type LogLevel } from '../observability/logger.js'
 import { startGrpcServer } from '../servers/ext-authz-grpc.js'
@@ -45,6 +46,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const metrics = new Metrics()
   const authn = createAuthnRuntime({ metrics })
   const dir = resolve(opts.configDir)
+  // Compile the schema validators now (they are built lazily), so the first hot reload after
+  // start is as fast as every other one.
+  parseManifestObject({ apiVersion: 'portcullis.dev/v1alpha1', kind: 'Policy', metadata: { name: 'warm-up' }, spec: {} }, '(warm-up)')
   const config = new ConfigRuntime({
     load: () => loadFolderConfig([dir]),
     defaults: { accountId: opts.accountId, region: opts.region },

@@ -92,7 +92,9 @@ export async function startAuthorizerPeer(
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
-        server.close(() => resolve())
+        server.close(() => {
+          resolve()
+        })
       }),
   }) as AuthorizerPeer
 }

@@ -212,7 +212,9 @@ describe('huge answers', () => {
       r.resume()
       res.writeHead(200, { 'content-type': 'application/json' })
       const t = setInterval(() => res.write('x'.repeat(8192)), 1)
-      res.on('close', () => clearInterval(t))
+      res.on('close', () => {
+        clearInterval(t)
+      })
     })
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     try {
@@ -223,7 +225,11 @@ describe('huge answers', () => {
       expect(Date.now() - t0).toBeLessThan(2000)
     } finally {
       server.closeAllConnections()
-      await new Promise<void>((r) => server.close(() => r()))
+      await new Promise<void>((r) =>
+        server.close(() => {
+          r()
+        }),
+      )
     }
   })
 

@@ -166,6 +166,11 @@ describe('compileLambdaAuthorizerConfig', () => {
     ])
   })
 
+  it('TOKEN authorizers have no payload 2.0 (HTTP APIs only have REQUEST authorizers)', () => {
+    const r = compileLambdaAuthorizerConfig('s/a', { ...token, payloadFormatVersion: '2.0' })
+    expect(!r.ok && r.errors.map((e) => e.path)).toEqual(['payloadFormatVersion'])
+  })
+
   it('refuses credentials in the URI and accepts TTL 0 (caching off)', () => {
     const creds = compileLambdaAuthorizerConfig('s/a', { ...token, authorizerUri: 'http://u:p@h/' })
     expect(creds.ok).toBe(false)

@@ -276,6 +276,12 @@ export function compileLambdaAuthorizerConfig(
   const payloadFormatVersion = spec.payloadFormatVersion ?? d.payloadFormatVersion
   if (payloadFormatVersion !== '1.0' && payloadFormatVersion !== '2.0') {
     errors.push({ path: 'payloadFormatVersion', message: 'must be "1.0" or "2.0"' })
+  } else if (spec.type === 'TOKEN' && payloadFormatVersion !== '1.0') {
+    // TOKEN events have one fixed shape; payload versions exist only for HTTP API REQUEST authorizers.
+    errors.push({
+      path: 'payloadFormatVersion',
+      message: 'only "1.0" applies to TOKEN authorizers',
+    })
   }
   const enableSimpleResponses = spec.enableSimpleResponses ?? false
   if (enableSimpleResponses && (spec.type !== 'REQUEST' || payloadFormatVersion !== '2.0')) {

@@ -34,7 +34,13 @@ const v2policy = config({
 
 const policy = {
   Version: '2012-10-17',
-  Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: 'arn:aws:execute-api:us-east-1:111122223333:*' }],
+  Statement: [
+    {
+      Action: 'execute-api:Invoke',
+      Effect: 'Allow',
+      Resource: 'arn:aws:execute-api:us-east-1:111122223333:*',
+    },
+  ],
 }
 const parse = (body: unknown, status = 200, c = config(), headers: Record<string, string> = {}) =>
   parseAuthorizerResponse(
@@ -62,7 +68,8 @@ describe('parseAuthorizerResponse: success', () => {
     })
     // The compiled policy is the engine's: it evaluates against any methodArn.
     expect(
-      out.kind === 'policy' && decisionFor(out.policy, 'arn:aws:execute-api:us-east-1:111122223333:a/s/GET/x'),
+      out.kind === 'policy' &&
+        decisionFor(out.policy, 'arn:aws:execute-api:us-east-1:111122223333:a/s/GET/x'),
     ).toBe('Allow')
   })
 

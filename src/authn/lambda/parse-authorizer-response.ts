@@ -28,7 +28,6 @@ export type CompilePolicyFn<P> = (
   | { readonly ok: false; readonly errors: readonly { path: string; message: string }[] }
 
 const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/
 const MAX_DETAIL = 200
 

@@ -12,7 +12,9 @@ afterEach(async () => {
       (s) =>
         new Promise<void>((r) => {
           s.closeAllConnections()
-          s.close(() => r())
+          s.close(() => {
+            r()
+          })
         }),
     ),
   )
@@ -64,7 +66,9 @@ describe('postJson (real loopback servers)', () => {
     const url = await serve((_req, res) => {
       res.writeHead(200)
       const t = setInterval(() => res.write(' '), 20)
-      res.on('close', () => clearInterval(t))
+      res.on('close', () => {
+        clearInterval(t)
+      })
     })
     const r = await postJson(url, body, {
       agent: agent(),
@@ -96,7 +100,9 @@ describe('postJson (real loopback servers)', () => {
         written += chunk.length
         res.write(chunk)
       }, 1)
-      res.on('close', () => clearInterval(t))
+      res.on('close', () => {
+        clearInterval(t)
+      })
     })
     const r = await postJson(url, body, {
       agent: agent(),
@@ -111,7 +117,11 @@ describe('postJson (real loopback servers)', () => {
   it('nothing listening → ERR_LAMBDA_UNREACHABLE', async () => {
     const url = await serve(() => undefined)
     const s = servers.pop()
-    await new Promise<void>((r) => s?.close(() => r()))
+    await new Promise<void>((r) =>
+      s?.close(() => {
+        r()
+      }),
+    )
     const r = await postJson(url, body, { agent: agent(), timeoutMs: 2000, maxResponseBytes: 100 })
     expect(r).toMatchObject({ ok: false, code: 'ERR_LAMBDA_UNREACHABLE' })
   })

@@ -31,8 +31,9 @@ export type PostJsonResult =
 type Attempt = PostJsonResult | (PostJsonResult & { readonly ok: false; readonly retry: true })
 
 function describe(err: unknown): string {
-  const e = err as NodeJS.ErrnoException
-  return e.code !== undefined ? `${e.code}: ${e.message}` : String(e.message ?? err)
+  if (!(err instanceof Error)) return String(err)
+  const code = (err as NodeJS.ErrnoException).code
+  return code !== undefined ? `${code}: ${err.message}` : err.message
 }
 
 function attempt(
@@ -42,17 +43,9 @@ function attempt(
   deadline: number,
 ): Promise<Attempt> {
   return new Promise((resolve) => {
-    let settled = false
-    let timer: NodeJS.Timeout | undefined
-    const finish = (r: Attempt): void => {
-      if (settled) return
-      settled = true
-      if (timer !== undefined) clearTimeout(timer)
-      resolve(r)
-    }
     const remaining = deadline - performance.now()
     if (remaining <= 0) {
-      finish({
+      resolve({
         ok: false,
         code: 'ERR_LAMBDA_TIMEOUT',
         detail: `no answer within ${opts.timeoutMs} ms`,
@@ -73,10 +66,11 @@ function attempt(
         },
       })
     } catch (err) {
-      finish({ ok: false, code: 'ERR_LAMBDA_UNREACHABLE', detail: describe(err) })
+      resolve({ ok: false, code: 'ERR_LAMBDA_UNREACHABLE', detail: describe(err) })
       return
     }
-    timer = setTimeout(() => {
+    let settled = false
+    const timer = setTimeout(() => {
       finish({
         ok: false,
         code: 'ERR_LAMBDA_TIMEOUT',
@@ -84,6 +78,12 @@ function attempt(
       })
       req.destroy()
     }, remaining)
+    const finish = (r: Attempt): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resolve(r)
+    }
     const tooLarge = (): void => {
       finish({
         ok: false,

@@ -8,8 +8,8 @@
  * @module
  */
 import { execFile } from 'node:child_process'
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto'
-import { request as httpRequest } from 'node:http'
+import { createHash, createHmac, type Hash } from 'node:crypto'
+import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http'
 
 import { Sha256 } from '@aws-crypto/sha256-js'
 import { HttpRequest } from '@smithy/protocol-http'
@@ -48,14 +48,20 @@ function verify(req: RequestContext): SigV4Result<string> {
   })
 }
 
+function toBytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
+  if (typeof data === 'string') return data
+  if (data instanceof ArrayBuffer) return new Uint8Array(data)
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+}
+
 /** A node:crypto hash in the shape smithy's signer expects (its `sha256` constructor option). */
 class NodeSha256 {
-  readonly #hash: Hash | Hmac
-  constructor(secret?: string | Uint8Array) {
-    this.#hash = secret === undefined ? createHash('sha256') : createHmac('sha256', secret)
+  readonly #hash: Hash | ReturnType<typeof createHmac>
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.#hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret))
   }
-  update(data: string | Uint8Array): void {
-    this.#hash.update(data)
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.#hash.update(toBytes(data))
   }
   digest(): Promise<Uint8Array> {
     return Promise.resolve(new Uint8Array(this.#hash.digest()))
@@ -69,7 +75,7 @@ function encode3986(s: string): string {
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   )
 }
-function wireQuery(query: Record<string, string | string[] | null>): string {
+function wireQuery(query: Record<string, string | string[] | null> = {}): string {
   const parts: string[] = []
   for (const [k, v] of Object.entries(query)) {
     for (const value of Array.isArray(v) ? v : [v])
@@ -90,7 +96,7 @@ afterAll(async () => {
 async function send(
   method: string,
   target: string,
-  headers: Record<string, string>,
+  headers: OutgoingHttpHeaders | undefined,
   body?: string | Buffer,
 ): Promise<RequestContext> {
   const captured = server.next()
@@ -122,7 +128,10 @@ async function curl(args: string[]): Promise<RequestContext> {
         `${AKID}:${SECRET}`,
         ...args,
       ],
-      (err) => (err ? reject(err) : resolve()),
+      (err) => {
+        if (err) reject(new Error(`curl failed: ${err.message}`))
+        else resolve()
+      },
     )
   })
   return requestFromCapture(await captured, Date.now())
@@ -320,14 +329,12 @@ describe('@smithy/signature-v4 (AWS SDK signer)', () => {
     }
 
     it(`[${hashName}] header form, POST with body and x-amz-content-sha256, verifies and resists tampering`, async () => {
-      const signed = (await signer(true).sign(
-        smithyRequest('POST', '{"name":"rex"}'),
-      )) as HttpRequest
+      const signed = await signer(true).sign(smithyRequest('POST', '{"name":"rex"}'))
       const req = await send(
         'POST',
         `${signed.path}?${wireQuery(signed.query)}`,
-        signed.headers as Record<string, string>,
-        signed.body as string,
+        signed.headers,
+        signed.body,
       )
       expect(req.path).toBe('/prod/pets/a%20b/caf%C3%A9')
       expect(req.headers.get('x-amz-content-sha256')).toMatch(/^[0-9a-f]{64}$/)
@@ -335,12 +342,12 @@ describe('@smithy/signature-v4 (AWS SDK signer)', () => {
     })
 
     it(`[${hashName}] header form without x-amz-content-sha256: the body Envoy sent is hashed`, async () => {
-      const signed = (await signer(false).sign(smithyRequest('PUT', 'hello'))) as HttpRequest
+      const signed = await signer(false).sign(smithyRequest('PUT', 'hello'))
       const req = await send(
         'PUT',
         `${signed.path}?${wireQuery(signed.query)}`,
-        signed.headers as Record<string, string>,
-        signed.body as string,
+        signed.headers,
+        signed.body,
       )
       expect(req.headers.has('x-amz-content-sha256')).toBe(false)
       expectVerifiedAndTamperProof(req, 'header')
@@ -352,12 +359,12 @@ describe('@smithy/signature-v4 (AWS SDK signer)', () => {
     })
 
     it(`[${hashName}] header form: body not forwarded, the signed x-amz-content-sha256 is used`, async () => {
-      const signed = (await signer(true).sign(smithyRequest('POST', '{"a":1}'))) as HttpRequest
+      const signed = await signer(true).sign(smithyRequest('POST', '{"a":1}'))
       const req = await send(
         'POST',
         `${signed.path}?${wireQuery(signed.query)}`,
-        signed.headers as Record<string, string>,
-        signed.body as string,
+        signed.headers,
+        signed.body,
       )
       expect(verify({ ...req, body: undefined })).toMatchObject({ ok: true })
       expect(verify({ ...req, bodyPartial: true })).toMatchObject({
@@ -367,23 +374,19 @@ describe('@smithy/signature-v4 (AWS SDK signer)', () => {
     })
 
     it(`[${hashName}] header form, GET without body (Envoy sends no body), verifies and resists tampering`, async () => {
-      const signed = (await signer(false).sign(smithyRequest('GET'))) as HttpRequest
-      const req = await send(
-        'GET',
-        `${signed.path}?${wireQuery(signed.query)}`,
-        signed.headers as Record<string, string>,
-      )
+      const signed = await signer(false).sign(smithyRequest('GET'))
+      const req = await send('GET', `${signed.path}?${wireQuery(signed.query)}`, signed.headers)
       expectVerifiedAndTamperProof({ ...req, body: undefined }, 'header')
     })
 
     it(`[${hashName}] presigned URL verifies and resists tampering`, async () => {
-      const presigned = (await signer(false).presign(smithyRequest('GET'), {
+      const presigned = await signer(false).presign(smithyRequest('GET'), {
         expiresIn: 300,
-      })) as HttpRequest
+      })
       const req = await send(
         'GET',
         `${presigned.path}?${wireQuery(presigned.query)}`,
-        presigned.headers as Record<string, string>,
+        presigned.headers,
       )
       expect(req.rawQuery).toContain('X-Amz-Expires=300')
       expectVerifiedAndTamperProof({ ...req, body: undefined }, 'query')
@@ -398,7 +401,7 @@ describe('@smithy/signature-v4 (AWS SDK signer)', () => {
       service: SERVICE,
       sha256: Sha256,
     })
-    const presigned = (await s.presign(
+    const presigned = await s.presign(
       new HttpRequest({
         method: 'GET',
         protocol: 'http:',
@@ -408,11 +411,11 @@ describe('@smithy/signature-v4 (AWS SDK signer)', () => {
         headers: { host: `127.0.0.1:${server.port}` },
       }),
       { expiresIn: 60, signingDate },
-    )) as HttpRequest
+    )
     const req = await send(
       'GET',
       `${presigned.path}?${wireQuery(presigned.query)}`,
-      presigned.headers as Record<string, string>,
+      presigned.headers,
     )
     const expired = verify({ ...req, body: undefined })
     expect(expired).toMatchObject({
@@ -444,12 +447,7 @@ describe('aws4', () => {
       },
       credentials,
     )
-    const req = await send(
-      'POST',
-      opts.path ?? '',
-      opts.headers as Record<string, string>,
-      opts.body as string,
-    )
+    const req = await send('POST', opts.path ?? '', opts.headers, opts.body)
     expectVerifiedAndTamperProof(req, 'header')
   })
 
@@ -464,7 +462,7 @@ describe('aws4', () => {
       },
       credentials,
     )
-    const req = await send('GET', opts.path ?? '', opts.headers as Record<string, string>)
+    const req = await send('GET', opts.path ?? '', opts.headers)
     expectVerifiedAndTamperProof({ ...req, body: undefined }, 'header')
   })
 
@@ -479,7 +477,7 @@ describe('aws4', () => {
       },
       credentials,
     )
-    const req = await send('GET', opts.path ?? '', opts.headers as Record<string, string>)
+    const req = await send('GET', opts.path ?? '', opts.headers)
     // aws4 omits X-Amz-Expires for non-S3 services: the header rule (±5 min) applies.
     expect(req.rawQuery).not.toContain('X-Amz-Expires')
     expectVerifiedAndTamperProof({ ...req, body: undefined }, 'query')
@@ -521,7 +519,10 @@ describe('curl --aws-sigv4 (real binary)', () => {
     // `/a%2520b`. API Gateway would refuse such a curl request too, so must we.
     const req = await curl([`http://127.0.0.1:${server.port}/prod/a%20b`])
     const version = await new Promise<string>((resolve, reject) => {
-      execFile('curl', ['--version'], (err, stdout) => (err ? reject(err) : resolve(stdout)))
+      execFile('curl', ['--version'], (err, stdout) => {
+        if (err) reject(new Error(`curl --version failed: ${err.message}`))
+        else resolve(stdout)
+      })
     })
     const result = verify({ ...req, body: undefined })
     if (/^curl 7\./.test(version))

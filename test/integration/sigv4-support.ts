@@ -180,6 +180,11 @@ export async function startCaptureServer(): Promise<CaptureServer> {
         else waiting.push(resolve)
       }),
     close: () =>
-      new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve()))),
+      new Promise<void>((resolve, reject) =>
+        server.close((e) => {
+          if (e) reject(e)
+          else resolve()
+        }),
+      ),
   }
 }

@@ -1,0 +1,47 @@
+/** Signing-key derivation and its bounded, rotation-safe cache. @module */
+import { describe, expect, it } from 'vitest'
+
+import { deriveSigningKey, SigningKeyCache } from './signing-key.js'
+
+describe('deriveSigningKey', () => {
+  it("matches AWS's documented example key (IAM UG, wJalr... / 20150830 / us-east-1 / iam)", () => {
+    expect(
+      deriveSigningKey(
+        'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+        '20150830',
+        'us-east-1',
+        'iam',
+      ).toString('hex'),
+    ).toBe('c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9')
+  })
+})
+
+describe('SigningKeyCache', () => {
+  it('derives once per scope and returns the cached key', () => {
+    const cache = new SigningKeyCache(10)
+    const a = cache.get('AKID', 'secret', '20260101', 'us-east-1', 'execute-api')
+    const b = cache.get('AKID', 'secret', '20260101', 'us-east-1', 'execute-api')
+    expect(b).toBe(a)
+    expect(cache.size).toBe(1)
+  })
+
+  it('a rotated secret never reuses the stale key', () => {
+    const cache = new SigningKeyCache(10)
+    const old = cache.get('AKID', 'old-secret', '20260101', 'us-east-1', 'execute-api')
+    const fresh = cache.get('AKID', 'new-secret', '20260101', 'us-east-1', 'execute-api')
+    expect(fresh.equals(old)).toBe(false)
+    expect(
+      fresh.equals(deriveSigningKey('new-secret', '20260101', 'us-east-1', 'execute-api')),
+    ).toBe(true)
+  })
+
+  it('is bounded (LRU eviction)', () => {
+    const cache = new SigningKeyCache(3)
+    for (let i = 0; i < 10; i++) cache.get(`AKID${i}`, 's', '20260101', 'us-east-1', 'execute-api')
+    expect(cache.size).toBe(3)
+  })
+
+  it('rejects a non-positive size at construction (TypeError)', () => {
+    expect(() => new SigningKeyCache(0)).toThrow(TypeError)
+  })
+})

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
   compileAuthorizerPolicy,
@@ -52,19 +53,34 @@ const parse = (body: unknown, status = 200, c = config(), headers: Record<string
   )
 
 describe('parseAuthorizerResponse: success', () => {
-  it("AWS's documented output (aws-lambda-go apigw-custom-auth-response.json shape)", () => {
-    const out = parse({
-      principalId: 'yyyyyyyy',
-      policyDocument: policy,
-      context: { stringKey: 'value', numberKey: 1, booleanKey: true },
-      usageIdentifierKey: 'api-key-1',
-    })
+  it("AWS's documented output (test/fixtures/lambda/policy-response.json) is accepted as is", () => {
+    const fixture = JSON.parse(
+      readFileSync(
+        new URL('../../../test/fixtures/lambda/policy-response.json', import.meta.url),
+        'utf8',
+      ),
+    ) as { event: unknown }
+    const out = parse(fixture.event)
     expect(out).toMatchObject({
       kind: 'policy',
       principalId: 'yyyyyyyy',
       context: { stringKey: 'value', numberKey: '1', booleanKey: 'true' },
-      usageIdentifierKey: 'api-key-1',
+      usageIdentifierKey: '{api-key}',
       cached: false,
+    })
+    const arn = 'arn:aws:execute-api:us-east-1:123456789012:s4x3opwd6i/test/GET/request'
+    expect(out.kind === 'policy' && decisionFor(out.policy, arn)).toBe('Allow')
+  })
+
+  it('number and boolean context values are stringified (AWS example numberKey: 1, booleanKey: true)', () => {
+    const out = parse({
+      principalId: 'u',
+      policyDocument: policy,
+      context: { stringKey: 'value', numberKey: 1, booleanKey: true, float: 1.5, neg: -2 },
+    })
+    expect(out).toMatchObject({
+      kind: 'policy',
+      context: { stringKey: 'value', numberKey: '1', booleanKey: 'true', float: '1.5', neg: '-2' },
     })
     // The compiled policy is the engine's: it evaluates against any methodArn.
     expect(

@@ -1,0 +1,22 @@
+/**
+ * `npm start`: the quick start in one command — the demo authorizer endpoints the quick-start
+ * manifests point at, then `portcullis serve --config examples/quickstart` on the default ports.
+ */
+import { spawn } from 'node:child_process'
+import { startDemoTokenAuthorizer } from './token-authorizer.js'
+
+const authorizer = await startDemoTokenAuthorizer(9101)
+console.error(`demo TOKEN authorizer on http://127.0.0.1:${authorizer.port}/`)
+
+const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--config', 'examples/quickstart', ...process.argv.slice(2)], {
+  stdio: 'inherit',
+})
+const stop = (): void => {
+  child.kill('SIGTERM')
+}
+process.on('SIGINT', stop)
+process.on('SIGTERM', stop)
+child.on('exit', (code) => {
+  authorizer.close()
+  process.exit(code ?? 0)
+})

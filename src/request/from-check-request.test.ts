@@ -4,7 +4,7 @@ import { fromCheckRequest, type CheckRequestWire } from './from-check-request.js
 import { DEFAULT_REQUEST_LIMITS } from './request-parse-result.js'
 
 const http = (h: Record<string, unknown>): CheckRequestWire =>
-  ({ attributes: { request: { http: h } } }) as CheckRequestWire
+  ({ attributes: { request: { http: h } } })
 
 describe('fromCheckRequest', () => {
   it('prefers x-request-id over Envoy http.id (matches access logs)', () => {
@@ -120,7 +120,7 @@ describe('fromCheckRequest', () => {
     )
     fc.assert(
       fc.property(wire, (input) => {
-        const r = fromCheckRequest(input as CheckRequestWire)
+        const r = fromCheckRequest(input)
         if (!r.ok) {
           expect(r.code).toMatch(/^ERR_REQUEST_/)
           return

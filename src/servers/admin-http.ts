@@ -43,7 +43,7 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<Runnin
       text(res, 405, 'method not allowed\n')
       return
     }
-    const path = (req.url ?? '/').split('?', 1)[0]
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/'
     switch (path) {
       case '/healthz':
         text(res, closing ? 503 : 200, closing ? 'shutting down\n' : 'ok\n')

@@ -186,7 +186,10 @@ describe('bytes that are not text or not a CheckRequest', () => {
           (b: Buffer) => b,
           (b: Buffer) => def.Check!.responseDeserialize(b),
           Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]),
-          (err, value) => (err ? reject(err) : resolve(value!)),
+          (err, value) => {
+            if (err) reject(err)
+            else resolve(value!)
+          },
         )
       })
       expectDeny(res, 'Forbidden', FORBIDDEN, 'ERR_REQUEST_MALFORMED')

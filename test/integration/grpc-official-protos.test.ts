@@ -249,11 +249,17 @@ describe('grpc.health.v1.Health', () => {
     const pkg = grpc.loadPackageDefinition(def) as unknown as {
       grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } }
     }
-    return new pkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure()) as HealthClient
+    return new pkg.grpc.health.v1.Health(
+      address,
+      grpc.credentials.createInsecure(),
+    ) as unknown as HealthClient
   }
   const healthCheck = (c: HealthClient, service: string) =>
     new Promise<{ status: string }>((resolve, reject) => {
-      c.Check({ service }, (e, r) => (e ? reject(e) : resolve(r)))
+      c.Check({ service }, (e, r) => {
+        if (e) reject(e)
+        else resolve(r)
+      })
     })
 
   it('Check: NOT_SERVING before checker.ready(), SERVING after; unknown service is NOT_FOUND', async () => {

@@ -289,13 +289,13 @@ describe('bounds and failures', () => {
         (res) => {
           const chunks: Buffer[] = []
           res.on('data', (c: Buffer) => chunks.push(c))
-          res.on('end', () =>
+          res.on('end', () => {
             resolve({
               status: res.statusCode ?? 0,
               headers: res.headers,
               body: Buffer.concat(chunks).toString(),
-            }),
-          )
+            })
+          })
         },
       )
       req.on('error', reject)

@@ -10,6 +10,9 @@ import type { Flow } from '../decision/flow.js'
 import type { AuthorizationType } from '../compile/snapshot.js'
 import type { PrivateGateIdentity } from '../decision/decide.js'
 import type { Metrics } from '../observability/metrics.js'
+import { SigningKeyCache } from '../authn/sigv4/index.js'
+import { createIamFlow } from '../decision/flows/iam-flow.js'
+import { createPrivateGateIdentity } from '../decision/private-gate-identity.js'
 
 export interface AuthnRuntime {
   readonly flows: Partial<Record<AuthorizationType, Flow>>
@@ -25,10 +28,12 @@ export interface AuthnRuntimeOptions {
 }
 
 export function createAuthnRuntime(_opts: AuthnRuntimeOptions = {}): AuthnRuntime {
+  // Derived SigV4 signing keys, per (access key, date, region, service): bounded, process-wide.
+  const signingKeys = new SigningKeyCache()
   return {
-    flows: {},
+    flows: { AWS_IAM: createIamFlow(signingKeys) },
     authorizerCompiler: undefined,
-    privateGateIdentity: undefined,
+    privateGateIdentity: createPrivateGateIdentity(signingKeys),
     onSnapshot: () => undefined,
     close: () => undefined,
   }

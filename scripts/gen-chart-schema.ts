@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Type, type TSchema } from '@sinclair/typebox'
+import { format, resolveConfig } from 'prettier'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 export const CHART_SCHEMA_FILE = join(ROOT, 'charts', 'portcullis', 'values.schema.json')
@@ -180,16 +181,17 @@ export const ChartValues = Type.Object(
   { ...closed, title: 'Portcullis Helm chart values' },
 )
 
-/** The schema text exactly as committed. */
-export function renderChartSchema(): string {
+/** The schema text exactly as committed (formatted by the repository's Prettier config). */
+export async function renderChartSchema(): Promise<string> {
   const schema = {
     $schema: 'http://json-schema.org/draft-07/schema#',
     ...(JSON.parse(JSON.stringify(ChartValues)) as object),
   }
-  return `${JSON.stringify(schema, null, 2)}\n`
+  const options = (await resolveConfig(CHART_SCHEMA_FILE)) ?? {}
+  return format(JSON.stringify(schema, null, 2), { ...options, filepath: CHART_SCHEMA_FILE })
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  writeFileSync(CHART_SCHEMA_FILE, renderChartSchema())
+  writeFileSync(CHART_SCHEMA_FILE, await renderChartSchema())
   console.log(`wrote ${CHART_SCHEMA_FILE}`)
 }

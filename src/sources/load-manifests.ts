@@ -109,8 +109,8 @@ export async function loadManifests(
   paths: readonly string[],
   options: LoadOptions = {},
 ): Promise<ManifestLoadResult> {
-  const { files: _files, ...result } = await load(paths, options)
-  return result
+  const r = await load(paths, options)
+  return { objects: r.objects, errors: r.errors, warnings: r.warnings }
 }
 
 async function load(

@@ -8,7 +8,14 @@
  *
  * @module
  */
-import { Type, type Static, type TSchema, type SchemaOptions } from '@sinclair/typebox'
+import {
+  Type,
+  type SchemaOptions,
+  type Static,
+  type TSchema,
+  type TString,
+  type TUnsafe,
+} from '@sinclair/typebox'
 
 export const GROUP = 'portcullis.dev'
 export const VERSION = 'v1alpha1'
@@ -61,21 +68,17 @@ export function crossFieldRulesOf(schema: TSchema): readonly CrossFieldRule<unkn
 export function StringEnum<const T extends readonly string[]>(
   values: T,
   options: SchemaOptions = {},
-): TSchema & { static: T[number] } {
-  return Type.Unsafe<T[number]>({ ...options, type: 'string', enum: [...values] }) as TSchema & {
-    static: T[number]
-  }
+): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>({ ...options, type: 'string', enum: [...values] })
 }
 
 /** `map[string]string` as Kubernetes spells it (`additionalProperties`, not `patternProperties`). */
-export function StringMap(options: SchemaOptions = {}): TSchema & {
-  static: Record<string, string>
-} {
+export function StringMap(options: SchemaOptions = {}): TUnsafe<Record<string, string>> {
   return Type.Unsafe<Record<string, string>>({
     ...options,
     type: 'object',
     additionalProperties: { type: 'string', maxLength: 1024 },
-  }) as TSchema & { static: Record<string, string> }
+  })
 }
 
 /** An IAM policy document as written by the user: a YAML/JSON object, or a JSON string. */
@@ -86,11 +89,11 @@ export type PolicyDocumentInput = string | { readonly [key: string]: unknown }
  * so both an object and a string survive); the grammar is checked by the policy engine, and the
  * "object or JSON string" shape by {@link parsePolicyDocument}.
  */
-export function PolicyDocument(description: string): TSchema & { static: PolicyDocumentInput } {
+export function PolicyDocument(description: string): TUnsafe<PolicyDocumentInput> {
   return Type.Unsafe<PolicyDocumentInput>({
     description,
     'x-kubernetes-preserve-unknown-fields': true,
-  }) as TSchema & { static: PolicyDocumentInput }
+  })
 }
 
 export type ParsedPolicyDocument =
@@ -122,7 +125,7 @@ export const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'
 export const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$'
 
 /** Name of another object in the same namespace. */
-export function ObjectName(description: string): TSchema & { static: string } {
+export function ObjectName(description: string): TString {
   return Type.String({ description, minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN })
 }
 

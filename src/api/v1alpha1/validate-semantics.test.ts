@@ -77,7 +77,9 @@ describe('parseCidr', () => {
     ['10.0.0.0/-1', '"10.0.0.0/-1": prefix must be 0–32'],
   ]
   for (const [cidr, message] of bad) {
-    it(`refuses ${cidr}`, () => expect(parseCidr(cidr)).toEqual({ ok: false, message }))
+    it(`refuses ${cidr}`, () => {
+      expect(parseCidr(cidr)).toEqual({ ok: false, message })
+    })
   }
 })
 

@@ -127,7 +127,11 @@ function walkSchema(schema: TSchema, value: unknown, path: string, errors: Field
     if (s['x-kubernetes-list-type'] === 'map' && Array.isArray(mapKeys)) {
       checkMapList(value, mapKeys as string[], path, errors)
     }
-    if (items !== undefined) value.forEach((v, i) => walkSchema(items, v, `${path}[${i}]`, errors))
+    if (items !== undefined) {
+      value.forEach((v, i) => {
+        walkSchema(items, v, `${path}[${i}]`, errors)
+      })
+    }
     return
   }
   const props = s['properties'] as Record<string, TSchema> | undefined

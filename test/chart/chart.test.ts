@@ -1,0 +1,459 @@
+// Chart tests with the real helm binary (helm-unittest installs from GitHub, which we cannot reach):
+// `helm lint --strict` and `helm template` over ci/*.yaml and targeted --set cases, then asserts on
+// the parsed YAML. A missing helm FAILS the suite: it never skips.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, readdirSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { parseAllDocuments } from 'yaml'
+import { describe, expect, it } from 'vitest'
+import { buildCustomResourceDefinitions } from '../../src/api/v1alpha1/crds.js'
+
+const CHART = join(import.meta.dirname, '..', '..', 'charts', 'portcullis')
+// A helm built with `go install` reports Kubernetes v1.20 by default (its version comes from
+// ldflags), which the chart's kubeVersion (>=1.25) refuses; pin a current version explicitly.
+const KUBE_VERSION = '1.30.0'
+
+function findHelm(): string {
+  const onPath = spawnSync('sh', ['-c', 'command -v helm'], { encoding: 'utf8' }).stdout.trim()
+  if (onPath !== '') return onPath
+  let gopath = join(homedir(), 'go')
+  const go = spawnSync('go', ['env', 'GOPATH'], { encoding: 'utf8' })
+  if (go.status === 0 && go.stdout.trim() !== '') gopath = go.stdout.trim()
+  const built = join(gopath, 'bin', 'helm')
+  if (existsSync(built)) return built
+  throw new Error(
+    'helm not found on PATH or in $(go env GOPATH)/bin: run scripts/ensure-tools.sh (chart tests never skip)',
+  )
+}
+
+const HELM = findHelm()
+
+interface Run {
+  status: number
+  stdout: string
+  stderr: string
+}
+
+function helm(args: string[]): Run {
+  const r = spawnSync(HELM, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  if (r.error !== undefined) throw r.error
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
+}
+
+type Doc = Record<string, unknown>
+
+/** Walks parsed YAML: `at(doc, 'spec', 'ports', 0, 'name')`; undefined when a step is missing. */
+function at(node: unknown, ...path: (string | number)[]): unknown {
+  let cur = node
+  for (const step of path) {
+    if (cur === null || typeof cur !== 'object') return undefined
+    cur = (cur as Record<string | number, unknown>)[step]
+  }
+  return cur
+}
+
+function list(node: unknown, ...path: (string | number)[]): Doc[] {
+  const v = at(node, ...path)
+  return Array.isArray(v) ? (v as Doc[]) : []
+}
+
+function strings(node: unknown, ...path: (string | number)[]): string[] {
+  const v = at(node, ...path)
+  return Array.isArray(v) ? v.map(String) : []
+}
+
+function firstContainer(docs: Doc[]): Doc {
+  return at(one(docs, 'Deployment'), 'spec', 'template', 'spec', 'containers', 0) as Doc
+}
+
+function template(args: string[] = []): Doc[] {
+  const r = helm([
+    'template',
+    'rel',
+    CHART,
+    '--namespace',
+    'portcullis-system',
+    '--kube-version',
+    KUBE_VERSION,
+    ...args,
+  ])
+  expect(r.status, r.stderr).toBe(0)
+  return parseAllDocuments(r.stdout)
+    .map((d) => d.toJS() as Doc | null)
+    .filter((d): d is Doc => d !== null)
+}
+
+function one(docs: Doc[], kind: string, name?: string): Doc {
+  const found = docs.filter(
+    (d) => d['kind'] === kind && (name === undefined || at(d, 'metadata', 'name') === name),
+  )
+  expect(found, `${kind}${name === undefined ? '' : `/${name}`}`).toHaveLength(1)
+  return found[0]!
+}
+
+const CI_FILES = readdirSync(join(CHART, 'ci')).filter((f) => f.endsWith('.yaml'))
+
+describe('helm binary', () => {
+  it(`is present and runs (${HELM})`, () => {
+    expect(execFileSync(HELM, ['version', '--short'], { encoding: 'utf8' })).toMatch(/^v3\./)
+  })
+})
+
+describe('helm lint --strict', () => {
+  it('has both CI value files', () => {
+    expect(CI_FILES.sort()).toEqual(['all-features-values.yaml', 'default-values.yaml'])
+  })
+  for (const file of CI_FILES) {
+    it(`passes with ci/${file}`, () => {
+      const r = helm([
+        'lint',
+        '--strict',
+        CHART,
+        '-f',
+        join(CHART, 'ci', file),
+        '--kube-version',
+        KUBE_VERSION,
+      ])
+      expect(r.status, r.stdout + r.stderr).toBe(0)
+      expect(r.stdout).toContain('0 chart(s) failed')
+    })
+  }
+})
+
+describe('helm template with chart defaults (ci/default-values.yaml)', () => {
+  const docs = template(['-f', join(CHART, 'ci', 'default-values.yaml')])
+
+  it('renders exactly the expected objects', () => {
+    const kinds = docs
+      .map((d) => `${String(at(d, 'kind'))}/${String(at(d, 'metadata', 'name'))}`)
+      .sort()
+    expect(kinds).toEqual(
+      [
+        'ClusterRole/rel-portcullis',
+        'ClusterRoleBinding/rel-portcullis',
+        'CustomResourceDefinition/authorizers.portcullis.dev',
+        'CustomResourceDefinition/policies.portcullis.dev',
+        'CustomResourceDefinition/principals.portcullis.dev',
+        'CustomResourceDefinition/privateendpoints.portcullis.dev',
+        'CustomResourceDefinition/restapis.portcullis.dev',
+        'Deployment/rel-portcullis',
+        'Role/rel-portcullis-leader-election',
+        'RoleBinding/rel-portcullis-leader-election',
+        'Service/rel-portcullis',
+        'ServiceAccount/rel-portcullis',
+      ].sort(),
+    )
+  })
+
+  it('runs `portcullis serve --kubernetes` with the DESIGN ports 9001/9002/9090', () => {
+    const container = firstContainer(docs)
+    expect(at(container, 'args')).toEqual([
+      'serve',
+      '--kubernetes',
+      '--grpc-port',
+      '9001',
+      '--http-port',
+      '9002',
+      '--metrics-port',
+      '9090',
+      '--log-level',
+      'info',
+    ])
+    expect(at(container, 'image')).toBe('ghcr.io/portcullis-dev/portcullis:0.1.0')
+    expect(at(container, 'ports')).toEqual([
+      { name: 'grpc', containerPort: 9001, protocol: 'TCP' },
+      { name: 'http', containerPort: 9002, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9090, protocol: 'TCP' },
+    ])
+  })
+
+  it('probes /healthz (liveness) and /readyz (readiness) on the metrics port', () => {
+    const container = firstContainer(docs)
+    expect(at(container, 'livenessProbe', 'httpGet')).toEqual({ path: '/healthz', port: 'metrics' })
+    expect(at(container, 'readinessProbe', 'httpGet')).toEqual({ path: '/readyz', port: 'metrics' })
+  })
+
+  it('runs with secure defaults: non-root, read-only root, no privilege escalation, drop ALL, seccomp', () => {
+    const pod = at(one(docs, 'Deployment'), 'spec', 'template', 'spec')
+    const container = at(pod, 'containers', 0)
+    expect(at(container, 'securityContext')).toMatchObject({
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    })
+    expect(at(pod, 'securityContext')).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    })
+    expect(at(container, 'resources', 'requests')).toEqual({ cpu: '100m', memory: '128Mi' })
+    expect(at(container, 'volumeMounts')).toEqual([{ name: 'tmp', mountPath: '/tmp' }])
+  })
+
+  it('exposes the three ports on the Service, gRPC with appProtocol grpc', () => {
+    const svc = one(docs, 'Service')
+    expect(
+      list(svc, 'spec', 'ports').map((p) => [
+        at(p, 'name'),
+        at(p, 'port'),
+        at(p, 'targetPort'),
+        at(p, 'appProtocol'),
+      ]),
+    ).toEqual([
+      ['grpc', 9001, 'grpc', 'grpc'],
+      ['http', 9002, 'http', 'http'],
+      ['metrics', 9090, 'metrics', 'http'],
+    ])
+    expect(at(svc, 'spec', 'selector')).toEqual({
+      'app.kubernetes.io/name': 'portcullis',
+      'app.kubernetes.io/instance': 'rel',
+    })
+  })
+
+  it('grants cluster-wide read on our CRDs, Secrets, Services, Pods, Namespaces; status writes; NetworkPolicy writes', () => {
+    const rules = at(one(docs, 'ClusterRole'), 'rules') as Doc[]
+    const verbsFor = (group: string, resource: string): string[] =>
+      rules
+        .filter(
+          (r) =>
+            strings(r, 'apiGroups').includes(group) && strings(r, 'resources').includes(resource),
+        )
+        .flatMap((r) => strings(r, 'verbs'))
+    for (const res of ['restapis', 'authorizers', 'principals', 'policies', 'privateendpoints']) {
+      expect(verbsFor('portcullis.dev', res).sort()).toEqual(['get', 'list', 'watch'])
+      expect(verbsFor('portcullis.dev', `${res}/status`)).toEqual(
+        expect.arrayContaining(['update', 'patch']),
+      )
+    }
+    for (const res of ['secrets', 'services', 'pods', 'namespaces']) {
+      expect(verbsFor('', res).sort()).toEqual(['get', 'list', 'watch'])
+    }
+    expect(verbsFor('networking.k8s.io', 'networkpolicies')).toEqual(
+      expect.arrayContaining(['create', 'update', 'delete']),
+    )
+    // Never more than needed on Secrets.
+    expect(verbsFor('', 'secrets')).not.toContain('update')
+    const binding = one(docs, 'ClusterRoleBinding')
+    expect(at(binding, 'subjects')).toEqual([
+      { kind: 'ServiceAccount', name: 'rel-portcullis', namespace: 'portcullis-system' },
+    ])
+  })
+
+  it('grants Leases in the release namespace for leader election', () => {
+    const role = one(docs, 'Role', 'rel-portcullis-leader-election')
+    expect(at(role, 'metadata', 'namespace')).toBe('portcullis-system')
+    expect(at(role, 'rules')).toEqual([
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'],
+      },
+    ])
+  })
+
+  it('renders the CRDs generated from src/api (same spec), kept on uninstall', () => {
+    for (const crd of buildCustomResourceDefinitions()) {
+      const rendered = one(docs, 'CustomResourceDefinition', crd.metadata.name)
+      expect(at(rendered, 'spec')).toEqual(at(crd, 'spec'))
+      expect(at(rendered, 'metadata', 'annotations')).toEqual({ 'helm.sh/resource-policy': 'keep' })
+      expect(at(rendered, 'metadata', 'labels', 'app.kubernetes.io/managed-by')).toBe('Helm')
+    }
+  })
+})
+
+describe('helm template with every feature (ci/all-features-values.yaml)', () => {
+  const docs = template(['-f', join(CHART, 'ci', 'all-features-values.yaml')])
+  const container = firstContainer(docs)
+
+  it('passes account, region, log level, extra args; cache, namespaces, network policies via env', () => {
+    expect(at(container, 'args')).toEqual([
+      'serve',
+      '--kubernetes',
+      '--grpc-port',
+      '9001',
+      '--http-port',
+      '9002',
+      '--metrics-port',
+      '9090',
+      '--log-level',
+      'debug',
+      '--account-id',
+      '111122223333',
+      '--region',
+      'eu-west-1',
+      '--grpc-socket',
+      '/tmp/portcullis.sock',
+    ])
+    const env = Object.fromEntries(
+      (at(container, 'env') as Doc[])
+        .filter((e) => 'value' in e)
+        .map((e) => [at(e, 'name'), at(e, 'value')]),
+    )
+    expect(env).toMatchObject({
+      PORTCULLIS_CACHE_MAX_ENTRIES: '50000',
+      PORTCULLIS_WATCH_NAMESPACES: 'shop,web',
+      PORTCULLIS_NETWORK_POLICIES: 'true',
+      NODE_OPTIONS: '--max-old-space-size=384',
+    })
+    expect(at(container, 'image')).toBe('ghcr.io/portcullis-dev/portcullis:9.9.9')
+  })
+
+  it('with watch.namespaces: a Role per namespace, and the ClusterRole keeps only namespaces', () => {
+    expect(at(one(docs, 'ClusterRole'), 'rules')).toEqual([
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+    ])
+    for (const ns of ['shop', 'web']) {
+      const role = docs.find(
+        (d) => at(d, 'kind') === 'Role' && at(d, 'metadata', 'namespace') === ns,
+      )
+      expect(list(role, 'rules').some((r) => strings(r, 'resources').includes('restapis'))).toBe(
+        true,
+      )
+      const binding = docs.find(
+        (d) => at(d, 'kind') === 'RoleBinding' && at(d, 'metadata', 'namespace') === ns,
+      )
+      expect(at(binding, 'subjects', 0)).toEqual({
+        kind: 'ServiceAccount',
+        name: 'rel-portcullis',
+        namespace: 'portcullis-system',
+      })
+    }
+  })
+
+  it('renders ServiceMonitor (renderMode always), PDB and the pods’ own NetworkPolicy', () => {
+    const sm = one(docs, 'ServiceMonitor')
+    expect(at(sm, 'spec', 'endpoints')).toEqual([
+      { port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' },
+    ])
+    expect(at(sm, 'metadata', 'labels', 'release')).toBe('prometheus')
+    expect(at(one(docs, 'PodDisruptionBudget'), 'spec', 'minAvailable')).toBe(2)
+    const np = one(docs, 'NetworkPolicy')
+    expect(at(np, 'spec', 'ingress', 0, 'ports')).toEqual([
+      { port: 'grpc', protocol: 'TCP' },
+      { port: 'http', protocol: 'TCP' },
+    ])
+    expect(at(np, 'spec', 'ingress', 0, 'from')).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } } },
+    ])
+  })
+
+  it('fills the topology spread label selector with the pod selector labels', () => {
+    const tsc = at(one(docs, 'Deployment'), 'spec', 'template', 'spec', 'topologySpreadConstraints')
+    expect(at(tsc, 0, 'labelSelector')).toEqual({
+      matchLabels: { 'app.kubernetes.io/name': 'portcullis', 'app.kubernetes.io/instance': 'rel' },
+    })
+  })
+})
+
+describe('helm template: switches', () => {
+  it('crds.enabled=false renders no CRD; crds.keep=false drops the keep annotation', () => {
+    expect(
+      template(['--set', 'crds.enabled=false']).filter(
+        (d) => at(d, 'kind') === 'CustomResourceDefinition',
+      ),
+    ).toEqual([])
+    const crd = one(
+      template(['--set', 'crds.keep=false']),
+      'CustomResourceDefinition',
+      'restapis.portcullis.dev',
+    )
+    expect(at(crd, 'metadata', 'annotations')).toBeUndefined()
+  })
+
+  it('networkPolicies.enabled=false removes the NetworkPolicy RBAC rule and tells the binary', () => {
+    const docs = template(['--set', 'networkPolicies.enabled=false'])
+    expect(JSON.stringify(at(one(docs, 'ClusterRole'), 'rules'))).not.toContain('networkpolicies')
+    const env = at(
+      one(docs, 'Deployment'),
+      'spec',
+      'template',
+      'spec',
+      'containers',
+      0,
+      'env',
+    ) as Doc[]
+    expect(env.find((e) => at(e, 'name') === 'PORTCULLIS_NETWORK_POLICIES')?.['value']).toBe(
+      'false',
+    )
+  })
+
+  it('serviceMonitor ifCapable renders only when the cluster serves the ServiceMonitor CRD', () => {
+    expect(
+      template(['--set', 'serviceMonitor.enabled=true']).some(
+        (d) => at(d, 'kind') === 'ServiceMonitor',
+      ),
+    ).toBe(false)
+    const docs = template([
+      '--set',
+      'serviceMonitor.enabled=true',
+      '--api-versions',
+      'monitoring.coreos.com/v1/ServiceMonitor',
+    ])
+    expect(docs.some((d) => at(d, 'kind') === 'ServiceMonitor')).toBe(true)
+  })
+
+  it('podDisruptionBudget.maxUnavailable wins over minAvailable', () => {
+    const pdb = one(
+      template([
+        '--set',
+        'podDisruptionBudget.enabled=true',
+        '--set',
+        'podDisruptionBudget.maxUnavailable=1',
+      ]),
+      'PodDisruptionBudget',
+    )
+    expect(at(pdb, 'spec')).toMatchObject({ maxUnavailable: 1 })
+    expect(at(pdb, 'spec', 'minAvailable')).toBeUndefined()
+  })
+
+  it('an image digest replaces the tag', () => {
+    const digest = `sha256:${'a'.repeat(64)}`
+    const c = firstContainer(template(['--set', `image.digest=${digest}`]))
+    expect(at(c, 'image')).toBe(`ghcr.io/portcullis-dev/portcullis@${digest}`)
+  })
+})
+
+describe('values.schema.json rejects bad values at install time', () => {
+  const cases: [string, string[], RegExp][] = [
+    [
+      'replicaCount: "x"',
+      ['--set-string', 'replicaCount=x'],
+      /replicaCount.*(got string, want integer|string)/,
+    ],
+    [
+      'an unknown top-level key',
+      ['--set', 'replicas=3'],
+      /additional properties 'replicas' not allowed/,
+    ],
+    [
+      'an unknown nested key (typo)',
+      ['--set', 'extAuthz.grpcport=9001'],
+      /additional properties 'grpcport' not allowed/,
+    ],
+    ['a port out of range', ['--set', 'extAuthz.grpcPort=70000'], /grpcPort/],
+    ['an account ID that is not 12 digits', ['--set-string', 'accountId=1234'], /accountId/],
+    ['an unknown log level', ['--set', 'logLevel=verbose'], /logLevel/],
+  ]
+  for (const [what, args, message] of cases) {
+    it(`refuses ${what}`, () => {
+      const r = helm(['template', 'rel', CHART, '--kube-version', KUBE_VERSION, ...args])
+      expect(r.status).not.toBe(0)
+      expect(r.stderr).toMatch(message)
+    })
+  }
+
+  it('refuses a full name longer than 63 characters instead of truncating it', () => {
+    const r = helm([
+      'template',
+      'rel',
+      CHART,
+      '--kube-version',
+      KUBE_VERSION,
+      '--set',
+      `fullnameOverride=${'x'.repeat(64)}`,
+    ])
+    expect(r.status).not.toBe(0)
+    expect(r.stderr).toMatch(/longer than 63 characters/)
+  })
+})

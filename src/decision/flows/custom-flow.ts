@@ -1,0 +1,84 @@
+/**
+ * `authorizationType: CUSTOM` (TOKEN / REQUEST authorizers over HTTP), in AWS's two phases
+ * (reference §1.1): the resource policy is checked for an explicit Deny *before* the authorizer is
+ * called; then the authorizer's policy (fresh or cached) is evaluated against this request's
+ * methodArn and combined with the resource policy by Table A.
+ *
+ * @module
+ */
+import type { LambdaAuthorizerConfig, LambdaAuthorizerRuntime } from '../../authn/lambda/index.js'
+import { combineSameAccount, precheckExplicitDeny } from '../../policy/index.js'
+import type { CompiledPolicy } from '../../policy/index.js'
+import { allowOutcome } from '../allow-response.js'
+import { denyAuthorizerPolicy, denyFixed, denyPrincipal } from '../deny-response.js'
+import { explained } from '../explained.js'
+import type { Flow } from '../flow.js'
+
+export function createCustomFlow(runtime: LambdaAuthorizerRuntime<CompiledPolicy>): Flow {
+  return async (ctx) => {
+    const authorizer = ctx.route.authorizer
+    if (authorizer === undefined || authorizer.runtime.kind !== 'lambda') {
+      return explained(denyFixed('authorizer_error', 'ERR_AUTHORIZER_MISSING', ctx.deny), ['route has no usable authorizer'])
+    }
+    const config = authorizer.runtime.config as LambdaAuthorizerConfig
+    const anonymous = { action: 'execute-api:Invoke', resource: ctx.methodArn, principal: null, context: ctx.conditions }
+    // Phase 1: an explicit Deny in the resource policy stops the request before any call.
+    const resource = precheckExplicitDeny(ctx.api.resourcePolicy, anonymous)
+    if (resource.decision === 'Deny') {
+      return explained(
+        denyPrincipal(undefined, ctx.methodArn, true, 'ERR_POLICY_EXPLICIT_DENY', ctx.deny),
+        ['resource policy explicit Deny (checked before calling the authorizer)'],
+        resource.statements,
+      )
+    }
+    const outcome = await runtime.authorize(config, {
+      req: ctx.req,
+      methodArn: ctx.methodArn,
+      accountId: ctx.api.accountId,
+      apiId: ctx.api.apiId,
+      region: ctx.api.region,
+      stage: ctx.api.stage,
+      stageVariables: ctx.api.stageVariables,
+      resourcePath: ctx.match.resourcePath,
+      pathParameters: ctx.match.pathParameters,
+      routeKey: `${ctx.req.method} ${ctx.match.resourcePath}`,
+      domainName: ctx.req.host,
+    })
+    const via = `authorizer ${authorizer.ref}`
+    switch (outcome.kind) {
+      case 'unauthorized':
+        return explained(denyFixed('unauthorized', 'ERR_UNAUTHORIZED', ctx.deny), [`${via}: Unauthorized (${outcome.reason})`])
+      case 'error':
+        // Fail closed: an unreachable, slow or malformed authorizer is AWS's 500 {"message":null}.
+        return explained(denyFixed('authorizer_error', outcome.code, ctx.deny), [`${via}: ${outcome.code}`])
+      case 'simple': {
+        const notes = [`${via}: simple response isAuthorized=${String(outcome.isAuthorized)}${outcome.cached ? ' (cached)' : ''}`]
+        if (!outcome.isAuthorized) return explained(denyFixed('forbidden', 'ERR_AUTHORIZER_FORBIDDEN', ctx.deny), notes)
+        return explained(allowOutcome(ctx.req, { principal: undefined, context: outcome.context }, 'ALLOW_AUTHORIZER', ctx.api.ref), notes)
+      }
+      case 'policy': {
+        // Phase 2: the returned policy decides for this methodArn (cached policies too), Table A.
+        const own = outcome.policy.evaluate(anonymous, `authorizer:${authorizer.name}`)
+        const combined = combineSameAccount(own.decision, resource.decision)
+        const notes = [
+          `${via}: principalId ${outcome.principalId}${outcome.cached ? ' (cached)' : ''}`,
+          `authorizer policy: ${own.decision}; resource policy: ${ctx.api.resourcePolicy ? resource.decision : 'none'} → ${combined}`,
+        ]
+        const statements = [...own.statements, ...resource.statements]
+        if (combined === 'Allow') {
+          return explained(
+            allowOutcome(ctx.req, { principal: outcome.principalId, context: outcome.context }, 'ALLOW_AUTHORIZER', ctx.api.ref),
+            notes,
+            statements,
+          )
+        }
+        const explicit = combined === 'ExplicitDeny'
+        return explained(
+          denyAuthorizerPolicy(explicit, explicit ? 'ERR_AUTHORIZER_EXPLICIT_DENY' : 'ERR_AUTHORIZER_IMPLICIT_DENY', ctx.deny),
+          notes,
+          statements,
+        )
+      }
+    }
+  }
+}

@@ -209,7 +209,10 @@ export class RemoteDocument<T> {
   #scheduleRetry(): void {
     if (this.#retryTimer !== undefined || this.#deps.isClosed()) return
     const exp = Math.min(this.#consecutiveFailures - 1, 16)
-    const delay = Math.min(this.#deps.retryIntervalMs * 2 ** exp, this.#deps.maxRetryIntervalMs)
+    // Floor of 10 ms: even with retryIntervalMs 0 (request-driven attempts unthrottled) the
+    // background loop stays exponential instead of spinning.
+    const base = Math.max(this.#deps.retryIntervalMs, 10)
+    const delay = Math.min(base * 2 ** exp, Math.max(this.#deps.maxRetryIntervalMs, base))
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined
       if (this.current() !== undefined || this.#inflight !== undefined) return

@@ -14,10 +14,12 @@ export async function loadFolderConfig(
   paths: readonly string[],
 ): Promise<LoadedConfig & { warnings: readonly string[] }> {
   const r = await loadManifests(paths)
-  return { input: groupObjects(r.objects), errors: r.errors.map(toLoadError), warnings: r.warnings }
+  const errors = r.errors.map(toLoadError)
+  return { input: groupObjects(r.objects, errors), errors, warnings: r.warnings }
 }
 
-export function groupObjects(objects: readonly LoadedObject[]): CompileInput {
+/** Groups loaded objects by kind; problems found while grouping are appended to `errors`. */
+export function groupObjects(objects: readonly LoadedObject[], errors: LoadError[]): CompileInput {
   const input = {
     restApis: [] as Manifest<never>[],
     authorizers: [] as Manifest<never>[],
@@ -52,9 +54,17 @@ export function groupObjects(objects: readonly LoadedObject[]): CompileInput {
         input.secrets.push({ ref: o.ref, file: o.file, data: o.data })
         break
       case 'Service':
-        // The annotation names a RestApi in the Service's own namespace.
+        // A Service can only bind a RestApi of its own namespace: binding another team's API
+        // would let one namespace route traffic under another's policies.
         if (o.restApi.namespace === o.ref.namespace) {
           input.services.push({ ref: o.ref, file: o.file, restApi: o.restApi.name })
+        } else {
+          errors.push({
+            file: o.file,
+            ref: o.ref,
+            path: 'metadata.annotations[portcullis.dev/rest-api]',
+            message: `must name a RestApi in namespace ${o.ref.namespace}, not ${o.restApi.namespace}/${o.restApi.name}`,
+          })
         }
         break
     }

@@ -22,6 +22,10 @@ export interface ValueCompileInput {
 
 export type FamilyCompiler = (input: ValueCompileInput) => ValueCompileResult
 
-export function valueErrors(input: ValueCompileInput, bad: readonly number[], message: string): PolicyError[] {
+export function valueErrors(
+  input: ValueCompileInput,
+  bad: readonly number[],
+  message: string,
+): PolicyError[] {
   return bad.map((i) => ({ path: input.paths[i] ?? '', message }))
 }

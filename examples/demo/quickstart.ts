@@ -8,9 +8,21 @@ import { startDemoTokenAuthorizer } from './token-authorizer.js'
 const authorizer = await startDemoTokenAuthorizer(9101)
 console.error(`demo TOKEN authorizer on http://127.0.0.1:${authorizer.port}/`)
 
-const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--config', 'examples/quickstart', ...process.argv.slice(2)], {
-  stdio: 'inherit',
-})
+const child = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    'src/main.ts',
+    'serve',
+    '--config',
+    'examples/quickstart',
+    ...process.argv.slice(2),
+  ],
+  {
+    stdio: 'inherit',
+  },
+)
 const stop = (): void => {
   child.kill('SIGTERM')
 }

@@ -5,7 +5,10 @@
  */
 import { createServer } from 'node:http'
 
-export function startDemoTokenAuthorizer(port: number, host = '127.0.0.1'): Promise<{ port: number; close(): void }> {
+export function startDemoTokenAuthorizer(
+  port: number,
+  host = '127.0.0.1',
+): Promise<{ port: number; close(): void }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
@@ -39,7 +42,10 @@ export function startDemoTokenAuthorizer(port: number, host = '127.0.0.1'): Prom
     server.once('error', reject)
     server.listen(port, host, () => {
       const addr = server.address()
-      resolve({ port: typeof addr === 'object' && addr ? addr.port : port, close: () => server.close() })
+      resolve({
+        port: typeof addr === 'object' && addr ? addr.port : port,
+        close: () => server.close(),
+      })
     })
   })
 }

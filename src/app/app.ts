@@ -48,7 +48,15 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const dir = resolve(opts.configDir)
   // Compile the schema validators now (they are built lazily), so the first hot reload after
   // start is as fast as every other one.
-  parseManifestObject({ apiVersion: 'portcullis.dev/v1alpha1', kind: 'Policy', metadata: { name: 'warm-up' }, spec: {} }, '(warm-up)')
+  parseManifestObject(
+    {
+      apiVersion: 'portcullis.dev/v1alpha1',
+      kind: 'Policy',
+      metadata: { name: 'warm-up' },
+      spec: {},
+    },
+    '(warm-up)',
+  )
   const config = new ConfigRuntime({
     load: () => loadFolderConfig([dir]),
     defaults: { accountId: opts.accountId, region: opts.region },

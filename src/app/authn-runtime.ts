@@ -39,7 +39,9 @@ export function createAuthnRuntime(opts: AuthnRuntimeOptions = {}): AuthnRuntime
   const signingKeys = new SigningKeyCache()
   const lambda = new LambdaAuthorizerRuntime<CompiledPolicy>({
     compilePolicy: (doc) => compilePolicy(doc, { kind: 'authorizer' }),
-    ...(opts.authorizerCacheMaxEntries !== undefined ? { cacheMaxEntries: opts.authorizerCacheMaxEntries } : {}),
+    ...(opts.authorizerCacheMaxEntries !== undefined
+      ? { cacheMaxEntries: opts.authorizerCacheMaxEntries }
+      : {}),
     onInvoke: (id, outcome, seconds) => metrics?.authorizerCall(id, outcome, seconds),
     onCache: (result) => metrics?.cacheRequest(result),
   })

@@ -4,7 +4,10 @@
  *
  * @module
  */
-import { compileLambdaAuthorizerConfig, type LambdaAuthorizerSpecInput } from '../authn/lambda/index.js'
+import {
+  compileLambdaAuthorizerConfig,
+  type LambdaAuthorizerSpecInput,
+} from '../authn/lambda/index.js'
 import type { AuthorizerCompiler } from '../compile/compile-snapshot.js'
 
 export interface AuthorizerCompilerParts {
@@ -19,15 +22,32 @@ export function createAuthorizerCompiler(parts: AuthorizerCompilerParts = {}): A
       case 'TOKEN':
       case 'REQUEST': {
         const r = compileLambdaAuthorizerConfig(id, m.spec as unknown as LambdaAuthorizerSpecInput)
-        if (!r.ok) return { ok: false, errors: r.errors.map((e) => ({ path: `spec.${e.path}`, message: e.message })) }
+        if (!r.ok)
+          return {
+            ok: false,
+            errors: r.errors.map((e) => ({ path: `spec.${e.path}`, message: e.message })),
+          }
         return { ok: true, runtime: { kind: 'lambda', config: r.config } }
       }
       case 'COGNITO_USER_POOLS':
       case 'JWT':
         if (parts.jwt) return parts.jwt(m, defaults)
-        return { ok: false, errors: [{ path: 'spec.type', message: `${m.spec.type} authorizers are not available in this build` }] }
+        return {
+          ok: false,
+          errors: [
+            {
+              path: 'spec.type',
+              message: `${m.spec.type} authorizers are not available in this build`,
+            },
+          ],
+        }
       default:
-        return { ok: false, errors: [{ path: 'spec.type', message: `unknown authorizer type ${String(m.spec.type)}` }] }
+        return {
+          ok: false,
+          errors: [
+            { path: 'spec.type', message: `unknown authorizer type ${String(m.spec.type)}` },
+          ],
+        }
     }
   }
 }

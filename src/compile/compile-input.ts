@@ -35,7 +35,10 @@ export interface RestApiInputSpec {
   readonly stage?: string
   readonly stageVariables?: Readonly<Record<string, string>>
   readonly hosts?: readonly string[]
-  readonly endpointConfiguration?: { readonly type?: string; readonly vpcEndpointIds?: readonly string[] }
+  readonly endpointConfiguration?: {
+    readonly type?: string
+    readonly vpcEndpointIds?: readonly string[]
+  }
   readonly policy?: unknown
   readonly apiKeySource?: string
   readonly routes: readonly RouteInputSpec[]

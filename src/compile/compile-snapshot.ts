@@ -21,13 +21,21 @@ import type {
   CompiledRoute,
   Snapshot,
 } from './snapshot.js'
-import type { CompileError, CompileInput, Manifest, ObjectRef, AuthorizerInputSpec } from './compile-input.js'
+import type {
+  CompileError,
+  CompileInput,
+  Manifest,
+  ObjectRef,
+  AuthorizerInputSpec,
+} from './compile-input.js'
 
 /** Kind-specific compile of an Authorizer (lambda or jwt), provided by the authn modules. */
 export type AuthorizerCompiler = (
   m: Manifest<AuthorizerInputSpec>,
   defaults: { readonly accountId: string; readonly region: string },
-) => { ok: true; runtime: AuthorizerRuntimeConfig } | { ok: false; errors: { path: string; message: string }[] }
+) =>
+  | { ok: true; runtime: AuthorizerRuntimeConfig }
+  | { ok: false; errors: { path: string; message: string }[] }
 
 export interface CompileOptions {
   readonly defaults: { readonly accountId: string; readonly region: string }
@@ -66,10 +74,21 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
   const err = (file: string, ref: ObjectRef, path: string, message: string): void => {
     errors.push({ file, ref, path, message })
   }
-  const policyErrors = (file: string, ref: ObjectRef, base: string, doc: unknown, kind: PolicyKind, prefix?: string) => {
-    const res = compilePolicy(doc, prefix === undefined ? { kind } : { kind, executeApiArnPrefix: prefix })
+  const policyErrors = (
+    file: string,
+    ref: ObjectRef,
+    base: string,
+    doc: unknown,
+    kind: PolicyKind,
+    prefix?: string,
+  ) => {
+    const res = compilePolicy(
+      doc,
+      prefix === undefined ? { kind } : { kind, executeApiArnPrefix: prefix },
+    )
     if (res.ok) return res.policy
-    for (const e of res.errors) err(file, ref, e.path === '' ? base : `${base}.${e.path}`, e.message)
+    for (const e of res.errors)
+      err(file, ref, e.path === '' ? base : `${base}.${e.path}`, e.message)
     return undefined
   }
   const counts: Record<string, number> = {
@@ -101,29 +120,57 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
     const { ref, file, spec } = m
     const before = errors.length
     const arnMatch = PRINCIPAL_ARN.exec(spec.arn)
-    if (!arnMatch) err(file, ref, 'spec.arn', `not an IAM user, role or assumed-role ARN: ${spec.arn}`)
+    if (!arnMatch)
+      err(file, ref, 'spec.arn', `not an IAM user, role or assumed-role ARN: ${spec.arn}`)
     const policies: { label: string; policy: CompiledPolicy }[] = []
     ;(spec.policies ?? []).forEach((p, i) => {
-      const c = policyErrors(file, ref, `spec.policies[${i}].policyDocument`, p.policyDocument, 'identity')
+      const c = policyErrors(
+        file,
+        ref,
+        `spec.policies[${i}].policyDocument`,
+        p.policyDocument,
+        'identity',
+      )
       if (c) policies.push({ label: `inline:${p.policyName}`, policy: c })
     })
     ;(spec.managedPolicyRefs ?? []).forEach((name, i) => {
       const p = managed.get(key(ref.namespace, name))
       if (p) policies.push({ label: `managed:${name}`, policy: p })
-      else err(file, ref, `spec.managedPolicyRefs[${i}]`, `Policy ${ref.namespace}/${name} not found or invalid`)
+      else
+        err(
+          file,
+          ref,
+          `spec.managedPolicyRefs[${i}]`,
+          `Policy ${ref.namespace}/${name} not found or invalid`,
+        )
     })
     const keys: { id: string; secret: string; active: boolean }[] = []
     ;(spec.accessKeys ?? []).forEach((k, i) => {
       const data = secrets.get(key(ref.namespace, k.secretAccessKeyRef.name))
       const secret = data?.[k.secretAccessKeyRef.key]
       if (data === undefined) {
-        err(file, ref, `spec.accessKeys[${i}].secretAccessKeyRef`, `Secret ${ref.namespace}/${k.secretAccessKeyRef.name} not found`)
+        err(
+          file,
+          ref,
+          `spec.accessKeys[${i}].secretAccessKeyRef`,
+          `Secret ${ref.namespace}/${k.secretAccessKeyRef.name} not found`,
+        )
       } else if (secret === undefined || secret === '') {
-        err(file, ref, `spec.accessKeys[${i}].secretAccessKeyRef.key`, `Secret ${ref.namespace}/${k.secretAccessKeyRef.name} has no key '${k.secretAccessKeyRef.key}'`)
+        err(
+          file,
+          ref,
+          `spec.accessKeys[${i}].secretAccessKeyRef.key`,
+          `Secret ${ref.namespace}/${k.secretAccessKeyRef.name} has no key '${k.secretAccessKeyRef.key}'`,
+        )
       } else {
         const owner = keyOwners.get(k.accessKeyId)
         if (owner !== undefined) {
-          err(file, ref, `spec.accessKeys[${i}].accessKeyId`, `access key ${k.accessKeyId} already belongs to ${owner}`)
+          err(
+            file,
+            ref,
+            `spec.accessKeys[${i}].accessKeyId`,
+            `access key ${k.accessKeyId} already belongs to ${owner}`,
+          )
         } else {
           keys.push({ id: k.accessKeyId, secret, active: (k.status ?? 'Active') === 'Active' })
         }
@@ -135,12 +182,20 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
       ref: key(ref.namespace, ref.name),
       arn: spec.arn,
       accountId,
-      conditionKeys: principalConditionKeys(spec.arn, arnMatch[3] ?? '', accountId, spec.tags ?? {}),
+      conditionKeys: principalConditionKeys(
+        spec.arn,
+        arnMatch[3] ?? '',
+        accountId,
+        spec.tags ?? {},
+      ),
       policies: Object.freeze(policies),
     })
     for (const k of keys) {
       keyOwners.set(k.id, principal.ref)
-      accessKeys.set(k.id, Object.freeze({ secretAccessKey: k.secret, active: k.active, principal }))
+      accessKeys.set(
+        k.id,
+        Object.freeze({ secretAccessKey: k.secret, active: k.active, principal }),
+      )
     }
     counts['Principal']!++
   }
@@ -150,7 +205,9 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
   for (const m of input.authorizers) {
     const ref = key(m.ref.namespace, m.ref.name)
     if (opts.authorizerCompiler === undefined) {
-      warnings.push(`${m.file}: Authorizer/${ref}: no authorizer runtime available; routes using it fail closed`)
+      warnings.push(
+        `${m.file}: Authorizer/${ref}: no authorizer runtime available; routes using it fail closed`,
+      )
       continue
     }
     const res = opts.authorizerCompiler(m, opts.defaults)
@@ -158,7 +215,15 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
       for (const e of res.errors) err(m.file, m.ref, e.path, e.message)
       continue
     }
-    authorizers.set(ref, Object.freeze({ ref, name: m.ref.name, type: m.spec.type as CompiledAuthorizer['type'], runtime: res.runtime }))
+    authorizers.set(
+      ref,
+      Object.freeze({
+        ref,
+        name: m.ref.name,
+        type: m.spec.type as CompiledAuthorizer['type'],
+        runtime: res.runtime,
+      }),
+    )
     counts['Authorizer']!++
   }
 
@@ -174,27 +239,49 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
         if (!cidr) err(file, ref, `spec.sources[${i}].ipBlocks[${j}].cidr`, `not a CIDR: ${b.cidr}`)
         const except = (b.except ?? []).map((e, k) => {
           const c = parseCidr(e)
-          if (!c) err(file, ref, `spec.sources[${i}].ipBlocks[${j}].except[${k}]`, `not a CIDR: ${e}`)
+          if (!c)
+            err(file, ref, `spec.sources[${i}].ipBlocks[${j}].except[${k}]`, `not a CIDR: ${e}`)
           return c
         })
         return { cidr, except }
       })
       const usesSelectors = s.namespaceSelector !== undefined || s.podSelector !== undefined
       if (usesSelectors) {
-        warnings.push(`${file}: PrivateEndpoint/${key(ref.namespace, ref.name)}: spec.sources[${i}] uses label selectors, which only Kubernetes mode can resolve; in folder mode it admits nothing`)
+        warnings.push(
+          `${file}: PrivateEndpoint/${key(ref.namespace, ref.name)}: spec.sources[${i}] uses label selectors, which only Kubernetes mode can resolve; in folder mode it admits nothing`,
+        )
       }
       sources.push({
         namespaces: s.namespaces ? new Set(s.namespaces) : undefined,
-        serviceAccounts: s.serviceAccounts ? new Set(s.serviceAccounts.map((a) => key(a.namespace, a.name))) : undefined,
+        serviceAccounts: s.serviceAccounts
+          ? new Set(s.serviceAccounts.map((a) => key(a.namespace, a.name)))
+          : undefined,
         ipBlocks: s.ipBlocks
-          ? blocks.flatMap((b) => (b.cidr ? [{ cidr: b.cidr, except: b.except.flatMap((e) => (e ? [e] : [])) }] : []))
+          ? blocks.flatMap((b) =>
+              b.cidr ? [{ cidr: b.cidr, except: b.except.flatMap((e) => (e ? [e] : [])) }] : [],
+            )
           : undefined,
         usesSelectors,
       })
     })
-    const policy = policyErrors(file, ref, 'spec.policy', spec.policy ?? ALLOW_ALL_ENDPOINT, 'endpoint')
+    const policy = policyErrors(
+      file,
+      ref,
+      'spec.policy',
+      spec.policy ?? ALLOW_ALL_ENDPOINT,
+      'endpoint',
+    )
     if (errors.length !== before || !policy) continue
-    endpoints.set(key(ref.namespace, ref.name), Object.freeze({ ref: key(ref.namespace, ref.name), name: ref.name, namespace: ref.namespace, sources, policy }))
+    endpoints.set(
+      key(ref.namespace, ref.name),
+      Object.freeze({
+        ref: key(ref.namespace, ref.name),
+        name: ref.name,
+        namespace: ref.namespace,
+        sources,
+        policy,
+      }),
+    )
     counts['PrivateEndpoint']!++
   }
 
@@ -215,29 +302,67 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
     ;(spec.endpointConfiguration?.vpcEndpointIds ?? []).forEach((name, i) => {
       const e = endpoints.get(key(ref.namespace, name))
       if (e) apiEndpoints.push(e)
-      else err(file, ref, `spec.endpointConfiguration.vpcEndpointIds[${i}]`, `PrivateEndpoint ${ref.namespace}/${name} not found or invalid`)
+      else
+        err(
+          file,
+          ref,
+          `spec.endpointConfiguration.vpcEndpointIds[${i}]`,
+          `PrivateEndpoint ${ref.namespace}/${name} not found or invalid`,
+        )
     })
-    if (endpointType === 'PRIVATE' && (spec.endpointConfiguration?.vpcEndpointIds ?? []).length === 0) {
-      err(file, ref, 'spec.endpointConfiguration.vpcEndpointIds', 'a PRIVATE API needs at least one PrivateEndpoint')
+    if (
+      endpointType === 'PRIVATE' &&
+      (spec.endpointConfiguration?.vpcEndpointIds ?? []).length === 0
+    ) {
+      err(
+        file,
+        ref,
+        'spec.endpointConfiguration.vpcEndpointIds',
+        'a PRIVATE API needs at least one PrivateEndpoint',
+      )
     }
     const resourcePolicy =
-      spec.policy === undefined ? undefined : policyErrors(file, ref, 'spec.policy', spec.policy, 'resource', arnPrefix)
+      spec.policy === undefined
+        ? undefined
+        : policyErrors(file, ref, 'spec.policy', spec.policy, 'resource', arnPrefix)
     const routeInputs = spec.routes.map((r, i) => {
       const authorizationType = (r.authorizationType ?? 'NONE') as AuthorizationType
       let authorizer: CompiledAuthorizer | undefined
       const wanted = AUTHORIZER_TYPES_FOR[authorizationType]
       if (wanted) {
         if (r.authorizerName === undefined) {
-          err(file, ref, `spec.routes[${i}].authorizerName`, `required for authorizationType ${authorizationType}`)
+          err(
+            file,
+            ref,
+            `spec.routes[${i}].authorizerName`,
+            `required for authorizationType ${authorizationType}`,
+          )
         } else {
           const found = authorizers.get(key(ref.namespace, r.authorizerName))
-          const declared = input.authorizers.find((a) => a.ref.namespace === ref.namespace && a.ref.name === r.authorizerName)
+          const declared = input.authorizers.find(
+            (a) => a.ref.namespace === ref.namespace && a.ref.name === r.authorizerName,
+          )
           if (declared === undefined) {
-            err(file, ref, `spec.routes[${i}].authorizerName`, `Authorizer ${ref.namespace}/${r.authorizerName} not found`)
+            err(
+              file,
+              ref,
+              `spec.routes[${i}].authorizerName`,
+              `Authorizer ${ref.namespace}/${r.authorizerName} not found`,
+            )
           } else if (!wanted.includes(declared.spec.type)) {
-            err(file, ref, `spec.routes[${i}].authorizerName`, `Authorizer ${ref.namespace}/${r.authorizerName} has type ${declared.spec.type}; ${authorizationType} needs ${wanted.join(' or ')}`)
+            err(
+              file,
+              ref,
+              `spec.routes[${i}].authorizerName`,
+              `Authorizer ${ref.namespace}/${r.authorizerName} has type ${declared.spec.type}; ${authorizationType} needs ${wanted.join(' or ')}`,
+            )
           } else if (found === undefined && opts.authorizerCompiler !== undefined) {
-            err(file, ref, `spec.routes[${i}].authorizerName`, `Authorizer ${ref.namespace}/${r.authorizerName} is invalid`)
+            err(
+              file,
+              ref,
+              `spec.routes[${i}].authorizerName`,
+              `Authorizer ${ref.namespace}/${r.authorizerName} is invalid`,
+            )
           }
           authorizer = found
         }
@@ -254,7 +379,8 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
     })
     const { table, errors: routeErrors } = buildRouteTable(routeInputs)
     for (const e of routeErrors) err(file, ref, `spec.routes[${e.index}].path`, e.message)
-    if (errors.length !== before || (spec.policy !== undefined && resourcePolicy === undefined)) continue
+    if (errors.length !== before || (spec.policy !== undefined && resourcePolicy === undefined))
+      continue
     apisByRef.set(
       apiRef,
       Object.freeze({
@@ -278,7 +404,10 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
   }
 
   // Hosts: from hosts[] and from annotated Services.
-  const hostClaims = new Map<string, { api: string; file: string; ref: ObjectRef; path: string }[]>()
+  const hostClaims = new Map<
+    string,
+    { api: string; file: string; ref: ObjectRef; path: string }[]
+  >()
   const claim = (host: string, api: string, file: string, ref: ObjectRef, path: string) => {
     const h = host.toLowerCase()
     const list = hostClaims.get(h) ?? []
@@ -292,11 +421,20 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
   for (const s of input.services) {
     const apiRef = key(s.ref.namespace, s.restApi)
     if (!apisByRef.has(apiRef)) {
-      err(s.file, s.ref, 'metadata.annotations[portcullis.dev/rest-api]', `RestApi ${apiRef} not found or invalid`)
+      err(
+        s.file,
+        s.ref,
+        'metadata.annotations[portcullis.dev/rest-api]',
+        `RestApi ${apiRef} not found or invalid`,
+      )
       continue
     }
     counts['Service']!++
-    for (const h of [`${s.ref.name}.${s.ref.namespace}.svc.cluster.local`, `${s.ref.name}.${s.ref.namespace}.svc`, `${s.ref.name}.${s.ref.namespace}`]) {
+    for (const h of [
+      `${s.ref.name}.${s.ref.namespace}.svc.cluster.local`,
+      `${s.ref.name}.${s.ref.namespace}.svc`,
+      `${s.ref.name}.${s.ref.namespace}`,
+    ]) {
       claim(h, apiRef, s.file, s.ref, 'metadata.annotations[portcullis.dev/rest-api]')
     }
   }
@@ -307,8 +445,10 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
     const owners = [...new Set(claims.map((c) => c.api))]
     let winner = owners[0] ?? ''
     if (owners.length > 1) {
-      const prev = opts.previous?.apisByHost.get(host)?.ref ?? opts.previous?.wildcardHosts.find((w) => `*${w.suffix}` === host)?.api.ref
-      winner = prev !== undefined && owners.includes(prev) ? prev : [...owners].sort()[0] ?? ''
+      const prev =
+        opts.previous?.apisByHost.get(host)?.ref ??
+        opts.previous?.wildcardHosts.find((w) => `*${w.suffix}` === host)?.api.ref
+      winner = prev !== undefined && owners.includes(prev) ? prev : ([...owners].sort()[0] ?? '')
       for (const c of claims) {
         if (c.api !== winner) {
           err(c.file, c.ref, c.path, `host ${host} is already served by RestApi ${winner}`)
@@ -343,7 +483,9 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
 }
 
 function sortByRef<T extends { ref: ObjectRef }>(items: readonly T[]): T[] {
-  return [...items].sort((a, b) => key(a.ref.namespace, a.ref.name).localeCompare(key(b.ref.namespace, b.ref.name)))
+  return [...items].sort((a, b) =>
+    key(a.ref.namespace, a.ref.name).localeCompare(key(b.ref.namespace, b.ref.name)),
+  )
 }
 
 /**
@@ -357,12 +499,29 @@ function principalConditionKeys(
   tags: Readonly<Record<string, string>>,
 ): ReadonlyMap<string, string> {
   const m = new Map<string, string>()
-  const resource = arn.slice(arn.indexOf(':', arn.indexOf(':', arn.indexOf(':', arn.indexOf(':', arn.indexOf(':') + 1) + 1) + 1) + 1) + 1)
+  const resource = arn.slice(
+    arn.indexOf(
+      ':',
+      arn.indexOf(':', arn.indexOf(':', arn.indexOf(':', arn.indexOf(':') + 1) + 1) + 1) + 1,
+    ) + 1,
+  )
   const parts = resource.split('/')
   const name = parts[parts.length - 1] ?? ''
-  m.set('aws:principalarn', type === 'assumed-role' ? `arn:aws:iam::${accountId}:role/${parts[1] ?? ''}` : arn)
+  m.set(
+    'aws:principalarn',
+    type === 'assumed-role' ? `arn:aws:iam::${accountId}:role/${parts[1] ?? ''}` : arn,
+  )
   m.set('aws:principalaccount', accountId)
-  m.set('aws:principaltype', type === 'user' ? 'User' : type === 'role' ? 'AssumedRole' : type === 'assumed-role' ? 'AssumedRole' : 'Account')
+  m.set(
+    'aws:principaltype',
+    type === 'user'
+      ? 'User'
+      : type === 'role'
+        ? 'AssumedRole'
+        : type === 'assumed-role'
+          ? 'AssumedRole'
+          : 'Account',
+  )
   if (type === 'user') {
     m.set('aws:username', name)
     m.set('aws:userid', name)

@@ -51,7 +51,8 @@ export function parseResourcePath(
     const greedy = GREEDY.exec(s)
     const param = PARAM.exec(s)
     if (greedy) {
-      if (i !== segments.length - 1) return { ok: false, message: `greedy ${s} must be the last segment` }
+      if (i !== segments.length - 1)
+        return { ok: false, message: `greedy ${s} must be the last segment` }
       if (names.has(greedy[1] ?? '')) return { ok: false, message: `duplicate parameter ${s}` }
     } else if (param) {
       if (names.has(param[1] ?? '')) return { ok: false, message: `duplicate parameter ${s}` }
@@ -98,7 +99,10 @@ export function buildRouteTable<R>(inputs: readonly RouteInput<R>[]): {
       if (greedy) {
         const name = greedy[1] ?? ''
         if (node.greedy && node.greedy.name !== name) {
-          errors.push({ index, message: `conflicting greedy parameter {${name}+} vs {${node.greedy.name}+}` })
+          errors.push({
+            index,
+            message: `conflicting greedy parameter {${name}+} vs {${node.greedy.name}+}`,
+          })
           return
         }
         node.greedy ??= { name, methods: new Map() }

@@ -20,7 +20,9 @@ export interface CliRequestInput {
   readonly timeMs?: number
 }
 
-export function requestFromCli(input: CliRequestInput): { ok: true; req: RequestContext } | { ok: false; error: string } {
+export function requestFromCli(
+  input: CliRequestInput,
+): { ok: true; req: RequestContext } | { ok: false; error: string } {
   let url: URL
   try {
     url = new URL(input.url)

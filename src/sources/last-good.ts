@@ -6,8 +6,19 @@
  *
  * @module
  */
-import { compileSnapshot, type CompileOptions, type CompileResult } from '../compile/compile-snapshot.js'
-import type { CompileError, CompileInput, Manifest, ObjectRef, SecretInput, ServiceBinding } from '../compile/compile-input.js'
+import {
+  compileSnapshot,
+  type CompileOptions,
+  type CompileResult,
+} from '../compile/compile-snapshot.js'
+import type {
+  CompileError,
+  CompileInput,
+  Manifest,
+  ObjectRef,
+  SecretInput,
+  ServiceBinding,
+} from '../compile/compile-input.js'
 
 /** What a loader produced: the objects that passed schema validation, and the problems found. */
 export interface LoadedConfig {
@@ -88,7 +99,9 @@ export class LastGoodCompiler {
     // Report the errors of the new versions (what the user just wrote), de-duplicated.
     const seen = new Set<string>()
     const allErrors: LoadError[] = []
-    for (const e of [...loaded.errors, ...firstErrors, ...result.errors] as readonly (LoadError | CompileError)[]) {
+    for (const e of [...loaded.errors, ...firstErrors, ...result.errors] as readonly (
+      LoadError | CompileError
+    )[]) {
       const id = `${e.file}|${e.ref ? refKey(e.ref) : ''}|${e.path}|${e.message}`
       if (seen.has(id)) continue
       seen.add(id)

@@ -7,7 +7,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startApp, type RunningApp } from '../../src/app/app.js'
 import { createLogger } from '../../src/observability/logger.js'
-import { createOfficialCheckClient, officialAuthDefinition, type OfficialCheckClient } from './envoy-client.js'
+import {
+  createOfficialCheckClient,
+  officialAuthDefinition,
+  type OfficialCheckClient,
+} from './envoy-client.js'
 
 export interface TestApp {
   readonly app: RunningApp
@@ -16,7 +20,10 @@ export interface TestApp {
   stop(): Promise<void>
 }
 
-export async function startTestApp(fromDir?: string, extra: { accountId?: string } = {}): Promise<TestApp> {
+export async function startTestApp(
+  fromDir?: string,
+  extra: { accountId?: string } = {},
+): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-cfg-'))
   if (fromDir !== undefined) await cp(fromDir, dir, { recursive: true })
   const app = await startApp({
@@ -49,18 +56,45 @@ export async function startTestApp(fromDir?: string, extra: { accountId?: string
 /** The HTTP status and parsed body of a denied CheckResponse, or 200 for OK. */
 export function answer(res: {
   status: { code: number }
-  denied_response?: { status: { code: string | number } | null; body: string; headers: { header: { key: string; value: string } }[] }
-  ok_response?: { headers: { header: { key: string; value: string } }[]; headers_to_remove: string[] }
-}): { grpc: number; http: number; body: unknown; headers: Record<string, string>; removed: string[] } {
+  denied_response?: {
+    status: { code: string | number } | null
+    body: string
+    headers: { header: { key: string; value: string } }[]
+  }
+  ok_response?: {
+    headers: { header: { key: string; value: string } }[]
+    headers_to_remove: string[]
+  }
+}): {
+  grpc: number
+  http: number
+  body: unknown
+  headers: Record<string, string>
+  removed: string[]
+} {
   if (res.status.code === 0) {
-    const headers = Object.fromEntries((res.ok_response?.headers ?? []).map((h) => [h.header.key, h.header.value]))
-    return { grpc: 0, http: 200, body: undefined, headers, removed: res.ok_response?.headers_to_remove ?? [] }
+    const headers = Object.fromEntries(
+      (res.ok_response?.headers ?? []).map((h) => [h.header.key, h.header.value]),
+    )
+    return {
+      grpc: 0,
+      http: 200,
+      body: undefined,
+      headers,
+      removed: res.ok_response?.headers_to_remove ?? [],
+    }
   }
   const d = res.denied_response
   const code = d?.status?.code
   const http = typeof code === 'number' ? code : httpFromEnum(String(code))
   const headers = Object.fromEntries((d?.headers ?? []).map((h) => [h.header.key, h.header.value]))
-  return { grpc: res.status.code, http, body: d?.body ? (JSON.parse(d.body) as unknown) : undefined, headers, removed: [] }
+  return {
+    grpc: res.status.code,
+    http,
+    body: d?.body ? (JSON.parse(d.body) as unknown) : undefined,
+    headers,
+    removed: [],
+  }
 }
 
 /** HTTP status from Envoy's `envoy.type.v3.StatusCode` enum name, read from the official proto. */

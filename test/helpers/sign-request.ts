@@ -38,7 +38,8 @@ export async function signWithSdk(input: SignInput): Promise<Record<string, stri
   })
   const signed = await signer.sign(req, input.signingDate ? { signingDate: input.signingDate } : {})
   const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(signed.headers)) if (k.toLowerCase() !== 'host') out[k.toLowerCase()] = v
+  for (const [k, v] of Object.entries(signed.headers))
+    if (k.toLowerCase() !== 'host') out[k.toLowerCase()] = v
   return out
 }
 
@@ -58,7 +59,9 @@ export async function presignWithSdk(input: SignInput & { expiresIn?: number }):
     headers: { host: input.host },
   })
   const signed = await signer.presign(req, { expiresIn: input.expiresIn ?? 300 })
-  const q = new URLSearchParams(signed.query as Record<string, string>).toString().replace(/\+/g, '%20')
+  const q = new URLSearchParams(signed.query as Record<string, string>)
+    .toString()
+    .replace(/\+/g, '%20')
   return `${input.path}?${q}`
 }
 

@@ -9,12 +9,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('node', ['bin/portcullis.js', ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1
-      resolve({ code, stdout, stderr })
-    })
+    execFile(
+      'node',
+      ['bin/portcullis.js', ...args],
+      { env: { ...process.env, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1
+        resolve({ code, stdout, stderr })
+      },
+    )
   })
 }
 
@@ -22,7 +30,14 @@ const Q = ['--config', 'examples/quickstart']
 
 describe('portcullis check', () => {
   it('exit 0 and the reason for an allowed request', async () => {
-    const r = await run(['check', ...Q, '--method', 'GET', '--url', 'http://petstore.example.com/pets'])
+    const r = await run([
+      'check',
+      ...Q,
+      '--method',
+      'GET',
+      '--url',
+      'http://petstore.example.com/pets',
+    ])
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^ALLOW/)
     expect(r.stdout).toContain('route GET /pets (NONE)')
@@ -30,22 +45,48 @@ describe('portcullis check', () => {
   })
 
   it('exit 1, the AWS body and the deciding statement for a denied request (--json)', async () => {
-    const r = await run(['check', ...Q, '--method', 'DELETE', '--url', 'http://petstore.example.com/admin/1', '--source-ip', '203.0.113.9', '--json'])
+    const r = await run([
+      'check',
+      ...Q,
+      '--method',
+      'DELETE',
+      '--url',
+      'http://petstore.example.com/admin/1',
+      '--source-ip',
+      '203.0.113.9',
+      '--json',
+    ])
     expect(r.code).toBe(1)
     const j = JSON.parse(r.stdout)
     expect(j).toMatchObject({ decision: 'deny', httpStatus: 403, code: 'ERR_POLICY_EXPLICIT_DENY' })
     expect(j.headers['x-amzn-errortype']).toBe('AccessDeniedException')
-    expect(j.statements).toEqual([{ policy: 'resource-policy', index: 1, sid: 'AdminFromOfficeOnly', effect: 'Deny' }])
+    expect(j.statements).toEqual([
+      { policy: 'resource-policy', index: 1, sid: 'AdminFromOfficeOnly', effect: 'Deny' },
+    ])
   })
 
   it('takes -H headers and --context-extension', async () => {
-    const r = await run(['check', ...Q, '--method', 'GET', '--url', 'http://anything/pets', '--context-extension', 'portcullis.dev/api=shop/petstore', '-H', 'X-Portcullis-Principal: forged', '--json'])
+    const r = await run([
+      'check',
+      ...Q,
+      '--method',
+      'GET',
+      '--url',
+      'http://anything/pets',
+      '--context-extension',
+      'portcullis.dev/api=shop/petstore',
+      '-H',
+      'X-Portcullis-Principal: forged',
+      '--json',
+    ])
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout).headersToRemove).toEqual(['x-portcullis-principal'])
   })
 
   it('reads flags from PORTCULLIS_* environment variables', async () => {
-    const r = await run(['check', '--method', 'GET', '--url', 'http://petstore.example.com/pets'], { PORTCULLIS_CONFIG: 'examples/quickstart' })
+    const r = await run(['check', '--method', 'GET', '--url', 'http://petstore.example.com/pets'], {
+      PORTCULLIS_CONFIG: 'examples/quickstart',
+    })
     expect(r.code).toBe(0)
   })
 
@@ -58,7 +99,10 @@ describe('portcullis check', () => {
 
   it('exit 2 with the problem lines when the configuration is invalid', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-bad-'))
-    await writeFile(join(dir, 'a.yaml'), 'apiVersion: portcullis.dev/v1alpha1\nkind: RestApi\nmetadata: {name: a, namespace: n}\nspec: {routes: [{path: x, methods: [GET]}]}\n')
+    await writeFile(
+      join(dir, 'a.yaml'),
+      'apiVersion: portcullis.dev/v1alpha1\nkind: RestApi\nmetadata: {name: a, namespace: n}\nspec: {routes: [{path: x, methods: [GET]}]}\n',
+    )
     const r = await run(['check', '--config', dir, '--method', 'GET', '--url', 'http://a/x'])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('a.yaml: RestApi/n/a: spec.routes[0].path')
@@ -92,7 +136,17 @@ spec:
     const r = await run(['validate', dir])
     expect(r.code).toBe(1)
     const lines = r.stdout.trim().split('\n')
-    expect(lines.some((l) => /bad\.yaml: RestApi\/ns1\/api1: spec\.policy\.Statement\[0\]\.Effect: /.test(l))).toBe(true)
-    expect(lines.some((l) => /bad\.yaml: RestApi\/ns1\/api2: spec\.routes\[0\]\.authorizerName: Authorizer ns1\/ghost not found/.test(l))).toBe(true)
+    expect(
+      lines.some((l) =>
+        /bad\.yaml: RestApi\/ns1\/api1: spec\.policy\.Statement\[0\]\.Effect: /.test(l),
+      ),
+    ).toBe(true)
+    expect(
+      lines.some((l) =>
+        /bad\.yaml: RestApi\/ns1\/api2: spec\.routes\[0\]\.authorizerName: Authorizer ns1\/ghost not found/.test(
+          l,
+        ),
+      ),
+    ).toBe(true)
   })
 })

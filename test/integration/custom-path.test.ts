@@ -65,12 +65,19 @@ spec:
 beforeAll(async () => {
   // AWS blueprint style: the token decides; policies grant whole-API or one method.
   peer = await startAuthorizerPeer((event) => {
-    const token = String(event['authorizationToken'] ?? (event['headers'] as Record<string, string> | undefined)?.['x-tenant'] ?? '')
+    const token = String(
+      event['authorizationToken'] ??
+        (event['headers'] as Record<string, string> | undefined)?.['x-tenant'] ??
+        '',
+    )
     const arn = String(event['methodArn'])
     const api = arn.split('/')[0]
     const doc = (effect: string, resource: string) => ({
       principalId: 'user-123',
-      policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }] },
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }],
+      },
       context: { tier: 'gold', n: 7, ok: true },
     })
     if (token === 'Bearer allow' || token === 'acme') return { body: doc('Allow', `${api}/*`) }
@@ -89,7 +96,12 @@ afterAll(async () => {
   await garbage.close()
 })
 
-const call = async (method: string, path: string, headers: Record<string, string> = {}, sourceIp = '192.0.2.10') =>
+const call = async (
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  sourceIp = '192.0.2.10',
+) =>
   answer(await t.client.check(buildCheckRequest({ method, path, host: HOST, headers, sourceIp })))
 
 describe('CUSTOM TOKEN authorizer', () => {
@@ -111,13 +123,18 @@ describe('CUSTOM TOKEN authorizer', () => {
 
   it('serves N further requests with the same token from the cache: no more calls', async () => {
     const before = peer.calls
-    for (let i = 0; i < 5; i++) expect((await call('POST', '/orders', { authorization: 'Bearer allow' })).http).toBe(200)
+    for (let i = 0; i < 5; i++)
+      expect((await call('POST', '/orders', { authorization: 'Bearer allow' })).http).toBe(200)
     expect(peer.calls).toBe(before)
   })
 
   it('denies an explicit Deny policy with AWS body (capital M, explicit deny)', async () => {
     const a = await call('GET', '/orders', { authorization: 'Bearer deny' })
-    expect(a).toMatchObject({ grpc: 7, http: 403, body: { Message: 'User is not authorized to access this resource with an explicit deny' } })
+    expect(a).toMatchObject({
+      grpc: 7,
+      http: 403,
+      body: { Message: 'User is not authorized to access this resource with an explicit deny' },
+    })
     expect(a.headers['x-amzn-errortype']).toBe('AccessDeniedException')
   })
 
@@ -125,7 +142,10 @@ describe('CUSTOM TOKEN authorizer', () => {
     expect((await call('GET', '/orders', { authorization: 'Bearer scoped' })).http).toBe(200)
     const before = peer.calls
     const a = await call('DELETE', '/orders', { authorization: 'Bearer scoped' })
-    expect(a).toMatchObject({ http: 403, body: { Message: 'User is not authorized to access this resource' } })
+    expect(a).toMatchObject({
+      http: 403,
+      body: { Message: 'User is not authorized to access this resource' },
+    })
     expect(peer.calls).toBe(before)
   })
 
@@ -147,7 +167,9 @@ describe('CUSTOM TOKEN authorizer', () => {
     const before = peer.calls
     const a = await call('GET', '/orders', { authorization: 'Bearer fresh-token' }, '198.51.100.7')
     expect(a.http).toBe(403)
-    expect((a.body as { Message: string }).Message).toMatch(/^User: anonymous is not authorized .* with an explicit deny$/)
+    expect((a.body as { Message: string }).Message).toMatch(
+      /^User: anonymous is not authorized .* with an explicit deny$/,
+    )
     expect(peer.calls).toBe(before)
   })
 
@@ -190,8 +212,12 @@ describe('CUSTOM REQUEST authorizer', () => {
 describe('metrics', () => {
   it('counts authorizer calls and decision-cache hits', async () => {
     const text = await (await fetch(`http://127.0.0.1:${t.app.metricsPort}/metrics`)).text()
-    expect(text).toMatch(/portcullis_authorizer_requests_total\{authorizer="shop\/token-auth",outcome="allow_policy"\} [1-9]/)
+    expect(text).toMatch(
+      /portcullis_authorizer_requests_total\{authorizer="shop\/token-auth",outcome="allow_policy"\} [1-9]/,
+    )
     expect(text).toMatch(/portcullis_decision_cache_requests_total\{result="hit"\} [1-9]/)
-    expect(text).toMatch(/portcullis_authorizer_duration_seconds_count\{authorizer="shop\/token-auth"\} [1-9]/)
+    expect(text).toMatch(
+      /portcullis_authorizer_duration_seconds_count\{authorizer="shop\/token-auth"\} [1-9]/,
+    )
   })
 })

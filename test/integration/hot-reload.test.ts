@@ -32,7 +32,11 @@ afterAll(async () => {
 })
 
 const get = async () =>
-  answer(await t.client.check(buildCheckRequest({ method: 'GET', path: '/items', host: 'shop.example.com' })))
+  answer(
+    await t.client.check(
+      buildCheckRequest({ method: 'GET', path: '/items', host: 'shop.example.com' }),
+    ),
+  )
 
 async function eventually(fn: () => Promise<boolean>, withinMs: number): Promise<number> {
   const start = Date.now()
@@ -70,18 +74,32 @@ describe('folder source hot reload', () => {
   it('rejects broken YAML, keeps the last good version serving, counts the failure, stays ready', async () => {
     const failuresBefore = await metric('portcullis_config_reloads_total{result="failure"}')
     await writeFile(join(t.dir, 'api.yaml'), api('Allow') + '\n  routes: [ {{{ broken')
-    await eventually(async () => (await metric('portcullis_config_reloads_total{result="failure"}')) > failuresBefore, 2000)
+    await eventually(
+      async () =>
+        (await metric('portcullis_config_reloads_total{result="failure"}')) > failuresBefore,
+      2000,
+    )
     expect((await get()).http).toBe(403) // still the last good (Deny) version
     expect((await fetch(`http://127.0.0.1:${t.app.metricsPort}/readyz`)).status).toBe(200)
   })
 
   it('rejects a schema violation with file: kind/namespace/name: field: problem, last good serving', async () => {
     const result = await (async () => {
-      await writeFile(join(t.dir, 'api.yaml'), api('Allow').replace('authorizationType: NONE', 'authorizationType: MAGIC'))
+      await writeFile(
+        join(t.dir, 'api.yaml'),
+        api('Allow').replace('authorizationType: NONE', 'authorizationType: MAGIC'),
+      )
       return t.app.config.reload()
     })()
-    const lines = result.allErrors.map((e) => `${e.file}: ${e.ref?.kind}/${e.ref?.namespace}/${e.ref?.name}: ${e.path}: ${e.message}`)
-    expect(lines.some((l) => l.includes('api.yaml: RestApi/demo/shop: spec.routes[0].authorizationType'))).toBe(true)
+    const lines = result.allErrors.map(
+      (e) =>
+        `${e.file}: ${e.ref?.kind}/${e.ref?.namespace}/${e.ref?.name}: ${e.path}: ${e.message}`,
+    )
+    expect(
+      lines.some((l) =>
+        l.includes('api.yaml: RestApi/demo/shop: spec.routes[0].authorizationType'),
+      ),
+    ).toBe(true)
     expect(result.keptPrevious).toContain('RestApi/demo/shop')
     expect((await get()).http).toBe(403)
   })
@@ -89,20 +107,34 @@ describe('folder source hot reload', () => {
   it('an invalid object invalidates only itself: another API in another file keeps changing', async () => {
     await writeFile(
       join(t.dir, 'other.yaml'),
-      api('Allow').replace('name: shop', 'name: other').replace('shop.example.com', 'other.example.com'),
+      api('Allow')
+        .replace('name: shop', 'name: other')
+        .replace('shop.example.com', 'other.example.com'),
     )
     await eventually(
       async () =>
-        answer(await t.client.check(buildCheckRequest({ method: 'GET', path: '/items', host: 'other.example.com' }))).http === 200,
+        answer(
+          await t.client.check(
+            buildCheckRequest({ method: 'GET', path: '/items', host: 'other.example.com' }),
+          ),
+        ).http === 200,
       1000,
     )
     expect((await get()).http).toBe(403)
   })
 
   it('a dangling reference is reported and the referring object keeps its last good version', async () => {
-    await writeFile(join(t.dir, 'api.yaml'), api('Allow').replace('authorizationType: NONE', 'authorizationType: CUSTOM, authorizerName: missing'))
+    await writeFile(
+      join(t.dir, 'api.yaml'),
+      api('Allow').replace(
+        'authorizationType: NONE',
+        'authorizationType: CUSTOM, authorizerName: missing',
+      ),
+    )
     const result = await t.app.config.reload()
-    expect(result.allErrors.map((e) => e.message).join('\n')).toMatch(/Authorizer demo\/missing not found/)
+    expect(result.allErrors.map((e) => e.message).join('\n')).toMatch(
+      /Authorizer demo\/missing not found/,
+    )
     expect((await get()).http).toBe(403)
   })
 
@@ -110,7 +142,11 @@ describe('folder source hot reload', () => {
     await rm(join(t.dir, 'other.yaml'))
     await eventually(
       async () =>
-        answer(await t.client.check(buildCheckRequest({ method: 'GET', path: '/items', host: 'other.example.com' }))).http === 403,
+        answer(
+          await t.client.check(
+            buildCheckRequest({ method: 'GET', path: '/items', host: 'other.example.com' }),
+          ),
+        ).http === 403,
       1000,
     )
   })

@@ -59,14 +59,38 @@ afterAll(async () => {
   await t.stop()
 })
 
-async function signedCheck(method: string, path: string, key: { accessKeyId: string; secretAccessKey: string }, extra: { headers?: Record<string, string>; sourceIp?: string } = {}) {
+async function signedCheck(
+  method: string,
+  path: string,
+  key: { accessKeyId: string; secretAccessKey: string },
+  extra: { headers?: Record<string, string>; sourceIp?: string } = {},
+) {
   const headers = await signWithSdk({ method, host: HOST, path, ...key })
-  return answer(await t.client.check(buildCheckRequest({ method, path, host: HOST, headers: { ...headers, ...(extra.headers ?? {}) }, ...(extra.sourceIp ? { sourceIp: extra.sourceIp } : {}) })))
+  return answer(
+    await t.client.check(
+      buildCheckRequest({
+        method,
+        path,
+        host: HOST,
+        headers: { ...headers, ...(extra.headers ?? {}) },
+        ...(extra.sourceIp ? { sourceIp: extra.sourceIp } : {}),
+      }),
+    ),
+  )
 }
 
-const CAROL = { accessKeyId: 'AKIACAROLEXAMPLE0001', secretAccessKey: 'carolsecretcarolsecretcarolsecret00000' }
-const BOB = { accessKeyId: 'AKIABOBEXAMPLE00001', secretAccessKey: 'bobsecretbobsecretbobsecretbobsecret0000' }
-const DAVE = { accessKeyId: 'AKIADAVEEXAMPLE0001', secretAccessKey: 'davesecretdavesecretdavesecretdavesecre' }
+const CAROL = {
+  accessKeyId: 'AKIACAROLEXAMPLE0001',
+  secretAccessKey: 'carolsecretcarolsecretcarolsecret00000',
+}
+const BOB = {
+  accessKeyId: 'AKIABOBEXAMPLE00001',
+  secretAccessKey: 'bobsecretbobsecretbobsecretbobsecret0000',
+}
+const DAVE = {
+  accessKeyId: 'AKIADAVEEXAMPLE0001',
+  secretAccessKey: 'davesecretdavesecretdavesecretdavesecre',
+}
 
 describe('AWS_IAM: same account (Table A)', () => {
   it('allows alice (identity policy allows, resource policy silent) and names her upstream', async () => {
@@ -77,7 +101,9 @@ describe('AWS_IAM: same account (Table A)', () => {
 
   it('accepts a presigned URL from the SDK signer', async () => {
     const path = await presignWithSdk({ method: 'DELETE', host: HOST, path: '/pets/8', ...ALICE })
-    const a = answer(await t.client.check(buildCheckRequest({ method: 'DELETE', path, host: HOST })))
+    const a = answer(
+      await t.client.check(buildCheckRequest({ method: 'DELETE', path, host: HOST })),
+    )
     expect(a.http).toBe(200)
   })
 
@@ -91,29 +117,54 @@ describe('AWS_IAM: same account (Table A)', () => {
   })
 
   it('answers an unsigned request with 403 Missing Authentication Token', async () => {
-    const a = answer(await t.client.check(buildCheckRequest({ method: 'PUT', path: '/pets/7', host: HOST })))
+    const a = answer(
+      await t.client.check(buildCheckRequest({ method: 'PUT', path: '/pets/7', host: HOST })),
+    )
     expect(a).toMatchObject({ http: 403, body: { message: 'Missing Authentication Token' } })
     expect(a.headers['x-amzn-errortype']).toBe('MissingAuthenticationTokenException')
   })
 
   it('refuses an unknown access key and an inactive key with AWS text', async () => {
-    for (const key of [{ accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'x'.repeat(40) }, DAVE]) {
+    for (const key of [
+      { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'x'.repeat(40) },
+      DAVE,
+    ]) {
       const a = await signedCheck('PUT', '/pets/7', key)
-      expect(a).toMatchObject({ http: 403, body: { message: 'The security token included in the request is invalid.' } })
+      expect(a).toMatchObject({
+        http: 403,
+        body: { message: 'The security token included in the request is invalid.' },
+      })
     }
   })
 
   it('refuses a wrong secret with InvalidSignatureException', async () => {
-    const a = await signedCheck('PUT', '/pets/7', { accessKeyId: ALICE.accessKeyId, secretAccessKey: 'wrong'.repeat(8) })
+    const a = await signedCheck('PUT', '/pets/7', {
+      accessKeyId: ALICE.accessKeyId,
+      secretAccessKey: 'wrong'.repeat(8),
+    })
     expect(a.http).toBe(403)
     expect(a.headers['x-amzn-errortype']).toBe('InvalidSignatureException')
-    expect((a.body as { message: string }).message).toMatch(/^The request signature we calculated does not match/)
+    expect((a.body as { message: string }).message).toMatch(
+      /^The request signature we calculated does not match/,
+    )
   })
 
   it('refuses a Bearer token on an IAM route with IncompleteSignatureException text', async () => {
-    const a = answer(await t.client.check(buildCheckRequest({ method: 'PUT', path: '/pets/7', host: HOST, headers: { authorization: 'Bearer x' } })))
+    const a = answer(
+      await t.client.check(
+        buildCheckRequest({
+          method: 'PUT',
+          path: '/pets/7',
+          host: HOST,
+          headers: { authorization: 'Bearer x' },
+        }),
+      ),
+    )
     expect(a.headers['x-amzn-errortype']).toBe('IncompleteSignatureException')
-    expect(a.body).toEqual({ message: "'x' not a valid key=value pair (missing equal-sign) in Authorization header: 'Bearer x'." })
+    expect(a.body).toEqual({
+      message:
+        "'x' not a valid key=value pair (missing equal-sign) in Authorization header: 'Bearer x'.",
+    })
   })
 })
 

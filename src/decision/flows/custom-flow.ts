@@ -18,10 +18,17 @@ export function createCustomFlow(runtime: LambdaAuthorizerRuntime<CompiledPolicy
   return async (ctx) => {
     const authorizer = ctx.route.authorizer
     if (authorizer === undefined || authorizer.runtime.kind !== 'lambda') {
-      return explained(denyFixed('authorizer_error', 'ERR_AUTHORIZER_MISSING', ctx.deny), ['route has no usable authorizer'])
+      return explained(denyFixed('authorizer_error', 'ERR_AUTHORIZER_MISSING', ctx.deny), [
+        'route has no usable authorizer',
+      ])
     }
     const config = authorizer.runtime.config as LambdaAuthorizerConfig
-    const anonymous = { action: 'execute-api:Invoke', resource: ctx.methodArn, principal: null, context: ctx.conditions }
+    const anonymous = {
+      action: 'execute-api:Invoke',
+      resource: ctx.methodArn,
+      principal: null,
+      context: ctx.conditions,
+    }
     // Phase 1: an explicit Deny in the resource policy stops the request before any call.
     const resource = precheckExplicitDeny(ctx.api.resourcePolicy, anonymous)
     if (resource.decision === 'Deny') {
@@ -47,14 +54,29 @@ export function createCustomFlow(runtime: LambdaAuthorizerRuntime<CompiledPolicy
     const via = `authorizer ${authorizer.ref}`
     switch (outcome.kind) {
       case 'unauthorized':
-        return explained(denyFixed('unauthorized', 'ERR_UNAUTHORIZED', ctx.deny), [`${via}: Unauthorized (${outcome.reason})`])
+        return explained(denyFixed('unauthorized', 'ERR_UNAUTHORIZED', ctx.deny), [
+          `${via}: Unauthorized (${outcome.reason})`,
+        ])
       case 'error':
         // Fail closed: an unreachable, slow or malformed authorizer is AWS's 500 {"message":null}.
-        return explained(denyFixed('authorizer_error', outcome.code, ctx.deny), [`${via}: ${outcome.code}`])
+        return explained(denyFixed('authorizer_error', outcome.code, ctx.deny), [
+          `${via}: ${outcome.code}`,
+        ])
       case 'simple': {
-        const notes = [`${via}: simple response isAuthorized=${String(outcome.isAuthorized)}${outcome.cached ? ' (cached)' : ''}`]
-        if (!outcome.isAuthorized) return explained(denyFixed('forbidden', 'ERR_AUTHORIZER_FORBIDDEN', ctx.deny), notes)
-        return explained(allowOutcome(ctx.req, { principal: undefined, context: outcome.context }, 'ALLOW_AUTHORIZER', ctx.api.ref), notes)
+        const notes = [
+          `${via}: simple response isAuthorized=${String(outcome.isAuthorized)}${outcome.cached ? ' (cached)' : ''}`,
+        ]
+        if (!outcome.isAuthorized)
+          return explained(denyFixed('forbidden', 'ERR_AUTHORIZER_FORBIDDEN', ctx.deny), notes)
+        return explained(
+          allowOutcome(
+            ctx.req,
+            { principal: undefined, context: outcome.context },
+            'ALLOW_AUTHORIZER',
+            ctx.api.ref,
+          ),
+          notes,
+        )
       }
       case 'policy': {
         // Phase 2: the returned policy decides for this methodArn (cached policies too), Table A.
@@ -67,14 +89,23 @@ export function createCustomFlow(runtime: LambdaAuthorizerRuntime<CompiledPolicy
         const statements = [...own.statements, ...resource.statements]
         if (combined === 'Allow') {
           return explained(
-            allowOutcome(ctx.req, { principal: outcome.principalId, context: outcome.context }, 'ALLOW_AUTHORIZER', ctx.api.ref),
+            allowOutcome(
+              ctx.req,
+              { principal: outcome.principalId, context: outcome.context },
+              'ALLOW_AUTHORIZER',
+              ctx.api.ref,
+            ),
             notes,
             statements,
           )
         }
         const explicit = combined === 'ExplicitDeny'
         return explained(
-          denyAuthorizerPolicy(explicit, explicit ? 'ERR_AUTHORIZER_EXPLICIT_DENY' : 'ERR_AUTHORIZER_IMPLICIT_DENY', ctx.deny),
+          denyAuthorizerPolicy(
+            explicit,
+            explicit ? 'ERR_AUTHORIZER_EXPLICIT_DENY' : 'ERR_AUTHORIZER_IMPLICIT_DENY',
+            ctx.deny,
+          ),
           notes,
           statements,
         )

@@ -34,10 +34,22 @@ export function verifyCaller(
     signingKeys,
   })
   if (!result.ok) {
-    return { ok: false, outcome: denySignature(result.httpStatus, result.errorType, result.message, result.code, deny) }
+    return {
+      ok: false,
+      outcome: denySignature(
+        result.httpStatus,
+        result.errorType,
+        result.message,
+        result.code,
+        deny,
+      ),
+    }
   }
   const p = result.principal
-  return { ok: true, verified: { policyPrincipal: { arn: p.arn, accountId: p.accountId }, principal: p } }
+  return {
+    ok: true,
+    verified: { policyPrincipal: { arn: p.arn, accountId: p.accountId }, principal: p },
+  }
 }
 
 export function createIamFlow(signingKeys: SigningKeyCache): Flow {
@@ -68,11 +80,21 @@ export function createIamFlow(signingKeys: SigningKeyCache): Flow {
     ]
     const statements = [...identity.statements, ...resource.statements]
     if (combined === 'Allow') {
-      return explained(allowOutcome(ctx.req, { principal: principal.arn, context: {} }, 'ALLOW_IAM', ctx.api.ref), notes, statements)
+      return explained(
+        allowOutcome(ctx.req, { principal: principal.arn, context: {} }, 'ALLOW_IAM', ctx.api.ref),
+        notes,
+        statements,
+      )
     }
     const explicit = combined === 'ExplicitDeny'
     return explained(
-      denyPrincipal(principal.arn, ctx.methodArn, explicit, explicit ? 'ERR_IAM_EXPLICIT_DENY' : 'ERR_IAM_IMPLICIT_DENY', ctx.deny),
+      denyPrincipal(
+        principal.arn,
+        ctx.methodArn,
+        explicit,
+        explicit ? 'ERR_IAM_EXPLICIT_DENY' : 'ERR_IAM_IMPLICIT_DENY',
+        ctx.deny,
+      ),
       notes,
       statements,
     )

@@ -4,9 +4,12 @@
  */
 import { spawn } from 'node:child_process'
 import { startDemoTokenAuthorizer } from './token-authorizer.js'
+import { startDemoIssuer } from './oidc-issuer.js'
 
 const authorizer = await startDemoTokenAuthorizer(9101)
 console.error(`demo TOKEN authorizer on http://127.0.0.1:${authorizer.port}/`)
+const issuer = await startDemoIssuer(9102)
+console.error(`demo OpenID provider on ${issuer.issuer} (client petstore-client / demo-secret)`)
 
 const child = spawn(
   process.execPath,
@@ -30,5 +33,6 @@ process.on('SIGINT', stop)
 process.on('SIGTERM', stop)
 child.on('exit', (code) => {
   authorizer.close()
+  issuer.close()
   process.exit(code ?? 0)
 })

@@ -17,6 +17,9 @@ import { LambdaAuthorizerRuntime } from '../authn/lambda/index.js'
 import { createCustomFlow } from '../decision/flows/custom-flow.js'
 import { compilePolicy, type CompiledPolicy } from '../policy/index.js'
 import { createAuthorizerCompiler } from './authorizer-compiler.js'
+import { JwksRegistry, JwtVerifierSet } from '../authn/jwt/index.js'
+import { createJwtFlow } from '../decision/flows/jwt-flow.js'
+import { compileJwtAuthorizer, type JwtRuntimeConfig } from './jwt-authorizer-compiler.js'
 
 export interface AuthnRuntime {
   readonly flows: Partial<Record<AuthorizationType, Flow>>
@@ -31,6 +34,8 @@ export interface AuthnRuntimeOptions {
   readonly metrics?: Metrics | undefined
   /** Bound on cached custom-authorizer outputs. Default 10 000. */
   readonly authorizerCacheMaxEntries?: number
+  /** Verified JWTs kept per token authorizer (0 disables the token cache). Default 10 000. */
+  readonly tokenCacheMax?: number
 }
 
 export function createAuthnRuntime(opts: AuthnRuntimeOptions = {}): AuthnRuntime {
@@ -45,13 +50,42 @@ export function createAuthnRuntime(opts: AuthnRuntimeOptions = {}): AuthnRuntime
     onInvoke: (id, outcome, seconds) => metrics?.authorizerCall(id, outcome, seconds),
     onCache: (result) => metrics?.cacheRequest(result),
   })
+  // One JWKS registry per process, shared by every token authorizer; verifier sets per
+  // authorizer, rebuilt only when their config changes so token caches survive reloads.
+  const jwks = new JwksRegistry({
+    onFetch: (url, outcome) => metrics?.jwksFetch(url, outcome),
+  })
+  const verifiers = new Map<string, { revision: string; set: JwtVerifierSet }>()
+  const verifierFor = (ref: string, cfg: JwtRuntimeConfig): JwtVerifierSet => {
+    const have = verifiers.get(ref)
+    if (have && have.revision === cfg.revision) return have.set
+    const set = new JwtVerifierSet(cfg.configs, jwks, opts.tokenCacheMax !== undefined ? { tokenCacheMax: opts.tokenCacheMax } : {})
+    verifiers.set(ref, { revision: cfg.revision, set })
+    return set
+  }
+  const jwtFlow = createJwtFlow((authorizer, headerValue, scopes) => {
+    if (authorizer.runtime.kind !== 'jwt') return undefined
+    return verifierFor(authorizer.ref, authorizer.runtime.config as JwtRuntimeConfig).verify(headerValue, scopes)
+  })
   return {
-    flows: { AWS_IAM: createIamFlow(signingKeys), CUSTOM: createCustomFlow(lambda) },
-    authorizerCompiler: createAuthorizerCompiler(),
+    flows: {
+      AWS_IAM: createIamFlow(signingKeys),
+      CUSTOM: createCustomFlow(lambda),
+      COGNITO_USER_POOLS: jwtFlow,
+      JWT: jwtFlow,
+    },
+    authorizerCompiler: createAuthorizerCompiler({ jwt: compileJwtAuthorizer }),
     privateGateIdentity: createPrivateGateIdentity(signingKeys),
-    onSnapshot: () => undefined,
+    onSnapshot: (next) => {
+      // Drop verifiers of authorizers that are gone or changed (their token caches go with them).
+      for (const [ref, v] of verifiers) {
+        const a = next.authorizers.get(ref)
+        if (a?.runtime.kind !== 'jwt' || (a.runtime.config as JwtRuntimeConfig).revision !== v.revision) verifiers.delete(ref)
+      }
+    },
     close: () => {
       lambda.close()
+      jwks.close()
     },
   }
 }

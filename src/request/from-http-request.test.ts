@@ -39,6 +39,45 @@ describe('fromHttpRequest flavour detection', () => {
   })
 })
 
+describe('fromHttpRequest: nginx body framing hints', () => {
+  it("the subrequest's own Content-Length is dropped; X-Original-Content-Length says what the original had", () => {
+    const r = fromHttpRequest(
+      sub({
+        headers: {
+          'x-original-uri': ['/p'],
+          'content-length': ['0'],
+          'x-original-content-length': ['12'],
+        },
+      }),
+    )
+    expect(r.ok && r.request.headers.get('content-length')).toBe('12')
+  })
+  it('no hint → no content-length (a signed PUT then needs x-amz-content-sha256, never assumed empty)', () => {
+    const r = fromHttpRequest(
+      sub({ headers: { 'x-original-uri': ['/p'], 'content-length': ['0'] } }),
+    )
+    expect(r.ok && r.request.headers.has('content-length')).toBe(false)
+  })
+  it('X-Original-Transfer-Encoding becomes transfer-encoding (chunked body present)', () => {
+    const r = fromHttpRequest(
+      sub({ headers: { 'x-original-uri': ['/p'], 'x-original-transfer-encoding': ['chunked'] } }),
+    )
+    expect(r.ok && r.request.headers.get('transfer-encoding')).toBe('chunked')
+  })
+  it('a non-numeric X-Original-Content-Length is malformed (denied), not ignored', () => {
+    const r = fromHttpRequest(
+      sub({ headers: { 'x-original-uri': ['/p'], 'x-original-content-length': ['1e3'] } }),
+    )
+    expect(r).toMatchObject({ ok: false, code: 'ERR_REQUEST_MALFORMED' })
+  })
+  it('Envoy flavour keeps its Content-Length (it describes the body Envoy sent)', () => {
+    const r = fromHttpRequest(
+      sub({ headers: { 'content-length': ['3'] }, body: Buffer.from('abc') }),
+    )
+    expect(r.ok && r.request.headers.get('content-length')).toBe('3')
+  })
+})
+
 describe('compileTrustedProxies', () => {
   const trusted = compileTrustedProxies(['10.0.0.0/8', '192.0.2.7', 'fd00::/8'])
   const rows: [string, boolean][] = [

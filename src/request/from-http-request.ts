@@ -3,6 +3,9 @@
  * endpoint speaks three proxy contracts; which one is recognised per request:
  *
  * - **nginx `auth_request`**: `X-Original-URI` (and `X-Original-Method`) carry the original request.
+ *   The subrequest carries no body and must clear `Content-Length`, so whether the original request
+ *   had a body comes from `X-Original-Content-Length` / `X-Original-Transfer-Encoding` (SigV4 needs
+ *   it: a signed request with a body the endpoint cannot see is refused, never assumed empty).
  * - **Traefik `forwardAuth`**: `X-Forwarded-Uri` / `-Method` / `-Host` / `-Proto` carry it.
  * - **Envoy HTTP ext_authz service**: the subrequest's own method and path ARE the original ones,
  *   behind the optional `path_prefix` configured on both sides (`pathPrefix`).
@@ -186,6 +189,20 @@ export function fromHttpRequest(
   if (!METHOD_TOKEN.test(method)) return fail('ERR_REQUEST_MALFORMED', 'invalid original method')
   const target = splitTarget(orig.target)
   if (target === null) return fail('ERR_REQUEST_INVALID_PATH', 'unusable original URI')
+
+  if (flavor === 'nginx') {
+    // The subrequest's own framing headers describe the (bodiless) subrequest; what the original
+    // request carried, nginx tells us in these. Absent → the original had no framing headers.
+    headers.delete('content-length')
+    const length = first(req.headers, 'x-original-content-length')?.trim()
+    if (length !== undefined && length !== '') {
+      if (!/^\d{1,15}$/.test(length))
+        return fail('ERR_REQUEST_MALFORMED', 'invalid X-Original-Content-Length')
+      headers.set('content-length', length)
+    }
+    const te = first(req.headers, 'x-original-transfer-encoding')?.trim()
+    if (te !== undefined && te !== '') headers.set('transfer-encoding', te)
+  }
 
   const authority = orig.forwardedHost ?? first(req.headers, 'host') ?? ''
   // The proxy's subrequest Host is usually the auth service; signatures cover the original one.

@@ -9,6 +9,10 @@
  * the client-sent headers to strip (Envoy applies it; nginx/Traefik configs must overwrite those
  * headers themselves). Deny → the denial's status, headers and body as they are.
  *
+ * nginx cannot read an auth subrequest's body, so for nginx subrequests a denial also carries its
+ * body in `x-portcullis-denial-body` (JSON with non-ASCII escaped, so it is a valid header value;
+ * omitted above 8 KiB): deploy/nginx/ answers the client with it, AWS's exact body and status.
+ *
  * Operator notes, fail-closed wise: Envoy's HTTP client counts a 5xx answer as an error, so with
  * `failure_mode_allow: true` our 500 denials would let requests through: keep it false (the
  * default). nginx turns any status other than 2xx/401/403 into a 500 (still a deny).
@@ -55,6 +59,27 @@ export interface RunningHttpServer {
 }
 
 const HEADERS_TO_REMOVE = 'x-envoy-auth-headers-to-remove'
+const DENIAL_BODY = 'x-portcullis-denial-body'
+/** Bound on the denial-body header: nginx's default proxy_buffer_size is 4-8 KiB for all headers. */
+const DENIAL_BODY_MAX = 8192
+
+/**
+ * The denial body as a header value: JSON re-escaped to printable ASCII (`\uXXXX`), which parses
+ * to the same value. Undefined when the body is not JSON or too long for a header.
+ */
+export function denialBodyHeader(body: string): string | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(body)
+  } catch {
+    return undefined
+  }
+  const ascii = JSON.stringify(value).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
+  return ascii.length > DENIAL_BODY_MAX ? undefined : ascii
+}
 
 function normalizePrefix(prefix: string | undefined): string | undefined {
   if (prefix === undefined || prefix === '' || prefix === '/') return undefined
@@ -97,7 +122,12 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyRead> {
   })
 }
 
-function send(res: ServerResponse, outcome: CheckOutcome, closeConnection: boolean): void {
+function send(
+  res: ServerResponse,
+  outcome: CheckOutcome,
+  closeConnection: boolean,
+  bodyInHeader = false,
+): void {
   if (outcome.allowed) {
     res.statusCode = 200
     for (const h of outcome.upstreamHeaders) res.setHeader(h.name, h.value)
@@ -109,6 +139,10 @@ function send(res: ServerResponse, outcome: CheckOutcome, closeConnection: boole
   }
   res.statusCode = outcome.httpStatus
   for (const h of outcome.headers) res.setHeader(h.name, h.value)
+  if (bodyInHeader) {
+    const value = denialBodyHeader(outcome.body)
+    if (value !== undefined) res.setHeader(DENIAL_BODY, value)
+  }
   if (closeConnection) res.setHeader('connection', 'close')
   res.end(outcome.body)
 }
@@ -128,6 +162,8 @@ export async function startHttpAuthServer(opts: HttpAuthServerOptions): Promise<
     let outcome: CheckOutcome = internalDeny
     let requestId = ''
     let closeConnection = false
+    // nginx auth_request subrequests (X-Original-URI) get denial bodies in a header too.
+    const bodyInHeader = req.headers['x-original-uri'] !== undefined
     try {
       const read = await readBody(req, limits.maxBodyBytes)
       if ('tooLarge' in read) {
@@ -161,14 +197,14 @@ export async function startHttpAuthServer(opts: HttpAuthServerOptions): Promise<
           )
         }
       }
-      send(res, outcome, closeConnection)
+      send(res, outcome, closeConnection, bodyInHeader)
     } catch (err) {
       // Fail closed: any failure (decider, translation, writing headers) answers 500, never 200.
       logger?.error({ err, requestId }, 'HTTP check failed; denying')
       outcome = internalDeny
       if (!res.headersSent) {
         for (const name of res.getHeaderNames()) res.removeHeader(name)
-        send(res, internalDeny, true)
+        send(res, internalDeny, true, bodyInHeader)
       } else {
         res.destroy()
       }

@@ -31,6 +31,7 @@ import {
   type RequestParseResult,
 } from '../request/request-parse-result.js'
 import { boundaryDeny } from './boundary-deny.js'
+import { encodeCheckResponse } from './encode-check-response.js'
 import { createHealthService } from './grpc-health.js'
 import { loadProtos } from './load-protos.js'
 import { toCheckResponse } from './to-check-response.js'
@@ -79,13 +80,10 @@ type UntypedMethod = MethodDefinition<unknown, unknown>
 
 /**
  * The Check method with our own (de)serialisation: decoding failures become a value instead of a
- * grpc-js INTERNAL error, and the handler encodes the response itself inside its try block so an
- * encoding failure is still answered with a deny.
+ * grpc-js INTERNAL error, and the handler encodes the response itself (encodeCheckResponse) inside
+ * its try block so an encoding failure is still answered with a deny.
  */
-function checkMethodDefinition(): {
-  readonly definition: ServiceDefinition
-  readonly encode: (response: unknown) => Buffer
-} {
+function checkMethodDefinition(): ServiceDefinition {
   const pkg = loadProtos()
   const service = pkg['envoy.service.auth.v3.Authorization'] as unknown as Record<
     string,
@@ -106,7 +104,7 @@ function checkMethodDefinition(): {
       responseSerialize: (encoded: Buffer): Buffer => encoded,
     },
   }
-  return { definition, encode: (response) => check.responseSerialize(response) }
+  return definition
 }
 
 function healthServiceDefinition(): ServiceDefinition {
@@ -144,13 +142,13 @@ async function clearStaleSocket(path: string): Promise<void> {
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
   const { checker, metrics, logger } = opts
   const limits: RequestLimits = { ...DEFAULT_REQUEST_LIMITS, ...opts.limits }
-  const { definition, encode } = checkMethodDefinition()
+  const definition = checkMethodDefinition()
   const internalDeny = boundaryDeny('ERR_INTERNAL')
   let closing = false
   const health = createHealthService(() => !closing && checker.ready())
 
   const answer = (outcome: CheckOutcome, requestId: string): Buffer =>
-    encode(toCheckResponse(outcome, requestId))
+    encodeCheckResponse(toCheckResponse(outcome, requestId))
 
   const check = async (
     call: ServerUnaryCall<DecodedRequest, Buffer>,

@@ -27,6 +27,7 @@ export type { FetchOutcome } from './fetch-json-bounded.js'
 export {
   JwtVerifier,
   DEFAULT_TOKEN_CACHE_MAX,
+  DEFAULT_TOKEN_CACHE_MAX_BYTES,
   type JwtVerifierOptions,
   type JwtVerifierStats,
 } from './jwt-verifier.js'

@@ -190,6 +190,19 @@ export class JwksRegistry {
     return [...this.#discovery.values(), ...this.#jwks.values()].map((d) => d.status())
   }
 
+  /** The documents behind one key source (discovery first, then its JWKS once known). */
+  statusOf(source: KeySource): RemoteDocumentStatus[] {
+    if (source.kind === 'jwks') {
+      const doc = this.#jwks.get(source.url)
+      return doc === undefined ? [] : [doc.status()]
+    }
+    const discovery = this.#discovery.get(oidcDiscoveryUri(source.issuer))
+    if (discovery === undefined) return []
+    const jwksUrl = discovery.current()
+    const jwks = jwksUrl === undefined ? undefined : this.#jwks.get(jwksUrl)
+    return jwks === undefined ? [discovery.status()] : [discovery.status(), jwks.status()]
+  }
+
   /** Stops background retries and aborts fetches in flight. Idempotent. */
   close(): void {
     this.#closed = true

@@ -13,16 +13,24 @@ import { validateJwtAuthorizerConfig, type JwtAuthorizerConfig } from './jwt-aut
 import { checkClaims, checkIssuer, flattenClaims, tokenScopes } from './jwt-claims.js'
 import { jwtDeny, type JwtResult } from './jwt-result.js'
 import { keySourceFor, type JwksRegistry, type KeySource } from './jwks-registry.js'
+import type { RemoteDocumentStatus } from './remote-document.js'
 import { verifyJwsSignature } from './verify-jws-signature.js'
 
 export interface JwtVerifierOptions {
   /** Verified tokens kept (LRU). Default 10 000; 0 disables the cache. */
   readonly tokenCacheMax?: number
+  /**
+   * Approximate memory ceiling of the token cache: each entry counts 3 × its token length + 1 KiB
+   * (payload object, flattened claims, overhead). Default 32 MiB, which holds the 10 000 entries
+   * for tokens up to ~10 KiB; with 16 KiB tokens fewer entries fit instead of memory growing.
+   */
+  readonly tokenCacheMaxBytes?: number
   /** Clock in epoch ms (tests). Default Date.now. */
   readonly now?: () => number
 }
 
 export const DEFAULT_TOKEN_CACHE_MAX = 10_000
+export const DEFAULT_TOKEN_CACHE_MAX_BYTES = 32 * 1024 * 1024
 
 /** A token whose signature verified, with everything per-request checks need precomputed. */
 interface VerifiedToken {
@@ -65,7 +73,9 @@ export class JwtVerifier {
     this.#source = keySourceFor(config)
     this.#now = opts.now ?? Date.now
     const max = opts.tokenCacheMax ?? DEFAULT_TOKEN_CACHE_MAX
-    this.#cache = max > 0 ? new LRUCache<string, VerifiedToken>({ max }) : undefined
+    const maxSize = opts.tokenCacheMaxBytes ?? DEFAULT_TOKEN_CACHE_MAX_BYTES
+    this.#cache =
+      max > 0 && maxSize > 0 ? new LRUCache<string, VerifiedToken>({ max, maxSize }) : undefined
   }
 
   /**
@@ -86,6 +96,11 @@ export class JwtVerifier {
   /** Starts fetching this authorizer's keys now (optional; verification fetches lazily anyway). */
   warm(): void {
     this.#registry.warm(this.#source)
+  }
+
+  /** State of this authorizer's discovery document and JWKS, for CRD status and readiness. */
+  keyStatus(): RemoteDocumentStatus[] {
+    return this.#registry.statusOf(this.#source)
   }
 
   stats(): JwtVerifierStats {
@@ -127,8 +142,9 @@ export class JwtVerifier {
       const exp = verified.payload['exp']
       const ttlMs =
         typeof exp === 'number' ? (exp + this.config.clockSkewSeconds) * 1000 - nowMs : 0
-      if (this.#cache !== undefined && ttlMs > 0)
-        this.#cache.set(cacheKey, verified, { ttl: ttlMs })
+      if (this.#cache !== undefined && ttlMs > 0) {
+        this.#cache.set(cacheKey, verified, { ttl: ttlMs, size: token.length * 3 + 1024 })
+      }
     }
     const denied = checkClaims(
       verified.payload,

@@ -1,23 +1,42 @@
 /**
  * Developer measurement (not part of the service): jose `jwtVerify` / `compactVerify` versus
- * `node:crypto.verify` with a cached KeyObject, on one RS256 and one ES256 token. Run with
- * `npx tsx src/authn/jwt/measure-verify-speed.ts`; figures are quoted in verify-jws-signature.ts.
+ * `node:crypto.verify` with a cached KeyObject, and the whole JwtVerifier.verify with and without
+ * its token cache. Candidates run interleaved in rounds and the median round is reported, so load
+ * from other processes hits them alike. Run: `npx tsx src/authn/jwt/measure-verify-speed.ts`.
+ * Figures are quoted in verify-jws-signature.ts.
  *
  * @module
  */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { compactVerify, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose'
 import { decodeCompactJws } from './decode-compact-jws.js'
 import { importJwkKeySet, selectKey } from './jwk-key-set.js'
+import { JwksRegistry } from './jwks-registry.js'
+import { JwtVerifier } from './jwt-verifier.js'
 import { verifyJwsSignature } from './verify-jws-signature.js'
 
-const ITERATIONS = Number(process.env['ITERATIONS'] ?? 20_000)
+const ROUNDS = Number(process.env['ROUNDS'] ?? 7)
+const PER_ROUND = Number(process.env['PER_ROUND'] ?? 2000)
 
-async function measure(label: string, fn: () => unknown): Promise<void> {
-  for (let i = 0; i < 2000; i++) await fn()
-  const start = process.hrtime.bigint()
-  for (let i = 0; i < ITERATIONS; i++) await fn()
-  const us = Number(process.hrtime.bigint() - start) / 1000 / ITERATIONS
-  console.log(`${label.padEnd(44)} ${us.toFixed(1)} µs/op`)
+async function compare(candidates: Record<string, () => unknown>): Promise<void> {
+  const samples: Record<string, number[]> = {}
+  for (const [name, fn] of Object.entries(candidates)) {
+    samples[name] = []
+    for (let i = 0; i < 500; i++) await fn() // warm-up
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, fn] of Object.entries(candidates)) {
+      const start = process.hrtime.bigint()
+      for (let i = 0; i < PER_ROUND; i++) await fn()
+      samples[name]?.push(Number(process.hrtime.bigint() - start) / 1000 / PER_ROUND)
+    }
+  }
+  for (const [name, list] of Object.entries(samples)) {
+    const sorted = [...list].sort((a, b) => a - b)
+    const median = sorted[Math.floor(sorted.length / 2)] ?? NaN
+    console.log(`${name.padEnd(44)} ${median.toFixed(1).padStart(7)} µs/op (median of ${ROUNDS})`)
+  }
 }
 
 for (const alg of ['RS256', 'ES256'] as const) {
@@ -33,20 +52,51 @@ for (const alg of ['RS256', 'ES256'] as const) {
   if (set instanceof Error) throw set
   const key = selectKey(set, 'k1', alg)
   if (key === undefined) throw new Error('no key')
-  await measure(`${alg} jose jwtVerify (CryptoKey)`, () =>
-    jwtVerify(token, publicKey, { issuer: 'https://issuer.example', audience: 'aud' }),
-  )
-  await measure(`${alg} jose compactVerify (CryptoKey)`, () => compactVerify(token, publicKey))
   const decoded = decodeCompactJws(token)
   if (!decoded.ok) throw new Error('decode failed')
-  await measure(`${alg} crypto.verify only (KeyObject)`, () =>
-    verifyJwsSignature(alg, key, decoded.jws.signingInput, decoded.jws.signature),
-  )
-  await measure(`${alg} decode only`, () => decodeCompactJws(token))
-  await measure(`${alg} decode + crypto.verify (KeyObject)`, () => {
-    const d = decodeCompactJws(token)
-    if (!d.ok || !verifyJwsSignature(alg, key, d.jws.signingInput, d.jws.signature)) {
-      throw new Error('verify failed')
-    }
+
+  const server = createServer((_req, res) => {
+    res.end(JSON.stringify({ keys: [jwk] }))
   })
+  await new Promise<void>((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      resolve()
+    }),
+  )
+  const registry = new JwksRegistry()
+  const config = {
+    id: 'bench/jwt',
+    type: 'JWT',
+    issuer: 'https://issuer.example',
+    jwksUri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`,
+    audiences: ['aud'],
+    identityHeader: 'authorization',
+    clockSkewSeconds: 60,
+  } as const
+  const cached = new JwtVerifier(config, registry)
+  const uncached = new JwtVerifier(config, registry, { tokenCacheMax: 0 })
+  const header = `Bearer ${token}`
+  const mustAllow = async (v: JwtVerifier): Promise<void> => {
+    const r = await v.verify(header, ['a'])
+    if (!r.ok) throw new Error(r.code)
+  }
+
+  console.log(`-- ${alg}`)
+  await compare({
+    'jose jwtVerify (CryptoKey)': () =>
+      jwtVerify(token, publicKey, { issuer: 'https://issuer.example', audience: 'aud' }),
+    'jose compactVerify (CryptoKey)': () => compactVerify(token, publicKey),
+    'crypto.verify only (KeyObject)': () =>
+      verifyJwsSignature(alg, key, decoded.jws.signingInput, decoded.jws.signature),
+    'decode + crypto.verify (KeyObject)': () => {
+      const d = decodeCompactJws(token)
+      if (!d.ok || !verifyJwsSignature(alg, key, d.jws.signingInput, d.jws.signature)) {
+        throw new Error('verify failed')
+      }
+    },
+    'JwtVerifier.verify, token cache disabled': () => mustAllow(uncached),
+    'JwtVerifier.verify, cached token': () => mustAllow(cached),
+  })
+  registry.close()
+  server.close()
 }

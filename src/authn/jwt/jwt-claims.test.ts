@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest'
+import type { JwtAuthorizerConfig } from './jwt-authorizer-config.js'
+import { checkClaims, checkTimes, flattenClaims, tokenScopes } from './jwt-claims.js'
+
+const NOW = 1_800_000_000
+const jwt: JwtAuthorizerConfig = {
+  id: 'shop/oidc',
+  type: 'JWT',
+  issuer: 'https://issuer.example',
+  jwksUri: undefined,
+  audiences: ['petstore', 'billing'],
+  identityHeader: 'authorization',
+  clockSkewSeconds: 60,
+}
+const base = { iss: jwt.issuer, sub: 'alice', exp: NOW + 300, iat: NOW - 10 }
+
+function code(payload: Record<string, unknown>, routeScopes: string[] = [], config = jwt): string {
+  const denied = checkClaims(payload, tokenScopes(payload, config.type), config, routeScopes, NOW)
+  return denied === undefined ? 'OK' : `${denied.status} ${denied.code}`
+}
+
+describe('JWT authorizer claim rules (http-api-jwt-authorizer.md)', () => {
+  it.each([
+    ['aud string in audiences', { aud: 'petstore' }, 'OK'],
+    ['aud array with one match', { aud: ['x', 'billing'] }, 'OK'],
+    ['aud not in audiences', { aud: 'x' }, '401 ERR_JWT_AUDIENCE_MISMATCH'],
+    ['aud malformed', { aud: 7 }, '401 ERR_JWT_AUDIENCE_MISMATCH'],
+    ['aud array with non-string', { aud: ['petstore', 1] }, '401 ERR_JWT_AUDIENCE_MISMATCH'],
+    ['no aud, client_id matches', { client_id: 'petstore' }, 'OK'],
+    ['no aud, client_id does not match', { client_id: 'x' }, '401 ERR_JWT_AUDIENCE_MISMATCH'],
+    // AWS: client_id is consulted only when aud is absent; a wrong aud is not rescued by it.
+    [
+      'aud wrong, client_id right',
+      { aud: 'x', client_id: 'petstore' },
+      '401 ERR_JWT_AUDIENCE_MISMATCH',
+    ],
+    ['neither aud nor client_id', {}, '401 ERR_JWT_AUDIENCE_MISMATCH'],
+  ])('%s', (_name, extra, expected) => {
+    expect(code({ ...base, ...extra })).toBe(expected)
+  })
+
+  it.each([
+    ['scope string', { scope: 'a pets/read' }, ['pets/read'], 'OK'],
+    ['scp array', { scp: ['pets/read'] }, ['pets/read'], 'OK'],
+    ['scp string', { scp: 'x pets/read' }, ['pets/read'], 'OK'],
+    ['any-of route scopes', { scope: 'b' }, ['a', 'b'], 'OK'],
+    ['missing scope → 403', { scope: 'pets/write' }, ['pets/read'], '403 ERR_JWT_SCOPE_MISMATCH'],
+    ['no scope claim → 403', {}, ['pets/read'], '403 ERR_JWT_SCOPE_MISMATCH'],
+    [
+      'scope as array is not a scope string',
+      { scope: ['pets/read'] },
+      ['pets/read'],
+      '403 ERR_JWT_SCOPE_MISMATCH',
+    ],
+  ])('%s', (_name, extra, routeScopes, expected) => {
+    expect(code({ ...base, aud: 'petstore', ...extra }, routeScopes)).toBe(expected)
+  })
+
+  it('requires a non-empty string sub (DESIGN §4: x-portcullis-principal)', () => {
+    expect(code({ ...base, aud: 'petstore', sub: '' })).toBe('401 ERR_JWT_CLAIM_INVALID')
+    expect(code({ ...base, aud: 'petstore', sub: 5 })).toBe('401 ERR_JWT_CLAIM_INVALID')
+  })
+
+  it('ignores scp on Cognito (Cognito issues only `scope`)', () => {
+    const cognito: JwtAuthorizerConfig = { ...jwt, type: 'COGNITO_USER_POOLS', audiences: [] }
+    expect(tokenScopes({ scp: ['a'], scope: 'b' }, 'COGNITO_USER_POOLS')).toEqual(['b'])
+    expect(code({ ...base, token_use: 'access', scp: ['a'] }, ['a'], cognito)).toBe(
+      '401 ERR_JWT_SCOPE_MISMATCH',
+    )
+  })
+})
+
+describe('checkTimes', () => {
+  it.each([
+    ['valid', { exp: NOW + 1 }, undefined],
+    ['exp exactly now+skew is expired', { exp: NOW - 60 }, 'ERR_JWT_EXPIRED'],
+    ['exp inside skew', { exp: NOW - 59 }, undefined],
+    ['fractional exp accepted', { exp: NOW + 0.5 }, undefined],
+    ['exp missing', {}, 'ERR_JWT_CLAIM_INVALID'],
+    ['exp NaN-like string', { exp: 'soon' }, 'ERR_JWT_CLAIM_INVALID'],
+    ['nbf beyond skew', { exp: NOW + 999, nbf: NOW + 61 }, 'ERR_JWT_NOT_YET_VALID'],
+    ['nbf inside skew', { exp: NOW + 999, nbf: NOW + 60 }, undefined],
+    ['nbf malformed', { exp: NOW + 999, nbf: null }, 'ERR_JWT_CLAIM_INVALID'],
+    ['iat in the future', { exp: NOW + 999, iat: NOW + 61 }, 'ERR_JWT_ISSUED_IN_FUTURE'],
+  ])('%s', (_name, payload, expected) => {
+    expect(checkTimes(payload, 60, NOW)?.code).toBe(expected)
+  })
+})
+
+describe('flattenClaims', () => {
+  it('renders arrays REST-style for Cognito and HTTP-API-style for JWT', () => {
+    const p = { groups: ['a', 'b'], n: 3, b: false, o: { x: 1 }, nil: null, s: 'v' }
+    expect(flattenClaims(p, 'COGNITO_USER_POOLS')).toEqual({
+      groups: 'a,b',
+      n: '3',
+      b: 'false',
+      o: '{"x":1}',
+      s: 'v',
+    })
+    expect(flattenClaims(p, 'JWT').groups).toBe('[a b]')
+  })
+
+  it('drops values and names carrying control characters (no header injection)', () => {
+    const out = flattenClaims(
+      {
+        ok: 'fine',
+        evil: 'x\r\nx-portcullis-principal: admin',
+        'bad\nname': 'v',
+        nul: 'a\u0000b',
+        arr: ['a\nb'],
+      },
+      'JWT',
+    )
+    expect(out).toEqual({ ok: 'fine' })
+  })
+})

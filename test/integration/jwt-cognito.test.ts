@@ -434,7 +434,7 @@ describe('several user pools in one authorizer', () => {
       if (bConfigs instanceof Error) throw bConfigs
       const set = new JwtVerifierSet([a, ...bConfigs], reg)
       const issB = `https://cognito-idp.eu-west-1.amazonaws.com/${poolB}`
-      expect((await set.verify(await idToken(), [])).ok).toBe(true)
+      expect((await set.verify(`Bearer ${await idToken()}`, [])).ok).toBe(true)
       expect(
         (await set.verify(await other.sign({ ...cognitoIdTokenClaims(CLIENT), iss: issB }), [])).ok,
       ).toBe(true)

@@ -9,8 +9,19 @@ import type { ConditionContext } from './types.js'
 
 export const ARN_SEGMENTS = 6
 
+/** The request ARN, split into its six parts on first use (null when it is not an ARN). */
+export interface ArnInput {
+  readonly arn: string
+  parts: string[] | null | undefined
+}
+
 export interface ArnPattern {
-  matches(arnParts: readonly string[], context: ConditionContext): boolean
+  matches(input: ArnInput, context: ConditionContext): boolean
+}
+
+export function arnParts(input: ArnInput): string[] | null {
+  if (input.parts === undefined) input.parts = splitArn(input.arn)
+  return input.parts
 }
 
 export type ArnPatternResult =
@@ -80,6 +91,7 @@ export function compileArnPattern(text: string, options: ArnPatternOptions): Arn
     return { ok: false, message: `not an ARN (must start with "arn:")` }
   }
   const matchers: StringPattern[] = []
+  let literalPrefix: string | undefined = 'arn:'
   for (let i = 1; i < ARN_SEGMENTS; i++) {
     const segment = segments[i] ?? []
     const hasVariables = segment.some((t) => t.kind === 'variable')
@@ -89,15 +101,40 @@ export function compileArnPattern(text: string, options: ArnPatternOptions): Arn
         message: 'policy variables are only allowed in the resource part of an ARN',
       }
     }
+    if (i < ARN_SEGMENTS - 1 && literalPrefix !== undefined) {
+      const literal = segment.every((t) => t.kind === 'literal')
+      literalPrefix = literal
+        ? `${literalPrefix}${segment.map((t) => (t.kind === 'literal' ? t.text : '')).join('')}:`
+        : undefined
+    }
     matchers.push(
       compileStringPattern(segment, hasVariables, { wildcards: true, ignoreCase: false }),
     )
   }
+  const resourceMatcher = matchers[ARN_SEGMENTS - 2]
+  if (literalPrefix !== undefined && resourceMatcher !== undefined) {
+    // Fast path (the common case): partition..account are literal, so compare them as one prefix
+    // of the unsplit ARN and glob only the resource part. No split, no allocation.
+    const prefix = literalPrefix
+    return {
+      ok: true,
+      pattern: {
+        matches(input, context) {
+          const { arn } = input
+          // The resource part starts after the prefix; a literal prefix has exactly five colons.
+          return (
+            arn.startsWith(prefix) && resourceMatcher.matches(arn.slice(prefix.length), context)
+          )
+        },
+      },
+    }
+  }
   return {
     ok: true,
     pattern: {
-      matches(parts, context) {
-        if (parts.length !== ARN_SEGMENTS || parts[0] !== 'arn') return false
+      matches(input, context) {
+        const parts = arnParts(input)
+        if (parts === null || parts[0] !== 'arn') return false
         for (let i = 0; i < matchers.length; i++) {
           const matcher = matchers[i]
           const part = parts[i + 1]

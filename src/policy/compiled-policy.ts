@@ -4,8 +4,7 @@
  * Per request this only lower-cases the action, splits the resource ARN once, and runs
  * precompiled matchers. @module
  */
-import type { ArnPattern } from './arn-pattern.js'
-import { splitArn } from './arn-pattern.js'
+import { arnParts, type ArnInput, type ArnPattern } from './arn-pattern.js'
 import type { CompiledCondition } from './conditions/compile-conditions.js'
 import type { PrincipalPattern } from './principal-pattern.js'
 import type { StringPattern } from './string-pattern.js'
@@ -49,11 +48,6 @@ const NEITHER: EvaluationResult = Object.freeze({
   statements: Object.freeze([]),
 })
 
-/** Per-evaluation lazily computed request facts, kept in locals to avoid allocation. */
-interface RequestFacts {
-  arnParts: string[] | null | undefined
-}
-
 function actionMatches(
   st: CompiledStatement,
   lowerAction: string,
@@ -71,17 +65,17 @@ function actionMatches(
   return hit !== st.actionNegated
 }
 
-function resourceMatches(st: CompiledStatement, req: PolicyRequest, facts: RequestFacts): boolean {
+function resourceMatches(
+  st: CompiledStatement,
+  input: ArnInput,
+  context: ConditionContext,
+): boolean {
   let hit = st.resources.any
   if (!hit) {
-    if (facts.arnParts === undefined) facts.arnParts = splitArn(req.resource)
-    const parts = facts.arnParts
-    if (parts !== null) {
-      for (const p of st.resources.arns) {
-        if (p.matches(parts, req.context)) {
-          hit = true
-          break
-        }
+    for (const p of st.resources.arns) {
+      if (p.matches(input, context)) {
+        hit = true
+        break
       }
     }
   }
@@ -94,9 +88,8 @@ function conditionsHold(st: CompiledStatement, context: ConditionContext): boole
 }
 
 /** Account field of the resource ARN (`arn:aws:execute-api:REGION:ACCOUNT:...`). */
-function resourceAccount(facts: RequestFacts, req: PolicyRequest): string | undefined {
-  if (facts.arnParts === undefined) facts.arnParts = splitArn(req.resource)
-  return facts.arnParts?.[4]
+function resourceAccount(input: ArnInput): string | undefined {
+  return arnParts(input)?.[4]
 }
 
 export class CompiledPolicyImpl implements CompiledPolicy {
@@ -131,7 +124,7 @@ export class CompiledPolicyImpl implements CompiledPolicy {
       this.lastLowerAction = req.action.toLowerCase()
     }
     const lowerAction = this.lastLowerAction
-    const facts: RequestFacts = { arnParts: undefined }
+    const input: ArnInput = { arn: req.resource, parts: undefined }
     let denies: number[] | undefined
     let allows: number[] | undefined
     for (let i = 0; i < this.statements.length; i++) {
@@ -139,7 +132,6 @@ export class CompiledPolicyImpl implements CompiledPolicy {
       if (st === undefined) continue
       if (st.effect === 'Allow' && denies !== undefined) continue // a Deny already decided it
       if (!actionMatches(st, lowerAction, req.context)) continue
-      if (!resourceMatches(st, req, facts)) continue
       let delegatedToAccount = false
       if (st.principal !== undefined) {
         const m = st.principal.pattern.match(req.principal)
@@ -154,9 +146,11 @@ export class CompiledPolicyImpl implements CompiledPolicy {
             m === 'account' &&
             this.kind === 'resource' &&
             req.principal !== null &&
-            req.principal.accountId === resourceAccount(facts, req)
+            req.principal.accountId === resourceAccount(input)
         }
       }
+      // Resource after principal: the principal is the cheaper filter for role-specific statements.
+      if (!resourceMatches(st, input, req.context)) continue
       if (!conditionsHold(st, req.context)) continue
       if (st.effect === 'Deny') (denies ??= []).push(i)
       else if (!delegatedToAccount) (allows ??= []).push(i)

@@ -2,7 +2,7 @@
  * ArnEquals / ArnLike policy values (identical semantics; negated forms reuse them): each of the six
  * ARN parts is matched separately, so a `*` never crosses a colon before the resource part. @module
  */
-import { compileArnPattern, splitArn, type ArnPattern } from '../arn-pattern.js'
+import { compileArnPattern, type ArnPattern } from '../arn-pattern.js'
 import type { PolicyError } from '../types.js'
 import type { FamilyCompiler, PositiveTest } from './condition-types.js'
 
@@ -19,9 +19,8 @@ export const compileArnLike: FamilyCompiler = (input) => {
   })
   if (errors.length > 0) return { ok: false, errors }
   const test: PositiveTest = (r, context) => {
-    const parts = splitArn(r)
-    if (parts === null) return false
-    for (const p of patterns) if (p.matches(parts, context)) return true
+    const input = { arn: r, parts: undefined }
+    for (const p of patterns) if (p.matches(input, context)) return true
     return false
   }
   return { ok: true, test }

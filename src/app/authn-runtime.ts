@@ -59,13 +59,20 @@ export function createAuthnRuntime(opts: AuthnRuntimeOptions = {}): AuthnRuntime
   const verifierFor = (ref: string, cfg: JwtRuntimeConfig): JwtVerifierSet => {
     const have = verifiers.get(ref)
     if (have && have.revision === cfg.revision) return have.set
-    const set = new JwtVerifierSet(cfg.configs, jwks, opts.tokenCacheMax !== undefined ? { tokenCacheMax: opts.tokenCacheMax } : {})
+    const set = new JwtVerifierSet(
+      cfg.configs,
+      jwks,
+      opts.tokenCacheMax !== undefined ? { tokenCacheMax: opts.tokenCacheMax } : {},
+    )
     verifiers.set(ref, { revision: cfg.revision, set })
     return set
   }
   const jwtFlow = createJwtFlow((authorizer, headerValue, scopes) => {
     if (authorizer.runtime.kind !== 'jwt') return undefined
-    return verifierFor(authorizer.ref, authorizer.runtime.config as JwtRuntimeConfig).verify(headerValue, scopes)
+    return verifierFor(authorizer.ref, authorizer.runtime.config as JwtRuntimeConfig).verify(
+      headerValue,
+      scopes,
+    )
   })
   return {
     flows: {
@@ -80,7 +87,11 @@ export function createAuthnRuntime(opts: AuthnRuntimeOptions = {}): AuthnRuntime
       // Drop verifiers of authorizers that are gone or changed (their token caches go with them).
       for (const [ref, v] of verifiers) {
         const a = next.authorizers.get(ref)
-        if (a?.runtime.kind !== 'jwt' || (a.runtime.config as JwtRuntimeConfig).revision !== v.revision) verifiers.delete(ref)
+        if (
+          a?.runtime.kind !== 'jwt' ||
+          (a.runtime.config as JwtRuntimeConfig).revision !== v.revision
+        )
+          verifiers.delete(ref)
       }
     },
     close: () => {

@@ -28,7 +28,8 @@ interface JwtSpecFields {
   readonly jwtConfiguration?: { readonly issuer?: string; readonly audience?: readonly string[] }
 }
 
-const HEADER_SOURCE = /^(?:method\.request\.header\.|\$request\.header\.)([!#$%&'*+.^_`|~0-9A-Za-z-]+)$/
+const HEADER_SOURCE =
+  /^(?:method\.request\.header\.|\$request\.header\.)([!#$%&'*+.^_`|~0-9A-Za-z-]+)$/
 
 export const compileJwtAuthorizer: AuthorizerCompiler = (m) => {
   const spec = m.spec as unknown as JwtSpecFields
@@ -39,7 +40,12 @@ export const compileJwtAuthorizer: AuthorizerCompiler = (m) => {
     if (!h) {
       return {
         ok: false,
-        errors: [{ path: 'spec.identitySource', message: 'must be one header: method.request.header.<Name> or $request.header.<Name>' }],
+        errors: [
+          {
+            path: 'spec.identitySource',
+            message: 'must be one header: method.request.header.<Name> or $request.header.<Name>',
+          },
+        ],
       }
     }
     identityHeader = (h[1] ?? '').toLowerCase()
@@ -53,11 +59,16 @@ export const compileJwtAuthorizer: AuthorizerCompiler = (m) => {
       jwksUri: spec.jwksUri,
       identityHeader,
     })
-    if (r instanceof Error) return { ok: false, errors: [{ path: 'spec.providerARNs', message: r.message }] }
+    if (r instanceof Error)
+      return { ok: false, errors: [{ path: 'spec.providerARNs', message: r.message }] }
     configs = r
   } else {
     const issuer = spec.jwtConfiguration?.issuer
-    if (issuer === undefined) return { ok: false, errors: [{ path: 'spec.jwtConfiguration.issuer', message: 'required for JWT authorizers' }] }
+    if (issuer === undefined)
+      return {
+        ok: false,
+        errors: [{ path: 'spec.jwtConfiguration.issuer', message: 'required for JWT authorizers' }],
+      }
     configs = [
       {
         id,
@@ -74,7 +85,10 @@ export const compileJwtAuthorizer: AuthorizerCompiler = (m) => {
     validateJwtAuthorizerConfig(c).map((p) => {
       const i = p.indexOf(':')
       const field = i > 0 ? p.slice(0, i) : ''
-      return { path: field === '' ? 'spec' : `spec.${field}`, message: i > 0 ? p.slice(i + 1).trim() : p }
+      return {
+        path: field === '' ? 'spec' : `spec.${field}`,
+        message: i > 0 ? p.slice(i + 1).trim() : p,
+      }
     }),
   )
   if (errors.length > 0) return { ok: false, errors }

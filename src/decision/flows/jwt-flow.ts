@@ -33,30 +33,54 @@ export function createJwtFlow(verify: TokenVerifier): Flow {
         ? verify(authorizer, ctx.req.headers.get(identityHeader), ctx.route.authorizationScopes)
         : undefined
     if (authorizer === undefined || pending === undefined) {
-      return explained(denyFixed('authorizer_error', 'ERR_AUTHORIZER_MISSING', ctx.deny), ['route has no usable token authorizer'])
+      return explained(denyFixed('authorizer_error', 'ERR_AUTHORIZER_MISSING', ctx.deny), [
+        'route has no usable token authorizer',
+      ])
     }
     const result = await pending
     const via = `authorizer ${authorizer.ref} (${authorizer.type})`
     if (!result.ok) {
       const note = `${via}: ${result.code}: ${result.description}`
-      if (result.status === 403) return explained(denyFixed('forbidden', result.code, ctx.deny), [note])
+      if (result.status === 403)
+        return explained(denyFixed('forbidden', result.code, ctx.deny), [note])
       // HTTP-API JWT authorizers say why in www-authenticate (AWS's error_description texts).
       const challenge =
         authorizer.type === 'JWT'
-          ? [{ name: 'www-authenticate', value: `Bearer scope="" error="invalid_token" error_description="${result.description.replace(/"/g, "'")}"` }]
+          ? [
+              {
+                name: 'www-authenticate',
+                value: `Bearer scope="" error="invalid_token" error_description="${result.description.replace(/"/g, "'")}"`,
+              },
+            ]
           : []
       return explained(denyFixed('unauthorized', result.code, ctx.deny, challenge), [note])
     }
-    const anonymous = { action: 'execute-api:Invoke', resource: ctx.methodArn, principal: null, context: ctx.conditions }
+    const anonymous = {
+      action: 'execute-api:Invoke',
+      resource: ctx.methodArn,
+      principal: null,
+      context: ctx.conditions,
+    }
     const resource = ctx.api.resourcePolicy?.evaluate(anonymous, 'resource-policy') ?? NEITHER
     const combined = combineSameAccount('Allow', resource.decision)
-    const notes = [`${via}: token verified, sub ${result.principalId}`, `resource policy: ${ctx.api.resourcePolicy ? resource.decision : 'none'} (Table A) → ${combined}`]
+    const notes = [
+      `${via}: token verified, sub ${result.principalId}`,
+      `resource policy: ${ctx.api.resourcePolicy ? resource.decision : 'none'} (Table A) → ${combined}`,
+    ]
     if (combined !== 'Allow') {
-      return explained(denyPrincipal(undefined, ctx.methodArn, true, 'ERR_POLICY_EXPLICIT_DENY', ctx.deny), notes, resource.statements)
+      return explained(
+        denyPrincipal(undefined, ctx.methodArn, true, 'ERR_POLICY_EXPLICIT_DENY', ctx.deny),
+        notes,
+        resource.statements,
+      )
     }
     const context: Record<string, string> = {}
     for (const [k, v] of Object.entries(result.claims)) context[`claims-${k}`] = v
-    return explained(allowOutcome(ctx.req, { principal: result.principalId, context }, 'ALLOW_TOKEN', ctx.api.ref), notes, resource.statements)
+    return explained(
+      allowOutcome(ctx.req, { principal: result.principalId, context }, 'ALLOW_TOKEN', ctx.api.ref),
+      notes,
+      resource.statements,
+    )
   }
 }
 

@@ -1,0 +1,213 @@
+/**
+ * COGNITO_USER_POOLS and JWT routes through the gRPC server and `portcullis check`, against real
+ * loopback issuers (a Cognito-shaped JWKS path, and an OIDC issuer with discovery). Proves the wire
+ * answers of DESIGN §4 / reference §0.7 and §6: ID vs access tokens, scopes (Cognito 401, JWT 403
+ * Forbidden), audience, alg none, resource-policy Table A, claims forwarded, issuer down at start.
+ */
+import { execFile } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildCheckRequest } from '../helpers/envoy-client.js'
+import { answer, startTestApp, type TestApp } from '../helpers/portcullis-app.js'
+import {
+  LoopbackIssuer,
+  cognitoAccessTokenClaims,
+  cognitoIdTokenClaims,
+} from '../helpers/jwt-loopback-issuer.js'
+
+const HOST = 'me.example.com'
+const POOL = 'us-east-1_AbCdEf123'
+const CLIENT = 'app-client-1'
+const cognito = new LoopbackIssuer({ pathPrefix: `/${POOL}` })
+const oidc = new LoopbackIssuer({ pathPrefix: '/oidc', discovery: true })
+let t: TestApp
+
+const config = () => `
+apiVersion: portcullis.dev/v1alpha1
+kind: RestApi
+metadata: {name: me, namespace: shop}
+spec:
+  accountId: "111122223333"
+  hosts: [${HOST}]
+  policy:
+    Version: "2012-10-17"
+    Statement:
+      - {Effect: Deny, Principal: "*", Action: "execute-api:Invoke", Resource: "execute-api:/*", Condition: {IpAddress: {aws:SourceIp: "198.51.100.0/24"}}}
+  routes:
+    - {path: /profile, methods: [GET], authorizationType: COGNITO_USER_POOLS, authorizerName: users}
+    - {path: /cats, methods: [GET], authorizationType: COGNITO_USER_POOLS, authorizerName: users, authorizationScopes: [pets/read]}
+    - {path: /jwt, methods: [GET], authorizationType: JWT, authorizerName: oidc, authorizationScopes: [pets/read]}
+---
+apiVersion: portcullis.dev/v1alpha1
+kind: Authorizer
+metadata: {name: users, namespace: shop}
+spec:
+  type: COGNITO_USER_POOLS
+  providerARNs: ["arn:aws:cognito-idp:us-east-1:111122223333:userpool/${POOL}"]
+  jwksUri: ${cognito.jwksUri}
+  clientIds: [${CLIENT}]
+---
+apiVersion: portcullis.dev/v1alpha1
+kind: Authorizer
+metadata: {name: oidc, namespace: shop}
+spec:
+  type: JWT
+  identitySource: method.request.header.Authorization
+  jwtConfiguration: {issuer: "${oidc.issuer}", audience: [petstore]}
+`
+
+const cognitoIss = `https://cognito-idp.us-east-1.amazonaws.com/${POOL}`
+
+beforeAll(async () => {
+  await cognito.start()
+  await cognito.addKey('RS256', 'c1')
+  await oidc.start()
+  await oidc.addKey('RS256', 'o1')
+  t = await startTestApp()
+  await writeFile(join(t.dir, 'me.yaml'), config())
+  expect((await t.app.config.reload()).allErrors).toEqual([])
+})
+afterAll(async () => {
+  await t.stop()
+  await cognito.stop()
+  await oidc.stop()
+})
+
+const call = async (path: string, authorization?: string, sourceIp = '192.0.2.5') =>
+  answer(
+    await t.client.check(
+      buildCheckRequest({
+        method: 'GET',
+        path,
+        host: HOST,
+        sourceIp,
+        headers: authorization ? { authorization } : {},
+      }),
+    ),
+  )
+
+const now = () => Math.floor(Date.now() / 1000)
+
+describe('COGNITO_USER_POOLS', () => {
+  it('accepts an ID token on a route without scopes; sub and claims go upstream', async () => {
+    const tok = await cognito.sign(cognitoIdTokenClaims(CLIENT, { iss: cognitoIss }))
+    const a = await call('/profile', tok)
+    expect(a.http).toBe(200)
+    expect(a.headers['x-portcullis-principal']).toBe('aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee')
+    expect(a.headers['x-portcullis-context-claims-email']).toBe('alice@example.com')
+    expect(a.headers['x-portcullis-context-claims-token_use']).toBe('id')
+  })
+
+  it('accepts the optional Bearer prefix', async () => {
+    const tok = await cognito.sign(cognitoIdTokenClaims(CLIENT, { iss: cognitoIss }))
+    expect((await call('/profile', `Bearer ${tok}`)).http).toBe(200)
+  })
+
+  it('refuses an access token where an ID token is required, and a wrong app client', async () => {
+    const access = await cognito.sign(
+      cognitoAccessTokenClaims(CLIENT, 'pets/read', { iss: cognitoIss }),
+    )
+    expect(await call('/profile', access)).toMatchObject({
+      grpc: 16,
+      http: 401,
+      body: { message: 'Unauthorized' },
+    })
+    const other = await cognito.sign(cognitoIdTokenClaims('someone-else', { iss: cognitoIss }))
+    expect((await call('/profile', other)).http).toBe(401)
+  })
+
+  it('requires an access token with one of the route scopes (mismatch → 401 on Cognito)', async () => {
+    const ok = await cognito.sign(
+      cognitoAccessTokenClaims(CLIENT, 'openid pets/read', { iss: cognitoIss }),
+    )
+    expect((await call('/cats', ok)).http).toBe(200)
+    const noScope = await cognito.sign(
+      cognitoAccessTokenClaims(CLIENT, 'openid', { iss: cognitoIss }),
+    )
+    expect((await call('/cats', noScope)).http).toBe(401)
+  })
+
+  it('refuses expired tokens, alg none, missing tokens', async () => {
+    const expired = await cognito.sign(
+      cognitoIdTokenClaims(CLIENT, { iss: cognitoIss, exp: now() - 3600, iat: now() - 7200 }),
+    )
+    expect((await call('/profile', expired)).http).toBe(401)
+    const claims = Buffer.from(
+      JSON.stringify(cognitoIdTokenClaims(CLIENT, { iss: cognitoIss })),
+    ).toString('base64url')
+    const none = `${Buffer.from('{"alg":"none","kid":"c1"}').toString('base64url')}.${claims}.`
+    expect((await call('/profile', none)).http).toBe(401)
+    expect((await call('/profile')).http).toBe(401)
+  })
+
+  it('applies the resource policy by Table A: an explicit Deny wins over a valid token', async () => {
+    const tok = await cognito.sign(cognitoIdTokenClaims(CLIENT, { iss: cognitoIss }))
+    const a = await call('/profile', tok, '198.51.100.9')
+    expect(a.http).toBe(403)
+    expect((a.body as { Message: string }).Message).toMatch(/with an explicit deny$/)
+  })
+})
+
+describe('JWT (HTTP-API style, OIDC discovery)', () => {
+  const jwtClaims = (over: Record<string, unknown> = {}) => ({
+    sub: 'svc-1',
+    aud: 'petstore',
+    scope: 'pets/read',
+    iat: now() - 5,
+    exp: now() + 600,
+    ...over,
+  })
+
+  it('accepts a token whose keys were found through discovery', async () => {
+    const a = await call('/jwt', `Bearer ${await oidc.sign(jwtClaims())}`)
+    expect(a.http).toBe(200)
+    expect(a.headers['x-portcullis-principal']).toBe('svc-1')
+    expect(oidc.discoveryFetches).toBeGreaterThanOrEqual(1)
+  })
+
+  it('answers a scope mismatch with 403 Forbidden', async () => {
+    const a = await call('/jwt', `Bearer ${await oidc.sign(jwtClaims({ scope: 'pets/write' }))}`)
+    expect(a).toMatchObject({ grpc: 7, http: 403, body: { message: 'Forbidden' } })
+  })
+
+  it('answers a wrong audience with 401 and a www-authenticate description', async () => {
+    const a = await call('/jwt', `Bearer ${await oidc.sign(jwtClaims({ aud: 'other' }))}`)
+    expect(a.http).toBe(401)
+    expect(a.headers['www-authenticate']).toMatch(/error="invalid_token"/)
+  })
+
+  it('serves repeated requests with the same token without refetching keys', async () => {
+    const tok = `Bearer ${await oidc.sign(jwtClaims())}`
+    const fetches = oidc.jwksFetches
+    for (let i = 0; i < 5; i++) expect((await call('/jwt', tok)).http).toBe(200)
+    expect(oidc.jwksFetches).toBe(fetches)
+  })
+})
+
+describe('portcullis check with a token route', () => {
+  it('decides a Cognito request offline from the same folder (exit 0 / exit 1)', async () => {
+    const tok = await cognito.sign(cognitoIdTokenClaims(CLIENT, { iss: cognitoIss }))
+    const run = (auth: string) =>
+      new Promise<number>((resolve) => {
+        execFile(
+          'node',
+          [
+            'bin/portcullis.js',
+            'check',
+            '--config',
+            t.dir,
+            '--method',
+            'GET',
+            '--url',
+            `http://${HOST}/profile`,
+            '-H',
+            `Authorization: ${auth}`,
+          ],
+          (err) => resolve(err === null ? 0 : typeof err.code === 'number' ? err.code : -1),
+        )
+      })
+    expect(await run(tok)).toBe(0)
+    expect(await run('garbage')).toBe(1)
+  }, 60_000)
+})

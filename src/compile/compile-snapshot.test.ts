@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest'
+import { compileSnapshot } from './compile-snapshot.js'
+import type { CompileInput, Manifest, RestApiInputSpec } from './compile-input.js'
+
+const api = (
+  name: string,
+  hosts: string[],
+  extra: Partial<RestApiInputSpec> = {},
+): Manifest<RestApiInputSpec> => ({
+  ref: { kind: 'RestApi', namespace: 'ns', name },
+  file: `${name}.yaml`,
+  spec: { hosts, routes: [{ path: '/x', methods: ['GET'] }], ...extra },
+})
+const input = (
+  apis: Manifest<RestApiInputSpec>[],
+  over: Partial<CompileInput> = {},
+): CompileInput => ({
+  restApis: apis,
+  authorizers: [],
+  principals: [],
+  policies: [],
+  privateEndpoints: [],
+  secrets: [],
+  services: [],
+  ...over,
+})
+const opts = { defaults: { accountId: '111122223333', region: 'us-east-1' }, generation: 1 }
+
+describe('compileSnapshot', () => {
+  it('rejects a duplicate host on the second API only; the first keeps it', () => {
+    const r = compileSnapshot(
+      input([api('a', ['x.example.com']), api('b', ['X.example.com', 'y.example.com'])]),
+      opts,
+    )
+    expect(r.errors.map((e) => `${e.file}: ${e.ref.name}: ${e.path}: ${e.message}`)).toEqual([
+      'b.yaml: b: spec.hosts[0]: host x.example.com is already served by RestApi ns/a',
+    ])
+    expect(r.snapshot.apisByHost.get('x.example.com')?.name).toBe('a')
+    expect(r.snapshot.apisByRef.has('ns/b')).toBe(false)
+  })
+
+  it('keeps the previous owner of a host when a new API claims it', () => {
+    const first = compileSnapshot(input([api('z', ['x.example.com'])]), opts)
+    const r = compileSnapshot(input([api('a', ['x.example.com']), api('z', ['x.example.com'])]), {
+      ...opts,
+      previous: first.snapshot,
+    })
+    expect(r.snapshot.apisByHost.get('x.example.com')?.name).toBe('z')
+    expect(r.errors[0]?.ref.name).toBe('a')
+  })
+
+  it('applies defaults: apiId = name, account and region from the install, stage prod', () => {
+    const r = compileSnapshot(input([api('petstore', ['p.example.com'])]), opts)
+    expect(r.snapshot.apisByRef.get('ns/petstore')?.arnPrefix).toBe(
+      'arn:aws:execute-api:us-east-1:111122223333:petstore',
+    )
+    expect(r.snapshot.apisByRef.get('ns/petstore')?.stage).toBe('prod')
+  })
+
+  it('reports policy errors with the field path and drops only that API', () => {
+    const bad = api('bad', ['b.example.com'], {
+      policy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 'execute-api:Invoke',
+            Resource: 'execute-api:/*',
+            Condition: { IpAddress: { 'aws:SourceIp': 'not-an-ip' } },
+          },
+        ],
+      },
+    })
+    const r = compileSnapshot(input([bad, api('good', ['g.example.com'])]), opts)
+    expect(r.errors).toHaveLength(1)
+    expect(r.errors[0]?.path).toMatch(
+      /^spec\.policy\.Statement\[0\]\.Condition\.IpAddress\.aws:SourceIp/,
+    )
+    expect([...r.snapshot.apisByRef.keys()]).toEqual(['ns/good'])
+  })
+
+  it('requires a PrivateEndpoint for PRIVATE APIs and resolves vpcEndpointIds', () => {
+    const r = compileSnapshot(
+      input([
+        api('p', ['p.example.com'], {
+          endpointConfiguration: { type: 'PRIVATE', vpcEndpointIds: ['missing'] },
+        }),
+      ]),
+      opts,
+    )
+    expect(r.errors.map((e) => e.path)).toEqual(['spec.endpointConfiguration.vpcEndpointIds[0]'])
+  })
+
+  it('resolves Principal secrets and managed policies, and refuses dangling ones', () => {
+    const principal = {
+      ref: { kind: 'Principal', namespace: 'ns', name: 'alice' },
+      file: 'p.yaml',
+      spec: {
+        arn: 'arn:aws:iam::111122223333:user/alice',
+        accessKeys: [{ accessKeyId: 'AKIA1', secretAccessKeyRef: { name: 'keys', key: 'nope' } }],
+        managedPolicyRefs: ['ghost'],
+      },
+    }
+    const r = compileSnapshot(
+      input([], {
+        principals: [principal],
+        secrets: [
+          {
+            ref: { kind: 'Secret', namespace: 'ns', name: 'keys' },
+            file: 's.yaml',
+            data: { k: 'v' },
+          },
+        ],
+      }),
+      opts,
+    )
+    expect(r.errors.map((e) => e.path).sort()).toEqual([
+      'spec.accessKeys[0].secretAccessKeyRef.key',
+      'spec.managedPolicyRefs[0]',
+    ])
+    expect(r.snapshot.accessKeys.size).toBe(0)
+  })
+
+  it('returns a frozen snapshot', () => {
+    const r = compileSnapshot(input([api('a', ['a.example.com'])]), opts)
+    expect(Object.isFrozen(r.snapshot)).toBe(true)
+    expect(Object.isFrozen(r.snapshot.apisByRef.get('ns/a'))).toBe(true)
+  })
+})

@@ -150,3 +150,82 @@ spec:
     ).toBe(true)
   })
 })
+
+describe('portcullis check for AWS_IAM and CUSTOM routes', () => {
+  it('verifies an SDK-signed request passed as -H headers (exit 0), and a tampered one (exit 1)', async () => {
+    const { signWithSdk, ALICE } = await import('../helpers/sign-request.js')
+    const headers = await signWithSdk({
+      method: 'DELETE',
+      host: 'petstore.example.com',
+      path: '/pets/3',
+      ...ALICE,
+    })
+    const h = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`])
+    const ok = await run([
+      'check',
+      ...Q,
+      '--method',
+      'DELETE',
+      '--url',
+      'http://petstore.example.com/pets/3',
+      ...h,
+      '--json',
+    ])
+    expect(ok.code).toBe(0)
+    expect(JSON.parse(ok.stdout).upstreamHeaders['x-portcullis-principal']).toBe(
+      'arn:aws:iam::111122223333:user/alice',
+    )
+    const bad = await run([
+      'check',
+      ...Q,
+      '--method',
+      'DELETE',
+      '--url',
+      'http://petstore.example.com/pets/4',
+      ...h,
+      '--json',
+    ])
+    expect(bad.code).toBe(1)
+    expect(JSON.parse(bad.stdout).headers['x-amzn-errortype']).toBe('InvalidSignatureException')
+  })
+
+  it('calls a real TOKEN authorizer endpoint (allow → 0, Unauthorized → 1)', async () => {
+    const { startDemoTokenAuthorizer } = await import('../../examples/demo/token-authorizer.js')
+    const authorizer = await startDemoTokenAuthorizer(0)
+    try {
+      const dir = await mkdtemp(join(tmpdir(), 'cli-custom-'))
+      await writeFile(
+        join(dir, 'a.yaml'),
+        `apiVersion: portcullis.dev/v1alpha1
+kind: RestApi
+metadata: {name: orders, namespace: shop}
+spec:
+  hosts: [orders.example.com]
+  routes: [{path: /orders, methods: [ANY], authorizationType: CUSTOM, authorizerName: tok}]
+---
+apiVersion: portcullis.dev/v1alpha1
+kind: Authorizer
+metadata: {name: tok, namespace: shop}
+spec: {type: TOKEN, authorizerUri: "http://127.0.0.1:${authorizer.port}/", identitySource: method.request.header.Authorization}
+`,
+      )
+      const args = [
+        'check',
+        '--config',
+        dir,
+        '--method',
+        'POST',
+        '--url',
+        'http://orders.example.com/orders',
+      ]
+      const ok = await run([...args, '-H', 'Authorization: Bearer allow'])
+      expect(ok.code).toBe(0)
+      expect(ok.stdout).toContain('upstream header x-portcullis-principal: demo-user')
+      const no = await run([...args, '-H', 'Authorization: Bearer nope'])
+      expect(no.code).toBe(1)
+      expect(no.stdout).toMatch(/^DENY 401/)
+    } finally {
+      authorizer.close()
+    }
+  })
+})

@@ -13,10 +13,30 @@ export const ARN_SEGMENTS = 6
 export interface ArnInput {
   readonly arn: string
   parts: string[] | null | undefined
+  /** `arn:partition:service:region:account:` of the request (null: not an ARN), and the rest. */
+  head?: string | null
+  rest?: string
 }
 
 export interface ArnPattern {
+  /** Set when partition..account are literal: the pattern is `literalPrefix` + `resource`. */
+  readonly literalPrefix: string | undefined
+  readonly resource: StringPattern | undefined
   matches(input: ArnInput, context: ConditionContext): boolean
+}
+
+/** The request ARN's first five parts with their colons, computed once per request. */
+export function arnHead(input: ArnInput): string | null {
+  if (input.head === undefined) {
+    let end = -1
+    for (let i = 0; i < ARN_SEGMENTS - 1; i++) {
+      end = input.arn.indexOf(':', end + 1)
+      if (end === -1) break
+    }
+    input.head = end === -1 ? null : input.arn.slice(0, end + 1)
+    input.rest = end === -1 ? '' : input.arn.slice(end + 1)
+  }
+  return input.head
 }
 
 export function arnParts(input: ArnInput): string[] | null {
@@ -91,7 +111,8 @@ export function compileArnPattern(text: string, options: ArnPatternOptions): Arn
     return { ok: false, message: `not an ARN (must start with "arn:")` }
   }
   const matchers: StringPattern[] = []
-  let literalPrefix: string | undefined = 'arn:'
+  const literalParts: string[] = ['arn']
+  let literalPrefix = true
   for (let i = 1; i < ARN_SEGMENTS; i++) {
     const segment = segments[i] ?? []
     const hasVariables = segment.some((t) => t.kind === 'variable')
@@ -101,30 +122,27 @@ export function compileArnPattern(text: string, options: ArnPatternOptions): Arn
         message: 'policy variables are only allowed in the resource part of an ARN',
       }
     }
-    if (i < ARN_SEGMENTS - 1 && literalPrefix !== undefined) {
-      const literal = segment.every((t) => t.kind === 'literal')
-      literalPrefix = literal
-        ? `${literalPrefix}${segment.map((t) => (t.kind === 'literal' ? t.text : '')).join('')}:`
-        : undefined
+    if (i < ARN_SEGMENTS - 1 && literalPrefix) {
+      literalPrefix = segment.every((t) => t.kind === 'literal')
+      literalParts.push(segment.map((t) => (t.kind === 'literal' ? t.text : '')).join(''))
     }
     matchers.push(
       compileStringPattern(segment, hasVariables, { wildcards: true, ignoreCase: false }),
     )
   }
   const resourceMatcher = matchers[ARN_SEGMENTS - 2]
-  if (literalPrefix !== undefined && resourceMatcher !== undefined) {
+  if (literalPrefix && resourceMatcher !== undefined) {
     // Fast path (the common case): partition..account are literal, so compare them as one prefix
-    // of the unsplit ARN and glob only the resource part. No split, no allocation.
-    const prefix = literalPrefix
+    // of the request ARN and glob only the resource part.
+    // Array.join yields a flat string (concatenation would leave a slower cons string).
+    const prefix = [...literalParts, ''].join(':')
     return {
       ok: true,
       pattern: {
+        literalPrefix: prefix,
+        resource: resourceMatcher,
         matches(input, context) {
-          const { arn } = input
-          // The resource part starts after the prefix; a literal prefix has exactly five colons.
-          return (
-            arn.startsWith(prefix) && resourceMatcher.matches(arn.slice(prefix.length), context)
-          )
+          return arnHead(input) === prefix && resourceMatcher.matches(input.rest ?? '', context)
         },
       },
     }
@@ -132,6 +150,8 @@ export function compileArnPattern(text: string, options: ArnPatternOptions): Arn
   return {
     ok: true,
     pattern: {
+      literalPrefix: undefined,
+      resource: undefined,
       matches(input, context) {
         const parts = arnParts(input)
         if (parts === null || parts[0] !== 'arn') return false

@@ -6,6 +6,7 @@
 import { compileArnPattern, splitArn, type ArnPattern } from './arn-pattern.js'
 import { compileConditions, type CompiledCondition } from './conditions/compile-conditions.js'
 import {
+  buildResourceMatcher,
   CompiledPolicyImpl,
   type CompiledPolicy,
   type CompiledStatement,
@@ -118,7 +119,7 @@ function compileResources(
     if (result.ok) arns.push(result.pattern)
     else errors.push({ path: p, message: result.message })
   }
-  return { any, arns }
+  return buildResourceMatcher(any, arns)
 }
 
 function compileStatement(
@@ -192,7 +193,7 @@ function compileStatement(
     actions = compileActions(raw[key], childPath(path, key), errors)
   }
 
-  let resources: ResourceMatcher = { any: false, arns: [] }
+  let resources: ResourceMatcher = buildResourceMatcher(false, [])
   const resourceNegated = raw.NotResource !== undefined
   if (raw.Resource !== undefined && raw.NotResource !== undefined) {
     errors.push({

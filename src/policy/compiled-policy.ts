@@ -4,7 +4,7 @@
  * Per request this only lower-cases the action, splits the resource ARN once, and runs
  * precompiled matchers. @module
  */
-import { arnParts, type ArnInput, type ArnPattern } from './arn-pattern.js'
+import { arnHead, arnParts, type ArnInput, type ArnPattern } from './arn-pattern.js'
 import type { CompiledCondition } from './conditions/compile-conditions.js'
 import type { PrincipalPattern } from './principal-pattern.js'
 import type { StringPattern } from './string-pattern.js'
@@ -23,10 +23,28 @@ export interface CompiledPolicy {
   evaluate(req: PolicyRequest, label: string): EvaluationResult
 }
 
-/** Either `*` (anything, even a non-ARN), or ARN patterns. */
+/**
+ * Either `*` (anything, even a non-ARN), or ARN patterns. Patterns with a literal
+ * `arn:partition:service:region:account:` are grouped by it, so a policy listing 50 ARNs of one
+ * API compares that prefix once per request and globs only the resource parts.
+ */
 export interface ResourceMatcher {
   readonly any: boolean
-  readonly arns: readonly ArnPattern[]
+  readonly byPrefix: ReadonlyMap<string, readonly StringPattern[]>
+  readonly other: readonly ArnPattern[]
+}
+
+export function buildResourceMatcher(any: boolean, arns: readonly ArnPattern[]): ResourceMatcher {
+  const byPrefix = new Map<string, StringPattern[]>()
+  const other: ArnPattern[] = []
+  for (const a of arns) {
+    if (a.literalPrefix !== undefined && a.resource !== undefined) {
+      const list = byPrefix.get(a.literalPrefix)
+      if (list === undefined) byPrefix.set(a.literalPrefix, [a.resource])
+      else list.push(a.resource)
+    } else other.push(a)
+  }
+  return { any, byPrefix, other }
 }
 
 export interface CompiledStatement {
@@ -70,16 +88,21 @@ function resourceMatches(
   input: ArnInput,
   context: ConditionContext,
 ): boolean {
-  let hit = st.resources.any
-  if (!hit) {
-    for (const p of st.resources.arns) {
-      if (p.matches(input, context)) {
-        hit = true
-        break
-      }
+  return matchesResource(st.resources, input, context) !== st.resourceNegated
+}
+
+function matchesResource(r: ResourceMatcher, input: ArnInput, context: ConditionContext): boolean {
+  if (r.any) return true
+  if (r.byPrefix.size > 0) {
+    const head = arnHead(input)
+    const group = head === null ? undefined : r.byPrefix.get(head)
+    if (group !== undefined) {
+      const rest = input.rest ?? ''
+      for (const p of group) if (p.matches(rest, context)) return true
     }
   }
-  return hit !== st.resourceNegated
+  for (const p of r.other) if (p.matches(input, context)) return true
+  return false
 }
 
 function conditionsHold(st: CompiledStatement, context: ConditionContext): boolean {

@@ -44,6 +44,7 @@ export interface H2loadRun {
   readonly clients: number
   readonly streams: number
   readonly durationS: number
+  /** Seconds of load before measuring (`--warm-up-time`); 0 = none. */
   readonly warmUpS: number
   /** Open-loop: requests per second per client (h2load `--rps`). Omitted: closed loop. */
   readonly rpsPerClient?: number
@@ -83,8 +84,7 @@ export async function runH2load(run: H2loadRun): Promise<H2loadSummary> {
     String(run.streams),
     '-D',
     String(run.durationS),
-    '--warm-up-time',
-    String(run.warmUpS),
+    ...(run.warmUpS > 0 ? ['--warm-up-time', String(run.warmUpS)] : []),
     '-d',
     run.dataFile,
     '-H',
@@ -160,32 +160,38 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 /**
- * Percentiles of the per-request durations in an h2load `--log-file` (columns: start µs since
- * epoch, HTTP status, µs until end of response). h2load logs only the main phase, but requests
- * straddling the warm-up boundary show status 0: those (at most one per in-flight stream,
- * `maxUnknown`) are left out; any other non-200 row is an error.
+ * Percentiles of the per-request durations in h2load `--log-file`s (columns: start µs since
+ * epoch, HTTP status, µs until end of response), all files pooled. h2load logs only the main
+ * phase, but requests straddling the warm-up boundary show status 0: those (at most one per
+ * in-flight stream per file, `maxUnknownPerFile`) are left out; any other non-200 row is an error.
  */
-export async function latencyFromLog(logFile: string, maxUnknown: number): Promise<Latency> {
-  const text = await readFile(logFile, 'utf8')
+export async function latencyFromLogs(
+  logFiles: readonly string[],
+  maxUnknownPerFile: number,
+): Promise<Latency> {
   const durations: number[] = []
-  let unknown = 0
-  for (const line of text.split('\n')) {
-    if (line === '') continue
-    const [, status, dur] = line.split('\t')
-    if (status === '0') {
-      unknown++
-      continue
+  for (const logFile of logFiles) {
+    const text = await readFile(logFile, 'utf8')
+    let unknown = 0
+    for (const line of text.split('\n')) {
+      if (line === '') continue
+      const [, status, dur] = line.split('\t')
+      if (status === '0') {
+        unknown++
+        continue
+      }
+      if (status !== '200') {
+        throw new Error(`${logFile}: request with HTTP status ${String(status)}: ${line}`)
+      }
+      durations.push(Number(dur))
     }
-    if (status !== '200')
-      throw new Error(`${logFile}: request with HTTP status ${String(status)}: ${line}`)
-    durations.push(Number(dur))
+    if (unknown > maxUnknownPerFile) {
+      throw new Error(
+        `${logFile}: ${String(unknown)} requests without a status (more than ${String(maxUnknownPerFile)} in flight)`,
+      )
+    }
   }
-  if (unknown > maxUnknown) {
-    throw new Error(
-      `${logFile}: ${String(unknown)} requests without a status (more than ${String(maxUnknown)} in flight)`,
-    )
-  }
-  if (durations.length === 0) throw new Error(`${logFile}: no requests logged`)
+  if (durations.length === 0) throw new Error(`${logFiles.join(', ')}: no requests logged`)
   const sorted = Float64Array.from(durations).sort()
   return {
     count: sorted.length,

@@ -5,9 +5,12 @@
  * load, then resident memory. Prints figures and targets side by side; never fails on a target,
  * exits non-zero only on a setup error (including a wrong decision or a failed request).
  *
- * Flags: --duration S (default 10), --warm-up S (2), --clients N (4), --streams N (32),
+ * Each measurement is --rounds N (default 3) interleaved runs per server (baseline, Portcullis,
+ * then Portcullis, baseline, ...) of --duration S (3) after --warm-up S (1); throughput is the
+ * median round, latency percentiles are over all rounds' requests. Other flags: --prime S (2;
+ * unmeasured load on both servers before each scenario, 0 = off), --clients N (4), --streams N (32),
  * --latency-load F (0.55 of the baseline's max req/s), --only TEXT (scenario name filter),
- * --skip-build (reuse dist/ when present).
+ * --skip-build (reuse dist/ when present), --skip-policy-bench.
  *
  * @module
  */
@@ -22,7 +25,7 @@ import { callWithBytes, describeDecision, encodeCheckRequest, grpcFrame } from '
 import {
   assertClean,
   ensureH2load,
-  latencyFromLog,
+  latencyFromLogs,
   runH2load,
   type H2loadSummary,
   type Latency,
@@ -39,25 +42,34 @@ import {
 } from './servers.js'
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`)
-const log = (s: string): void => void process.stderr.write(`${s}\n`)
+const T0 = Date.now()
+/** Progress on stderr, stamped with seconds since start (the whole bench should take < ~3 min). */
+const log = (s: string): void =>
+  void process.stderr.write(`[${((Date.now() - T0) / 1000).toFixed(0).padStart(3)} s] ${s}\n`)
 
 const RSS_TARGET_MB = 150
 
 interface Settings {
+  readonly rounds: number
   readonly durationS: number
   readonly warmUpS: number
+  readonly primeS: number
   readonly clients: number
   readonly streams: number
   readonly latencyLoad: number
   readonly only: string | undefined
   readonly skipBuild: boolean
+  readonly skipPolicyBench: boolean
 }
 
 function settingsFromArgv(): Settings {
   const { values } = parseArgs({
     options: {
-      duration: { type: 'string', default: '10' },
-      'warm-up': { type: 'string', default: '2' },
+      rounds: { type: 'string', default: '3' },
+      duration: { type: 'string', default: '3' },
+      'warm-up': { type: 'string', default: '1' },
+      prime: { type: 'string', default: '2' },
+      'skip-policy-bench': { type: 'boolean', default: false },
       clients: { type: 'string', default: '4' },
       streams: { type: 'string', default: '32' },
       'latency-load': { type: 'string', default: '0.55' },
@@ -71,13 +83,16 @@ function settingsFromArgv(): Settings {
     return n
   }
   return {
+    rounds: Math.round(positive('rounds', values.rounds)),
     durationS: positive('duration', values.duration),
     warmUpS: positive('warm-up', values['warm-up']),
+    primeS: Number(values.prime) > 0 ? positive('prime', values.prime) : 0,
     clients: Math.round(positive('clients', values.clients)),
     streams: Math.round(positive('streams', values.streams)),
     latencyLoad: positive('latency-load', values['latency-load']),
     only: values.only,
     skipBuild: values['skip-build'],
+    skipPolicyBench: values['skip-policy-bench'],
   }
 }
 
@@ -131,17 +146,37 @@ async function makeConfigDir(scenarios: readonly Scenario[]): Promise<string> {
   return dir
 }
 
+/** One server's runs of one kind (throughput or latency), all rounds. */
+interface Runs {
+  readonly runs: readonly H2loadSummary[]
+  /** Median req/s over the rounds. */
+  readonly reqPerSec: number
+}
+
 interface ScenarioResult {
   readonly scenario: Scenario
-  readonly baseThroughput: H2loadSummary
-  readonly pcThroughput: H2loadSummary
+  readonly baseThroughput: Runs
+  readonly pcThroughput: Runs
   readonly offeredRps: number
-  readonly baseLatencyRun: H2loadSummary
-  readonly pcLatencyRun: H2loadSummary
+  readonly baseLatencyRuns: Runs
+  readonly pcLatencyRuns: Runs
   readonly baseLatency: Latency
   readonly pcLatency: Latency
   readonly memory: MemoryStatus
 }
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? Number.NaN)
+    : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2
+}
+
+const runsOf = (runs: readonly H2loadSummary[]): Runs => ({
+  runs,
+  reqPerSec: median(runs.map((r) => r.reqPerSec)),
+})
 
 interface Servers {
   readonly pc: RunningPortcullis
@@ -188,6 +223,49 @@ async function loadPortcullis(
   return summary
 }
 
+type LoadRun = Omit<Parameters<typeof runH2load>[0], 'port'>
+
+/**
+ * `rounds` × (baseline, Portcullis), alternating which goes first, so that a change in the
+ * machine's background load (this machine is shared) hits both sides alike.
+ */
+async function interleaved(
+  servers: Servers,
+  scenario: Scenario,
+  s: Settings,
+  what: string,
+  run: (round: number, side: 'base' | 'pc') => LoadRun,
+): Promise<{ base: H2loadSummary[]; pc: H2loadSummary[] }> {
+  const base: H2loadSummary[] = []
+  const pc: H2loadSummary[] = []
+  for (let round = 0; round < s.rounds; round++) {
+    const doBase = async (): Promise<void> => {
+      base.push(
+        await loadBaseline(
+          servers,
+          `baseline ${what} round ${String(round + 1)}`,
+          run(round, 'base'),
+        ),
+      )
+    }
+    const doPc = async (): Promise<void> => {
+      const label = `portcullis ${what} round ${String(round + 1)}`
+      pc.push(await loadPortcullis(servers, scenario, label, run(round, 'pc')))
+    }
+    if (round % 2 === 0) {
+      await doBase()
+      await doPc()
+    } else {
+      await doPc()
+      await doBase()
+    }
+    log(
+      `bench:   ${what} round ${String(round + 1)}/${String(s.rounds)}: baseline ${fixed(base[round]?.reqPerSec, 0)} req/s, portcullis ${fixed(pc[round]?.reqPerSec, 0)} req/s`,
+    )
+  }
+  return { base, pc }
+}
+
 async function runScenario(
   servers: Servers,
   scenario: Scenario,
@@ -196,7 +274,8 @@ async function runScenario(
 ): Promise<ScenarioResult> {
   log(`bench: scenario "${scenario.name}"`)
   const message = encodeCheckRequest(await scenario.request())
-  const dataFile = join(workDir, `${scenario.name.replace(/[^a-z0-9]+/gi, '-')}.grpc`)
+  const slug = scenario.name.replace(/[^a-z0-9]+/gi, '-')
+  const dataFile = join(workDir, `${slug}.grpc`)
   await writeFile(dataFile, grpcFrame(message))
 
   // Pre-flight with the exact bytes h2load will send: never measure an error path by accident.
@@ -217,18 +296,25 @@ async function runScenario(
     `bench:   pre-flight: Portcullis ${pcAnswer.text} (expected ${scenario.expect}), baseline ${baseAnswer.text}; ${String(message.length)}-byte CheckRequest`,
   )
 
-  const closed = {
+  const closed: LoadRun = {
     dataFile,
     clients: s.clients,
     streams: s.streams,
     durationS: s.durationS,
     warmUpS: s.warmUpS,
   }
-  log('bench:   throughput: baseline ...')
-  const baseThroughput = await loadBaseline(servers, 'baseline throughput', closed)
-  log(`bench:   throughput: baseline ${fixed(baseThroughput.reqPerSec, 0)} req/s; portcullis ...`)
-  const pcThroughput = await loadPortcullis(servers, scenario, 'portcullis throughput', closed)
-  log(`bench:   throughput: portcullis ${fixed(pcThroughput.reqPerSec, 0)} req/s`)
+  if (s.primeS > 0) {
+    // JIT and caches warm on both servers before anything is measured (a cold Node process is
+    // several times slower for its first seconds, longer than h2load's --warm-up-time).
+    log(`bench:   priming both servers for ${String(s.primeS)} s each ...`)
+    const prime = { ...closed, durationS: s.primeS, warmUpS: 0 }
+    await loadBaseline(servers, 'baseline priming', prime)
+    await loadPortcullis(servers, scenario, 'portcullis priming', prime)
+  }
+
+  const throughput = await interleaved(servers, scenario, s, 'throughput', () => closed)
+  const baseThroughput = runsOf(throughput.base)
+  const pcThroughput = runsOf(throughput.pc)
 
   // Same fixed offered load for both: a fraction of the baseline's saturated throughput.
   const rpsPerClient = Math.max(
@@ -236,31 +322,31 @@ async function runScenario(
     Math.floor((baseThroughput.reqPerSec * s.latencyLoad) / s.clients),
   )
   const offeredRps = rpsPerClient * s.clients
-  const baseLog = join(workDir, 'baseline-latency.log')
-  const pcLog = join(workDir, 'portcullis-latency.log')
-  const open = { ...closed, rpsPerClient }
-  log(`bench:   latency at ${String(offeredRps)} req/s: baseline ...`)
-  const baseLatencyRun = await loadBaseline(servers, 'baseline latency', {
-    ...open,
-    logFile: baseLog,
-  })
-  const baseLatency = await latencyFromLog(baseLog, s.clients * s.streams)
-  log(`bench:   latency at ${String(offeredRps)} req/s: portcullis ...`)
-  const pcLatencyRun = await loadPortcullis(servers, scenario, 'portcullis latency', {
-    ...open,
-    logFile: pcLog,
-  })
-  const pcLatency = await latencyFromLog(pcLog, s.clients * s.streams)
-
+  // One log file per run: h2load appends to an existing --log-file.
+  const logFile = (who: string, round: number): string =>
+    join(workDir, `${slug}.${who}.latency-${String(round)}.log`)
+  const logs = { base: [] as string[], pc: [] as string[] }
+  const latency = await interleaved(
+    servers,
+    scenario,
+    s,
+    `latency at ${String(offeredRps)} req/s`,
+    (round, side) => {
+      const file = logFile(side, round)
+      logs[side].push(file)
+      return { ...closed, rpsPerClient, logFile: file }
+    },
+  )
+  const maxUnknown = s.clients * s.streams
   return {
     scenario,
     baseThroughput,
     pcThroughput,
     offeredRps,
-    baseLatencyRun,
-    pcLatencyRun,
-    baseLatency,
-    pcLatency,
+    baseLatencyRuns: runsOf(latency.base),
+    pcLatencyRuns: runsOf(latency.pc),
+    baseLatency: await latencyFromLogs(logs.base, maxUnknown),
+    pcLatency: await latencyFromLogs(logs.pc, maxUnknown),
     memory: readMemory(servers.pc.pid),
   }
 }
@@ -271,6 +357,7 @@ function printResults(
   idle: MemoryStatus,
   final: MemoryStatus,
   baseMem: MemoryStatus,
+  inFlight: number,
 ): void {
   const yesNo = (ok: boolean): string => (ok ? 'yes' : 'NO')
   const rows: string[][] = [
@@ -322,12 +409,13 @@ function printResults(
       'p90',
       'p99',
       'max',
+      'note',
     ],
   ]
   for (const r of results) {
     for (const [who, run, l] of [
-      ['baseline', r.baseLatencyRun, r.baseLatency],
-      ['portcullis', r.pcLatencyRun, r.pcLatency],
+      ['baseline', r.baseLatencyRuns, r.baseLatency],
+      ['portcullis', r.pcLatencyRuns, r.pcLatency],
     ] as const) {
       lat.push([
         r.scenario.name,
@@ -339,6 +427,9 @@ function printResults(
         fixed(l.p90Ms, 2),
         fixed(l.p99Ms, 2),
         fixed(l.maxMs, 2),
+        // h2load caps in-flight streams, so a server that cannot keep up is offered less than
+        // asked (and its percentiles understate the queueing it would see in the open).
+        run.reqPerSec < 0.95 * r.offeredRps ? 'did not sustain the offered load' : '',
       ])
     }
   }
@@ -350,36 +441,61 @@ function printResults(
   )
   out(
     formatTable([
-      [
-        'process',
-        'RSS idle MB',
-        'RSS after load MB',
-        'peak (VmHWM) MB',
-        `< ${String(RSS_TARGET_MB)} MB`,
-      ],
+      ['process', 'RSS idle MB', 'RSS after load MB', 'peak (VmHWM) MB', 'idle / peak < target'],
       [
         'portcullis (quick start + bench config)',
         fixed(idle.rssMb, 1),
         fixed(final.rssMb, 1),
         fixed(final.hwmMb, 1),
-        yesNo(final.hwmMb < RSS_TARGET_MB),
+        `${yesNo(idle.rssMb < RSS_TARGET_MB)} / ${yesNo(final.hwmMb < RSS_TARGET_MB)}`,
       ],
-      ['do-nothing baseline', '-', fixed(baseMem.rssMb, 1), fixed(baseMem.hwmMb, 1), ''],
+      [
+        'do-nothing baseline (under tsx)',
+        '-',
+        fixed(baseMem.rssMb, 1),
+        fixed(baseMem.hwmMb, 1),
+        '',
+      ],
     ]),
   )
+  out(
+    `(peak = during saturation with up to ${String(inFlight)} requests in flight; the do-nothing row shows what grpc-js alone takes under the same load)`,
+  )
+  out('')
+
+  out('== throughput per round (req/s; the table shows the median) ==')
+  const perRound: string[][] = [['scenario', 'server', 'kind', 'rounds']]
+  for (const r of results) {
+    for (const [who, kind, runs] of [
+      ['baseline', 'saturation', r.baseThroughput],
+      ['portcullis', 'saturation', r.pcThroughput],
+      ['baseline', 'open loop', r.baseLatencyRuns],
+      ['portcullis', 'open loop', r.pcLatencyRuns],
+    ] as const) {
+      perRound.push([
+        r.scenario.name,
+        who,
+        kind,
+        runs.runs.map((x) => fixed(x.reqPerSec, 0)).join(' '),
+      ])
+    }
+  }
+  out(formatTable(perRound))
   out('')
 
   out('== raw h2load summaries ==')
   for (const r of results) {
-    for (const [label, run] of [
+    for (const [label, runs] of [
       ['baseline throughput', r.baseThroughput],
       ['portcullis throughput', r.pcThroughput],
-      ['baseline latency', r.baseLatencyRun],
-      ['portcullis latency', r.pcLatencyRun],
+      ['baseline latency', r.baseLatencyRuns],
+      ['portcullis latency', r.pcLatencyRuns],
     ] as const) {
-      out(`-- ${r.scenario.name}: ${label}`)
-      out(`$ ${run.command}`)
-      for (const line of run.rawLines) out(line)
+      runs.runs.forEach((run, i) => {
+        out(`-- ${r.scenario.name}: ${label}, round ${String(i + 1)}`)
+        out(`$ ${run.command}`)
+        for (const line of run.rawLines) out(line)
+      })
     }
   }
 }
@@ -387,7 +503,12 @@ function printResults(
 async function main(): Promise<number> {
   const started = Date.now()
   const s = settingsFromArgv()
-  await runPolicyBenchFirst()
+  if (s.skipPolicyBench) {
+    out('== policy engine (bench/policy-bench.ts): skipped (--skip-policy-bench) ==\n')
+  } else {
+    log('bench: policy engine micro-bench (bench/policy-bench.ts) ...')
+    await runPolicyBenchFirst()
+  }
 
   const selected = SCENARIOS.filter(
     (sc) => s.only === undefined || sc.name.toLowerCase().includes(s.only.toLowerCase()),
@@ -400,10 +521,13 @@ async function main(): Promise<number> {
   const entry = buildPortcullis(log, s.skipBuild)
   const configDir = await makeConfigDir(enabled)
   const workDir = await mkdtemp(join(tmpdir(), 'portcullis-bench-run-'))
+  const peers: { close(): Promise<void> }[] = []
   try {
     log(`bench: starting the do-nothing baseline and Portcullis (${entry.label}) on ${configDir}`)
+    for (const sc of enabled) if (sc.startPeers) peers.push(await sc.startPeers())
     const base = await startBaseline()
     const pc = await startPortcullis(entry, configDir)
+    log('bench: both servers ready')
     const idle = readMemory(pc.pid)
     const servers = { pc, base }
 
@@ -417,7 +541,7 @@ async function main(): Promise<number> {
       `portcullis: ${entry.label}, pid ${String(pc.pid)}, gRPC :${String(pc.grpcPort)}; baseline: bench/do-nothing-server.ts, pid ${String(base.pid)}, gRPC :${String(base.port)}`,
     )
     out(
-      `h2load -t 1 -c ${String(s.clients)} -m ${String(s.streams)} -D ${String(s.durationS)} --warm-up-time ${String(s.warmUpS)}; latency runs open loop at ${String(s.latencyLoad)} × the baseline's req/s`,
+      `h2load -t 1 -c ${String(s.clients)} -m ${String(s.streams)} -D ${String(s.durationS)} --warm-up-time ${String(s.warmUpS)}, ${String(s.rounds)} interleaved rounds per server; latency runs open loop at ${String(s.latencyLoad)} × the baseline's median req/s`,
     )
     out('')
 
@@ -427,7 +551,7 @@ async function main(): Promise<number> {
     const baseMem = readMemory(base.pid)
     const serverWarnings = pc.output().trim()
 
-    printResults(results, skipped, idle, final, baseMem)
+    printResults(results, skipped, idle, final, baseMem, s.clients * s.streams)
     out('')
     if (serverWarnings !== '')
       out(`portcullis stderr/stdout (warn level):\n${serverWarnings.slice(-4000)}`)
@@ -439,6 +563,7 @@ async function main(): Promise<number> {
     return 0
   } finally {
     await stopAll()
+    await Promise.allSettled(peers.map((p) => p.close()))
     await rm(configDir, { recursive: true, force: true })
     await rm(workDir, { recursive: true, force: true })
   }

@@ -38,6 +38,11 @@ export interface Scenario {
   readonly request: () => Promise<BuildCheckRequestInput>
   /** What Portcullis must answer; checked once before the load, and counted in /metrics after it. */
   readonly expect: 'allow' | 'deny'
+  /**
+   * Peers the row needs (a TOKEN authorizer, an OIDC issuer), started in the bench process before
+   * Portcullis starts and closed at the end, also on error.
+   */
+  readonly startPeers?: () => Promise<{ close(): Promise<void> }>
 }
 
 /** Envoy-like headers a browser request carries, so header translation costs what it would. */

@@ -34,6 +34,7 @@ async function main(argv: readonly string[]): Promise<number> {
       case 'help':
         out(USAGE)
         return 0
+      case undefined:
       default:
         err(USAGE)
         return 2

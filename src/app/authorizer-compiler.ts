@@ -45,7 +45,7 @@ export function createAuthorizerCompiler(parts: AuthorizerCompilerParts = {}): A
         return {
           ok: false,
           errors: [
-            { path: 'spec.type', message: `unknown authorizer type ${String(m.spec.type)}` },
+            { path: 'spec.type', message: `unknown authorizer type ${m.spec.type}` },
           ],
         }
     }

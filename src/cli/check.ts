@@ -78,7 +78,12 @@ export async function checkCommand(
       snapshot: () => result.snapshot,
       flows: authn.flows,
       ...(authn.privateGateIdentity ? { privateGateIdentity: authn.privateGateIdentity } : {}),
-      logger: { error: (o, m) => err(`${m} ${JSON.stringify(o)}`), debug: () => undefined },
+      logger: {
+        error: (o, m) => {
+          err(`${m} ${JSON.stringify(o)}`)
+        },
+        debug: () => undefined,
+      },
     })
     const outcome = await decider.check(built.req)
     out(flags.values['json'] === true ? JSON.stringify(toJson(outcome), null, 2) : toText(outcome))

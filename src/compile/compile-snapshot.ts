@@ -91,7 +91,7 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
       err(file, ref, e.path === '' ? base : `${base}.${e.path}`, e.message)
     return undefined
   }
-  const counts: Record<string, number> = {
+  const counts = {
     RestApi: 0,
     Authorizer: 0,
     Principal: 0,
@@ -109,7 +109,7 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
     const p = policyErrors(m.file, m.ref, 'spec.policyDocument', m.spec.policyDocument, 'identity')
     if (p) {
       managed.set(key(m.ref.namespace, m.ref.name), p)
-      counts['Policy']!++
+      counts.Policy++
     }
   }
 
@@ -197,7 +197,7 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
         Object.freeze({ secretAccessKey: k.secret, active: k.active, principal }),
       )
     }
-    counts['Principal']!++
+    counts.Principal++
   }
 
   // Authorizers.
@@ -224,7 +224,7 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
         runtime: res.runtime,
       }),
     )
-    counts['Authorizer']!++
+    counts.Authorizer++
   }
 
   // PrivateEndpoints.
@@ -282,7 +282,7 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
         policy,
       }),
     )
-    counts['PrivateEndpoint']!++
+    counts.PrivateEndpoint++
   }
 
   // RestApis.
@@ -416,7 +416,9 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
   }
   for (const [apiRef, m] of apiFiles) {
     const spec = m.spec as { hosts?: readonly string[] }
-    ;(spec.hosts ?? []).forEach((h, i) => claim(h, apiRef, m.file, m.ref, `spec.hosts[${i}]`))
+    ;(spec.hosts ?? []).forEach((h, i) => {
+      claim(h, apiRef, m.file, m.ref, `spec.hosts[${i}]`)
+    })
   }
   for (const s of input.services) {
     const apiRef = key(s.ref.namespace, s.restApi)
@@ -429,7 +431,7 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
       )
       continue
     }
-    counts['Service']!++
+    counts.Service++
     for (const h of [
       `${s.ref.name}.${s.ref.namespace}.svc.cluster.local`,
       `${s.ref.name}.${s.ref.namespace}.svc`,

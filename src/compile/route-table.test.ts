@@ -14,7 +14,9 @@ const routes = [
 const { table, errors } = buildRouteTable(routes)
 
 describe('route table: API Gateway precedence', () => {
-  it('builds without errors', () => expect(errors).toEqual([]))
+  it('builds without errors', () => {
+    expect(errors).toEqual([])
+  })
   const cases: [string, string[], string | undefined, Record<string, string>?][] = [
     ['GET', [], 'root'],
     ['GET', ['pets'], 'list-pets'],

@@ -17,7 +17,6 @@ function headerSafeName(key: string): string {
 
 /** Header values must not carry control characters (CR/LF would be header injection). */
 function headerSafeValue(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return value.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, ' ')
 }
 

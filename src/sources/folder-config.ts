@@ -69,7 +69,7 @@ export function groupObjects(objects: readonly LoadedObject[], errors: LoadError
         break
     }
   }
-  return input as unknown as CompileInput
+  return input
 }
 
 function toLoadError(e: {

@@ -1,0 +1,432 @@
+/**
+ * End to end behind a REAL nginx (Debian's package): the deploy/nginx/ snippets, included verbatim,
+ * put `auth_request` in front of a loopback upstream and send every request to the real Portcullis
+ * app (quick-start configuration, HTTP auth port, `--trust-forwarded-from 127.0.0.1`). Proves, at
+ * the client and at the upstream: NONE and resource-policy routes, AWS_IAM signed by
+ * `curl --aws-sigv4` against nginx itself (the Host and URI nginx forwards are the ones curl
+ * signed), CUSTOM allow / deny / Unauthorized / authorizer failure via a real loopback authorizer,
+ * AWS's status, body and x-amzn-errortype for every denial (400/401/403/500 included, which bare
+ * auth_request would turn into an empty 500), x-portcullis-* upstream headers only from Portcullis
+ * (client-forged copies never reach the upstream), and the client-address trust boundary.
+ * nginx or curl missing = FAIL, never skip.
+ *
+ * TODO(jwt): a JWT route case, once src/app/authn-runtime.ts registers a JWT flow.
+ */
+import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { startApp, type RunningApp } from '../../src/app/app.js'
+import { createLogger } from '../../src/observability/logger.js'
+import { startAuthorizerPeer, type AuthorizerPeer } from '../helpers/lambda-authorizer-peer.js'
+import { freePort, startNginx, type RunningNginx } from '../helpers/nginx.js'
+
+const ROOT = resolve(import.meta.dirname, '../..')
+const DEPLOY = join(ROOT, 'deploy/nginx')
+const QUICKSTART = join(ROOT, 'examples/quickstart')
+const CURL = '/usr/bin/curl'
+const HOST = 'petstore.example.com'
+const ACCESS_KEY = 'AKIAALICEEXAMPLE0001'
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
+const ALICE = 'arn:aws:iam::111122223333:user/alice'
+
+interface Seen {
+  readonly method: string
+  readonly url: string
+  readonly headers: IncomingHttpHeaders
+}
+interface Answer {
+  readonly status: number
+  readonly headers: IncomingHttpHeaders
+  readonly body: string
+}
+
+let configDir: string
+let app: RunningApp
+let authorizer: AuthorizerPeer
+let upstream: Server
+let upstreamSeen: Seen[] = []
+let nginx: RunningNginx
+let nginxDown: RunningNginx | undefined
+/** The deploy/nginx server; the same behind a trusted load balancer (realip); Portcullis down. */
+let port: number
+let realIpPort: number
+
+/** The test's http{} block: deploy/nginx/*.conf included as written, our upstream addresses. */
+function httpBlock(portcullisPort: number, upstreamPort: number) {
+  return (ports: readonly number[]) => `
+  include ${DEPLOY}/portcullis-maps.conf;
+  upstream portcullis { server 127.0.0.1:${portcullisPort}; keepalive 4; }
+  upstream app { server 127.0.0.1:${upstreamPort}; }
+  server {
+    listen 127.0.0.1:${ports[0]};
+    include ${DEPLOY}/portcullis-locations.conf;
+    location / {
+      include ${DEPLOY}/portcullis-protect.conf;
+      auth_request_set $portcullis_context_team $upstream_http_x_portcullis_context_team;
+      proxy_set_header X-Portcullis-Context-Team $portcullis_context_team;
+      proxy_set_header Host $http_host;
+      proxy_pass http://app;
+    }
+  }
+  ${
+    ports[1] === undefined
+      ? ''
+      : `server {
+    # nginx behind a load balancer it trusts (loopback here): the client address comes from
+    # X-Forwarded-For, and nginx passes it on to Portcullis, which trusts nginx.
+    listen 127.0.0.1:${ports[1]};
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+    include ${DEPLOY}/portcullis-locations.conf;
+    location / {
+      include ${DEPLOY}/portcullis-protect.conf;
+      proxy_pass http://app;
+    }
+  }`
+  }
+`
+}
+
+function send(
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string; port?: number } = {},
+): Promise<Answer> {
+  return new Promise((resolvePromise, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: opts.port ?? port,
+        path,
+        method: opts.method ?? 'GET',
+        headers: { host: HOST, ...opts.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => {
+          resolvePromise({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          })
+        })
+      },
+    )
+    req.on('error', reject)
+    req.end(opts.body)
+  })
+}
+
+/** curl against nginx itself, Host = petstore.example.com:<port> (what curl signs). */
+function curl(args: readonly string[], path: string): Promise<Answer> {
+  const url = `http://${HOST}:${port}${path}`
+  return new Promise((resolvePromise, reject) => {
+    execFile(
+      CURL,
+      ['-s', '-i', '--resolve', `${HOST}:${port}:127.0.0.1`, ...args, url],
+      { timeout: 15_000 },
+      (err, stdout) => {
+        if (err) {
+          reject(new Error(`curl failed: ${err.message}`))
+          return
+        }
+        const split = stdout.indexOf('\r\n\r\n')
+        const head = stdout.slice(0, split).split('\r\n')
+        const status = Number(head[0]?.split(' ')[1])
+        const headers: IncomingHttpHeaders = {}
+        for (const line of head.slice(1)) {
+          const i = line.indexOf(':')
+          headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim()
+        }
+        resolvePromise({ status, headers, body: stdout.slice(split + 4) })
+      },
+    )
+  })
+}
+
+const sigv4 = (secret = SECRET) => [
+  '--aws-sigv4',
+  'aws:amz:us-east-1:execute-api',
+  '--user',
+  `${ACCESS_KEY}:${secret}`,
+]
+
+/** The denial as the client sees it: status, AWS JSON body, x-amzn-errortype, JSON type. */
+function expectDenial(r: Answer, status: number, body: unknown, errorType: string): void {
+  expect({ status: r.status, body: JSON.parse(r.body) as unknown }).toEqual({ status, body })
+  expect(r.headers['x-amzn-errortype']).toBe(errorType)
+  expect(r.headers['content-type']).toBe('application/json')
+  expect(upstreamSeen).toHaveLength(0)
+}
+
+function allowPolicy(event: Record<string, unknown>, effect: 'Allow' | 'Deny') {
+  return {
+    principalId: 'user-123',
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: event['methodArn'] }],
+    },
+    context: { team: 'pets' },
+  }
+}
+
+beforeAll(async () => {
+  if (!existsSync(CURL))
+    throw new Error(`${CURL} missing (scripts/ensure-tools.sh) — must not skip`)
+  authorizer = await startAuthorizerPeer((event) => {
+    const token = String(event['authorizationToken'])
+    if (token.startsWith('Bearer allow')) return { body: allowPolicy(event, 'Allow') }
+    if (token.startsWith('Bearer deny')) return { body: allowPolicy(event, 'Deny') }
+    if (token.startsWith('Bearer broken')) return { status: 500, body: { oops: true } }
+    return { status: 401, body: { message: 'Unauthorized' } }
+  })
+  configDir = await mkdtemp(join(tmpdir(), 'portcullis-e2e-nginx-'))
+  await cp(QUICKSTART, configDir, { recursive: true })
+  const identities = join(configDir, 'identities.yaml')
+  const text = await readFile(identities, 'utf8')
+  if (!text.includes('http://127.0.0.1:9101/')) throw new Error('quick start authorizerUri moved')
+  await writeFile(identities, text.replace('http://127.0.0.1:9101/', authorizer.url))
+  app = await startApp({
+    configDir,
+    host: '127.0.0.1',
+    grpcPort: 0,
+    httpPort: 0,
+    metricsPort: 0,
+    grpcSocket: undefined,
+    accountId: '111122223333',
+    region: 'us-east-1',
+    logLevel: 'silent',
+    // nginx runs on loopback: its X-Forwarded-For is believed, nobody else's.
+    trustForwardedFrom: ['127.0.0.1'],
+    httpPathPrefix: undefined,
+    logger: createLogger({ level: 'silent' }),
+  })
+  upstream = createServer((req, res) => {
+    upstreamSeen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers })
+    req.resume()
+    req.on('end', () => res.end('upstream-ok'))
+  })
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r))
+  const upstreamPort = (upstream.address() as AddressInfo).port
+  nginx = await startNginx({ portCount: 2, httpBlock: httpBlock(app.httpPort, upstreamPort) })
+  ;[port, realIpPort] = nginx.ports as [number, number]
+}, 60_000)
+
+afterAll(async () => {
+  await Promise.allSettled([nginx?.stop(), nginxDown?.stop()])
+  await new Promise<void>((r) => {
+    if (upstream) upstream.close(() => { r(); })
+    else r()
+  })
+  await app?.close()
+  await authorizer?.close()
+  if (configDir) await rm(configDir, { recursive: true, force: true })
+})
+
+beforeEach(() => {
+  upstreamSeen = []
+})
+
+describe('nginx auth_request → Portcullis: NONE routes and the resource policy', () => {
+  it('NONE route allowed: the upstream is reached with the original method, URI and host', async () => {
+    const r = await send('/pets/42?limit=5')
+    expect(r.status).toBe(200)
+    expect(r.body).toBe('upstream-ok')
+    expect(upstreamSeen).toHaveLength(1)
+    expect(upstreamSeen[0]).toMatchObject({ method: 'GET', url: '/pets/42?limit=5' })
+    expect(upstreamSeen[0]!.headers.host).toBe(HOST)
+  })
+
+  it('a client-forged x-portcullis-principal / -context-team never reaches the upstream', async () => {
+    const r = await send('/pets', {
+      headers: { 'x-portcullis-principal': 'forged', 'x-portcullis-context-team': 'forged' },
+    })
+    expect(r.status).toBe(200)
+    expect(upstreamSeen[0]!.headers['x-portcullis-principal']).toBeUndefined()
+    expect(upstreamSeen[0]!.headers['x-portcullis-context-team']).toBeUndefined()
+  })
+
+  it('resource policy explicit deny (admin from outside 10.0.0.0/8): 403 with AWS body, upstream untouched, a client X-Forwarded-For is not believed', async () => {
+    const r = await send('/admin/users', { headers: { 'x-forwarded-for': '10.1.2.3' } })
+    expectDenial(
+      r,
+      403,
+      {
+        Message:
+          'User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:111122223333:petstore/prod/GET/admin/users with an explicit deny',
+      },
+      'AccessDeniedException',
+    )
+  })
+
+  it('trust chain made explicit: nginx trusting its load balancer (realip) + Portcullis trusting nginx → office address allowed', async () => {
+    const office = await send('/admin/users', {
+      port: realIpPort,
+      headers: { 'x-forwarded-for': '10.1.2.3' },
+    })
+    expect(office.status).toBe(200)
+    const outside = await send('/admin/users', {
+      port: realIpPort,
+      headers: { 'x-forwarded-for': '203.0.113.9' },
+    })
+    expect(outside.status).toBe(403)
+    expect(upstreamSeen).toHaveLength(1)
+  })
+
+  it('unknown route: 403 Missing Authentication Token', async () => {
+    expectDenial(
+      await send('/nowhere'),
+      403,
+      { message: 'Missing Authentication Token' },
+      'MissingAuthenticationTokenException',
+    )
+  })
+
+  it('ambiguous path: 400 Invalid request path (auth_request alone would answer an empty 500)', async () => {
+    expectDenial(
+      await send('/pets/%2e%2e/admin/x'),
+      400,
+      { message: 'Invalid request path' },
+      'BadRequestException',
+    )
+  })
+})
+
+describe('nginx auth_request → Portcullis: AWS_IAM signed by curl --aws-sigv4 against nginx', () => {
+  // The query is in canonical (sorted) order: curl 7.88 (Debian 12) signs the query string as
+  // written instead of sorting it, which AWS (and Portcullis) reject; newer curls sort it.
+  it('a signed DELETE (query included) is allowed; the upstream gets alice ARN as x-portcullis-principal, not the forged one', async () => {
+    const r = await curl(
+      [...sigv4(), '-X', 'DELETE', '-H', 'x-portcullis-principal: forged'],
+      '/pets/42?a=1&b=2',
+    )
+    expect(r.status, r.body).toBe(200)
+    expect(upstreamSeen).toHaveLength(1)
+    expect(upstreamSeen[0]!.headers['x-portcullis-principal']).toBe(ALICE)
+    expect(String(upstreamSeen[0]!.headers.authorization)).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIAALICEEXAMPLE0001\//,
+    )
+  })
+
+  it('a PUT with a body signed with x-amz-content-sha256 is allowed (the body itself is not sent to Portcullis)', async () => {
+    const body = '{"name":"rex"}'
+    const sha = createHash('sha256').update(body).digest('hex')
+    const r = await curl(
+      [
+        ...sigv4(),
+        '-X',
+        'PUT',
+        '-H',
+        'content-type: application/json',
+        '-H',
+        `x-amz-content-sha256: ${sha}`,
+        '--data',
+        body,
+      ],
+      '/pets/7',
+    )
+    expect(r.status, r.body).toBe(200)
+    expect(upstreamSeen[0]!.headers['x-portcullis-principal']).toBe(ALICE)
+  })
+
+  it('a PUT with a body Portcullis cannot see and no x-amz-content-sha256 is refused, never assumed empty', async () => {
+    const r = await curl([...sigv4(), '-X', 'PUT', '--data', '{"name":"rex"}'], '/pets/7')
+    expect(r.status).toBe(403)
+    expect(r.headers['x-amzn-errortype']).toBe('InvalidSignatureException')
+    expect(upstreamSeen).toHaveLength(0)
+  })
+
+  it('the same signature replayed on another path (tampered) is denied: InvalidSignatureException', async () => {
+    await curl([...sigv4(), '-X', 'DELETE'], '/pets/42')
+    const signed = upstreamSeen[0]!.headers
+    upstreamSeen = []
+    const r = await send('/pets/43', {
+      method: 'DELETE',
+      headers: {
+        host: `${HOST}:${port}`,
+        authorization: String(signed.authorization),
+        'x-amz-date': String(signed['x-amz-date']),
+      },
+    })
+    expect(r.status).toBe(403)
+    expect(r.headers['x-amzn-errortype']).toBe('InvalidSignatureException')
+    expect(JSON.parse(r.body)).toHaveProperty('message')
+    expect(upstreamSeen).toHaveLength(0)
+  })
+
+  it('a wrong secret is denied (signature mismatch), an unsigned DELETE is Missing Authentication Token', async () => {
+    const wrong = await curl([...sigv4('not-the-secret'), '-X', 'DELETE'], '/pets/42')
+    expect(wrong.status).toBe(403)
+    expect(wrong.headers['x-amzn-errortype']).toBe('InvalidSignatureException')
+    expectDenial(
+      await send('/pets/42', { method: 'DELETE' }),
+      403,
+      { message: 'Missing Authentication Token' },
+      'MissingAuthenticationTokenException',
+    )
+  })
+})
+
+describe('nginx auth_request → Portcullis: CUSTOM (TOKEN authorizer on loopback)', () => {
+  it('allow: upstream gets principalId and context.team from Portcullis only', async () => {
+    const r = await send('/orders', {
+      method: 'POST',
+      body: '{"pet":42}',
+      headers: {
+        authorization: 'Bearer allow-1',
+        'content-type': 'application/json',
+        'x-portcullis-principal': 'forged',
+        'x-portcullis-context-team': 'forged',
+      },
+    })
+    expect(r.status).toBe(200)
+    expect(upstreamSeen[0]!.headers['x-portcullis-principal']).toBe('user-123')
+    expect(upstreamSeen[0]!.headers['x-portcullis-context-team']).toBe('pets')
+  })
+
+  it('authorizer Deny: 403 "... with an explicit deny"', async () => {
+    expectDenial(
+      await send('/orders', { headers: { authorization: 'Bearer deny-1' } }),
+      403,
+      { Message: 'User is not authorized to access this resource with an explicit deny' },
+      'AccessDeniedException',
+    )
+  })
+
+  it('authorizer Unauthorized and a missing token: 401 {"message":"Unauthorized"}', async () => {
+    expectDenial(
+      await send('/orders', { headers: { authorization: 'Bearer nobody-1' } }),
+      401,
+      { message: 'Unauthorized' },
+      'UnauthorizedException',
+    )
+    const calls = authorizer.calls
+    expectDenial(await send('/orders'), 401, { message: 'Unauthorized' }, 'UnauthorizedException')
+    expect(authorizer.calls).toBe(calls)
+  })
+
+  it('authorizer failure: 500 {"message":null} AuthorizerConfigurationException (fail closed)', async () => {
+    expectDenial(
+      await send('/orders', { headers: { authorization: 'Bearer broken-1' } }),
+      500,
+      { message: null },
+      'AuthorizerConfigurationException',
+    )
+  })
+})
+
+describe('nginx with Portcullis unreachable', () => {
+  it('every request is denied 500 {"message":"Internal server error"}, the upstream is never reached', async () => {
+    const closedPort = await freePort()
+    const upstreamPort = (upstream.address() as AddressInfo).port
+    nginxDown = await startNginx({ portCount: 1, httpBlock: httpBlock(closedPort, upstreamPort) })
+    const r = await send('/pets', { port: nginxDown.ports[0]! })
+    expectDenial(r, 500, { message: 'Internal server error' }, 'InternalServerErrorException')
+  })
+})

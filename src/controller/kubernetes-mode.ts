@@ -1,0 +1,222 @@
+/**
+ * `serve --kubernetes`: wires the watch source to the configuration runtime and, on the leader, the
+ * status writer and the NetworkPolicy reconciler. Every replica watches and serves; only the holder
+ * of the `portcullis-leader` Lease (in POD_NAMESPACE) writes to the API server. Outside a cluster
+ * with no POD_NAMESPACE there is nobody to elect against: the process acts as leader.
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { randomUUID } from 'node:crypto'
+import { KubeConfig } from '@kubernetes/client-node'
+import { KubeClient } from '../sources/kubernetes-client.js'
+import { KubernetesSource } from '../sources/kubernetes-source.js'
+import type { LoadedConfig, ReloadResult } from '../sources/last-good.js'
+import { LeaderLease } from './leader-lease.js'
+import { buildNetworkPolicies, type NetworkPolicyBuilderOptions } from './network-policy-builder.js'
+import { NetworkPolicyReconciler } from './network-policy-reconciler.js'
+import { desiredReadyStates } from './ready-condition.js'
+import { StatusWriter } from './status-writer.js'
+
+const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace'
+
+export interface KubernetesModeLogger {
+  debug(obj: object, msg: string): void
+  info(obj: object, msg: string): void
+  warn(obj: object, msg: string): void
+  error(obj: object, msg: string): void
+}
+
+export interface KubernetesModeOptions {
+  /** Default: `KubeConfig.loadFromDefault()` (KUBECONFIG, ~/.kube/config, or in-cluster). */
+  readonly kubeConfig?: KubeConfig
+  /** Namespaces to watch (and to manage NetworkPolicies in); empty = the whole cluster. */
+  readonly namespaces: readonly string[]
+  /** Generate NetworkPolicies for PRIVATE APIs (PORTCULLIS_NETWORK_POLICIES). */
+  readonly networkPolicies: boolean
+  readonly podName?: string | undefined
+  readonly podNamespace?: string | undefined
+  /** Default: `KUBERNETES_SERVICE_HOST` is set. */
+  readonly inCluster?: boolean
+  /** Admitted by every generated NetworkPolicy. Default: the Portcullis namespace, if known. */
+  readonly gatewayNamespaces?: readonly string[]
+  readonly serviceAccountSources?: NetworkPolicyBuilderOptions['serviceAccountSources']
+  /** Tuning (tests shorten these). */
+  readonly debounceMs?: number
+  readonly backoffInitialMs?: number
+  readonly backoffMaxMs?: number
+  readonly leaseDurationSeconds?: number
+  readonly renewIntervalMs?: number
+  readonly retryIntervalMs?: number
+  /** Leader re-reconciles NetworkPolicies this often even without changes. Default 60 000. */
+  readonly resyncMs?: number
+  readonly statusWritesPerSecond?: number
+}
+
+/** What the runtime this mode feeds must offer. */
+export interface ReloadableConfig {
+  reload(): Promise<ReloadResult>
+}
+
+export class KubernetesMode {
+  readonly client: KubeClient
+  readonly source: KubernetesSource
+  readonly statusWriter: StatusWriter
+  readonly lease: LeaderLease | undefined
+  readonly reconciler: NetworkPolicyReconciler | undefined
+  readonly #o: KubernetesModeOptions
+  readonly #log: KubernetesModeLogger | undefined
+  readonly #builder: NetworkPolicyBuilderOptions
+  #config: ReloadableConfig | undefined
+  #last: ReloadResult | undefined
+  #lastNotes = ''
+  #resync: NodeJS.Timeout | undefined
+  #closed = false
+
+  constructor(opts: KubernetesModeOptions, logger?: KubernetesModeLogger) {
+    this.#o = opts
+    this.#log = logger
+    const kc = opts.kubeConfig ?? defaultKubeConfig()
+    this.client = new KubeClient(kc)
+    this.source = new KubernetesSource({
+      client: this.client,
+      namespaces: opts.namespaces,
+      onChange: () => {
+        this.#reload()
+      },
+      ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
+      ...(opts.backoffInitialMs !== undefined ? { backoffInitialMs: opts.backoffInitialMs } : {}),
+      ...(opts.backoffMaxMs !== undefined ? { backoffMaxMs: opts.backoffMaxMs } : {}),
+      ...(logger ? { logger } : {}),
+    })
+    const inCluster = opts.inCluster ?? process.env['KUBERNETES_SERVICE_HOST'] !== undefined
+    const leaseNamespace = opts.podNamespace ?? (inCluster ? serviceAccountNamespace() : undefined)
+    if (leaseNamespace === undefined) {
+      logger?.info({}, 'no POD_NAMESPACE and not in a cluster: acting as leader (no election)')
+      this.lease = undefined
+    } else {
+      this.lease = new LeaderLease({
+        client: this.client,
+        namespace: leaseNamespace,
+        identity: opts.podName ?? `${hostname()}_${randomUUID().slice(0, 8)}`,
+        onChange: (leader) => {
+          if (leader) this.#afterReload()
+        },
+        ...(opts.leaseDurationSeconds !== undefined
+          ? { leaseDurationSeconds: opts.leaseDurationSeconds }
+          : {}),
+        ...(opts.renewIntervalMs !== undefined ? { renewIntervalMs: opts.renewIntervalMs } : {}),
+        ...(opts.retryIntervalMs !== undefined ? { retryIntervalMs: opts.retryIntervalMs } : {}),
+        ...(logger ? { logger } : {}),
+      })
+    }
+    this.statusWriter = new StatusWriter({
+      client: this.client,
+      isLeader: () => this.isLeader(),
+      ...(opts.statusWritesPerSecond !== undefined
+        ? { writesPerSecond: opts.statusWritesPerSecond }
+        : {}),
+      ...(logger ? { logger } : {}),
+    })
+    this.reconciler = opts.networkPolicies
+      ? new NetworkPolicyReconciler({
+          client: this.client,
+          namespaces: opts.namespaces,
+          ...(logger ? { logger } : {}),
+        })
+      : undefined
+    this.#builder = {
+      gatewayNamespaces: opts.gatewayNamespaces ?? (leaseNamespace ? [leaseNamespace] : []),
+      ...(opts.serviceAccountSources ? { serviceAccountSources: opts.serviceAccountSources } : {}),
+    }
+  }
+
+  /** The loader for ConfigRuntime. */
+  load(): Promise<LoadedConfig> {
+    return this.source.load()
+  }
+
+  isLeader(): boolean {
+    return this.lease === undefined ? true : this.lease.isLeader()
+  }
+
+  /** Starts watching (configuration arrives once every initial list is done) and campaigning. */
+  start(config: ReloadableConfig): void {
+    this.#config = config
+    this.#log?.info(
+      {
+        server: this.client.server,
+        namespaces: this.#o.namespaces.length === 0 ? '(all)' : this.#o.namespaces,
+        networkPolicies: this.#o.networkPolicies,
+      },
+      'watching Kubernetes for configuration',
+    )
+    this.source.start()
+    this.lease?.start()
+    if (this.reconciler) {
+      this.#resync = setInterval(() => {
+        this.#afterReload()
+      }, this.#o.resyncMs ?? 60_000)
+      this.#resync.unref()
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    if (this.#resync) clearInterval(this.#resync)
+    this.source.stop()
+    this.statusWriter.close()
+    await this.lease?.stop()
+  }
+
+  #reload(): void {
+    const config = this.#config
+    if (config === undefined || this.#closed) return
+    config.reload().then(
+      (r) => {
+        this.#last = r
+        this.#afterReload()
+      },
+      (err: unknown) => {
+        this.#log?.error({ err: (err as Error).message }, 'configuration reload failed')
+      },
+    )
+  }
+
+  /** Leader duties after a compile (or on becoming leader, or on resync). */
+  #afterReload(): void {
+    const r = this.#last
+    if (r === undefined || this.#closed || !this.isLeader()) return
+    this.statusWriter.update(desiredReadyStates(this.source.loadedCustomObjects(), r))
+    if (this.reconciler) {
+      const built = buildNetworkPolicies(this.source.servingObjects(), this.#builder)
+      const notes = JSON.stringify(built.notes)
+      if (notes !== this.#lastNotes) {
+        this.#lastNotes = notes
+        for (const n of built.notes) {
+          this.#log?.warn(
+            { object: `${n.ref.kind}/${n.ref.namespace}/${n.ref.name}`, path: n.path },
+            `NetworkPolicy: ${n.message}`,
+          )
+        }
+      }
+      void this.reconciler.reconcile(built.policies)
+    }
+  }
+}
+
+function defaultKubeConfig(): KubeConfig {
+  const kc = new KubeConfig()
+  kc.loadFromDefault()
+  return kc
+}
+
+function serviceAccountNamespace(): string | undefined {
+  try {
+    const ns = readFileSync(SA_NAMESPACE_FILE, 'utf8').trim()
+    return ns === '' ? undefined : ns
+  } catch {
+    return undefined
+  }
+}

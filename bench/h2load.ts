@@ -4,10 +4,11 @@
  *
  * @module
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { CHECK_PATH } from './grpc-frame.js'
+import { spawnTracked } from './processes.js'
 
 function h2loadPresent(): boolean {
   return spawnSync('h2load', ['--version'], { stdio: 'ignore' }).status === 0
@@ -101,11 +102,11 @@ export async function runH2load(run: H2loadRun): Promise<H2loadSummary> {
     stdout: string
     stderr: string
   }>((resolve, reject) => {
-    const child = spawn('h2load', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawnTracked('h2load', args, { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d))
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d))
     child.once('error', reject)
     child.once('close', (c) => {
       resolve({ code: c, stdout: out, stderr: err })

@@ -5,9 +5,15 @@
  * @module
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 
 const started = new Set<ChildProcess>()
+const tempDirs = new Set<string>()
+
+/** A temp folder removed at exit, also after Ctrl-C (when finally blocks do not run). */
+export function removeAtExit(dir: string): void {
+  tempDirs.add(dir)
+}
 
 function killNow(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
@@ -25,6 +31,7 @@ function installExitHandlers(): void {
   // Last resort: 'exit' handlers must be synchronous, so SIGKILL whatever is still running.
   process.on('exit', () => {
     for (const child of started) killNow(child, 'SIGKILL')
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true })
   })
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {

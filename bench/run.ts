@@ -30,7 +30,7 @@ import {
   type H2loadSummary,
   type Latency,
 } from './h2load.js'
-import { readMemory, stopAll, type MemoryStatus } from './processes.js'
+import { readMemory, removeAtExit, stopAll, type MemoryStatus } from './processes.js'
 import { BENCH_CONFIG_DIR, QUICKSTART_DIR, SCENARIOS, type Scenario } from './scenarios.js'
 import {
   buildPortcullis,
@@ -521,6 +521,8 @@ async function main(): Promise<number> {
   const entry = buildPortcullis(log, s.skipBuild)
   const configDir = await makeConfigDir(enabled)
   const workDir = await mkdtemp(join(tmpdir(), 'portcullis-bench-run-'))
+  removeAtExit(configDir)
+  removeAtExit(workDir)
   const peers: { close(): Promise<void> }[] = []
   try {
     log(`bench: starting the do-nothing baseline and Portcullis (${entry.label}) on ${configDir}`)

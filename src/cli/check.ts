@@ -76,6 +76,7 @@ export async function checkCommand(
     authn.onSnapshot(result.snapshot, undefined)
     const decider = new Decider({
       snapshot: () => result.snapshot,
+      explain: true,
       flows: authn.flows,
       ...(authn.privateGateIdentity ? { privateGateIdentity: authn.privateGateIdentity } : {}),
       logger: {

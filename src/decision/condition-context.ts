@@ -16,16 +16,31 @@ export interface SourceAttribution {
   readonly endpointName: string | undefined
 }
 
+let lastSecond = -1
+let lastTime = { iso: '', epoch: '' }
+
+/** aws:CurrentTime (ISO 8601 without milliseconds, as AWS prints it) and aws:EpochTime, formatted once per second. */
+function timeKeys(timeMs: number): { iso: string; epoch: string } {
+  const second = Math.floor(timeMs / 1000)
+  if (second !== lastSecond) {
+    lastTime = {
+      iso: new Date(second * 1000).toISOString().replace('.000Z', 'Z'),
+      epoch: String(second),
+    }
+    lastSecond = second
+  }
+  return lastTime
+}
+
 export function buildConditionContext(
   req: RequestContext,
   isPrivate: boolean,
   source: SourceAttribution,
 ): Map<string, ConditionValue> {
   const ctx = new Map<string, ConditionValue>()
-  const now = new Date(req.timeMs)
-  // aws:CurrentTime is ISO 8601 without milliseconds, as AWS prints it.
-  ctx.set('aws:currenttime', now.toISOString().replace(/\.\d{3}Z$/, 'Z'))
-  ctx.set('aws:epochtime', String(Math.floor(req.timeMs / 1000)))
+  const time = timeKeys(req.timeMs)
+  ctx.set('aws:currenttime', time.iso)
+  ctx.set('aws:epochtime', time.epoch)
   ctx.set('aws:securetransport', req.scheme === 'https' ? 'true' : 'false')
   const referer = req.headers.get('referer')
   if (referer !== undefined) ctx.set('aws:referer', referer)

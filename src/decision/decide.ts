@@ -46,6 +46,8 @@ export interface DeciderOptions {
   readonly flows?: Partial<Record<AuthorizationType, Flow>>
   readonly privateGateIdentity?: PrivateGateIdentity
   readonly logger?: DeciderLogger
+  /** Attach explanations (notes, deciding statements) to outcomes: `portcullis check`, debugging. */
+  readonly explain?: boolean
 }
 
 export class Decider implements Checker {
@@ -53,12 +55,14 @@ export class Decider implements Checker {
   readonly #flows: Partial<Record<AuthorizationType, Flow>>
   readonly #gateIdentity: PrivateGateIdentity | undefined
   readonly #logger: DeciderLogger | undefined
+  readonly #explain: boolean
 
   constructor(opts: DeciderOptions) {
     this.#snapshot = opts.snapshot
     this.#flows = { NONE: noneFlow, ...opts.flows }
     this.#gateIdentity = opts.privateGateIdentity
     this.#logger = opts.logger
+    this.#explain = opts.explain ?? false
   }
 
   ready(): boolean {
@@ -86,40 +90,46 @@ export class Decider implements Checker {
     meta: Record<string, string>,
   ): Promise<CheckOutcome> {
     const notes: string[] = []
+    const explaining = this.#explain
+    const note = (make: () => string): void => {
+      if (explaining) notes.push(make())
+    }
     const api = resolveApi(snapshot, req)
     if (api === undefined) {
-      return explain(denyFixed('no_api', 'ERR_NO_API', { api: undefined, metadata: meta }), [
-        `no API for host '${req.host}' or context extension`,
-      ])
+      return explain(
+        explaining,
+        denyFixed('no_api', 'ERR_NO_API', { api: undefined, metadata: meta }),
+        [`no API for host '${req.host}' or context extension`],
+      )
     }
     const deny: DenyContext = { api: api.ref, metadata: meta }
-    notes.push(`api ${api.ref} (${api.endpointType})`)
+    note(() => `api ${api.ref} (${api.endpointType})`)
 
     const path = normalizePath(req.path)
     if (!path.ok) {
-      return explain(denyFixed('bad_path', 'ERR_BAD_PATH', deny), [
+      return explain(explaining, denyFixed('bad_path', 'ERR_BAD_PATH', deny), [
         ...notes,
         `path rejected: ${path.reason}`,
       ])
     }
     const match = api.routes.match(req.method, path.segments)
     if (match === undefined) {
-      return explain(denyFixed('no_route', 'ERR_NO_ROUTE', deny), [
+      return explain(explaining, denyFixed('no_route', 'ERR_NO_ROUTE', deny), [
         ...notes,
         `no route for ${req.method} ${path.decodedPath}`,
       ])
     }
     const route = match.route
-    notes.push(`route ${req.method} ${match.resourcePath} (${route.authorizationType})`)
+    note(() => `route ${req.method} ${match.resourcePath} (${route.authorizationType})`)
 
     const methodArn = `${api.arnPrefix}/${api.stage}/${req.method}/${path.segments.join('/')}`
     if (Buffer.byteLength(methodArn) > MAX_METHOD_ARN_BYTES) {
-      return explain(denyFixed('uri_too_long', 'ERR_ARN_TOO_LONG', deny), [
+      return explain(explaining, denyFixed('uri_too_long', 'ERR_ARN_TOO_LONG', deny), [
         ...notes,
         'methodArn over 1600 bytes',
       ])
     }
-    notes.push(`methodArn ${methodArn}`)
+    note(() => `methodArn ${methodArn}`)
 
     const spiffe = parseSpiffe(req.sourcePrincipal)
     const isPrivate = api.endpointType === 'PRIVATE'
@@ -150,14 +160,16 @@ export class Decider implements Checker {
       // A private API is reachable only through one of its endpoints (DESIGN §3.3).
       if (endpoint === undefined) {
         return explain(
+          explaining,
           denyPrincipal(undefined, methodArn, false, 'ERR_PRIVATE_NO_ENDPOINT', deny),
           [...notes, 'private API: request did not come through any of its PrivateEndpoints'],
         )
       }
-      notes.push(`private endpoint ${endpoint.ref}`)
+      note(() => `private endpoint ${endpoint.ref}`)
       // A private API without a resource policy denies everything (reference §1.4).
       if (api.resourcePolicy === undefined) {
         return explain(
+          explaining,
           denyPrincipal(undefined, methodArn, false, 'ERR_PRIVATE_NO_RESOURCE_POLICY', deny),
           [...notes, 'private API has no resource policy'],
         )
@@ -166,7 +178,10 @@ export class Decider implements Checker {
         ? this.#gateIdentity(req, api, snapshot, deny)
         : anonymousUnlessSigned(req, deny)
       if (identity.kind === 'deny')
-        return explain(identity.outcome, [...notes, 'endpoint gate: signature rejected'])
+        return explain(explaining, identity.outcome, [
+          ...notes,
+          'endpoint gate: signature rejected',
+        ])
       if (identity.kind === 'principal') verifiedPrincipal = identity.verified
       const principal = identity.kind === 'principal' ? identity.verified.policyPrincipal : null
       const gateConditions =
@@ -177,10 +192,11 @@ export class Decider implements Checker {
         { action: 'execute-api:Invoke', resource: methodArn, principal, context: gateConditions },
         `endpoint-policy:${endpoint.name}`,
       )
-      notes.push(`endpoint policy: ${gate.decision}`)
+      note(() => `endpoint policy: ${gate.decision}`)
       if (combineEndpointGate(gate.decision) !== 'Allow') {
         const explicit = gate.decision === 'Deny'
         return explain(
+          explaining,
           denyPrincipal(
             principal?.arn,
             methodArn,
@@ -197,7 +213,7 @@ export class Decider implements Checker {
     const flow = this.#flows[route.authorizationType]
     if (flow === undefined) {
       // Auth types whose module is not registered fail closed with AWS's authorizer-error answer.
-      return explain(denyFixed('authorizer_error', 'ERR_AUTH_TYPE_UNAVAILABLE', deny), [
+      return explain(explaining, denyFixed('authorizer_error', 'ERR_AUTH_TYPE_UNAVAILABLE', deny), [
         ...notes,
         `authorization type ${route.authorizationType} is not available`,
       ])
@@ -212,15 +228,16 @@ export class Decider implements Checker {
       conditions,
       deny,
       verifiedPrincipal,
+      explain: explaining,
     }
     let outcome = await flow(ctx)
     if (outcome.allowed && route.apiKeyRequired) {
       // No usage plans exist in this product yet: an API-key-protected method cannot be verified,
       // so it is denied as AWS denies an invalid key (403 Forbidden) rather than let through.
       outcome = denyFixed('forbidden', 'ERR_API_KEY_UNVERIFIABLE', deny)
-      notes.push('apiKeyRequired: no usage plans configured')
+      note(() => 'apiKeyRequired: no usage plans configured')
     }
-    return explain(outcome, notes)
+    return explain(explaining, outcome, notes)
   }
 }
 
@@ -250,10 +267,12 @@ function anonymousUnlessSigned(
 
 /** Common-phase notes go first, then the flow's own notes and statements. */
 function explain<T extends CheckOutcome>(
+  enabled: boolean,
   outcome: T,
   notes: readonly string[],
   statements: Explanation['statements'] = [],
 ): T {
+  if (!enabled) return outcome
   const prior = outcome.explain
   return {
     ...outcome,

@@ -27,6 +27,8 @@ export interface FlowContext {
    * AWS_IAM flow does not verify twice. Undefined when not computed.
    */
   readonly verifiedPrincipal: VerifiedPrincipal | undefined
+  /** Build explanations (`portcullis check`, debug); false on the hot path. */
+  readonly explain: boolean
 }
 
 export interface VerifiedPrincipal {

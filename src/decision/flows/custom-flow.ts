@@ -18,9 +18,11 @@ export function createCustomFlow(runtime: LambdaAuthorizerRuntime<CompiledPolicy
   return async (ctx) => {
     const authorizer = ctx.route.authorizer
     if (authorizer === undefined || authorizer.runtime.kind !== 'lambda') {
-      return explained(denyFixed('authorizer_error', 'ERR_AUTHORIZER_MISSING', ctx.deny), [
-        'route has no usable authorizer',
-      ])
+      return explained(
+        ctx.explain,
+        denyFixed('authorizer_error', 'ERR_AUTHORIZER_MISSING', ctx.deny),
+        ['route has no usable authorizer'],
+      )
     }
     const config = authorizer.runtime.config as LambdaAuthorizerConfig
     const anonymous = {
@@ -33,6 +35,7 @@ export function createCustomFlow(runtime: LambdaAuthorizerRuntime<CompiledPolicy
     const resource = precheckExplicitDeny(ctx.api.resourcePolicy, anonymous)
     if (resource.decision === 'Deny') {
       return explained(
+        ctx.explain,
         denyPrincipal(undefined, ctx.methodArn, true, 'ERR_POLICY_EXPLICIT_DENY', ctx.deny),
         ['resource policy explicit Deny (checked before calling the authorizer)'],
         resource.statements,
@@ -54,21 +57,26 @@ export function createCustomFlow(runtime: LambdaAuthorizerRuntime<CompiledPolicy
     const via = `authorizer ${authorizer.ref}`
     switch (outcome.kind) {
       case 'unauthorized':
-        return explained(denyFixed('unauthorized', 'ERR_UNAUTHORIZED', ctx.deny), [
+        return explained(ctx.explain, denyFixed('unauthorized', 'ERR_UNAUTHORIZED', ctx.deny), [
           `${via}: Unauthorized (${outcome.reason})`,
         ])
       case 'error':
         // Fail closed: an unreachable, slow or malformed authorizer is AWS's 500 {"message":null}.
-        return explained(denyFixed('authorizer_error', outcome.code, ctx.deny), [
+        return explained(ctx.explain, denyFixed('authorizer_error', outcome.code, ctx.deny), [
           `${via}: ${outcome.code}`,
         ])
       case 'simple': {
-        const notes = [
+        const notes = (): string[] => [
           `${via}: simple response isAuthorized=${String(outcome.isAuthorized)}${outcome.cached ? ' (cached)' : ''}`,
         ]
         if (!outcome.isAuthorized)
-          return explained(denyFixed('forbidden', 'ERR_AUTHORIZER_FORBIDDEN', ctx.deny), notes)
+          return explained(
+            ctx.explain,
+            denyFixed('forbidden', 'ERR_AUTHORIZER_FORBIDDEN', ctx.deny),
+            notes,
+          )
         return explained(
+          ctx.explain,
           allowOutcome(
             ctx.req,
             { principal: undefined, context: outcome.context },
@@ -82,13 +90,14 @@ export function createCustomFlow(runtime: LambdaAuthorizerRuntime<CompiledPolicy
         // Phase 2: the returned policy decides for this methodArn (cached policies too), Table A.
         const own = outcome.policy.evaluate(anonymous, `authorizer:${authorizer.name}`)
         const combined = combineSameAccount(own.decision, resource.decision)
-        const notes = [
+        const notes = (): string[] => [
           `${via}: principalId ${outcome.principalId}${outcome.cached ? ' (cached)' : ''}`,
           `authorizer policy: ${own.decision}; resource policy: ${ctx.api.resourcePolicy ? resource.decision : 'none'} → ${combined}`,
         ]
         const statements = [...own.statements, ...resource.statements]
         if (combined === 'Allow') {
           return explained(
+            ctx.explain,
             allowOutcome(
               ctx.req,
               { principal: outcome.principalId, context: outcome.context },
@@ -101,6 +110,7 @@ export function createCustomFlow(runtime: LambdaAuthorizerRuntime<CompiledPolicy
         }
         const explicit = combined === 'ExplicitDeny'
         return explained(
+          ctx.explain,
           denyAuthorizerPolicy(
             explicit,
             explicit ? 'ERR_AUTHORIZER_EXPLICIT_DENY' : 'ERR_AUTHORIZER_IMPLICIT_DENY',

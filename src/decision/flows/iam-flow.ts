@@ -57,7 +57,7 @@ export function createIamFlow(signingKeys: SigningKeyCache): Flow {
     let verified = ctx.verifiedPrincipal
     if (verified === undefined) {
       const v = verifyCaller(ctx.req, ctx.api, ctx.snapshot, signingKeys, ctx.deny)
-      if (!v.ok) return explained(v.outcome, [`SigV4: ${v.outcome.code}`])
+      if (!v.ok) return explained(ctx.explain, v.outcome, [`SigV4: ${v.outcome.code}`])
       verified = v.verified
     }
     const { principal, policyPrincipal } = verified
@@ -73,7 +73,7 @@ export function createIamFlow(signingKeys: SigningKeyCache): Flow {
     const combined = sameAccount
       ? combineSameAccount(identity.decision, resource.decision)
       : combineCrossAccount(identity.decision, resource.decision)
-    const notes = [
+    const notes = (): string[] => [
       `SigV4 verified: ${principal.arn}`,
       `identity policies: ${identity.decision}; resource policy: ${ctx.api.resourcePolicy ? resource.decision : 'none'}`,
       `${sameAccount ? 'same account (Table A)' : 'cross account (Table B)'} → ${combined}`,
@@ -81,6 +81,7 @@ export function createIamFlow(signingKeys: SigningKeyCache): Flow {
     const statements = [...identity.statements, ...resource.statements]
     if (combined === 'Allow') {
       return explained(
+        ctx.explain,
         allowOutcome(ctx.req, { principal: principal.arn, context: {} }, 'ALLOW_IAM', ctx.api.ref),
         notes,
         statements,
@@ -88,6 +89,7 @@ export function createIamFlow(signingKeys: SigningKeyCache): Flow {
     }
     const explicit = combined === 'ExplicitDeny'
     return explained(
+      ctx.explain,
       denyPrincipal(
         principal.arn,
         ctx.methodArn,

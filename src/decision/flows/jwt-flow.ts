@@ -33,16 +33,18 @@ export function createJwtFlow(verify: TokenVerifier): Flow {
         ? verify(authorizer, ctx.req.headers.get(identityHeader), ctx.route.authorizationScopes)
         : undefined
     if (authorizer === undefined || pending === undefined) {
-      return explained(denyFixed('authorizer_error', 'ERR_AUTHORIZER_MISSING', ctx.deny), [
-        'route has no usable token authorizer',
-      ])
+      return explained(
+        ctx.explain,
+        denyFixed('authorizer_error', 'ERR_AUTHORIZER_MISSING', ctx.deny),
+        ['route has no usable token authorizer'],
+      )
     }
     const result = await pending
     const via = `authorizer ${authorizer.ref} (${authorizer.type})`
     if (!result.ok) {
       const note = `${via}: ${result.code}: ${result.description}`
       if (result.status === 403)
-        return explained(denyFixed('forbidden', result.code, ctx.deny), [note])
+        return explained(ctx.explain, denyFixed('forbidden', result.code, ctx.deny), [note])
       // HTTP-API JWT authorizers say why in www-authenticate (AWS's error_description texts).
       const challenge =
         authorizer.type === 'JWT'
@@ -53,7 +55,9 @@ export function createJwtFlow(verify: TokenVerifier): Flow {
               },
             ]
           : []
-      return explained(denyFixed('unauthorized', result.code, ctx.deny, challenge), [note])
+      return explained(ctx.explain, denyFixed('unauthorized', result.code, ctx.deny, challenge), [
+        note,
+      ])
     }
     const anonymous = {
       action: 'execute-api:Invoke',
@@ -63,12 +67,13 @@ export function createJwtFlow(verify: TokenVerifier): Flow {
     }
     const resource = ctx.api.resourcePolicy?.evaluate(anonymous, 'resource-policy') ?? NEITHER
     const combined = combineSameAccount('Allow', resource.decision)
-    const notes = [
+    const notes = (): string[] => [
       `${via}: token verified, sub ${result.principalId}`,
       `resource policy: ${ctx.api.resourcePolicy ? resource.decision : 'none'} (Table A) → ${combined}`,
     ]
     if (combined !== 'Allow') {
       return explained(
+        ctx.explain,
         denyPrincipal(undefined, ctx.methodArn, true, 'ERR_POLICY_EXPLICIT_DENY', ctx.deny),
         notes,
         resource.statements,
@@ -77,6 +82,7 @@ export function createJwtFlow(verify: TokenVerifier): Flow {
     const context: Record<string, string> = {}
     for (const [k, v] of Object.entries(result.claims)) context[`claims-${k}`] = v
     return explained(
+      ctx.explain,
       allowOutcome(ctx.req, { principal: result.principalId, context }, 'ALLOW_TOKEN', ctx.api.ref),
       notes,
       resource.statements,

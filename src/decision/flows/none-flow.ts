@@ -14,6 +14,7 @@ export const noneFlow: Flow = (ctx) => {
   const policy = ctx.api.resourcePolicy
   if (policy === undefined) {
     return explained(
+      ctx.explain,
       allowOutcome(ctx.req, { principal: undefined, context: {} }, 'ALLOW_PUBLIC', ctx.api.ref),
       ['no resource policy: NONE route is public'],
     )
@@ -28,9 +29,10 @@ export const noneFlow: Flow = (ctx) => {
     'resource-policy',
   )
   const combined = combineResourceOnly(result.decision)
-  const notes = [`resource policy (anonymous): ${result.decision} → ${combined}`]
+  const notes = (): string[] => [`resource policy (anonymous): ${result.decision} → ${combined}`]
   if (combined === 'Allow') {
     return explained(
+      ctx.explain,
       allowOutcome(
         ctx.req,
         { principal: undefined, context: {} },
@@ -43,6 +45,7 @@ export const noneFlow: Flow = (ctx) => {
   }
   const explicit = combined === 'ExplicitDeny'
   return explained(
+    ctx.explain,
     denyPrincipal(
       undefined,
       ctx.methodArn,

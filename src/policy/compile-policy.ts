@@ -13,6 +13,7 @@ import {
   type ResourceMatcher,
 } from './compiled-policy.js'
 import { childPath, indexPath } from './json-path.js'
+import { isPlainObject, stringList } from './string-list.js'
 import { parseTemplate } from './policy-variables.js'
 import { compilePrincipal, type PrincipalPattern } from './principal-pattern.js'
 import { compileStringPattern, type StringPattern } from './string-pattern.js'
@@ -41,29 +42,6 @@ const SHORT_FORM = 'execute-api:/'
 export const ROOT_PATH = ''
 
 const KINDS_WITH_PRINCIPAL: ReadonlySet<PolicyKind> = new Set(['resource', 'endpoint'])
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function stringList(
-  raw: unknown,
-  path: string,
-  errors: PolicyError[],
-): { value: string; path: string }[] {
-  if (typeof raw === 'string') return [{ value: raw, path }]
-  if (!Array.isArray(raw)) {
-    errors.push({ path, message: 'must be a string or a list of strings' })
-    return []
-  }
-  if (raw.length === 0) errors.push({ path, message: 'must not be an empty list' })
-  const out: { value: string; path: string }[] = []
-  raw.forEach((item, i) => {
-    if (typeof item === 'string') out.push({ value: item, path: indexPath(path, i) })
-    else errors.push({ path: indexPath(path, i), message: 'must be a string' })
-  })
-  return out
-}
 
 function compileActions(raw: unknown, path: string, errors: PolicyError[]): StringPattern[] | null {
   const patterns: StringPattern[] = []

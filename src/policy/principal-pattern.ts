@@ -3,7 +3,8 @@
  * user/role and STS assumed-role ARNs (case-sensitive), a role ARN also matching that role's
  * sessions; `Service` / `Federated` principals are valid but never match our callers. @module
  */
-import { childPath, indexPath } from './json-path.js'
+import { childPath } from './json-path.js'
+import { isPlainObject, stringList } from './string-list.js'
 import type { PolicyError, PolicyPrincipal } from './types.js'
 
 /** How a principal matched: directly (ARN, session of a role, `*`), only via its account, or not. */
@@ -31,29 +32,6 @@ const FEDERATED_USER_ARN = new RegExp(`^arn:${PARTITION}:sts::(\\d{12}):federate
 function sessionRoleKey(arn: string): string | undefined {
   const m = SESSION_ARN.exec(arn)
   return m === null ? undefined : `${m[1] ?? ''}/${m[2] ?? ''}`
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function stringList(
-  raw: unknown,
-  path: string,
-  errors: PolicyError[],
-): { value: string; path: string }[] {
-  if (typeof raw === 'string') return [{ value: raw, path }]
-  if (!Array.isArray(raw)) {
-    errors.push({ path, message: 'must be a string or a list of strings' })
-    return []
-  }
-  if (raw.length === 0) errors.push({ path, message: 'must not be an empty list' })
-  const out: { value: string; path: string }[] = []
-  raw.forEach((item, i) => {
-    if (typeof item === 'string') out.push({ value: item, path: indexPath(path, i) })
-    else errors.push({ path: indexPath(path, i), message: 'must be a string' })
-  })
-  return out
 }
 
 const ANYONE: PrincipalPattern = { any: true, match: () => 'direct' }

@@ -9,6 +9,8 @@
  * then Portcullis, baseline, ...) of --duration S (3) after --warm-up S (1); throughput is the
  * median round, latency percentiles are over all rounds' requests. Other flags: --prime S (2;
  * unmeasured load on both servers before each scenario, 0 = off), --clients N (4), --streams N (32),
+ * --latency-streams N (128: in-flight cap per client in the open-loop runs, high so that a slow
+ * server queues — and shows it in its percentiles — instead of being offered less),
  * --latency-load F (0.55 of the baseline's max req/s), --only TEXT (scenario name filter),
  * --skip-build (reuse dist/ when present), --skip-policy-bench.
  *
@@ -56,6 +58,7 @@ interface Settings {
   readonly primeS: number
   readonly clients: number
   readonly streams: number
+  readonly latencyStreams: number
   readonly latencyLoad: number
   readonly only: string | undefined
   readonly skipBuild: boolean
@@ -72,6 +75,7 @@ function settingsFromArgv(): Settings {
       'skip-policy-bench': { type: 'boolean', default: false },
       clients: { type: 'string', default: '4' },
       streams: { type: 'string', default: '32' },
+      'latency-streams': { type: 'string', default: '128' },
       'latency-load': { type: 'string', default: '0.55' },
       only: { type: 'string' },
       'skip-build': { type: 'boolean', default: false },
@@ -89,6 +93,7 @@ function settingsFromArgv(): Settings {
     primeS: Number(values.prime) > 0 ? positive('prime', values.prime) : 0,
     clients: Math.round(positive('clients', values.clients)),
     streams: Math.round(positive('streams', values.streams)),
+    latencyStreams: Math.round(positive('latency-streams', values['latency-streams'])),
     latencyLoad: positive('latency-load', values['latency-load']),
     only: values.only,
     skipBuild: values['skip-build'],
@@ -334,10 +339,10 @@ async function runScenario(
     (round, side) => {
       const file = logFile(side, round)
       logs[side].push(file)
-      return { ...closed, rpsPerClient, logFile: file }
+      return { ...closed, streams: s.latencyStreams, rpsPerClient, logFile: file }
     },
   )
-  const maxUnknown = s.clients * s.streams
+  const maxUnknown = s.clients * s.latencyStreams
   return {
     scenario,
     baseThroughput,
@@ -543,7 +548,7 @@ async function main(): Promise<number> {
       `portcullis: ${entry.label}, pid ${String(pc.pid)}, gRPC :${String(pc.grpcPort)}; baseline: bench/do-nothing-server.ts, pid ${String(base.pid)}, gRPC :${String(base.port)}`,
     )
     out(
-      `h2load -t 1 -c ${String(s.clients)} -m ${String(s.streams)} -D ${String(s.durationS)} --warm-up-time ${String(s.warmUpS)}, ${String(s.rounds)} interleaved rounds per server; latency runs open loop at ${String(s.latencyLoad)} × the baseline's median req/s`,
+      `h2load -t 1 -c ${String(s.clients)} -m ${String(s.streams)} -D ${String(s.durationS)} --warm-up-time ${String(s.warmUpS)}, ${String(s.rounds)} interleaved rounds per server; latency runs open loop (-m ${String(s.latencyStreams)}) at ${String(s.latencyLoad)} × the baseline's median req/s`,
     )
     out('')
 

@@ -7,10 +7,8 @@
  * signed), CUSTOM allow / deny / Unauthorized / authorizer failure via a real loopback authorizer,
  * AWS's status, body and x-amzn-errortype for every denial (400/401/403/500 included, which bare
  * auth_request would turn into an empty 500), x-portcullis-* upstream headers only from Portcullis
- * (client-forged copies never reach the upstream), and the client-address trust boundary.
- * nginx or curl missing = FAIL, never skip.
- *
- * TODO(jwt): a JWT route case, once src/app/authn-runtime.ts registers a JWT flow.
+ * (client-forged copies never reach the upstream), JWT (quick start `/me`) against a real loopback
+ * OIDC issuer, and the client-address trust boundary. nginx or curl missing = FAIL, never skip.
  */
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -23,6 +21,7 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startApp, type RunningApp } from '../../src/app/app.js'
 import { createLogger } from '../../src/observability/logger.js'
+import { LoopbackIssuer } from '../helpers/jwt-loopback-issuer.js'
 import { startAuthorizerPeer, type AuthorizerPeer } from '../helpers/lambda-authorizer-peer.js'
 import { freePort, startNginx, type RunningNginx } from '../helpers/nginx.js'
 
@@ -49,6 +48,7 @@ interface Answer {
 let configDir: string
 let app: RunningApp
 let authorizer: AuthorizerPeer
+const oidc = new LoopbackIssuer({ pathPrefix: '/oidc', discovery: true })
 let upstream: Server
 let upstreamSeen: Seen[] = []
 let nginx: RunningNginx
@@ -191,7 +191,15 @@ beforeAll(async () => {
   const identities = join(configDir, 'identities.yaml')
   const text = await readFile(identities, 'utf8')
   if (!text.includes('http://127.0.0.1:9101/')) throw new Error('quick start authorizerUri moved')
-  await writeFile(identities, text.replace('http://127.0.0.1:9101/', authorizer.url))
+  await oidc.start()
+  await oidc.addKey('RS256', 'k1')
+  if (!text.includes('issuer: "http://127.0.0.1:9102"')) throw new Error('quick start issuer moved')
+  await writeFile(
+    identities,
+    text
+      .replace('http://127.0.0.1:9101/', authorizer.url)
+      .replace('issuer: "http://127.0.0.1:9102"', `issuer: "${oidc.issuer}"`),
+  )
   app = await startApp({
     configDir,
     host: '127.0.0.1',
@@ -221,11 +229,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled([nginx?.stop(), nginxDown?.stop()])
   await new Promise<void>((r) => {
-    if (upstream) upstream.close(() => { r(); })
+    if (upstream)
+      upstream.close(() => {
+        r()
+      })
     else r()
   })
   await app?.close()
   await authorizer?.close()
+  await oidc.stop()
   if (configDir) await rm(configDir, { recursive: true, force: true })
 })
 
@@ -418,6 +430,44 @@ describe('nginx auth_request → Portcullis: CUSTOM (TOKEN authorizer on loopbac
       { message: null },
       'AuthorizerConfigurationException',
     )
+  })
+})
+
+describe('nginx auth_request → Portcullis: JWT (quick start /me, real loopback OIDC issuer)', () => {
+  const now = () => Math.floor(Date.now() / 1000)
+  const claims = (over: Record<string, unknown> = {}) => ({
+    sub: 'svc-1',
+    aud: 'petstore',
+    scope: 'pets/read',
+    iat: now() - 5,
+    exp: now() + 600,
+    ...over,
+  })
+
+  it('a valid token with the route scope is allowed; the upstream gets sub as x-portcullis-principal', async () => {
+    const token = await oidc.sign(claims())
+    const r = await send('/me', {
+      headers: { authorization: `Bearer ${token}`, 'x-portcullis-principal': 'forged' },
+    })
+    expect(r.status).toBe(200)
+    expect(upstreamSeen[0]!.headers['x-portcullis-principal']).toBe('svc-1')
+  })
+
+  it('a scope mismatch is 403 {"message":"Forbidden"}', async () => {
+    const token = await oidc.sign(claims({ scope: 'pets/write' }))
+    expectDenial(
+      await send('/me', { headers: { authorization: `Bearer ${token}` } }),
+      403,
+      { message: 'Forbidden' },
+      'ForbiddenException',
+    )
+  })
+
+  it('a wrong audience is 401 Unauthorized, with the WWW-Authenticate Portcullis sent', async () => {
+    const token = await oidc.sign(claims({ aud: 'other' }))
+    const r = await send('/me', { headers: { authorization: `Bearer ${token}` } })
+    expectDenial(r, 401, { message: 'Unauthorized' }, 'UnauthorizedException')
+    expect(r.headers['www-authenticate']).toMatch(/error="invalid_token"/)
   })
 })
 

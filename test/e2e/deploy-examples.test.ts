@@ -206,6 +206,8 @@ describe('deploy/nginx/nginx.conf', () => {
         dir,
         '-c',
         join(DEPLOY, 'nginx/nginx.conf'),
+        '-g',
+        `pid ${join(dir, 'nginx.pid')};`,
         '-e',
         join(dir, 'error.log'),
       ])

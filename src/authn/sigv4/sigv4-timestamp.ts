@@ -14,12 +14,13 @@ const IMF_FIXDATE =
 /** Longest presigned validity AWS allows (7 days). */
 export const MAX_EXPIRES_SECONDS = 604_800
 
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n))
+
 /** `20150830T123600Z` for an epoch-ms instant (seconds precision, UTC). */
 export function formatAmzDate(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '')
+  const d = new Date(ms)
+  const y = d.getUTCFullYear()
+  return `${y < 1000 ? String(y).padStart(4, '0') : String(y)}${pad2(d.getUTCMonth() + 1)}${pad2(d.getUTCDate())}T${pad2(d.getUTCHours())}${pad2(d.getUTCMinutes())}${pad2(d.getUTCSeconds())}Z`
 }
 
 /** Parses ISO 8601 basic form strictly (a real calendar instant); undefined if invalid. */
@@ -35,8 +36,13 @@ export function parseAmzDate(value: string): number | undefined {
     number,
   ]
   const ms = Date.UTC(y, mo - 1, d, h, mi, s)
-  // Reject roll-overs such as month 13 or 25:00 that Date.UTC would silently normalise.
-  return formatAmzDate(ms) === value ? ms : undefined
+  // Reject roll-overs such as month 13, Feb 30 or 25:00 that Date.UTC would silently normalise
+  // (checked numerically: this runs on every signed request).
+  if (mo < 1 || mo > 12 || h > 23 || mi > 59 || s > 59 || d < 1) return undefined
+  const back = new Date(ms)
+  return back.getUTCDate() === d && back.getUTCMonth() === mo - 1 && back.getUTCFullYear() === y
+    ? ms
+    : undefined
 }
 
 export type TimestampResult =
@@ -108,8 +114,8 @@ export function checkTimeWindow(
   skewMs: number,
   expiresSeconds: number | undefined,
 ): SigV4Failure | undefined {
-  const now = formatAmzDate(nowMs)
   const pastWindowMs = expiresSeconds === undefined ? skewMs : expiresSeconds * 1000
+  const now = (): string => formatAmzDate(nowMs)
   if (ms < nowMs - pastWindowMs) {
     return sigV4Failure(
       'ERR_SIGV4_EXPIRED',
@@ -117,7 +123,7 @@ export function checkTimeWindow(
       SIGV4_MESSAGES.expired(
         amzDate,
         formatAmzDate(nowMs - pastWindowMs),
-        now,
+        now(),
         windowText(pastWindowMs),
       ),
     )
@@ -126,7 +132,12 @@ export function checkTimeWindow(
     return sigV4Failure(
       'ERR_SIGV4_NOT_YET_VALID',
       'InvalidSignatureException',
-      SIGV4_MESSAGES.notYetCurrent(amzDate, formatAmzDate(nowMs + skewMs), now, windowText(skewMs)),
+      SIGV4_MESSAGES.notYetCurrent(
+        amzDate,
+        formatAmzDate(nowMs + skewMs),
+        now(),
+        windowText(skewMs),
+      ),
     )
   }
   return undefined

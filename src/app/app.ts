@@ -8,6 +8,7 @@ import { resolve } from 'node:path'
 import { ConfigRuntime } from './config-runtime.js'
 import { createAuthnRuntime } from './authn-runtime.js'
 import { Decider } from '../decision/decide.js'
+import type { KubernetesMode, KubernetesModeOptions } from '../controller/kubernetes-mode.js'
 import { DirectoryWatcher } from '../sources/directory-watcher.js'
 import { loadFolderConfig } from '../sources/folder-config.js'
 import { parseManifestObject } from '../sources/manifest.js'
@@ -18,7 +19,10 @@ import { startHttpAuthServer } from '../servers/ext-authz-http.js'
 import { startAdminServer } from '../servers/admin-http.js'
 
 export interface AppOptions {
-  readonly configDir: string
+  /** Local mode: the folder to load and watch. Required unless `kubernetes` is given. */
+  readonly configDir?: string | undefined
+  /** Kubernetes mode: watch the API server instead of a folder. */
+  readonly kubernetes?: KubernetesModeOptions | undefined
   readonly host: string
   readonly grpcPort: number
   readonly httpPort: number
@@ -29,6 +33,10 @@ export interface AppOptions {
   readonly logLevel: LogLevel
   readonly trustForwardedFrom: readonly string[]
   readonly httpPathPrefix: string | undefined
+  /** Bound on cached custom-authorizer results (entries). Default 10 000. */
+  readonly cacheMaxEntries?: number
+  /** Bound on cached verified JWTs per token authorizer (entries; 0 = no token cache). Default 10 000. */
+  readonly tokenCacheMaxEntries?: number
   readonly logger?: Logger
 }
 
@@ -38,14 +46,31 @@ export interface RunningApp {
   readonly metricsPort: number
   readonly config: ConfigRuntime
   readonly metrics: Metrics
+  /** Kubernetes mode's source, leader lease, status writer and reconciler. */
+  readonly kubernetes: KubernetesMode | undefined
   close(): Promise<void>
 }
 
 export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const logger = opts.logger ?? createLogger({ level: opts.logLevel })
   const metrics = new Metrics()
-  const authn = createAuthnRuntime({ metrics })
-  const dir = resolve(opts.configDir)
+  const authn = createAuthnRuntime({
+    metrics,
+    ...(opts.cacheMaxEntries !== undefined
+      ? { authorizerCacheMaxEntries: opts.cacheMaxEntries }
+      : {}),
+    ...(opts.tokenCacheMaxEntries !== undefined
+      ? { tokenCacheMax: opts.tokenCacheMaxEntries }
+      : {}),
+  })
+  // Loaded only in Kubernetes mode: @kubernetes/client-node adds ~80 MB of resident memory.
+  const k8s = opts.kubernetes
+    ? new (await import('../controller/kubernetes-mode.js')).KubernetesMode(opts.kubernetes, logger)
+    : undefined
+  if (k8s === undefined && opts.configDir === undefined) {
+    throw new TypeError('startApp: configDir or kubernetes is required')
+  }
+  const dir = resolve(opts.configDir ?? '.')
   // Compile the schema validators now (they are built lazily), so the first hot reload after
   // start is as fast as every other one.
   parseManifestObject(
@@ -58,7 +83,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     '(warm-up)',
   )
   const config = new ConfigRuntime({
-    load: () => loadFolderConfig([dir]),
+    load: k8s ? () => k8s.load() : () => loadFolderConfig([dir]),
     defaults: { accountId: opts.accountId, region: opts.region },
     ...(authn.authorizerCompiler ? { authorizerCompiler: authn.authorizerCompiler } : {}),
     metrics,
@@ -67,11 +92,17 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       authn.onSnapshot(next, prev)
     },
   })
-  await config.reload()
-  const watcher = new DirectoryWatcher(dir, () => {
-    void config.reload()
-  })
-  await watcher.start()
+  let watcher: DirectoryWatcher | undefined
+  if (k8s) {
+    // Not awaited: /readyz says 503 until every initial list is done and compiled.
+    k8s.start(config)
+  } else {
+    await config.reload()
+    watcher = new DirectoryWatcher(dir, () => {
+      void config.reload()
+    })
+    await watcher.start()
+  }
 
   const decider = new Decider({
     snapshot: config.current,
@@ -109,7 +140,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       httpPort: http.port,
       metricsPort: admin.port,
       grpcSocket: opts.grpcSocket,
-      config: dir,
+      config: k8s ? 'kubernetes' : dir,
     },
     `portcullis serving: gRPC ext_authz on :${grpc.port}, HTTP auth on :${http.port}, metrics on :${admin.port}`,
   )
@@ -120,10 +151,12 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     metricsPort: admin.port,
     config,
     metrics,
+    kubernetes: k8s,
     async close() {
       if (closed) return
       closed = true
-      watcher.close()
+      watcher?.close()
+      await k8s?.close()
       await Promise.allSettled([grpc.close(), http.close()])
       await admin.close()
       authn.close()

@@ -7,6 +7,7 @@
 import { startApp } from '../app/app.js'
 import type { LogLevel } from '../observability/logger.js'
 import {
+  type ParsedFlags,
   DEFAULTS,
   UsageError,
   accountFlag,
@@ -32,21 +33,40 @@ export const SERVE_FLAGS = {
   'log-level': { type: 'string' },
   'trust-forwarded-from': { type: 'string', multiple: true },
   'http-path-prefix': { type: 'string' },
+  // Bounds of the per-pod caches (entries): custom-authorizer results and verified JWTs (0 = off).
+  'cache-max-entries': { type: 'string' },
+  'token-cache-max-entries': { type: 'string' },
+  // Kubernetes mode (env: PORTCULLIS_WATCH_NAMESPACES, comma-separated, empty = all namespaces).
+  'watch-namespaces': { type: 'string' },
+  'network-policies': { type: 'boolean' },
+  'gateway-namespaces': { type: 'string' },
 } as const
 
 export async function serveCommand(argv: readonly string[]): Promise<number> {
   const flags = parseFlags(argv, SERVE_FLAGS)
   const configDir = stringFlag(flags, 'config')
-  if (flags.values['kubernetes'] === true) {
-    throw new UsageError(
-      '--kubernetes: the Kubernetes watch source is not available in this build; use --config DIR',
-    )
+  const kubernetes = flags.values['kubernetes'] === true
+  if (kubernetes && configDir !== undefined) {
+    throw new UsageError('serve takes either --config DIR or --kubernetes, not both')
   }
-  if (configDir === undefined) throw new UsageError('serve needs --config DIR')
+  if (!kubernetes && configDir === undefined) {
+    throw new UsageError('serve needs --config DIR or --kubernetes')
+  }
+  const podNamespace = nonEmpty(process.env['POD_NAMESPACE'])
+  const gateways = stringFlag(flags, 'gateway-namespaces')
   const logLevel = stringFlag(flags, 'log-level') ?? DEFAULTS.logLevel
   if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level: one of ${LEVELS.join(', ')}`)
   const app = await startApp({
     configDir,
+    kubernetes: kubernetes
+      ? {
+          namespaces: commaList(stringFlag(flags, 'watch-namespaces')),
+          networkPolicies: flags.values['network-policies'] === true,
+          podName: nonEmpty(process.env['POD_NAME']),
+          podNamespace,
+          ...(gateways !== undefined ? { gatewayNamespaces: commaList(gateways) } : {}),
+        }
+      : undefined,
     host: stringFlag(flags, 'bind-address') ?? DEFAULTS.host,
     grpcPort: portFlag(flags, 'grpc-port', DEFAULTS.grpcPort),
     httpPort: portFlag(flags, 'http-port', DEFAULTS.httpPort),
@@ -57,6 +77,8 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     logLevel: logLevel as LogLevel,
     trustForwardedFrom: listFlag(flags, 'trust-forwarded-from'),
     httpPathPrefix: stringFlag(flags, 'http-path-prefix'),
+    cacheMaxEntries: countFlag(flags, 'cache-max-entries', 10_000, 1),
+    tokenCacheMaxEntries: countFlag(flags, 'token-cache-max-entries', 10_000, 0),
   })
   await new Promise<void>((resolveStop) => {
     const stop = (): void => {
@@ -66,4 +88,25 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     process.once('SIGINT', stop)
   })
   return 0
+}
+
+function countFlag(flags: ParsedFlags, name: string, fallback: number, min: number): number {
+  const v = stringFlag(flags, name)
+  if (v === undefined) return fallback
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < min || n > 10_000_000) {
+    throw new UsageError(`--${name}: an integer from ${min} to 10000000, got ${v}`)
+  }
+  return n
+}
+
+function commaList(v: string | undefined): string[] {
+  return (v ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '')
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v === '' ? undefined : v
 }

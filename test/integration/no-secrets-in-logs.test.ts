@@ -1,0 +1,100 @@
+/**
+ * Secrets never reach logs or metrics: with the app logging at debug level, requests carrying
+ * signatures, bearer tokens and API keys, a failing signature, a malformed Authorization header and
+ * a configuration with a broken Secret produce logs and /metrics in which none of those values appear.
+ */
+import { cp, mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { describe, expect, it } from 'vitest'
+import { startApp } from '../../src/app/app.js'
+import { createLogger } from '../../src/observability/logger.js'
+import { buildCheckRequest, createOfficialCheckClient } from '../helpers/envoy-client.js'
+import { ALICE, signWithSdk } from '../helpers/sign-request.js'
+
+describe('no credentials in logs or metrics', () => {
+  it('keeps secret keys, signatures, tokens and Secret data out of every log line and metric', async () => {
+    const lines: string[] = []
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString('utf8'))
+        done()
+      },
+    })
+    const dir = await mkdtemp(join(tmpdir(), 'nosecrets-'))
+    await cp('examples/quickstart', dir, { recursive: true })
+    const app = await startApp({
+      configDir: dir,
+      host: '127.0.0.1',
+      grpcPort: 0,
+      httpPort: 0,
+      metricsPort: 0,
+      grpcSocket: undefined,
+      accountId: '111122223333',
+      region: 'us-east-1',
+      logLevel: 'debug',
+      trustForwardedFrom: [],
+      httpPathPrefix: undefined,
+      logger: createLogger({ level: 'trace', destination: sink }),
+    })
+    const client = createOfficialCheckClient(`127.0.0.1:${app.grpcPort}`)
+    const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNyZXQtdXNlciJ9.c2lnbmF0dXJlLXNlY3JldA'
+    const BROKEN_SECRET = 'this-is-a-very-secret-value-!!'
+    try {
+      const signed = await signWithSdk({
+        method: 'DELETE',
+        host: 'petstore.example.com',
+        path: '/pets/1',
+        ...ALICE,
+      })
+      const wrong = await signWithSdk({
+        method: 'DELETE',
+        host: 'petstore.example.com',
+        path: '/pets/1',
+        accessKeyId: ALICE.accessKeyId,
+        secretAccessKey: 'WRONGsecretWRONGsecretWRONGsecret1234567',
+      })
+      const reqs = [
+        { method: 'DELETE', path: '/pets/1', headers: signed },
+        { method: 'DELETE', path: '/pets/1', headers: wrong },
+        {
+          method: 'DELETE',
+          path: '/pets/1',
+          headers: {
+            authorization: `AWS4-HMAC-SHA256 Credential=${ALICE.accessKeyId}/x, Signature=deadbeef`,
+          },
+        },
+        {
+          method: 'GET',
+          path: '/me',
+          headers: { authorization: `Bearer ${TOKEN}`, 'x-api-key': 'apikey-secret-123' },
+        },
+        { method: 'GET', path: '/orders', headers: { authorization: `Bearer ${TOKEN}` } },
+      ]
+      for (const r of reqs)
+        await client.check(buildCheckRequest({ ...r, host: 'petstore.example.com' }))
+      await writeFile(
+        join(dir, 'broken-secret.yaml'),
+        `apiVersion: v1\nkind: Secret\nmetadata: {name: broken, namespace: shop}\ndata: {k: "${BROKEN_SECRET}"}\n`,
+      )
+      await app.config.reload()
+      const metrics = await (await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`)).text()
+      const everything = lines.join('') + metrics
+      expect(lines.length).toBeGreaterThan(3) // the test saw real log output
+      for (const secret of [
+        ALICE.secretAccessKey,
+        'WRONGsecretWRONGsecretWRONGsecret1234567',
+        TOKEN,
+        'apikey-secret-123',
+        BROKEN_SECRET,
+        signed['authorization']!.split('Signature=')[1]!,
+      ]) {
+        expect(everything).not.toContain(secret)
+      }
+    } finally {
+      client.close()
+      await app.close()
+    }
+  })
+})

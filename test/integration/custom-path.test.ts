@@ -65,11 +65,11 @@ spec:
 beforeAll(async () => {
   // AWS blueprint style: the token decides; policies grant whole-API or one method.
   peer = await startAuthorizerPeer((event) => {
-    const token = String(
-      event['authorizationToken'] ??
-        (event['headers'] as Record<string, string> | undefined)?.['x-tenant'] ??
-        '',
-    )
+    const headers = event['headers'] as Record<string, string> | undefined
+    const token =
+      typeof event['authorizationToken'] === 'string'
+        ? event['authorizationToken']
+        : (headers?.['x-tenant'] ?? '')
     const arn = String(event['methodArn'])
     const api = arn.split('/')[0]
     const doc = (effect: string, resource: string) => ({

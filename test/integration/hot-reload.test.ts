@@ -60,7 +60,10 @@ describe('folder source hot reload', () => {
     const generation = t.app.config.current()!.generation
     await writeFile(join(t.dir, 'api.yaml'), api('Allow'))
     // The new snapshot is in place within a second of the write...
-    const ms = await eventually(async () => t.app.config.current()!.generation > generation, 1000)
+    const ms = await eventually(
+      () => Promise.resolve(t.app.config.current()!.generation > generation),
+      1000,
+    )
     expect(ms).toBeLessThan(1000)
     // ...and the next check is answered from it.
     expect((await get()).http).toBe(200)

@@ -204,7 +204,9 @@ describe('portcullis check with a token route', () => {
             '-H',
             `Authorization: ${auth}`,
           ],
-          (err) => resolve(err === null ? 0 : typeof err.code === 'number' ? err.code : -1),
+          (err) => {
+            resolve(err === null ? 0 : typeof err.code === 'number' ? err.code : -1)
+          },
         )
       })
     expect(await run(tok)).toBe(0)

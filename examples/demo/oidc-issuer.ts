@@ -9,9 +9,15 @@ import { exportJWK, generateKeyPair } from 'jose'
 
 export const DEMO_RESOURCE = 'https://petstore.example.com'
 
-type ProviderCtor = new (issuer: string, config: object) => { callback(): (req: unknown, res: unknown) => void }
+type ProviderCtor = new (
+  issuer: string,
+  config: object,
+) => { callback(): (req: unknown, res: unknown) => void }
 
-export async function startDemoIssuer(port: number, host = '127.0.0.1'): Promise<{ issuer: string; close(): void }> {
+export async function startDemoIssuer(
+  port: number,
+  host = '127.0.0.1',
+): Promise<{ issuer: string; close(): void }> {
   // oidc-provider declares Node >= 22 but runs on 20 (it warns); loaded lazily so only npm start pays.
   const specifier = 'oidc-provider'
   const { default: Provider } = (await import(specifier)) as { default: ProviderCtor }

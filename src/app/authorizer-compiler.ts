@@ -44,9 +44,7 @@ export function createAuthorizerCompiler(parts: AuthorizerCompilerParts = {}): A
       default:
         return {
           ok: false,
-          errors: [
-            { path: 'spec.type', message: `unknown authorizer type ${m.spec.type}` },
-          ],
+          errors: [{ path: 'spec.type', message: `unknown authorizer type ${m.spec.type}` }],
         }
     }
   }

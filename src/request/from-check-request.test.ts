@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest'
 import { fromCheckRequest, type CheckRequestWire } from './from-check-request.js'
 import { DEFAULT_REQUEST_LIMITS } from './request-parse-result.js'
 
-const http = (h: Record<string, unknown>): CheckRequestWire =>
-  ({ attributes: { request: { http: h } } })
+const http = (h: Record<string, unknown>): CheckRequestWire => ({
+  attributes: { request: { http: h } },
+})
 
 describe('fromCheckRequest', () => {
   it('prefers x-request-id over Envoy http.id (matches access logs)', () => {

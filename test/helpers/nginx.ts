@@ -38,7 +38,11 @@ export async function freePort(): Promise<number> {
   const s = createServer()
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
   const { port } = s.address() as AddressInfo
-  await new Promise<void>((resolve) => s.close(() => { resolve(); }))
+  await new Promise<void>((resolve) =>
+    s.close(() => {
+      resolve()
+    }),
+  )
   return port
 }
 
@@ -48,13 +52,19 @@ function canConnect(port: number): Promise<boolean> {
       sock.destroy()
       resolve(true)
     })
-    sock.on('error', () => { resolve(false); })
+    sock.on('error', () => {
+      resolve(false)
+    })
   })
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve(); }))
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      resolve()
+    }),
+  )
   child.kill('SIGTERM')
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
   await exited

@@ -50,6 +50,8 @@ const log = (s: string): void =>
   void process.stderr.write(`[${((Date.now() - T0) / 1000).toFixed(0).padStart(3)} s] ${s}\n`)
 
 const RSS_TARGET_MB = 150
+/** Pause between /readyz and the idle memory reading. */
+const IDLE_SETTLE_MS = 2000
 
 interface Settings {
   readonly rounds: number
@@ -160,6 +162,8 @@ interface Runs {
 
 interface ScenarioResult {
   readonly scenario: Scenario
+  /** Which Portcullis process served the row ('main' or its extra serve arguments). */
+  readonly process: string
   readonly baseThroughput: Runs
   readonly pcThroughput: Runs
   readonly offeredRps: number
@@ -186,6 +190,8 @@ const runsOf = (runs: readonly H2loadSummary[]): Runs => ({
 interface Servers {
   readonly pc: RunningPortcullis
   readonly base: RunningBaseline
+  /** 'main', or the extra `serve` arguments of a row's own process. */
+  readonly pcLabel: string
 }
 
 /** Load on the baseline, with proof that the do-nothing handler answered every counted request. */
@@ -224,6 +230,16 @@ async function loadPortcullis(
     throw new Error(
       `${label}: /metrics counted ${String(expected)} ${scenario.expect} and ${String(other)} other decisions for ${String(summary.succeeded)} requests`,
     )
+  }
+  if (scenario.expectAuthorizerCacheHits === true) {
+    const hits = after.cacheHit - before.cacheHit
+    const misses = after.cacheMiss - before.cacheMiss
+    const calls = after.authorizerCalls - before.authorizerCalls
+    if (misses !== 0 || calls !== 0 || hits < summary.succeeded) {
+      throw new Error(
+        `${label}: not all cache hits: /metrics counted ${String(hits)} hits, ${String(misses)} misses and ${String(calls)} authorizer calls for ${String(summary.succeeded)} requests`,
+      )
+    }
   }
   return summary
 }
@@ -345,6 +361,7 @@ async function runScenario(
   const maxUnknown = s.clients * s.latencyStreams
   return {
     scenario,
+    process: servers.pcLabel,
     baseThroughput,
     pcThroughput,
     offeredRps,
@@ -356,11 +373,18 @@ async function runScenario(
   }
 }
 
+/** Memory of one Portcullis process: right after start (settled) and after its rows' load. */
+interface ProcessMemory {
+  /** 'main', or the extra serve arguments of a row's own process. */
+  readonly label: string
+  readonly idle: MemoryStatus
+  readonly final: MemoryStatus
+}
+
 function printResults(
   results: readonly ScenarioResult[],
   skipped: readonly Scenario[],
-  idle: MemoryStatus,
-  final: MemoryStatus,
+  memory: readonly ProcessMemory[],
   baseMem: MemoryStatus,
   inFlight: number,
 ): void {
@@ -400,6 +424,12 @@ function printResults(
   out('== Portcullis vs do-nothing Check baseline ==')
   out(formatTable(rows))
   out('("meets" = throughput target / p99 target; the bench reports, it does not fail on targets)')
+  out('(RSS MB = the serving Portcullis process after the row; see the memory table below)')
+  for (const r of results) {
+    const where = r.process === 'main' ? '' : ` [own process: serve ${r.process}]`
+    if (r.scenario.note !== undefined || where !== '')
+      out(`  ${r.scenario.name}:${where} ${r.scenario.note ?? ''}`)
+  }
   out('')
 
   out('== latency at the same offered load (open loop, ms) ==')
@@ -444,27 +474,39 @@ function printResults(
   out(
     `== resident memory (VmRSS / VmHWM from /proc), target < ${String(RSS_TARGET_MB)} MB with the quick start loaded ==`,
   )
+  const memRows: string[][] = [
+    [
+      'process',
+      'RSS idle MB',
+      'RSS after load MB',
+      'peak (VmHWM) MB',
+      'idle < target',
+      'peak < target',
+    ],
+  ]
+  for (const m of memory) {
+    memRows.push([
+      m.label === 'main'
+        ? 'portcullis main (quick start + bench config)'
+        : `portcullis ${m.label} (same config)`,
+      fixed(m.idle.rssMb, 1),
+      fixed(m.final.rssMb, 1),
+      fixed(m.final.hwmMb, 1),
+      yesNo(m.idle.rssMb < RSS_TARGET_MB),
+      `${yesNo(m.final.hwmMb < RSS_TARGET_MB)} (info)`,
+    ])
+  }
+  memRows.push([
+    'do-nothing baseline (under tsx)',
+    '-',
+    fixed(baseMem.rssMb, 1),
+    fixed(baseMem.hwmMb, 1),
+    '',
+    '',
+  ])
+  out(formatTable(memRows))
   out(
-    formatTable([
-      ['process', 'RSS idle MB', 'RSS after load MB', 'peak (VmHWM) MB', 'idle / peak < target'],
-      [
-        'portcullis (quick start + bench config)',
-        fixed(idle.rssMb, 1),
-        fixed(final.rssMb, 1),
-        fixed(final.hwmMb, 1),
-        `${yesNo(idle.rssMb < RSS_TARGET_MB)} / ${yesNo(final.hwmMb < RSS_TARGET_MB)}`,
-      ],
-      [
-        'do-nothing baseline (under tsx)',
-        '-',
-        fixed(baseMem.rssMb, 1),
-        fixed(baseMem.hwmMb, 1),
-        '',
-      ],
-    ]),
-  )
-  out(
-    `(peak = during saturation with up to ${String(inFlight)} requests in flight; the do-nothing row shows what grpc-js alone takes under the same load)`,
+    `(the target is the main process idle, ${String(IDLE_SETTLE_MS / 1000)} s after /readyz, with the quick start loaded; peak = during saturation with up to ${String(inFlight)} requests in flight; the do-nothing row shows what grpc-js alone takes under the same load)`,
   )
   out('')
 
@@ -505,6 +547,15 @@ function printResults(
   }
 }
 
+/**
+ * RSS once the process has settled after /readyz (background JWKS warm-up, start-up garbage):
+ * the idle figure, read after a short pause so it is not a start-up transient.
+ */
+async function settledMemory(pid: number): Promise<MemoryStatus> {
+  await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS))
+  return readMemory(pid)
+}
+
 async function main(): Promise<number> {
   const started = Date.now()
   const s = settingsFromArgv()
@@ -530,13 +581,27 @@ async function main(): Promise<number> {
   removeAtExit(workDir)
   const peers: { close(): Promise<void> }[] = []
   try {
+    // Rows sharing a peer (the OIDC issuer on its fixed port) name the same start function: one each.
+    const peerStarts = new Set(enabled.flatMap((sc) => (sc.startPeers ? [sc.startPeers] : [])))
+    if (peerStarts.size > 0) log(`bench: starting ${String(peerStarts.size)} peer(s)`)
+    for (const start of peerStarts) peers.push(await start())
+
+    // The main process serves every row without serve arguments; it is the process whose memory
+    // is the "with the quick start loaded" figure. Rows with arguments get one process per list.
+    const groups = new Map<string, Scenario[]>()
+    const keyOf = (sc: Scenario): string => (sc.serverArgs ?? []).join(' ')
+    groups.set('', [])
+    for (const sc of enabled) {
+      const list = groups.get(keyOf(sc)) ?? []
+      list.push(sc)
+      groups.set(keyOf(sc), list)
+    }
+
     log(`bench: starting the do-nothing baseline and Portcullis (${entry.label}) on ${configDir}`)
-    for (const sc of enabled) if (sc.startPeers) peers.push(await sc.startPeers())
     const base = await startBaseline()
-    const pc = await startPortcullis(entry, configDir)
+    const main = await startPortcullis(entry, configDir)
     log('bench: both servers ready')
-    const idle = readMemory(pc.pid)
-    const servers = { pc, base }
+    const mainIdle = await settledMemory(main.pid)
 
     out('== setup ==')
     out(
@@ -545,23 +610,47 @@ async function main(): Promise<number> {
         .join(' ')}`,
     )
     out(
-      `portcullis: ${entry.label}, pid ${String(pc.pid)}, gRPC :${String(pc.grpcPort)}; baseline: bench/do-nothing-server.ts, pid ${String(base.pid)}, gRPC :${String(base.port)}`,
+      `portcullis: ${entry.label}, main pid ${String(main.pid)}, gRPC :${String(main.grpcPort)}; baseline: bench/do-nothing-server.ts, pid ${String(base.pid)}, gRPC :${String(base.port)}`,
     )
     out(
       `h2load -t 1 -c ${String(s.clients)} -m ${String(s.streams)} -D ${String(s.durationS)} --warm-up-time ${String(s.warmUpS)}, ${String(s.rounds)} interleaved rounds per server; latency runs open loop (-m ${String(s.latencyStreams)}) at ${String(s.latencyLoad)} × the baseline's median req/s`,
     )
+    for (const key of groups.keys()) {
+      if (key !== '')
+        out(
+          `rows with serve args "${key}" run against their own Portcullis process (same config), started before and stopped after them`,
+        )
+    }
     out('')
 
     const results: ScenarioResult[] = []
-    for (const scenario of enabled) results.push(await runScenario(servers, scenario, s, workDir))
-    const final = readMemory(pc.pid)
+    const memory: ProcessMemory[] = []
+    const warnings: string[] = []
+    for (const [key, rows] of groups) {
+      if (rows.length === 0) continue
+      const isMain = key === ''
+      const label = isMain ? 'main' : key
+      let pc = main
+      if (!isMain) {
+        log(`bench: starting a Portcullis process with serve ${key}`)
+        pc = await startPortcullis(entry, configDir, rows[0]?.serverArgs ?? [])
+      }
+      const idle = isMain ? mainIdle : await settledMemory(pc.pid)
+      const servers: Servers = { pc, base, pcLabel: label }
+      for (const scenario of rows) results.push(await runScenario(servers, scenario, s, workDir))
+      memory.push({ label, idle, final: readMemory(pc.pid) })
+      const w = pc.output().trim()
+      if (w !== '')
+        warnings.push(`portcullis ${label} stderr/stdout (warn level):\n${w.slice(-4000)}`)
+      if (!isMain) await pc.stop()
+    }
+    if (!memory.some((m) => m.label === 'main'))
+      memory.unshift({ label: 'main', idle: mainIdle, final: readMemory(main.pid) })
     const baseMem = readMemory(base.pid)
-    const serverWarnings = pc.output().trim()
 
-    printResults(results, skipped, idle, final, baseMem, s.clients * s.streams)
+    printResults(results, skipped, memory, baseMem, s.clients * s.streams)
     out('')
-    if (serverWarnings !== '')
-      out(`portcullis stderr/stdout (warn level):\n${serverWarnings.slice(-4000)}`)
+    for (const w of warnings) out(w)
     out(
       `load average at end ${loadavg()
         .map((l) => l.toFixed(2))

@@ -7,6 +7,7 @@
 import { fileURLToPath } from 'node:url'
 import type { BuildCheckRequestInput } from '../test/helpers/envoy-client.js'
 import { ALICE, signWithSdk } from '../test/helpers/sign-request.js'
+import { fetchAccessToken, startIssuerPeer, startTokenAuthorizerPeer, type Peer } from './peers.js'
 
 const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url))
 
@@ -20,7 +21,10 @@ export interface Scenario {
   readonly name: string
   /** Disabled rows are listed as "skipped (disabled)" in the output, never run. */
   readonly enabled: boolean
-  /** Why a row is disabled, or what it waits for; printed next to it. */
+  /**
+   * Why a row is disabled, or what an enabled row measures when its name cannot say it all;
+   * printed next to a disabled row, under the table for an enabled one.
+   */
   readonly note?: string
   /** Throughput target as a fraction of the do-nothing baseline's req/s (the issue's target). */
   readonly throughputTarget: number
@@ -28,9 +32,16 @@ export interface Scenario {
   readonly p99Target: number
   /**
    * Folders whose `*.yaml` / `*.json` files are copied (flat) into the run's config folder, next to
-   * the quick start and bench/config/. One Portcullis process serves all enabled rows.
+   * the quick start and bench/config/. One config folder serves every Portcullis process.
    */
   readonly configDirs: readonly string[]
+  /**
+   * Extra `portcullis serve` arguments (e.g. `['--token-cache-max-entries', '0']`). Rows without
+   * any share the main Portcullis process (the one whose memory is reported "with the quick start
+   * loaded"); rows with arguments get their own process (same config folder), started before
+   * their rows and stopped after them, one process per distinct argument list.
+   */
+  readonly serverArgs?: readonly string[]
   /**
    * The request, built at bench time (so signatures and tokens are fresh). The same bytes are sent
    * for every request of the run.
@@ -42,7 +53,12 @@ export interface Scenario {
    * Peers the row needs (a TOKEN authorizer, an OIDC issuer), started in the bench process before
    * Portcullis starts and closed at the end, also on error.
    */
-  readonly startPeers?: () => Promise<{ close(): Promise<void> }>
+  readonly startPeers?: () => Promise<Peer>
+  /**
+   * The row measures custom-authorizer cache hits: after each load, /metrics must show no decision
+   * cache miss and no authorizer call during it, and at least one cache hit per request.
+   */
+  readonly expectAuthorizerCacheHits?: boolean
 }
 
 /** Envoy-like headers a browser request carries, so header translation costs what it would. */
@@ -55,6 +71,21 @@ const BROWSER_HEADERS: Record<string, string> = {
   'x-forwarded-proto': 'https',
   'x-request-id': '6f1f7b3e-4b1e-4c53-9a0c-5b8f6c2d9e11',
   'x-envoy-expected-rq-timeout-ms': '15000',
+}
+
+/** GET /me on the quick start's JWT route, with a token freshly issued by the demo issuer. */
+async function jwtMeRequest(): Promise<BuildCheckRequestInput> {
+  const token = await fetchAccessToken('pets/read')
+  return {
+    method: 'GET',
+    path: '/me',
+    host: 'petstore.example.com',
+    scheme: 'https',
+    protocol: 'HTTP/2',
+    headers: { ...BROWSER_HEADERS, authorization: `Bearer ${token}` },
+    sourceIp: '203.0.113.10',
+    sourcePort: 51234,
+  }
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -110,43 +141,63 @@ export const SCENARIOS: readonly Scenario[] = [
       }
     },
   },
-  // ── Extension points: enable each row as its auth type lands (issues 5 and 6). ──────────────
-  //
-  // CUSTOM route, cache hit (issue 5, target ≥ 0.80). Needs a loopback TOKEN authorizer answering
-  // `Bearer allow` with an Allow policy (test/helpers/lambda-authorizer-peer.ts), started before the
-  // server and pointed at by an Authorizer in a bench config folder (the quick start's token-auth
-  // expects 127.0.0.1:9101). Every request after the first is a cache hit: the same token is sent.
-  // {
-  //   name: 'CUSTOM (TOKEN, cache hit)',
-  //   enabled: false,
-  //   throughputTarget: 0.8,
-  //   p99Target: 1.5,
-  //   configDirs: [],
-  //   expect: 'allow',
-  //   request: () => Promise.resolve({
-  //     method: 'GET', path: '/orders', host: 'petstore.example.com',
-  //     headers: { ...BROWSER_HEADERS, authorization: 'Bearer allow' }, sourceIp: '203.0.113.10',
-  //   }),
-  // },
-  //
-  // JWT route, cached token (issue 6, target ≥ 0.80). Needs a loopback issuer
-  // (test/helpers/jwt-loopback-issuer.ts) whose issuer URL the bench config's Authorizer names; one
-  // RS256 token with scope pets/read, sent on every request (verified once, then cached).
-  // {
-  //   name: 'JWT (cached token)',
-  //   enabled: false,
-  //   throughputTarget: 0.8,
-  //   p99Target: 1.5,
-  //   configDirs: [],
-  //   expect: 'allow',
-  //   request: async () => ({
-  //     method: 'GET', path: '/me', host: 'petstore.example.com',
-  //     headers: { ...BROWSER_HEADERS, authorization: `Bearer ${await issueToken()}` },
-  //   }),
-  // },
-  //
-  // JWT route, uncached (issue 6, target ≥ 0.50): a FRESH RS256 token per request. h2load replays
-  // one body, so this row needs a load file per request: extend bench/h2load.ts to take several
-  // message files (h2load has no per-request body list), or drive it with a grpc-js client pool and
-  // note that the load generator differs from the baseline's.
+  // ── CUSTOM (issue 5, target ≥ 0.80): the quick start's `token-auth` TOKEN authorizer, served by
+  // examples/demo/token-authorizer.ts on 127.0.0.1:9101 (the port its authorizerUri names). The
+  // pre-flight request is the one cache miss; every measured request is a cache hit (checked in
+  // /metrics), evaluated against its methodArn by the policy engine as AWS does.
+  {
+    name: 'CUSTOM (TOKEN, cache hit)',
+    enabled: true,
+    note: 'authorizer result cache hit (ttl 300 s); /metrics proves 0 misses and 0 authorizer calls under load',
+    throughputTarget: 0.8,
+    p99Target: 1.5,
+    configDirs: [],
+    expect: 'allow',
+    startPeers: startTokenAuthorizerPeer,
+    expectAuthorizerCacheHits: true,
+    request: () =>
+      Promise.resolve({
+        method: 'GET',
+        path: '/orders',
+        host: 'petstore.example.com',
+        scheme: 'https',
+        protocol: 'HTTP/2',
+        headers: { ...BROWSER_HEADERS, authorization: 'Bearer allow' },
+        sourceIp: '203.0.113.10',
+        sourcePort: 51234,
+      }),
+  },
+  // ── JWT (issue 6, target ≥ 0.80): the quick start's `oidc` authorizer (issuer 127.0.0.1:9102,
+  // audience petstore) on GET /me (scope pets/read). examples/demo/oidc-issuer.ts (oidc-provider)
+  // issues one RS256 access token at request-build time; it is verified once, then served from
+  // the verified-token cache.
+  {
+    name: 'JWT (cached token)',
+    enabled: true,
+    note: 'one RS256 access token from oidc-provider, verified once then served from the token cache',
+    throughputTarget: 0.8,
+    p99Target: 1.5,
+    configDirs: [],
+    expect: 'allow',
+    startPeers: startIssuerPeer,
+    request: jwtMeRequest,
+  },
+  // ── JWT uncached (issue 6, target ≥ 0.50). h2load replays one body, so a fresh token per request
+  // cannot be sent; instead a separate Portcullis process runs with the verified-token cache off
+  // (`--token-cache-max-entries 0`), so every request decodes the same token and verifies its RS256
+  // signature (keys come from the JWKS cache, as they would for fresh tokens from a known issuer).
+  {
+    name: 'JWT (uncached, RS256 per req)',
+    enabled: true,
+    note:
+      'token cache off: every request decodes the token, checks its claims and verifies its ' +
+      'RS256 signature (keys from the JWKS cache); the same token is replayed, not a fresh one per request',
+    throughputTarget: 0.5,
+    p99Target: 1.5,
+    configDirs: [],
+    serverArgs: ['--token-cache-max-entries', '0'],
+    expect: 'allow',
+    startPeers: startIssuerPeer,
+    request: jwtMeRequest,
+  },
 ]

@@ -115,10 +115,14 @@ export interface RunningPortcullis {
   stop(): Promise<void>
 }
 
-/** Starts `portcullis serve --config dir` on free loopback ports and waits for /readyz. */
+/**
+ * Starts `portcullis serve --config dir` on free loopback ports (plus `extraArgs`, e.g.
+ * `--token-cache-max-entries 0`) and waits for /readyz.
+ */
 export async function startPortcullis(
   entry: PortcullisEntry,
   configDir: string,
+  extraArgs: readonly string[] = [],
 ): Promise<RunningPortcullis> {
   const [grpcPort, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()]
   const args = [
@@ -136,6 +140,7 @@ export async function startPortcullis(
     String(metricsPort),
     '--log-level',
     'warn',
+    ...extraArgs,
   ]
   const child = spawnTracked(process.execPath, args, {
     cwd: ROOT,
@@ -168,15 +173,33 @@ export async function startPortcullis(
   return { child, pid: child.pid, grpcPort, metricsPort, output, stop: () => stopTracked(child) }
 }
 
-/** Sum of `portcullis_check_requests_total` by decision, from /metrics. */
-export async function checkCounts(metricsPort: number): Promise<{ allow: number; deny: number }> {
+export interface CheckCounts {
+  /** `portcullis_check_requests_total` summed by decision. */
+  readonly allow: number
+  readonly deny: number
+  /** `portcullis_decision_cache_requests_total` (custom-authorizer result cache) by result. */
+  readonly cacheHit: number
+  readonly cacheMiss: number
+  /** `portcullis_authorizer_requests_total`, all authorizers and outcomes. */
+  readonly authorizerCalls: number
+}
+
+/** The decision, cache and authorizer-call counters from /metrics. */
+export async function checkCounts(metricsPort: number): Promise<CheckCounts> {
   const text = await (await fetch(`http://127.0.0.1:${String(metricsPort)}/metrics`)).text()
-  const counts = { allow: 0, deny: 0 }
+  const counts = { allow: 0, deny: 0, cacheHit: 0, cacheMiss: 0, authorizerCalls: 0 }
   for (const line of text.split('\n')) {
-    if (!line.startsWith('portcullis_check_requests_total{')) continue
-    const decision = /decision="(allow|deny)"/.exec(line)?.[1]
     const value = Number(line.slice(line.lastIndexOf(' ') + 1))
-    if (decision === 'allow' || decision === 'deny') counts[decision] += value
+    if (line.startsWith('portcullis_check_requests_total{')) {
+      const decision = /decision="(allow|deny)"/.exec(line)?.[1]
+      if (decision === 'allow' || decision === 'deny') counts[decision] += value
+    } else if (line.startsWith('portcullis_decision_cache_requests_total{')) {
+      const result = /result="(hit|miss)"/.exec(line)?.[1]
+      if (result === 'hit') counts.cacheHit += value
+      else if (result === 'miss') counts.cacheMiss += value
+    } else if (line.startsWith('portcullis_authorizer_requests_total{')) {
+      counts.authorizerCalls += value
+    }
   }
   return counts
 }

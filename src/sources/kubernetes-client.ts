@@ -175,6 +175,9 @@ export class KubeClient {
 
 function toWatchError(path: string, err: unknown): unknown {
   if (err === null || err === undefined) return undefined
+  // client-node aborts a watch after 30 s without bytes: an idle stream, not a failure; the caller
+  // resumes from its last resourceVersion as after a server-side timeout.
+  if (err instanceof Error && err.name === 'TimeoutError') return undefined
   const status = (err as { statusCode?: unknown }).statusCode
   return new KubeApiError(
     `watch ${path}: ${err instanceof Error ? err.message : JSON.stringify(err)}`,

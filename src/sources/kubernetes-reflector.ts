@@ -34,7 +34,10 @@ export interface ReflectorOptions {
   /** Backoff after failures: first delay and cap, in ms. Defaults 250 and 30 000. */
   readonly backoffInitialMs?: number
   readonly backoffMaxMs?: number
-  /** Server-side watch timeout in seconds (the watch is then resumed). Default 240..300 s. */
+  /**
+   * Server-side watch timeout in seconds (the watch is then resumed). Default 20..28 s: below
+   * client-node's 30 s inactivity abort, so an idle watch ends cleanly rather than as an error.
+   */
   readonly watchTimeoutSeconds?: number
 }
 
@@ -157,7 +160,7 @@ export class Reflector {
   #watchOnce(): Promise<WatchEnd> {
     return new Promise<WatchEnd>((resolve) => {
       let expired = false
-      const timeout = this.#o.watchTimeoutSeconds ?? 240 + Math.floor(Math.random() * 60)
+      const timeout = this.#o.watchTimeoutSeconds ?? 20 + Math.floor(Math.random() * 9)
       void this.#o.client
         .watch(
           this.#o.path,

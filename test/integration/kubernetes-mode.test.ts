@@ -1,0 +1,570 @@
+/**
+ * Kubernetes mode against a REAL kube-apiserver (+ etcd) on loopback: the quick start applied as
+ * custom resources, Secrets and a Service through the API; decisions over gRPC with Envoy's official
+ * protos change within seconds of an edit; an invalid object gets `Ready=False` with the compile
+ * error while the rest serves; a PRIVATE API bound to a Service gets a NetworkPolicy (owned by the
+ * Service, pruned when no longer wanted); the leader Lease is held and released; Secret values never
+ * reach the logs; and `portcullis serve --kubernetes` reads PORTCULLIS_WATCH_NAMESPACES.
+ */
+import { spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { Writable } from 'node:stream'
+import { parseAllDocuments } from 'yaml'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startApp, type RunningApp } from '../../src/app/app.js'
+import { LeaderLease } from '../../src/controller/leader-lease.js'
+import { createLogger } from '../../src/observability/logger.js'
+import { KubeApiError } from '../../src/sources/kubernetes-client.js'
+import {
+  buildCheckRequest,
+  createOfficialCheckClient,
+  type OfficialCheckClient,
+} from '../helpers/envoy-client.js'
+import {
+  createNamespace,
+  startKubeApiServer,
+  type KubeApiServer,
+} from '../helpers/kube-apiserver.js'
+import { answer } from '../helpers/portcullis-app.js'
+import { ALICE, signWithSdk } from '../helpers/sign-request.js'
+
+const PORTCULLIS_NS = 'portcullis-system'
+const CRD_BASE = '/apis/portcullis.dev/v1alpha1/namespaces'
+
+let kube: KubeApiServer
+let app: RunningApp
+let client: OfficialCheckClient
+const logLines: string[] = []
+
+function collectionPath(obj: {
+  apiVersion: string
+  kind: string
+  metadata: { namespace: string }
+}) {
+  const ns = obj.metadata.namespace
+  if (obj.apiVersion === 'v1') return `/api/v1/namespaces/${ns}/${obj.kind.toLowerCase()}s`
+  const plural = {
+    RestApi: 'restapis',
+    Authorizer: 'authorizers',
+    Principal: 'principals',
+    Policy: 'policies',
+    PrivateEndpoint: 'privateendpoints',
+  }[obj.kind]
+  return `${CRD_BASE}/${ns}/${plural}`
+}
+
+type Obj = {
+  apiVersion: string
+  kind: string
+  metadata: { name: string; namespace: string } & Record<string, unknown>
+} & Record<string, unknown>
+
+async function create(obj: Obj): Promise<Record<string, unknown>> {
+  return kube.client.request({ method: 'POST', path: collectionPath(obj), body: obj })
+}
+
+async function get(path: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    return await kube.client.request({ method: 'GET', path })
+  } catch (err) {
+    if (err instanceof KubeApiError && err.status === 404) return undefined
+    throw err
+  }
+}
+
+async function mergePatch(path: string, body: unknown): Promise<Record<string, unknown>> {
+  return kube.client.request({
+    method: 'PATCH',
+    path,
+    body,
+    contentType: 'application/merge-patch+json',
+  })
+}
+
+async function eventually<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  withinMs = 10_000,
+): Promise<{ value: T; ms: number }> {
+  const start = Date.now()
+  for (;;) {
+    const v = await fn()
+    if (v !== undefined && v !== false) return { value: v, ms: Date.now() - start }
+    if (Date.now() - start > withinMs) throw new Error(`${what}: not within ${withinMs} ms`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+const check = async (input: Parameters<typeof buildCheckRequest>[0]) =>
+  answer(await client.check(buildCheckRequest(input)))
+
+const getPets = () => check({ method: 'GET', path: '/pets', host: 'petstore.example.com' })
+
+async function alicePut(): Promise<number> {
+  const headers = await signWithSdk({
+    method: 'PUT',
+    host: 'petstore.example.com',
+    path: '/pets/7',
+    ...ALICE,
+  })
+  return (await check({ method: 'PUT', path: '/pets/7', host: 'petstore.example.com', headers }))
+    .http
+}
+
+function readyCondition(obj: Record<string, unknown> | undefined) {
+  const status = obj?.['status'] as
+    { observedGeneration?: number; conditions?: Record<string, unknown>[] } | undefined
+  return {
+    observedGeneration: status?.observedGeneration,
+    ready: status?.conditions?.find((c) => c['type'] === 'Ready'),
+  }
+}
+
+beforeAll(async () => {
+  kube = await startKubeApiServer()
+  for (const ns of ['shop', 'web', PORTCULLIS_NS]) await createNamespace(kube.client, ns)
+  for (const file of ['petstore.yaml', 'identities.yaml', 'private.yaml']) {
+    const text = await readFile(
+      new URL(`../../examples/quickstart/${file}`, import.meta.url),
+      'utf8',
+    )
+    for (const doc of parseAllDocuments(text)) {
+      const obj = doc.toJS() as Obj | null
+      if (obj) await create(obj)
+    }
+  }
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logLines.push(chunk.toString('utf8'))
+      cb()
+    },
+  })
+  app = await startApp({
+    kubernetes: {
+      kubeConfig: kube.kubeConfig,
+      namespaces: [],
+      networkPolicies: true,
+      podName: 'portcullis-test-0',
+      podNamespace: PORTCULLIS_NS,
+      inCluster: false,
+      debounceMs: 50,
+      leaseDurationSeconds: 4,
+      renewIntervalMs: 500,
+      retryIntervalMs: 300,
+      resyncMs: 2000,
+    },
+    host: '127.0.0.1',
+    grpcPort: 0,
+    httpPort: 0,
+    metricsPort: 0,
+    grpcSocket: undefined,
+    accountId: '111122223333',
+    region: 'us-east-1',
+    logLevel: 'debug',
+    trustForwardedFrom: [],
+    httpPathPrefix: undefined,
+    logger: createLogger({ level: 'debug', destination: sink }),
+  })
+  client = createOfficialCheckClient(`127.0.0.1:${app.grpcPort}`)
+}, 180_000)
+
+afterAll(async () => {
+  client?.close()
+  await app?.close()
+  await kube?.stop()
+}, 60_000)
+
+describe('Kubernetes mode against a real kube-apiserver', () => {
+  it('becomes ready once every initial list is done, and serves the quick start from the API server', async () => {
+    await eventually(
+      '/readyz 200',
+      async () => (await fetch(`http://127.0.0.1:${app.metricsPort}/readyz`)).status === 200,
+      30_000,
+    )
+    expect(app.kubernetes?.source.ready()).toBe(true)
+    expect((await getPets()).http).toBe(200)
+    // The resource policy's office-only Deny, from outside 10.0.0.0/8.
+    expect(
+      (
+        await check({
+          method: 'GET',
+          path: '/admin/x',
+          host: 'petstore.example.com',
+          sourceIp: '192.0.2.1',
+        })
+      ).http,
+    ).toBe(403)
+    // AWS_IAM: alice's key came from a v1 Secret (stringData → data base64 → decoded).
+    expect(await alicePut()).toBe(200)
+    expect(
+      (await check({ method: 'PUT', path: '/pets/7', host: 'petstore.example.com' })).http,
+    ).toBe(403)
+  })
+
+  it('an edit through the API server changes decisions within seconds', async () => {
+    const path = `${CRD_BASE}/shop/restapis/petstore`
+    const before = await get(path)
+    const policy = (before?.['spec'] as { policy: { Statement: { Sid?: string }[] } }).policy
+    await mergePatch(path, {
+      spec: {
+        policy: { ...policy, Statement: policy.Statement.filter((s) => s.Sid !== 'PublicInvoke') },
+      },
+    })
+    const denied = await eventually('GET /pets denied', async () => (await getPets()).http === 403)
+    expect(denied.ms).toBeLessThan(5000)
+    await mergePatch(path, { spec: { policy } })
+    await eventually('GET /pets allowed again', async () => (await getPets()).http === 200)
+  })
+
+  it('deleting the Secret revokes the access key; recreating it restores access', async () => {
+    await kube.client.request({
+      method: 'DELETE',
+      path: '/api/v1/namespaces/shop/secrets/alice-keys',
+    })
+    await eventually('alice denied', async () => (await alicePut()) === 403)
+    await create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'alice-keys', namespace: 'shop' },
+      data: { secretAccessKey: Buffer.from(ALICE.secretAccessKey).toString('base64') },
+    })
+    await eventually('alice allowed', async () => (await alicePut()) === 200)
+  })
+
+  it('writes Ready=True/Accepted with observedGeneration on valid objects', async () => {
+    const { value } = await eventually('petstore status', async () => {
+      const obj = await get(`${CRD_BASE}/shop/restapis/petstore`)
+      const c = readyCondition(obj)
+      const gen = (obj?.['metadata'] as { generation: number }).generation
+      return c.ready?.['status'] === 'True' && c.observedGeneration === gen ? { c, gen } : undefined
+    })
+    expect(value.c.ready).toMatchObject({
+      type: 'Ready',
+      status: 'True',
+      reason: 'Accepted',
+      observedGeneration: value.gen,
+    })
+    expect(typeof value.c.ready?.['lastTransitionTime']).toBe('string')
+    for (const [plural, name] of [
+      ['principals', 'alice'],
+      ['policies', 'no-delete-on-weekends'],
+      ['privateendpoints', 'frontend'],
+      ['authorizers', 'oidc'],
+    ]) {
+      await eventually(
+        `${plural}/${name} Ready`,
+        async () =>
+          readyCondition(await get(`${CRD_BASE}/shop/${plural}/${name}`)).ready?.['status'] ===
+          'True',
+      )
+    }
+  })
+
+  it('an invalid object gets Ready=False with the reason while everything else keeps serving', async () => {
+    await create({
+      apiVersion: 'portcullis.dev/v1alpha1',
+      kind: 'RestApi',
+      metadata: { name: 'broken', namespace: 'shop' },
+      spec: {
+        hosts: ['broken.example.com'],
+        routes: [
+          {
+            path: '/x',
+            methods: ['GET'],
+            authorizationType: 'CUSTOM',
+            authorizerName: 'no-such-authorizer',
+          },
+        ],
+      },
+    })
+    const { value: c } = await eventually('broken Ready=False', async () => {
+      const c = readyCondition(await get(`${CRD_BASE}/shop/restapis/broken`))
+      return c.ready?.['status'] === 'False' ? c : undefined
+    })
+    expect(c.ready?.['reason']).toBe('Invalid')
+    expect(String(c.ready?.['message'])).toMatch(
+      /spec\.routes\[0\]\.authorizerName: .*no-such-authorizer/,
+    )
+    expect(c.observedGeneration).toBe(1)
+    expect((await check({ method: 'GET', path: '/x', host: 'broken.example.com' })).http).toBe(403)
+    expect((await getPets()).http).toBe(200)
+    const metrics = await (await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`)).text()
+    expect(metrics).toMatch(/portcullis_config_reloads_total\{result="failure"\} [1-9]/)
+  })
+
+  it('a bad edit of a serving object: Ready=False/InvalidServingPrevious, and the last valid version keeps serving', async () => {
+    const path = `${CRD_BASE}/shop/restapis/petstore`
+    const obj = await get(path)
+    const routes = (obj?.['spec'] as { routes: Record<string, unknown>[] }).routes
+    const badRoutes = routes.map((r, i) =>
+      i === 0 ? { ...r, authorizationType: 'CUSTOM', authorizerName: 'ghost' } : r,
+    )
+    const patched = await mergePatch(path, { spec: { routes: badRoutes } })
+    const gen = (patched['metadata'] as { generation: number }).generation
+    const { value: c } = await eventually('petstore Ready=False', async () => {
+      const c = readyCondition(await get(path))
+      return c.ready?.['status'] === 'False' && c.observedGeneration === gen ? c : undefined
+    })
+    expect(c.ready?.['reason']).toBe('InvalidServingPrevious')
+    expect(String(c.ready?.['message'])).toContain('ghost')
+    expect((await getPets()).http).toBe(200) // the previous version (GET /pets NONE) still serves
+    await mergePatch(path, { spec: { routes } })
+    await eventually(
+      'petstore Ready=True again',
+      async () => readyCondition(await get(path)).ready?.['status'] === 'True',
+    )
+  })
+
+  it('a PRIVATE API bound to a Service gets a NetworkPolicy owned by the Service; it is pruned when no longer wanted', async () => {
+    const svc = await create({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'inventory',
+        namespace: 'shop',
+        annotations: { 'portcullis.dev/rest-api': 'inventory' },
+      },
+      spec: { selector: { app: 'inventory' }, ports: [{ port: 80, targetPort: 8080 }] },
+    })
+    const uid = (svc['metadata'] as { uid: string }).uid
+    const npPath = '/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies/portcullis-inventory'
+    const { value: np, ms } = await eventually('NetworkPolicy', () => get(npPath))
+    expect(ms).toBeLessThan(5000)
+    const meta = np['metadata'] as {
+      labels: Record<string, string>
+      ownerReferences: { kind: string; name: string; uid: string }[]
+    }
+    expect(meta.labels['app.kubernetes.io/managed-by']).toBe('portcullis')
+    expect(meta.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'Service', name: 'inventory', uid }),
+    ])
+    expect(np['spec']).toEqual({
+      podSelector: { matchLabels: { app: 'inventory' } },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: {
+                matchExpressions: [
+                  { key: 'kubernetes.io/metadata.name', operator: 'In', values: ['web'] },
+                ],
+              },
+            },
+            { ipBlock: { cidr: '10.20.0.0/16', except: ['10.20.9.0/24'] } },
+            {
+              namespaceSelector: {
+                matchExpressions: [
+                  { key: 'kubernetes.io/metadata.name', operator: 'In', values: [PORTCULLIS_NS] },
+                ],
+              },
+            },
+          ],
+          ports: [{ protocol: 'TCP', port: 8080 }],
+        },
+      ],
+    })
+    // The bound Service's in-cluster name now routes to the private API.
+    expect(
+      (
+        await check({
+          method: 'GET',
+          path: '/items',
+          host: 'inventory.shop.svc.cluster.local',
+          sourcePrincipal: 'spiffe://cluster.local/ns/web/sa/default',
+        })
+      ).http,
+    ).toBe(200)
+    expect(
+      (
+        await check({
+          method: 'GET',
+          path: '/items',
+          host: 'inventory.shop.svc.cluster.local',
+          sourcePrincipal: 'spiffe://cluster.local/ns/other/sa/default',
+        })
+      ).http,
+    ).toBe(403)
+    // The API becomes REGIONAL: the policy is pruned.
+    await mergePatch(`${CRD_BASE}/shop/restapis/inventory`, {
+      spec: { endpointConfiguration: { type: 'REGIONAL', vpcEndpointIds: null }, policy: null },
+    })
+    await eventually('NetworkPolicy pruned', async () => (await get(npPath)) === undefined)
+    // Back to PRIVATE, then someone deletes our policy by hand: the leader's resync restores it.
+    await mergePatch(`${CRD_BASE}/shop/restapis/inventory`, {
+      spec: { endpointConfiguration: { type: 'PRIVATE', vpcEndpointIds: ['frontend'] } },
+    })
+    await eventually('NetworkPolicy back', () => get(npPath))
+    await kube.client.request({ method: 'DELETE', path: npPath })
+    await eventually('NetworkPolicy restored by resync', () => get(npPath), 10_000)
+  })
+
+  it('holds the portcullis-leader Lease; a second candidate stays follower', async () => {
+    const lease = await get(
+      `/apis/coordination.k8s.io/v1/namespaces/${PORTCULLIS_NS}/leases/portcullis-leader`,
+    )
+    expect((lease?.['spec'] as { holderIdentity: string }).holderIdentity).toBe('portcullis-test-0')
+    expect(app.kubernetes?.isLeader()).toBe(true)
+    const contender = new LeaderLease({
+      client: kube.client,
+      namespace: PORTCULLIS_NS,
+      identity: 'contender',
+      leaseDurationSeconds: 4,
+      retryIntervalMs: 200,
+    })
+    contender.start()
+    await new Promise((r) => setTimeout(r, 1500))
+    expect(contender.isLeader()).toBe(false)
+    await contender.stop()
+  })
+
+  it('never writes Secret values to the logs', () => {
+    const all = logLines.join('')
+    expect(all).toContain('configuration loaded') // the log was captured at debug level
+    expect(all).not.toContain(ALICE.secretAccessKey)
+    expect(all).not.toContain(Buffer.from(ALICE.secretAccessKey).toString('base64'))
+  })
+
+  it('`portcullis serve --kubernetes` with PORTCULLIS_WATCH_NAMESPACES: ready, and serves that namespace', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/main.ts',
+        'serve',
+        '--kubernetes',
+        '--grpc-port',
+        '0',
+        '--http-port',
+        '0',
+        '--metrics-port',
+        '0',
+        '--bind-address',
+        '127.0.0.1',
+        '--account-id',
+        '111122223333',
+        '--log-level',
+        'info',
+      ],
+      {
+        cwd: new URL('../..', import.meta.url),
+        env: {
+          ...process.env,
+          KUBECONFIG: kube.kubeconfigPath,
+          PORTCULLIS_WATCH_NAMESPACES: 'shop,web',
+          PORTCULLIS_NETWORK_POLICIES: 'false',
+          POD_NAME: 'cli-0',
+          POD_NAMESPACE: PORTCULLIS_NS,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
+    let out = ''
+    child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')))
+    child.stderr.on('data', (b: Buffer) => (out += b.toString('utf8')))
+    try {
+      const { value: ports } = await eventually(
+        'serving log line',
+        () => {
+          const m = /gRPC ext_authz on :(\d+), HTTP auth on :\d+, metrics on :(\d+)/.exec(out)
+          return Promise.resolve(m ? { grpc: Number(m[1]), metrics: Number(m[2]) } : undefined)
+        },
+        30_000,
+      )
+      await eventually(
+        'CLI /readyz',
+        async () => (await fetch(`http://127.0.0.1:${ports.metrics}/readyz`)).status === 200,
+        30_000,
+      )
+      expect(out).toContain('"namespaces":["shop","web"]')
+      const c2 = createOfficialCheckClient(`127.0.0.1:${ports.grpc}`)
+      try {
+        expect(
+          answer(
+            await c2.check(
+              buildCheckRequest({ method: 'GET', path: '/pets', host: 'petstore.example.com' }),
+            ),
+          ).http,
+        ).toBe(200)
+      } finally {
+        c2.close()
+      }
+    } finally {
+      child.kill('SIGTERM')
+      await new Promise((r) => child.once('exit', r))
+    }
+  }, 90_000)
+
+  it('on shutdown the leader releases the Lease and a successor takes over at once', async () => {
+    const successor = new LeaderLease({
+      client: kube.client,
+      namespace: PORTCULLIS_NS,
+      identity: 'successor',
+      leaseDurationSeconds: 30,
+      retryIntervalMs: 200,
+    })
+    successor.start()
+    // The CLI process (cli-0) may have released its candidacy; the app still holds the lease.
+    await new Promise((r) => setTimeout(r, 600))
+    expect(successor.isLeader()).toBe(false)
+    await app.close()
+    // Without the release the successor would wait out the 4 s lease duration.
+    const { ms } = await eventually(
+      'successor leads',
+      () => Promise.resolve(successor.isLeader()),
+      3000,
+    )
+    expect(ms).toBeLessThan(3000)
+    await successor.stop()
+  })
+})
+
+describe('Kubernetes mode with an unreachable API server', () => {
+  it('stays not-ready (503), keeps /healthz 200, denies, and does not crash', async () => {
+    const { KubeConfig } = await import('@kubernetes/client-node')
+    const kc = new KubeConfig()
+    kc.loadFromOptions({
+      clusters: [{ name: 'gone', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
+      users: [{ name: 'u', token: 'x' }],
+      contexts: [{ name: 'c', cluster: 'gone', user: 'u' }],
+      currentContext: 'c',
+    })
+    const down = await startApp({
+      kubernetes: {
+        kubeConfig: kc,
+        namespaces: [],
+        networkPolicies: false,
+        inCluster: false,
+        backoffInitialMs: 50,
+        backoffMaxMs: 200,
+      },
+      host: '127.0.0.1',
+      grpcPort: 0,
+      httpPort: 0,
+      metricsPort: 0,
+      grpcSocket: undefined,
+      accountId: '111122223333',
+      region: 'us-east-1',
+      logLevel: 'silent',
+      trustForwardedFrom: [],
+      httpPathPrefix: undefined,
+      logger: createLogger({ level: 'silent' }),
+    })
+    const c = createOfficialCheckClient(`127.0.0.1:${down.grpcPort}`)
+    try {
+      await new Promise((r) => setTimeout(r, 1000))
+      expect((await fetch(`http://127.0.0.1:${down.metricsPort}/readyz`)).status).toBe(503)
+      expect((await fetch(`http://127.0.0.1:${down.metricsPort}/healthz`)).status).toBe(200)
+      const a = answer(
+        await c.check(
+          buildCheckRequest({ method: 'GET', path: '/pets', host: 'petstore.example.com' }),
+        ),
+      )
+      expect(a.http).not.toBe(200)
+    } finally {
+      c.close()
+      await down.close()
+    }
+  })
+})

@@ -11,6 +11,8 @@ command -v promtool >/dev/null 2>&1 || apt_pkgs+=(prometheus)
 command -v prometheus >/dev/null 2>&1 || apt_pkgs+=(prometheus)
 command -v h2load >/dev/null 2>&1 || apt_pkgs+=(nghttp2-client)
 command -v curl >/dev/null 2>&1 || apt_pkgs+=(curl)
+# etcd for the real kube-apiserver of test/integration/kubernetes-*.test.ts.
+command -v etcd >/dev/null 2>&1 || [ -x /usr/bin/etcd ] || apt_pkgs+=(etcd-server)
 
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   echo "ensure-tools: installing Debian packages: ${apt_pkgs[*]}" >&2
@@ -32,7 +34,18 @@ if ! command -v helm >/dev/null 2>&1 && [ ! -x "$GOBIN_DIR/helm" ]; then
     || { echo "ensure-tools: FAIL: go install helm" >&2; exit 1; }
 fi
 
-for t in nginx promtool prometheus h2load curl; do
+# kube-apiserver for Kubernetes mode's integration tests (a real API server), built from the Go
+# module proxy into ~/.cache/portcullis/bin once; see scripts/build-kube-apiserver.sh.
+KUBE_APISERVER="${PORTCULLIS_KUBE_APISERVER:-$HOME/.cache/portcullis/bin/kube-apiserver}"
+if [ ! -x "$KUBE_APISERVER" ]; then
+  command -v go >/dev/null 2>&1 || { echo "ensure-tools: FAIL: kube-apiserver missing and no Go toolchain to build it" >&2; exit 1; }
+  echo "ensure-tools: building kube-apiserver from the Go module proxy (15-25 minutes, once)" >&2
+  bash "$(dirname "$0")/build-kube-apiserver.sh" "$KUBE_APISERVER" \
+    || { echo "ensure-tools: FAIL: building kube-apiserver" >&2; exit 1; }
+fi
+[ -x "$KUBE_APISERVER" ] || { echo "ensure-tools: FAIL: kube-apiserver still missing" >&2; exit 1; }
+
+for t in nginx promtool prometheus h2load curl etcd; do
   command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || { echo "ensure-tools: FAIL: $t still missing" >&2; exit 1; }
 done
 command -v helm >/dev/null 2>&1 || [ -x "$GOBIN_DIR/helm" ] || { echo "ensure-tools: FAIL: helm still missing" >&2; exit 1; }

@@ -20,10 +20,6 @@ export const CUSTOM_RESOURCES: readonly CustomResource[] = [
   { kind: 'PrivateEndpoint', plural: 'privateendpoints' },
 ]
 
-export function pluralOf(kind: string): string | undefined {
-  return CUSTOM_RESOURCES.find((r) => r.kind === kind)?.plural
-}
-
 /** Collection path of a custom resource, in one namespace or (undefined) across the cluster. */
 export function customResourcePath(plural: string, namespace: string | undefined): string {
   return namespace === undefined

@@ -425,7 +425,37 @@ describe('Kubernetes mode against a real kube-apiserver', () => {
     expect(all).not.toContain(Buffer.from(ALICE.secretAccessKey).toString('base64'))
   })
 
-  it('`portcullis serve --kubernetes` with PORTCULLIS_WATCH_NAMESPACES: ready, and serves that namespace', async () => {
+  it('`portcullis serve --kubernetes` with PORTCULLIS_WATCH_NAMESPACES: ready, serves those namespaces only', async () => {
+    // An API outside the watched namespaces: the in-process app (all namespaces) serves it, the CLI must not.
+    await create({
+      apiVersion: 'portcullis.dev/v1alpha1',
+      kind: 'RestApi',
+      metadata: { name: 'elsewhere', namespace: 'default' },
+      spec: {
+        hosts: ['elsewhere.example.com'],
+        policy: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: '*',
+              Action: 'execute-api:Invoke',
+              Resource: 'execute-api:/*',
+            },
+          ],
+        },
+        routes: [{ path: '/x', methods: ['GET'], authorizationType: 'NONE' }],
+      },
+    })
+    const elsewhere = buildCheckRequest({
+      method: 'GET',
+      path: '/x',
+      host: 'elsewhere.example.com',
+    })
+    await eventually(
+      'in-process app serves default/elsewhere',
+      async () => answer(await client.check(elsewhere)).http === 200,
+    )
     const child = spawn(
       process.execPath,
       [
@@ -487,6 +517,7 @@ describe('Kubernetes mode against a real kube-apiserver', () => {
             ),
           ).http,
         ).toBe(200)
+        expect(answer(await c2.check(elsewhere)).http).toBe(403)
       } finally {
         c2.close()
       }

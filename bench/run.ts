@@ -12,14 +12,15 @@
  * --latency-streams N (128: in-flight cap per client in the open-loop runs, high so that a slow
  * server queues — and shows it in its percentiles — instead of being offered less),
  * --latency-load F (0.55 of the baseline's max req/s), --only TEXT (scenario name filter),
- * --skip-build (reuse dist/ when present), --skip-policy-bench.
+ * --skip-build (reuse dist/ when present), --skip-policy-bench, --cpu-prof DIR (V8 CPU profiles of
+ * the Portcullis processes, written when they are stopped).
  *
  * @module
  */
 import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { fixed, formatTable } from './format-table.js'
@@ -65,6 +66,8 @@ interface Settings {
   readonly only: string | undefined
   readonly skipBuild: boolean
   readonly skipPolicyBench: boolean
+  /** Folder for V8 CPU profiles of the Portcullis processes (`node --cpu-prof`), or undefined. */
+  readonly cpuProfDir: string | undefined
 }
 
 function settingsFromArgv(): Settings {
@@ -81,6 +84,7 @@ function settingsFromArgv(): Settings {
       'latency-load': { type: 'string', default: '0.55' },
       only: { type: 'string' },
       'skip-build': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
     },
   })
   const positive = (name: string, v: string): number => {
@@ -100,6 +104,7 @@ function settingsFromArgv(): Settings {
     only: values.only,
     skipBuild: values['skip-build'],
     skipPolicyBench: values['skip-policy-bench'],
+    cpuProfDir: values['cpu-prof'],
   }
 }
 
@@ -574,7 +579,15 @@ async function main(): Promise<number> {
   if (enabled.length === 0) throw new Error('no enabled scenario selected')
 
   const h2loadVersion = ensureH2load(log)
-  const entry = buildPortcullis(log, s.skipBuild)
+  const built = buildPortcullis(log, s.skipBuild)
+  // --cpu-prof DIR: each Portcullis process writes a .cpuprofile there when stopped (SIGTERM).
+  const entry =
+    s.cpuProfDir === undefined
+      ? built
+      : {
+          nodeArgs: ['--cpu-prof', '--cpu-prof-dir', resolve(s.cpuProfDir), ...built.nodeArgs],
+          label: `${built.label}, --cpu-prof into ${resolve(s.cpuProfDir)}`,
+        }
   const configDir = await makeConfigDir(enabled)
   const workDir = await mkdtemp(join(tmpdir(), 'portcullis-bench-run-'))
   removeAtExit(configDir)

@@ -46,7 +46,7 @@ import {
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`)
 const T0 = Date.now()
-/** Progress on stderr, stamped with seconds since start (the whole bench should take < ~3 min). */
+/** Progress on stderr, stamped with seconds since start (the whole bench should take ~5–6 min with 5 rows at the defaults). */
 const log = (s: string): void =>
   void process.stderr.write(`[${((Date.now() - T0) / 1000).toFixed(0).padStart(3)} s] ${s}\n`)
 

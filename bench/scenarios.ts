@@ -110,7 +110,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   // ── AWS_IAM (issue 4, target ≥ 0.75): header-signed SigV4 PUT /pets/1 by the quick start's alice.
   // Signed at bench time: X-Amz-Date must be within ±5 minutes of the server's clock, and the whole
-  // bench takes under ~3 minutes. The same signed request is replayed (as a client retrying would).
+  // row takes about a minute. The same signed request is replayed (as a client retrying would).
   {
     name: 'AWS_IAM (SigV4 header)',
     enabled: true,

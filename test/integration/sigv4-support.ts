@@ -14,14 +14,13 @@ import type { RequestContext } from '../../src/request/request-context.js'
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
-/** AWS's SigV4 suite (aws-c-auth `tests/aws-signing-test-suite/v4`), next to the repo. */
+/**
+ * AWS's SigV4 suite (aws-c-auth `tests/aws-signing-test-suite/v4`, Apache-2.0, see its NOTICE.md),
+ * vendored under test/fixtures so a clean clone anywhere runs it.
+ */
 export function awsSuiteDir(): string {
-  const dir = path.resolve(REPO_ROOT, '../shared/testdata/aws-sigv4-test-suite/v4')
-  if (!existsSync(dir)) {
-    throw new Error(
-      `AWS SigV4 test suite missing at ${dir} (expected ../shared/testdata next to the repo)`,
-    )
-  }
+  const dir = path.resolve(REPO_ROOT, 'test/fixtures/aws-sigv4-test-suite/v4')
+  if (!existsSync(dir)) throw new Error(`AWS SigV4 test suite missing at ${dir}`)
   return dir
 }
 

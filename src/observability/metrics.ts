@@ -74,6 +74,13 @@ export class Metrics {
   private readonly configReloads: Counter<'result'>
   private readonly configObjects: Gauge<'kind'>
   private readonly jwksFetches: Counter<'authorizer' | 'outcome'>
+  /**
+   * Label children of the per-check metrics, by label values: prom-client hashes the label object
+   * on every call otherwise, which costs more than the decision itself on the hot path. Bounded by
+   * the label cardinality (APIs × decisions × codes, all bounded by configuration).
+   */
+  private readonly checkChildren = new Map<string, { inc(): void }>()
+  private readonly durationChildren = new Map<string, { observe(v: number): void }>()
 
   constructor(options: MetricsOptions = {}) {
     const registers = [(this.registry = new Registry())]
@@ -136,8 +143,23 @@ export class Metrics {
   /** One answered check: counter by api/decision/code and latency by decision. */
   observeCheck(outcome: CheckMetricInput, seconds: number): void {
     const decision = outcome.allowed ? 'allow' : 'deny'
-    this.checkRequests.inc({ api: apiLabel(outcome.api), decision, code: codeLabel(outcome.code) })
-    this.checkDuration.observe({ decision }, seconds)
+    const key = `${outcome.api ?? ''}\u0000${decision}\u0000${outcome.code}`
+    let counter = this.checkChildren.get(key)
+    if (counter === undefined) {
+      counter = this.checkRequests.labels({
+        api: apiLabel(outcome.api),
+        decision,
+        code: codeLabel(outcome.code),
+      })
+      if (this.checkChildren.size < 10_000) this.checkChildren.set(key, counter)
+    }
+    counter.inc()
+    let duration = this.durationChildren.get(decision)
+    if (duration === undefined) {
+      duration = this.checkDuration.labels({ decision })
+      this.durationChildren.set(decision, duration)
+    }
+    duration.observe(seconds)
   }
 
   cacheRequest(result: CacheResult): void {

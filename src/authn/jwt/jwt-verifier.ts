@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto'
+import { sha256 } from '../../lib/sha256.js'
 import { LRUCache } from 'lru-cache'
 import { decodeCompactJws, MAX_TOKEN_BYTES } from './decode-compact-jws.js'
 import type { JwsAlgorithm } from './jws-algorithms.js'
@@ -122,8 +122,7 @@ export class JwtVerifier {
       return jwtDeny('ERR_JWT_TOO_LARGE', 'the token is too large')
 
     const nowMs = this.#now()
-    const cacheKey =
-      this.#cache === undefined ? '' : createHash('sha256').update(token).digest('base64url')
+    const cacheKey = this.#cache === undefined ? '' : sha256(token, 'base64url')
     let verified = this.#cache?.get(cacheKey)
     if (verified !== undefined) {
       const key = this.#registry.peekKey(verified.jwksUrl, verified.kid, verified.alg)

@@ -5,14 +5,12 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto'
+import { sha256 } from '../../lib/sha256.js'
 import type { LambdaAuthorizerConfig } from './lambda-authorizer-config.js'
 
 export function authorizerCacheKey(
   config: LambdaAuthorizerConfig,
   identityValues: readonly string[],
 ): string {
-  return createHash('sha256')
-    .update(JSON.stringify([config.id, config.revision, identityValues]))
-    .digest('base64url')
+  return sha256(JSON.stringify([config.id, config.revision, identityValues]), 'base64url')
 }

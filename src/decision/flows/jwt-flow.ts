@@ -79,8 +79,7 @@ export function createJwtFlow(verify: TokenVerifier): Flow {
         resource.statements,
       )
     }
-    const context: Record<string, string> = {}
-    for (const [k, v] of Object.entries(result.claims)) context[`claims-${k}`] = v
+    const context = claimsContext(result.claims)
     return explained(
       ctx.explain,
       allowOutcome(ctx.req, { principal: result.principalId, context }, 'ALLOW_TOKEN', ctx.api.ref),
@@ -88,6 +87,22 @@ export function createJwtFlow(verify: TokenVerifier): Flow {
       resource.statements,
     )
   }
+}
+
+/**
+ * `claims-<claim>` context entries, built once per verified token: the verifier returns the same
+ * frozen claims object for every cache hit of a token.
+ */
+const CLAIMS_CONTEXT = new WeakMap<object, Readonly<Record<string, string>>>()
+function claimsContext(claims: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  let context = CLAIMS_CONTEXT.get(claims)
+  if (context === undefined) {
+    const built: Record<string, string> = {}
+    for (const [k, v] of Object.entries(claims)) built[`claims-${k}`] = v
+    context = Object.freeze(built)
+    CLAIMS_CONTEXT.set(claims, context)
+  }
+  return context
 }
 
 function identityHeaderOf(a: CompiledAuthorizer): string | undefined {

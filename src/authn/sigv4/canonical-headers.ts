@@ -23,7 +23,25 @@ export function signedHeaderValue(req: HeaderSource, name: string): string | und
 
 /** Trim, and fold every whitespace run (including obs-fold line breaks) into one space. */
 export function canonicalHeaderValue(value: string): string {
-  return value.trim().replace(/\s+/g, ' ')
+  return isCanonicalValue(value) ? value : value.trim().replace(/\s+/g, ' ')
+}
+
+/**
+ * True when trimming and folding would change nothing: printable ASCII only, no leading or
+ * trailing space, no two spaces in a row. Anything else (tabs, line breaks, non-ASCII, which may
+ * be Unicode whitespace) takes the general path.
+ */
+function isCanonicalValue(value: string): boolean {
+  const last = value.length - 1
+  for (let i = 0; i <= last; i++) {
+    const c = value.charCodeAt(i)
+    if (c === 0x20) {
+      if (i === 0 || i === last || value.charCodeAt(i - 1) === 0x20) return false
+    } else if (c < 0x20 || c > 0x7e) {
+      return false
+    }
+  }
+  return true
 }
 
 /**
@@ -34,7 +52,7 @@ export function canonicalHeaderValue(value: string): string {
 export function canonicalHeaders(req: HeaderSource, signedHeaders: readonly string[]): string {
   let block = ''
   for (const name of signedHeaders) {
-    block += `${name}:${canonicalHeaderValue(signedHeaderValue(req, name) ?? '')}\n`
+    block += name + ':' + canonicalHeaderValue(signedHeaderValue(req, name) ?? '') + '\n'
   }
   return block
 }

@@ -31,6 +31,18 @@ function incomplete(message: string): SigV4ParamsResult {
   }
 }
 
+/** Index of the first `\s` character (what `search(/\s/)` finds), without a regex. */
+function firstWhitespace(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) return i
+    if (c >= 0xa0 && WHITESPACE.test(text.charAt(i))) return i
+  }
+  return -1
+}
+
+const WHITESPACE = /\s/
+
 function splitSignedHeaders(value: string): string[] {
   return value === '' ? [] : value.split(';')
 }
@@ -46,23 +58,31 @@ export function paramsFromAuthorization(
   headers: ReadonlyMap<string, string>,
 ): SigV4ParamsResult {
   const trimmed = authorization.trim()
-  const space = trimmed.search(/\s/)
+  const space = firstWhitespace(trimmed)
   const algorithm = space < 0 ? trimmed : trimmed.slice(0, space)
-  const rest = space < 0 ? '' : trimmed.slice(space + 1)
-  const fields = new Map<string, string>()
-  for (const rawPiece of rest.split(',')) {
-    const piece = rawPiece.trim()
-    if (piece === '') continue
-    const eq = piece.indexOf('=')
-    if (eq < 0) return incomplete(SIGV4_MESSAGES.notKeyValue(piece, authorization))
-    const key = piece.slice(0, eq).trim()
-    // First occurrence wins; a repeated field cannot help an attacker (the signature covers
-    // everything but this header) but must not make parsing order-dependent either.
-    if (!fields.has(key)) fields.set(key, piece.slice(eq + 1).trim())
+  // Only three fields are read, so they are kept in locals rather than a Map of every field.
+  let credential: string | undefined
+  let signature: string | undefined
+  let signedHeaders: string | undefined
+  if (space >= 0) {
+    const rest = trimmed.slice(space + 1)
+    let start = 0
+    while (start <= rest.length) {
+      let end = rest.indexOf(',', start)
+      if (end < 0) end = rest.length
+      const piece = rest.slice(start, end).trim()
+      start = end + 1
+      if (piece === '') continue
+      const eq = piece.indexOf('=')
+      if (eq < 0) return incomplete(SIGV4_MESSAGES.notKeyValue(piece, authorization))
+      const key = piece.slice(0, eq).trim()
+      // First occurrence wins; a repeated field cannot help an attacker (the signature covers
+      // everything but this header) but must not make parsing order-dependent either.
+      if (key === 'Credential') credential ??= piece.slice(eq + 1).trim()
+      else if (key === 'Signature') signature ??= piece.slice(eq + 1).trim()
+      else if (key === 'SignedHeaders') signedHeaders ??= piece.slice(eq + 1).trim()
+    }
   }
-  const credential = fields.get('Credential')
-  const signature = fields.get('Signature')
-  const signedHeaders = fields.get('SignedHeaders')
   const amzDate = headers.get('x-amz-date')
   const date = headers.get('date')
   const missing: string[] = []

@@ -6,7 +6,6 @@
  */
 import { SIGV4_MESSAGES, sigV4Failure, type SigV4Failure } from './sigv4-result.js'
 
-const ISO_BASIC = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/
 /** RFC 9110 IMF-fixdate, the only `Date` form HTTP/1.1 senders generate. */
 const IMF_FIXDATE =
   /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/
@@ -23,18 +22,33 @@ export function formatAmzDate(ms: number): string {
   return `${y < 1000 ? String(y).padStart(4, '0') : String(y)}${pad2(d.getUTCMonth() + 1)}${pad2(d.getUTCDate())}T${pad2(d.getUTCHours())}${pad2(d.getUTCMinutes())}${pad2(d.getUTCSeconds())}Z`
 }
 
-/** Parses ISO 8601 basic form strictly (a real calendar instant); undefined if invalid. */
+/** The number written by the ASCII digits `value[start, end)`, or -1 if any is not a digit. */
+function digitsAt(value: string, start: number, end: number): number {
+  let n = 0
+  for (let i = start; i < end; i++) {
+    const d = value.charCodeAt(i) - 0x30
+    if (d < 0 || d > 9) return -1
+    n = n * 10 + d
+  }
+  return n
+}
+
+/**
+ * Parses ISO 8601 basic form (`YYYYMMDDTHHMMSSZ`, ASCII digits only) strictly, as a real calendar
+ * instant; undefined if invalid. Read with char codes rather than a capturing regex: this runs on
+ * every signed request.
+ */
 export function parseAmzDate(value: string): number | undefined {
-  const m = ISO_BASIC.exec(value)
-  if (m === null) return undefined
-  const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ]
+  if (value.length !== 16 || value.charCodeAt(8) !== 0x54 || value.charCodeAt(15) !== 0x5a) {
+    return undefined
+  }
+  const y = digitsAt(value, 0, 4)
+  const mo = digitsAt(value, 4, 6)
+  const d = digitsAt(value, 6, 8)
+  const h = digitsAt(value, 9, 11)
+  const mi = digitsAt(value, 11, 13)
+  const s = digitsAt(value, 13, 15)
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0) return undefined
   const ms = Date.UTC(y, mo - 1, d, h, mi, s)
   // Reject roll-overs such as month 13, Feb 30 or 25:00 that Date.UTC would silently normalise
   // (checked numerically: this runs on every signed request).
@@ -115,7 +129,6 @@ export function checkTimeWindow(
   expiresSeconds: number | undefined,
 ): SigV4Failure | undefined {
   const pastWindowMs = expiresSeconds === undefined ? skewMs : expiresSeconds * 1000
-  const now = (): string => formatAmzDate(nowMs)
   if (ms < nowMs - pastWindowMs) {
     return sigV4Failure(
       'ERR_SIGV4_EXPIRED',
@@ -123,7 +136,7 @@ export function checkTimeWindow(
       SIGV4_MESSAGES.expired(
         amzDate,
         formatAmzDate(nowMs - pastWindowMs),
-        now(),
+        formatAmzDate(nowMs),
         windowText(pastWindowMs),
       ),
     )
@@ -135,7 +148,7 @@ export function checkTimeWindow(
       SIGV4_MESSAGES.notYetCurrent(
         amzDate,
         formatAmzDate(nowMs + skewMs),
-        now(),
+        formatAmzDate(nowMs),
         windowText(skewMs),
       ),
     )

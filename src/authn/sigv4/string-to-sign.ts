@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto'
+import * as crypto from 'node:crypto'
 
 export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256'
 export const SIGV4_TERMINATOR = 'aws4_request'
@@ -13,9 +13,18 @@ export function credentialScope(date: string, region: string, service: string): 
   return `${date}/${region}/${service}/${SIGV4_TERMINATOR}`
 }
 
-/** Lower-case hex SHA-256. */
+/**
+ * `crypto.hash` (Node >= 20.12) hashes in one call, without a Hash object: about half the cost of
+ * `createHash().update().digest()` for the short inputs of a canonical request.
+ */
+const oneShotHash: typeof crypto.hash | undefined =
+  typeof crypto.hash === 'function' ? crypto.hash : undefined
+
+/** Lower-case hex SHA-256 (strings hashed as UTF-8). */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex')
+  return oneShotHash !== undefined
+    ? oneShotHash('sha256', data, 'hex')
+    : crypto.createHash('sha256').update(data).digest('hex')
 }
 
 /**

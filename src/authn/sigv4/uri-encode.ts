@@ -23,16 +23,30 @@ const UNRESERVED: readonly boolean[] = (() => {
  */
 export function uriEncode(input: string | Uint8Array, keepSlash: boolean): string {
   const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : input
+  // Runs of bytes that stay as they are are copied with one slice each (they are ASCII, so
+  // latin1 decoding is exact), not one string concatenation per byte.
+  const buffer = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   let out = ''
-  for (const b of bytes) {
-    if (UNRESERVED[b] === true || (keepSlash && b === 0x2f)) {
-      out += String.fromCharCode(b)
-    } else {
-      out += '%' + HEX_UPPER.charAt(b >> 4) + HEX_UPPER.charAt(b & 0x0f)
-    }
+  let runStart = 0
+  for (let i = 0; i < buffer.length; i++) {
+    const b = buffer[i] as number
+    if (UNRESERVED[b] === true || (keepSlash && b === 0x2f)) continue
+    if (i > runStart) out += buffer.toString('latin1', runStart, i)
+    out += ESCAPES[b] as string
+    runStart = i + 1
   }
+  if (runStart === 0) return buffer.toString('latin1')
+  if (buffer.length > runStart) out += buffer.toString('latin1', runStart, buffer.length)
   return out
 }
+
+/** `%XX` (upper-case hex) for every byte value. */
+const ESCAPES: readonly string[] = Array.from(
+  { length: 256 },
+  (_, b) => '%' + HEX_UPPER.charAt(b >> 4) + HEX_UPPER.charAt(b & 0x0f),
+)
 
 function hexValue(code: number): number {
   if (code >= 0x30 && code <= 0x39) return code - 0x30

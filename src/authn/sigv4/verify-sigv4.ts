@@ -8,7 +8,7 @@
 import { timingSafeEqual, createHmac } from 'node:crypto'
 
 import type { RequestContext } from '../../request/request-context.js'
-import { parseQuery } from './canonical-query.js'
+import { parseQuery, type QueryParameter } from './canonical-query.js'
 import { canonicalRequestFromQuery } from './canonical-request.js'
 import { authorizationHeader, hasPresignedQuery } from './detect-sigv4.js'
 import { payloadHashFor } from './payload-hash.js'
@@ -51,6 +51,9 @@ export interface SigV4VerifyOptions<P> {
 export const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000
 
 const SIGNATURE_HEX = /^[0-9a-f]{64}$/
+
+/** Signed-header lists up to this length are scanned linearly instead of put in a Set. */
+const LINEAR_SCAN_MAX = 16
 
 /** Verifies `req`; never throws (an unexpected error is a fail-closed ERR_SIGV4_INTERNAL). */
 export function verifySigV4<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV4Result<P> {
@@ -111,8 +114,11 @@ function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV
   if (windowFailure !== undefined) return windowFailure
 
   // 4. Host signed.
-  const signed = new Set(params.signedHeaders.map((h) => h.toLowerCase()))
-  if (!signed.has('host') && !signed.has(':authority')) {
+  // Lower-cased once; a linear scan of this short list is cheaper than building a Set.
+  const signed = lowerCaseAll(params.signedHeaders)
+  // A Set only for long lists, so an oversized SignedHeaders cannot make step 8 quadratic.
+  const signedSet = signed.length > LINEAR_SCAN_MAX ? new Set(signed) : undefined
+  if (!isSigned(signed, signedSet, 'host') && !isSigned(signed, signedSet, ':authority')) {
     return fail(
       'ERR_SIGV4_HOST_NOT_SIGNED',
       'InvalidSignatureException',
@@ -134,10 +140,7 @@ function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV
   if (!scope.ok) return scope.failure
 
   // 7. Temporary credentials do not exist in Portcullis (reference §0.4).
-  if (
-    req.headers.has('x-amz-security-token') ||
-    query.some((p) => p.name === 'X-Amz-Security-Token')
-  ) {
+  if (req.headers.has('x-amz-security-token') || hasParameter(query, 'X-Amz-Security-Token')) {
     return fail(
       'ERR_SIGV4_SESSION_TOKEN',
       'UnrecognizedClientException',
@@ -147,7 +150,7 @@ function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV
 
   // 8. Every x-amz-* header sent must be signed, or it could be added or changed in flight.
   for (const name of req.headers.keys()) {
-    if (name.startsWith('x-amz-') && !signed.has(name)) {
+    if (name.startsWith('x-amz-') && !isSigned(signed, signedSet, name)) {
       return fail(
         'ERR_SIGV4_UNSIGNED_HEADER',
         'InvalidSignatureException',
@@ -172,7 +175,9 @@ function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV
   // 10. Payload hash, canonical request, string to sign, signature.
   const payload = payloadHashFor(
     req,
-    signed.has('x-amz-content-sha256') ? req.headers.get('x-amz-content-sha256') : undefined,
+    isSigned(signed, signedSet, 'x-amz-content-sha256')
+      ? req.headers.get('x-amz-content-sha256')
+      : undefined,
   )
   if (!payload.ok) return payload.failure
   const canonical = canonicalRequestFromQuery(req, query, {
@@ -212,6 +217,29 @@ function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV
   }
 }
 
+function hasParameter(query: readonly QueryParameter[], name: string): boolean {
+  for (const p of query) if (p.name === name) return true
+  return false
+}
+
+function isSigned(
+  signed: readonly string[],
+  signedSet: ReadonlySet<string> | undefined,
+  name: string,
+): boolean {
+  return signedSet !== undefined ? signedSet.has(name) : signed.includes(name)
+}
+
+/** `names` lower-cased, the same array when nothing changes (what compliant signers send). */
+function lowerCaseAll(names: readonly string[]): readonly string[] {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string
+    const lower = name.toLowerCase()
+    if (lower !== name) return names.map((h) => h.toLowerCase())
+  }
+  return names
+}
+
 /** Constant-time comparison of the provided hex signature with the expected digest. */
 function signatureMatches(provided: string, expected: Buffer): boolean {
   // The format check depends only on attacker-supplied data, never on the expected value.
@@ -233,7 +261,9 @@ function checkCredential<P>(
   amzDate: string,
   opts: SigV4VerifyOptions<P>,
 ): CredentialResult {
-  const parts = params.credential.replace(/\/+$/, '').split('/')
+  const credential = params.credential
+  // Trailing slashes are rare: skip the regex unless there is one.
+  const parts = (credential.endsWith('/') ? credential.replace(/\/+$/, '') : credential).split('/')
   if (parts.length !== 5) {
     return {
       ok: false,
@@ -251,20 +281,34 @@ function checkCredential<P>(
     string,
     string,
   ]
+  const timestampDate = amzDate.slice(0, 8)
+  // The common case first: everything matches, no message to build.
+  if (
+    region === opts.region &&
+    service === opts.service &&
+    terminator === SIGV4_TERMINATOR &&
+    date === timestampDate
+  ) {
+    return { ok: true, accessKeyId, date }
+  }
   let code: SigV4ErrorCode | undefined
   let message = ''
-  const add = (c: SigV4ErrorCode, text: string): void => {
-    code ??= c
-    message += text
+  if (region !== opts.region) {
+    code ??= 'ERR_SIGV4_WRONG_REGION'
+    message += SIGV4_MESSAGES.wrongRegion(region)
   }
-  if (region !== opts.region) add('ERR_SIGV4_WRONG_REGION', SIGV4_MESSAGES.wrongRegion(region))
-  if (service !== opts.service)
-    add('ERR_SIGV4_WRONG_SERVICE', SIGV4_MESSAGES.wrongService(opts.service))
-  if (terminator !== SIGV4_TERMINATOR)
-    add('ERR_SIGV4_WRONG_TERMINATOR', SIGV4_MESSAGES.wrongTerminator(terminator))
-  const timestampDate = amzDate.slice(0, 8)
-  if (date !== timestampDate)
-    add('ERR_SIGV4_DATE_MISMATCH', SIGV4_MESSAGES.dateMismatch(date, timestampDate, amzDate))
+  if (service !== opts.service) {
+    code ??= 'ERR_SIGV4_WRONG_SERVICE'
+    message += SIGV4_MESSAGES.wrongService(opts.service)
+  }
+  if (terminator !== SIGV4_TERMINATOR) {
+    code ??= 'ERR_SIGV4_WRONG_TERMINATOR'
+    message += SIGV4_MESSAGES.wrongTerminator(terminator)
+  }
+  if (date !== timestampDate) {
+    code ??= 'ERR_SIGV4_DATE_MISMATCH'
+    message += SIGV4_MESSAGES.dateMismatch(date, timestampDate, amzDate)
+  }
   if (code !== undefined) {
     return { ok: false, failure: sigV4Failure(code, 'InvalidSignatureException', message) }
   }

@@ -35,6 +35,20 @@ describe('SigningKeyCache', () => {
     ).toBe(true)
   })
 
+  it('getKeyObject holds the same bytes as get, shares the cache entry, and follows rotation', () => {
+    const cache = new SigningKeyCache(10)
+    const ko = cache.getKeyObject('AKID', 'secret', '20260101', 'us-east-1', 'execute-api')
+    expect(ko.type).toBe('secret')
+    const raw = cache.get('AKID', 'secret', '20260101', 'us-east-1', 'execute-api')
+    expect(ko.export().equals(raw)).toBe(true)
+    expect(cache.getKeyObject('AKID', 'secret', '20260101', 'us-east-1', 'execute-api')).toBe(ko)
+    expect(cache.size).toBe(1)
+    const rotated = cache.getKeyObject('AKID', 'new', '20260101', 'us-east-1', 'execute-api')
+    expect(
+      rotated.export().equals(deriveSigningKey('new', '20260101', 'us-east-1', 'execute-api')),
+    ).toBe(true)
+  })
+
   it('is bounded (LRU eviction)', () => {
     const cache = new SigningKeyCache(3)
     for (let i = 0; i < 10; i++) cache.get(`AKID${i}`, 's', '20260101', 'us-east-1', 'execute-api')

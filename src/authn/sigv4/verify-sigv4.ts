@@ -190,7 +190,7 @@ function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV
     credentialScope(scope.date, opts.region, opts.service),
     canonical,
   )
-  const key = opts.signingKeys.get(
+  const key = opts.signingKeys.getKeyObject(
     scope.accessKeyId,
     record.secretAccessKey,
     scope.date,

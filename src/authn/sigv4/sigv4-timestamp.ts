@@ -92,23 +92,26 @@ export type ExpiresResult =
   | { readonly ok: true; readonly seconds: number | undefined }
   | { readonly ok: false; readonly failure: SigV4Failure }
 
+function invalidExpires(message: string): ExpiresResult {
+  return {
+    ok: false,
+    failure: sigV4Failure('ERR_SIGV4_INVALID_EXPIRES', 'IncompleteSignatureException', message),
+  }
+}
+
 /** Validates `X-Amz-Expires`: whole seconds, 1–604800 (reference §0.2). Absent → undefined. */
 export function readExpires(raw: string | undefined): ExpiresResult {
   if (raw === undefined) return { ok: true, seconds: undefined }
-  const invalid = (message: string): ExpiresResult => ({
-    ok: false,
-    failure: sigV4Failure('ERR_SIGV4_INVALID_EXPIRES', 'IncompleteSignatureException', message),
-  })
-  if (/^-\d+$/.test(raw)) return invalid(SIGV4_MESSAGES.expiresNegative)
+  if (/^-\d+$/.test(raw)) return invalidExpires(SIGV4_MESSAGES.expiresNegative)
   if (!/^\d{1,7}$/.test(raw)) {
     return /^\d+$/.test(raw)
-      ? invalid(SIGV4_MESSAGES.expiresTooLarge)
-      : invalid(SIGV4_MESSAGES.expiresNotNumber)
+      ? invalidExpires(SIGV4_MESSAGES.expiresTooLarge)
+      : invalidExpires(SIGV4_MESSAGES.expiresNotNumber)
   }
   const seconds = Number(raw)
   // Zero would make a URL that is never valid; AWS's range starts at 1.
-  if (seconds < 1) return invalid(SIGV4_MESSAGES.expiresNegative)
-  if (seconds > MAX_EXPIRES_SECONDS) return invalid(SIGV4_MESSAGES.expiresTooLarge)
+  if (seconds < 1) return invalidExpires(SIGV4_MESSAGES.expiresNegative)
+  if (seconds > MAX_EXPIRES_SECONDS) return invalidExpires(SIGV4_MESSAGES.expiresTooLarge)
   return { ok: true, seconds }
 }
 

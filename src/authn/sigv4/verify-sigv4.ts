@@ -50,8 +50,6 @@ export interface SigV4VerifyOptions<P> {
 
 export const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000
 
-const SIGNATURE_HEX = /^[0-9a-f]{64}$/
-
 /** Signed-header lists up to this length are scanned linearly instead of put in a Set. */
 const LINEAR_SCAN_MAX = 16
 
@@ -240,10 +238,20 @@ function lowerCaseAll(names: readonly string[]): readonly string[] {
   return names
 }
 
+/** `^[0-9a-f]{64}$` without a regex (lower-case only: SigV4 signatures are lower-case hex). */
+function isLowerHex64(text: string): boolean {
+  if (text.length !== 64) return false
+  for (let i = 0; i < 64; i++) {
+    const c = text.charCodeAt(i)
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false
+  }
+  return true
+}
+
 /** Constant-time comparison of the provided hex signature with the expected digest. */
 function signatureMatches(provided: string, expected: Buffer): boolean {
   // The format check depends only on attacker-supplied data, never on the expected value.
-  if (!SIGNATURE_HEX.test(provided)) return false
+  if (!isLowerHex64(provided)) return false
   const providedBytes = Buffer.from(provided, 'hex')
   return providedBytes.length === expected.length && timingSafeEqual(providedBytes, expected)
 }

@@ -2,10 +2,10 @@
  * The Envoy ext_authz gRPC server: `envoy.service.auth.v3.Authorization/Check` plus
  * `grpc.health.v1.Health`, on a TCP port and optionally a Unix socket.
  *
- * Hot path per call: grpc-js decode → fromCheckRequest → checker.check → outcomeProblem →
- * toCheckResponse → encode → metrics. Every call is answered with a CheckResponse: the RPC itself
- * never fails, because Envoy treats RPC errors as `failure_mode_allow` cases (an allow when an
- * operator enabled it). Translation errors, malformed decider answers and exceptions all become
+ * Hot path per call: decodeCheckRequest (raw bytes → RequestContext, no generic protobuf decode)
+ * → checker.check → outcomeProblem → toCheckResponse → encode → metrics. Every call is answered
+ * with a CheckResponse: the RPC itself never fails, because Envoy treats RPC errors as
+ * `failure_mode_allow` cases (an allow when an operator enabled it). Translation errors, malformed decider answers and exceptions all become
  * denials (`boundary-deny.ts`).
  *
  * @module
@@ -24,7 +24,7 @@ import {
 import type { Checker, CheckOutcome } from '../decision/check-outcome.js'
 import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
-import { fromCheckRequest, type CheckRequestWire } from '../request/from-check-request.js'
+import { decodeCheckRequest } from '../request/decode-check-request.js'
 import {
   DEFAULT_REQUEST_LIMITS,
   type RequestLimits,
@@ -66,22 +66,13 @@ export interface RunningGrpcServer {
   close(): Promise<void>
 }
 
-/** Marker returned by our request deserializer for bytes that are not a CheckRequest. */
-const UNDECODABLE = Symbol('undecodable CheckRequest')
-type DecodedRequest = CheckRequestWire | typeof UNDECODABLE
-
-const UNDECODABLE_RESULT = {
-  ok: false,
-  code: 'ERR_REQUEST_MALFORMED',
-  detail: 'CheckRequest bytes could not be decoded',
-} as const
-
 type UntypedMethod = MethodDefinition<unknown, unknown>
 
 /**
- * The Check method with our own (de)serialisation: decoding failures become a value instead of a
- * grpc-js INTERNAL error, and the handler encodes the response itself (encodeCheckResponse) inside
- * its try block so an encoding failure is still answered with a deny.
+ * The Check method with our own (de)serialisation: the request bytes pass through untouched and the
+ * handler decodes them itself (decodeCheckRequest, which turns undecodable bytes into a value
+ * instead of a grpc-js INTERNAL error), and encodes the response itself (encodeCheckResponse)
+ * inside its try block so an encoding failure is still answered with a deny.
  */
 function checkMethodDefinition(): ServiceDefinition {
   const pkg = loadProtos()
@@ -94,13 +85,7 @@ function checkMethodDefinition(): ServiceDefinition {
   const definition: ServiceDefinition = {
     Check: {
       ...check,
-      requestDeserialize: (bytes: Buffer): DecodedRequest => {
-        try {
-          return check.requestDeserialize(bytes) as CheckRequestWire
-        } catch {
-          return UNDECODABLE
-        }
-      },
+      requestDeserialize: (bytes: Buffer): Buffer => bytes,
       responseSerialize: (encoded: Buffer): Buffer => encoded,
     },
   }
@@ -151,7 +136,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
     encodeCheckResponse(toCheckResponse(outcome, requestId))
 
   const check = async (
-    call: ServerUnaryCall<DecodedRequest, Buffer>,
+    call: ServerUnaryCall<Buffer, Buffer>,
     callback: sendUnaryData<Buffer>,
   ): Promise<void> => {
     const started = performance.now()
@@ -159,10 +144,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
     let requestId = ''
     let encoded: Buffer
     try {
-      const parsed: RequestParseResult =
-        call.request === UNDECODABLE
-          ? { ...UNDECODABLE_RESULT, requestId: 'undecodable' }
-          : fromCheckRequest(call.request, limits)
+      const parsed: RequestParseResult = decodeCheckRequest(call.request, limits)
       if (parsed.ok) {
         requestId = parsed.request.requestId
         const answerFromChecker: unknown = await checker.check(parsed.request)
@@ -206,7 +188,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
     'grpc.max_receive_message_length': opts.maxMessageBytes ?? 16 * 1024 * 1024,
   })
   server.addService(definition, {
-    Check: (call: ServerUnaryCall<DecodedRequest, Buffer>, callback: sendUnaryData<Buffer>) => {
+    Check: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
       void check(call, callback)
     },
   })

@@ -9,5 +9,8 @@ bash scripts/ensure-tools.sh
 export PATH="$PATH:$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:/usr/sbin"
 # CI=1 makes vitest fail on any skipped or todo test (see vitest.config.ts).
 export CI=1
+# Static checks first: types, lint (typescript-eslint strict), formatting.
 npx tsc --noEmit -p .
+npx eslint .
+npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
 npx vitest run "$@"

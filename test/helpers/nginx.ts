@@ -5,13 +5,14 @@
  *
  * @module
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer, connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { stopChild } from './stop-child.js'
 
 export const NGINX_BIN = '/usr/sbin/nginx'
 
@@ -58,19 +59,6 @@ function canConnect(port: number): Promise<boolean> {
   })
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      resolve()
-    }),
-  )
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-  await exited
-  clearTimeout(timer)
-}
-
 async function startOnce(opts: StartNginxOptions): Promise<RunningNginx> {
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-nginx-'))
   for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) await mkdir(join(dir, d))
@@ -115,7 +103,7 @@ ${opts.httpBlock(ports, dir)}
     ports,
     stderr: () => stderr,
     async stop() {
-      await stopChild(child)
+      await stopChild(child, 5000)
       await rm(dir, { recursive: true, force: true })
     },
   }

@@ -5,12 +5,13 @@
  *
  * @module
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from './nginx.js'
+import { stopChild } from './stop-child.js'
 
 export const PROMETHEUS_BIN = '/usr/bin/prometheus'
 
@@ -48,19 +49,6 @@ async function getJson(url: string): Promise<unknown> {
   const body: unknown = await res.json()
   if (!res.ok) throw new Error(`GET ${url} → ${res.status}: ${JSON.stringify(body)}`)
   return body
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      resolve()
-    }),
-  )
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
-  await exited
-  clearTimeout(timer)
 }
 
 export async function startPrometheus(opts: StartPrometheusOptions): Promise<RunningPrometheus> {
@@ -122,7 +110,7 @@ scrape_configs:
     },
     stderr: () => stderr,
     async stop() {
-      await stopChild(child)
+      await stopChild(child, 10_000)
       await rm(dir, { recursive: true, force: true })
     },
   }

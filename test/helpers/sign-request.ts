@@ -20,13 +20,17 @@ export interface SignInput {
   readonly signingDate?: Date
 }
 
-export async function signWithSdk(input: SignInput): Promise<Record<string, string>> {
-  const signer = new SignatureV4({
+function sdkSigner(input: SignInput): SignatureV4 {
+  return new SignatureV4({
     credentials: { accessKeyId: input.accessKeyId, secretAccessKey: input.secretAccessKey },
     region: input.region ?? 'us-east-1',
     service: input.service ?? 'execute-api',
     sha256: Sha256,
   })
+}
+
+export async function signWithSdk(input: SignInput): Promise<Record<string, string>> {
+  const signer = sdkSigner(input)
   const req = new HttpRequest({
     method: input.method,
     protocol: 'https:',
@@ -44,12 +48,7 @@ export async function signWithSdk(input: SignInput): Promise<Record<string, stri
 }
 
 export async function presignWithSdk(input: SignInput & { expiresIn?: number }): Promise<string> {
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: input.accessKeyId, secretAccessKey: input.secretAccessKey },
-    region: input.region ?? 'us-east-1',
-    service: input.service ?? 'execute-api',
-    sha256: Sha256,
-  })
+  const signer = sdkSigner(input)
   const req = new HttpRequest({
     method: input.method,
     protocol: 'https:',

@@ -40,12 +40,50 @@ export interface AllowIdentity {
   readonly context: Readonly<Record<string, string>>
 }
 
-export function allowOutcome(
-  req: RequestContext,
-  identity: AllowIdentity,
-  code: string,
-  api: string | undefined,
-): AllowOutcome {
+/** The upstream headers for one identity, kept with the principal they were built for. */
+interface BuiltHeaders {
+  readonly principal: string | undefined
+  readonly headers: readonly HeaderEntry[]
+}
+
+/**
+ * Upstream header lists per identity context object. Caches hand out the same context object for
+ * every hit (authorizer results, verified-token claims), so the list, and the encoder's bytes
+ * cached per list, are built once per identity instead of once per request.
+ */
+const HEADERS_BY_CONTEXT = new WeakMap<object, BuiltHeaders>()
+const EMPTY: readonly string[] = Object.freeze([])
+const NO_HEADERS: readonly HeaderEntry[] = Object.freeze([])
+
+/** An identity without context (IAM callers, public routes). */
+export const NO_CONTEXT: Readonly<Record<string, string>> = Object.freeze({})
+
+/** Principal-only header lists (IAM callers build a fresh empty context): per principal, bounded. */
+const PRINCIPAL_HEADERS = new Map<string, readonly HeaderEntry[]>()
+const PRINCIPAL_HEADERS_MAX = 4096
+
+function principalOnly(principal: string | undefined): readonly HeaderEntry[] {
+  if (principal === undefined) return NO_HEADERS
+  let headers = PRINCIPAL_HEADERS.get(principal)
+  if (headers === undefined) {
+    headers = Object.freeze([
+      Object.freeze({ name: `${INJECTED_PREFIX}principal`, value: headerSafeValue(principal) }),
+    ])
+    if (PRINCIPAL_HEADERS.size >= PRINCIPAL_HEADERS_MAX) PRINCIPAL_HEADERS.clear()
+    PRINCIPAL_HEADERS.set(principal, headers)
+  }
+  return headers
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false
+  return true
+}
+
+function upstreamHeaders(identity: AllowIdentity): readonly HeaderEntry[] {
+  if (isEmpty(identity.context)) return principalOnly(identity.principal)
+  const cached = HEADERS_BY_CONTEXT.get(identity.context)
+  if (cached !== undefined && cached.principal === identity.principal) return cached.headers
   const upstream: HeaderEntry[] = []
   if (identity.principal !== undefined) {
     upstream.push({
@@ -56,15 +94,36 @@ export function allowOutcome(
   for (const [key, value] of Object.entries(identity.context)) {
     upstream.push({ name: contextHeaderName(key), value: headerSafeValue(value) })
   }
+  const headers = Object.freeze(upstream)
+  HEADERS_BY_CONTEXT.set(identity.context, { principal: identity.principal, headers })
+  return headers
+}
+
+export function allowOutcome(
+  req: RequestContext,
+  identity: AllowIdentity,
+  code: string,
+  api: string | undefined,
+): AllowOutcome {
+  const upstream = upstreamHeaders(identity)
   // Envoy applies headers_to_remove after the headers it sets, so only client copies of names we
   // do not set are listed; names we set are overwritten (OVERWRITE_IF_EXISTS_OR_ADD) instead.
-  const headersToRemove: string[] = []
+  let headersToRemove: string[] | undefined
   for (const name of req.headers.keys()) {
     if (name.startsWith(INJECTED_PREFIX) && !upstream.some((h) => h.name === name)) {
-      headersToRemove.push(name)
+      ;(headersToRemove ??= []).push(name)
     }
   }
-  const metadata: Record<string, string> = { decision_id: req.requestId }
-  if (identity.principal !== undefined) metadata['principal'] = identity.principal
-  return { allowed: true, upstreamHeaders: upstream, headersToRemove, code, api, metadata }
+  const metadata: Record<string, string> =
+    identity.principal === undefined
+      ? { decision_id: req.requestId }
+      : { decision_id: req.requestId, principal: identity.principal }
+  return {
+    allowed: true,
+    upstreamHeaders: upstream,
+    headersToRemove: headersToRemove ?? EMPTY,
+    code,
+    api,
+    metadata,
+  }
 }

@@ -57,7 +57,8 @@ export type CheckOutcome = AllowOutcome | DenyOutcome
 
 /** The one thing servers call. Implementations never throw and never allow on an internal error. */
 export interface Checker {
-  check(req: RequestContext): Promise<CheckOutcome>
+  /** A plain outcome when it is known at once (cache hits): callers must accept both. */
+  check(req: RequestContext): CheckOutcome | Promise<CheckOutcome>
   /** True once a configuration snapshot is loaded (drives /readyz and gRPC health). */
   ready(): boolean
 }

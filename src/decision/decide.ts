@@ -69,26 +69,37 @@ export class Decider implements Checker {
     return this.#snapshot() !== undefined
   }
 
-  async check(req: RequestContext): Promise<CheckOutcome> {
+  /**
+   * Synchronous whenever the route's flow is (cache hits, NONE, IAM): a Promise only when the flow
+   * really waits (an authorizer call, a key fetch), so hot-path answers cost no microtask hops.
+   */
+  check(req: RequestContext): CheckOutcome | Promise<CheckOutcome> {
     const snapshot = this.#snapshot()
     const meta = { decision_id: req.requestId }
     if (snapshot === undefined) {
       return denyFixed('internal', 'ERR_NOT_READY', { api: undefined, metadata: meta })
     }
     try {
-      return await this.#decide(snapshot, req, meta)
+      const outcome = this.#decide(snapshot, req, meta)
+      return outcome instanceof Promise
+        ? outcome.catch((err: unknown) => this.#failed(err, req, meta))
+        : outcome
     } catch (err) {
-      // Fail closed: a bug or an unexpected input must never become an allow.
-      this.#logger?.error({ err, decision_id: req.requestId }, 'check failed unexpectedly; denying')
-      return denyFixed('internal', 'ERR_INTERNAL', { api: undefined, metadata: meta })
+      return this.#failed(err, req, meta)
     }
   }
 
-  async #decide(
+  /** Fail closed: a bug or an unexpected input must never become an allow. */
+  #failed(err: unknown, req: RequestContext, meta: Record<string, string>): CheckOutcome {
+    this.#logger?.error({ err, decision_id: req.requestId }, 'check failed unexpectedly; denying')
+    return denyFixed('internal', 'ERR_INTERNAL', { api: undefined, metadata: meta })
+  }
+
+  #decide(
     snapshot: Snapshot,
     req: RequestContext,
     meta: Record<string, string>,
-  ): Promise<CheckOutcome> {
+  ): CheckOutcome | Promise<CheckOutcome> {
     const notes: string[] = []
     const explaining = this.#explain
     const note = (make: () => string): void => {
@@ -230,14 +241,18 @@ export class Decider implements Checker {
       verifiedPrincipal,
       explain: explaining,
     }
-    let outcome = await flow(ctx)
-    if (outcome.allowed && route.apiKeyRequired) {
-      // No usage plans exist in this product yet: an API-key-protected method cannot be verified,
-      // so it is denied as AWS denies an invalid key (403 Forbidden) rather than let through.
-      outcome = denyFixed('forbidden', 'ERR_API_KEY_UNVERIFIABLE', deny)
-      note(() => 'apiKeyRequired: no usage plans configured')
+    const finish = (flowOutcome: CheckOutcome): CheckOutcome => {
+      let outcome = flowOutcome
+      if (outcome.allowed && route.apiKeyRequired) {
+        // No usage plans exist in this product yet: an API-key-protected method cannot be
+        // verified, so it is denied as AWS denies an invalid key (403 Forbidden), not let through.
+        outcome = denyFixed('forbidden', 'ERR_API_KEY_UNVERIFIABLE', deny)
+        note(() => 'apiKeyRequired: no usage plans configured')
+      }
+      return explain(explaining, outcome, notes)
     }
-    return explain(explaining, outcome, notes)
+    const outcome = flow(ctx)
+    return outcome instanceof Promise ? outcome.then(finish) : finish(outcome)
   }
 }
 

@@ -49,6 +49,31 @@ export interface DenyContext {
   readonly metadata: Readonly<Record<string, string>>
 }
 
+/**
+ * The usual denial headers, one frozen array per error type: the encoder caches the bytes of a
+ * denial per header array, so constant arrays make repeated denials cheap.
+ */
+const HEADERS_BY_ERROR_TYPE = new Map<string, readonly HeaderEntry[]>()
+
+function denyHeaders(errorType: string, extra: readonly HeaderEntry[]): readonly HeaderEntry[] {
+  if (extra.length > 0) {
+    return [
+      { name: 'content-type', value: 'application/json' },
+      { name: 'x-amzn-errortype', value: errorType },
+      ...extra,
+    ]
+  }
+  let headers = HEADERS_BY_ERROR_TYPE.get(errorType)
+  if (headers === undefined) {
+    headers = Object.freeze([
+      Object.freeze({ name: 'content-type', value: 'application/json' }),
+      Object.freeze({ name: 'x-amzn-errortype', value: errorType }),
+    ])
+    HEADERS_BY_ERROR_TYPE.set(errorType, headers)
+  }
+  return headers
+}
+
 function outcome(
   status: number,
   errorType: string,
@@ -62,11 +87,7 @@ function outcome(
     httpStatus: status,
     grpcCode: status === 401 ? GRPC_UNAUTHENTICATED : GRPC_PERMISSION_DENIED,
     body,
-    headers: [
-      { name: 'content-type', value: 'application/json' },
-      { name: 'x-amzn-errortype', value: errorType },
-      ...extraHeaders,
-    ],
+    headers: denyHeaders(errorType, extraHeaders),
     code,
     api: ctx.api,
     metadata: ctx.metadata,
@@ -94,6 +115,11 @@ const FIXED_MESSAGES: Partial<Record<DenyKind, string | null>> = {
   internal: null,
 }
 
+/** The fixed bodies, serialised once. */
+const FIXED_BODIES = new Map(
+  Object.entries(FIXED_MESSAGES).map(([kind, message]) => [kind, messageBody(message ?? null)]),
+)
+
 /** A denial whose body does not depend on the request (Forbidden, Unauthorized, ...). */
 export function denyFixed(
   kind:
@@ -113,7 +139,7 @@ export function denyFixed(
   return outcome(
     spec.status,
     spec.errorType,
-    messageBody(FIXED_MESSAGES[kind] ?? null),
+    FIXED_BODIES.get(kind) ?? messageBody(null),
     code,
     ctx,
     extraHeaders,

@@ -2,9 +2,9 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { CheckOutcome } from '../decision/check-outcome.js'
 import { BOUNDARY_DENIALS } from './boundary-deny.js'
-import { encodeCheckResponse } from './encode-check-response.js'
+import { toCheckResponse } from '../../test/helpers/check-response-wire.js'
+import { encodeOutcome } from './encode-check-response.js'
 import { loadProtos } from './load-protos.js'
-import { toCheckResponse } from './to-check-response.js'
 
 interface MethodCodec {
   responseSerialize(v: unknown): Buffer
@@ -40,12 +40,12 @@ const outcome: fc.Arbitrary<CheckOutcome> = fc.oneof(
   }),
 )
 
-describe('encodeCheckResponse', () => {
+describe('encodeOutcome', () => {
   it('produces the same bytes as the generic protobuf encoder, decoding to the same message (property)', () => {
     fc.assert(
       fc.property(outcome, fc.string({ maxLength: 20 }), (o, requestId) => {
         const wire = toCheckResponse(o, requestId)
-        const ours = encodeCheckResponse(wire)
+        const ours = encodeOutcome(o, requestId)
         const generic = codec.responseSerialize(wire)
         expect(codec.responseDeserialize(ours)).toEqual(codec.responseDeserialize(generic))
         expect(ours.equals(generic)).toBe(true)
@@ -65,7 +65,48 @@ describe('encodeCheckResponse', () => {
     }
     for (const o of [typical, ...Object.values(BOUNDARY_DENIALS)]) {
       const wire = toCheckResponse(o, 'rid')
-      expect(encodeCheckResponse(wire).equals(codec.responseSerialize(wire))).toBe(true)
+      expect(encodeOutcome(o, 'rid').equals(codec.responseSerialize(wire))).toBe(true)
     }
+  })
+
+  it('stays byte-identical when cached parts are reused: shared frozen header arrays across bodies, statuses and request ids (property)', () => {
+    // The encoder caches ok_response bytes per header array and denied_response bytes per frozen
+    // header array + status + body: a stale cache entry would show up here as different bytes.
+    const pool = [
+      Object.freeze([]),
+      Object.freeze([Object.freeze({ name: 'x-portcullis-principal', value: 'alice' })]),
+      Object.freeze([
+        Object.freeze({ name: 'content-type', value: 'application/json' }),
+        Object.freeze({ name: 'x-amzn-errortype', value: 'AccessDeniedException' }),
+      ]),
+    ]
+    const shared = fc.constantFrom(...pool)
+    const reused: fc.Arbitrary<CheckOutcome> = fc.oneof(
+      fc.record({
+        allowed: fc.constant(true as const),
+        upstreamHeaders: shared,
+        headersToRemove: fc.constantFrom(Object.freeze([]), ['x-portcullis-x']),
+        code: fc.constantFrom('ALLOW_IAM', 'ALLOW_NONE'),
+        api,
+        metadata,
+      }),
+      fc.record({
+        allowed: fc.constant(false as const),
+        httpStatus: fc.constantFrom(401, 403, 500),
+        grpcCode: fc.constantFrom(7, 16),
+        body: fc.constantFrom('{"message":"Forbidden"}', '{"message":null}', 'ü'),
+        headers: shared,
+        code: fc.constantFrom('ERR_A', 'ERR_B'),
+        api,
+        metadata,
+      }),
+    )
+    fc.assert(
+      fc.property(reused, fc.string({ maxLength: 20 }), (o, requestId) => {
+        const generic = codec.responseSerialize(toCheckResponse(o, requestId))
+        expect(encodeOutcome(o, requestId).equals(generic)).toBe(true)
+      }),
+      { numRuns: 2000 },
+    )
   })
 })

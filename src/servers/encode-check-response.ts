@@ -1,20 +1,30 @@
 /**
- * Hand-rolled protobuf encoder for the CheckResponse that toCheckResponse() describes: the
- * generic encoder (protobufjs fromObject + encode) costs ~18 µs per answer, mostly on the Struct
- * and header lists; this writes the same bytes in a fraction of that, with the header lists (which
- * deciders reuse as constants) encoded once. Field numbers cite envoy/service/auth/v3/
- * external_auth.proto, envoy/config/core/v3/base.proto and google/protobuf/struct.proto.
- * Like protobufjs, every field the object sets is written, even when it holds the proto3 default;
- * `encode-check-response.test.ts` proves the bytes identical to the generic encoder's.
+ * Hand-rolled protobuf encoder: CheckOutcome → `envoy.service.auth.v3.CheckResponse` bytes, in
+ * one buffer, without an intermediate message object. The generic path (protobufjs fromObject +
+ * encode) costs ~18 µs per answer, mostly on the Struct and header lists; the parts that repeat
+ * (status, the header lists deciders and caches hand out as the same arrays, the ok_response built
+ * from them) are encoded once and copied.
+ *
+ * The mapping (what every outcome field becomes on the wire) is spelled out as a plain message in
+ * test/helpers/check-response-wire.ts; `encode-check-response.test.ts` proves our bytes identical
+ * to protobufjs's encoding of that message, on random outcomes. Like protobufjs, every field the
+ * message sets is written, even when it holds the proto3 default. Field numbers cite
+ * envoy/service/auth/v3/external_auth.proto, envoy/config/core/v3/base.proto and
+ * google/protobuf/struct.proto.
  *
  * @module
  */
-import type { CheckResponseWire } from './to-check-response.js'
-
-type HeaderOptions = NonNullable<CheckResponseWire['ok_response']>['headers']
+import type {
+  AllowOutcome,
+  CheckOutcome,
+  DenyOutcome,
+  HeaderEntry,
+} from '../decision/check-outcome.js'
 
 const LEN = 2
 const VARINT = 0
+/** HeaderValueOption.append_action OVERWRITE_IF_EXISTS_OR_ADD: a client never pre-seeds a header. */
+const OVERWRITE_IF_EXISTS_OR_ADD = 2
 
 function tag(field: number, wireType: number): number {
   return (field << 3) | wireType
@@ -29,6 +39,11 @@ function varintSize(n: number): number {
   return size
 }
 
+/** Byte size of a length-delimited field (1-byte tag) whose content is `n` bytes. */
+function lenFieldSize(n: number): number {
+  return 1 + varintSize(n) + n
+}
+
 /** Growable-free writer: callers size the buffer exactly first. */
 class Writer {
   pos = 0
@@ -40,61 +55,71 @@ class Writer {
     }
     this.buf[this.pos++] = n
   }
-  bytes(field: number, b: Buffer): void {
+  /** Tag + length of a length-delimited field whose content follows. */
+  lenHeader(field: number, length: number): void {
     this.varint(tag(field, LEN))
-    this.varint(b.length)
+    this.varint(length)
+  }
+  raw(b: Buffer): void {
     b.copy(this.buf, this.pos)
     this.pos += b.length
   }
+  /** A string field whose UTF-8 byte length the caller already knows. */
+  string(field: number, s: string, byteLength: number): void {
+    this.lenHeader(field, byteLength)
+    this.pos += this.buf.write(s, this.pos, 'utf8')
+  }
+}
+
+/**
+ * repeated HeaderValueOption at `field`: {header(1): HeaderValue{key(1), value(2)},
+ * append(2): BoolValue{value(1): false}, append_action(3)}. The BoolValue is present (so Envoy's
+ * `has_append()` is true, read by Envoys older than 1.22) with an explicit false.
+ */
+function encodeHeaderOptions(field: number, headers: readonly HeaderEntry[]): Buffer {
+  const sizes: number[] = []
+  let total = 0
+  for (const h of headers) {
+    const k = Buffer.byteLength(h.name, 'utf8')
+    const v = Buffer.byteLength(h.value, 'utf8')
+    const headerValue = lenFieldSize(k) + lenFieldSize(v)
+    const option = lenFieldSize(headerValue) + lenFieldSize(2) + 2
+    sizes.push(k, v, headerValue, option)
+    total += lenFieldSize(option)
+  }
+  const w = new Writer(Buffer.allocUnsafe(total))
+  let i = 0
+  for (const h of headers) {
+    const k = sizes[i++] ?? 0
+    const v = sizes[i++] ?? 0
+    const headerValue = sizes[i++] ?? 0
+    w.lenHeader(field, sizes[i++] ?? 0)
+    w.lenHeader(1, headerValue)
+    w.string(1, h.name, k)
+    w.string(2, h.value, v)
+    w.lenHeader(2, 2)
+    w.varint(tag(1, VARINT))
+    w.varint(0)
+    w.varint(tag(3, VARINT))
+    w.varint(OVERWRITE_IF_EXISTS_OR_ADD)
+  }
+  return w.buf
 }
 
 /** One length-delimited field holding `content`. */
 function lenField(field: number, content: Buffer): Buffer {
-  const size = varintSize(tag(field, LEN)) + varintSize(content.length) + content.length
-  const w = new Writer(Buffer.allocUnsafe(size))
-  w.bytes(field, content)
+  const w = new Writer(Buffer.allocUnsafe(lenFieldSize(content.length)))
+  w.lenHeader(field, content.length)
+  w.raw(content)
   return w.buf
 }
 
-function stringField(field: number, s: string): Buffer {
-  return lenField(field, Buffer.from(s, 'utf8'))
-}
-
+/** One varint field. */
 function varintField(field: number, n: number): Buffer {
-  const size = varintSize(tag(field, VARINT)) + varintSize(n)
-  const w = new Writer(Buffer.allocUnsafe(size))
+  const w = new Writer(Buffer.allocUnsafe(varintSize(tag(field, VARINT)) + varintSize(n)))
   w.varint(tag(field, VARINT))
   w.varint(n)
   return w.buf
-}
-
-const APPEND_ACTION = { OVERWRITE_IF_EXISTS_OR_ADD: 2 } as const
-
-/** repeated HeaderValueOption at `field`: {header(1): {key(1), value(2)}, append(2): BoolValue{}, append_action(3)}. */
-function encodeHeaderOptions(field: number, headers: HeaderOptions): Buffer {
-  const parts: Buffer[] = []
-  for (const h of headers) {
-    const headerValue = Buffer.concat([
-      stringField(1, h.header.key),
-      stringField(2, h.header.value),
-    ])
-    // BoolValue present (so Envoy's `has_append()` is true) with an explicit value.
-    const option = Buffer.concat([
-      lenField(1, headerValue),
-      lenField(2, varintField(1, h.append.value ? 1 : 0)),
-      varintField(3, APPEND_ACTION[h.append_action]),
-    ])
-    parts.push(lenField(field, option))
-  }
-  return Buffer.concat(parts)
-}
-
-const headerBytesCache = new WeakMap<HeaderOptions, Buffer>()
-function headerOptionBytes(field: number, headers: HeaderOptions): Buffer {
-  // toCheckResponse hands out the same (cached) array for the same decider header list.
-  let b = headerBytesCache.get(headers)
-  if (b === undefined) headerBytesCache.set(headers, (b = encodeHeaderOptions(field, headers)))
-  return b
 }
 
 const statusCache = new Map<number, Buffer>()
@@ -108,106 +133,137 @@ function statusBytes(code: number): Buffer {
   return b
 }
 
-/** Byte size of a length-delimited field (1-byte tag) whose content is `n` bytes. */
-function lenFieldSize(n: number): number {
-  return 1 + varintSize(n) + n
+/**
+ * ok_response (field 3) for headers only, per header array: flows and caches hand out the same
+ * frozen array for the same identity (allow-response.ts), so this is encoded once per identity.
+ */
+const okBytesCache = new WeakMap<readonly HeaderEntry[], Buffer>()
+
+/** OkHttpResponse{headers(2), headers_to_remove(5)} at CheckResponse field 3. */
+function okResponseBytes(o: AllowOutcome): Buffer {
+  const remove = o.headersToRemove
+  if (remove.length === 0) {
+    let b = okBytesCache.get(o.upstreamHeaders)
+    if (b === undefined) {
+      b = lenField(3, encodeHeaderOptions(2, o.upstreamHeaders))
+      okBytesCache.set(o.upstreamHeaders, b)
+    }
+    return b
+  }
+  const headers = encodeHeaderOptions(2, o.upstreamHeaders)
+  let size = headers.length
+  for (const name of remove) size += lenFieldSize(Buffer.byteLength(name, 'utf8'))
+  const w = new Writer(Buffer.allocUnsafe(lenFieldSize(size)))
+  w.lenHeader(3, size)
+  w.raw(headers)
+  for (const name of remove) w.string(5, name, Buffer.byteLength(name, 'utf8'))
+  return w.buf
 }
 
 /**
- * Writes CheckResponse field 4, `google.protobuf.Struct{fields(1): map<string, Value>}` with every
- * Value a `string_value(3)`, in one pass over precomputed sizes (this part changes per request).
+ * denied_response (field 2) per (header array, status, body): deniers reuse constant header
+ * arrays, and bodies repeat (fixed texts; principal texts per caller and method). Bounded.
  */
-function metadataSize(
-  keys: readonly string[],
-  fields: CheckResponseWire['dynamic_metadata']['fields'],
-  sizes: number[],
-): number {
+const deniedBytesCache = new WeakMap<readonly HeaderEntry[], Map<string, Buffer>>()
+const DENIED_PER_HEADERS_MAX = 512
+
+/** DeniedHttpResponse{status(1): HttpStatus{code(1)}, headers(2), body(3)} at field 2. */
+function deniedResponseBytes(o: DenyOutcome): Buffer {
+  // Only shared (frozen) header arrays are worth a cache entry; per-request ones are not.
+  const cacheable = Object.isFrozen(o.headers)
+  let byBody = cacheable ? deniedBytesCache.get(o.headers) : undefined
+  const key = `${String(o.httpStatus)} ${o.body}`
+  const cached = byBody?.get(key)
+  if (cached !== undefined) return cached
+  const status = lenField(1, varintField(1, o.httpStatus))
+  const headers = encodeHeaderOptions(2, o.headers)
+  const bodyLen = Buffer.byteLength(o.body, 'utf8')
+  const size = status.length + headers.length + lenFieldSize(bodyLen)
+  const w = new Writer(Buffer.allocUnsafe(lenFieldSize(size)))
+  w.lenHeader(2, size)
+  w.raw(status)
+  w.raw(headers)
+  w.string(3, o.body, bodyLen)
+  if (!cacheable) return w.buf
+  if (byBody === undefined) deniedBytesCache.set(o.headers, (byBody = new Map<string, Buffer>()))
+  if (byBody.size >= DENIED_PER_HEADERS_MAX) byBody.clear()
+  byBody.set(key, w.buf)
+  return w.buf
+}
+
+/**
+ * The dynamic_metadata Struct's (key, value) list, in wire order: the outcome's metadata keys
+ * (`decision`, `code` and `api` take the outcome's own values where the metadata names them
+ * too), then `decision`, `code`, `api` (when known) and `decision_id` (the request id unless the
+ * decider set one) where the metadata does not name them. Appended to `out` as key, value pairs.
+ */
+function metadataEntries(o: CheckOutcome, requestId: string, out: string[]): void {
+  const md = o.metadata
+  const decision = o.allowed ? 'allow' : 'deny'
+  let hasDecision = false
+  let hasCode = false
+  let hasApi = false
+  let hasId = false
+  for (const k of Object.keys(md)) {
+    let v = md[k] ?? ''
+    if (k === 'decision') {
+      hasDecision = true
+      v = decision
+    } else if (k === 'code') {
+      hasCode = true
+      v = o.code
+    } else if (k === 'api') {
+      if (o.api !== undefined) {
+        hasApi = true
+        v = o.api
+      }
+    } else if (k === 'decision_id') {
+      hasId = true
+    }
+    out.push(k, v)
+  }
+  if (!hasDecision) out.push('decision', decision)
+  if (!hasCode) out.push('code', o.code)
+  if (o.api !== undefined && !hasApi) out.push('api', o.api)
+  if (!hasId) out.push('decision_id', requestId)
+}
+
+/**
+ * CheckOutcome → CheckResponse bytes: status(1), then denied_response(2) or ok_response(3), then
+ * dynamic_metadata(4) as a `google.protobuf.Struct` whose values are all `string_value(3)`.
+ * Call only with an outcome `outcomeProblem()` accepted.
+ */
+export function encodeOutcome(o: CheckOutcome, requestId: string): Buffer {
+  const status = statusBytes(o.allowed ? 0 : o.grpcCode)
+  const response = o.allowed ? okResponseBytes(o) : deniedResponseBytes(o)
+  const entries: string[] = []
+  metadataEntries(o, requestId, entries)
+  // Sizes per entry: key, value, Value message, map entry (4 numbers each).
+  const sizes: number[] = []
   let structSize = 0
-  for (const key of keys) {
-    const keyLen = Buffer.byteLength(key, 'utf8')
-    const valLen = Buffer.byteLength(fields[key]?.stringValue ?? '', 'utf8')
+  for (let i = 0; i < entries.length; i += 2) {
+    const keyLen = Buffer.byteLength(entries[i] ?? '', 'utf8')
+    const valLen = Buffer.byteLength(entries[i + 1] ?? '', 'utf8')
     const valueMsg = lenFieldSize(valLen) // Value{string_value(3)}
     const entry = lenFieldSize(keyLen) + lenFieldSize(valueMsg) // MapEntry{key(1), value(2)}
     sizes.push(keyLen, valLen, valueMsg, entry)
     structSize += lenFieldSize(entry)
   }
-  return structSize
-}
-
-function writeMetadata(
-  w: Writer,
-  keys: readonly string[],
-  fields: CheckResponseWire['dynamic_metadata']['fields'],
-  sizes: readonly number[],
-  structSize: number,
-): void {
-  w.varint(tag(4, LEN))
-  w.varint(structSize)
-  let i = 0
-  for (const key of keys) {
-    const keyLen = sizes[i++] ?? 0
-    const valLen = sizes[i++] ?? 0
-    const valueMsg = sizes[i++] ?? 0
-    const entry = sizes[i++] ?? 0
-    w.varint(tag(1, LEN))
-    w.varint(entry)
-    w.varint(tag(1, LEN))
-    w.varint(keyLen)
-    w.pos += w.buf.write(key, w.pos, 'utf8')
-    w.varint(tag(2, LEN))
-    w.varint(valueMsg)
-    w.varint(tag(3, LEN))
-    w.varint(valLen)
-    w.pos += w.buf.write(fields[key]?.stringValue ?? '', w.pos, 'utf8')
+  const w = new Writer(
+    Buffer.allocUnsafe(status.length + response.length + lenFieldSize(structSize)),
+  )
+  w.raw(status)
+  w.raw(response)
+  w.lenHeader(4, structSize)
+  let s = 0
+  for (let i = 0; i < entries.length; i += 2) {
+    const keyLen = sizes[s++] ?? 0
+    const valLen = sizes[s++] ?? 0
+    const valueMsg = sizes[s++] ?? 0
+    w.lenHeader(1, sizes[s++] ?? 0)
+    w.string(1, entries[i] ?? '', keyLen)
+    w.lenHeader(2, valueMsg)
+    w.string(3, entries[i + 1] ?? '', valLen)
   }
-}
-
-/** The http_response oneof member (field 2 denied / field 3 ok), fully encoded. */
-function responseBytes(r: CheckResponseWire): Buffer | undefined {
-  if (r.denied_response !== undefined) {
-    const d = r.denied_response
-    return lenField(
-      2,
-      Buffer.concat([
-        lenField(1, varintField(1, d.status.code)),
-        headerOptionBytes(2, d.headers),
-        stringField(3, d.body),
-      ]),
-    )
-  }
-  if (r.ok_response !== undefined) {
-    const ok = r.ok_response
-    const headers = headerOptionBytes(2, ok.headers)
-    if (ok.headers_to_remove.length === 0) return okCache(headers)
-    const remove = ok.headers_to_remove.map((n) => stringField(5, n))
-    return lenField(3, Buffer.concat([headers, ...remove]))
-  }
-  return undefined
-}
-
-/** ok_response with headers only: deciders' allow lists repeat, so encode each once. */
-const okBytesCache = new WeakMap<Buffer, Buffer>()
-function okCache(headers: Buffer): Buffer {
-  let b = okBytesCache.get(headers)
-  if (b === undefined) okBytesCache.set(headers, (b = lenField(3, headers)))
-  return b
-}
-
-export function encodeCheckResponse(r: CheckResponseWire): Buffer {
-  const status = statusBytes(r.status.code)
-  const response = responseBytes(r)
-  const fields = r.dynamic_metadata.fields
-  const keys = Object.keys(fields)
-  const sizes: number[] = []
-  const structSize = metadataSize(keys, fields, sizes)
-  const total = status.length + (response?.length ?? 0) + lenFieldSize(structSize)
-  const w = new Writer(Buffer.allocUnsafe(total))
-  status.copy(w.buf, 0)
-  w.pos = status.length
-  if (response !== undefined) {
-    response.copy(w.buf, w.pos)
-    w.pos += response.length
-  }
-  writeMetadata(w, keys, fields, sizes, structSize)
   return w.buf
 }

@@ -3,7 +3,7 @@
  * `grpc.health.v1.Health`, on a TCP port and optionally a Unix socket.
  *
  * Hot path per call: decodeCheckRequest (raw bytes → RequestContext, no generic protobuf decode)
- * → checker.check → outcomeProblem → toCheckResponse → encode → metrics. Every call is answered
+ * → checker.check → outcomeProblem → encodeOutcome → metrics. Every call is answered
  * with a CheckResponse: the RPC itself never fails, because Envoy treats RPC errors as
  * `failure_mode_allow` cases (an allow when an operator enabled it). Translation errors, malformed decider answers and exceptions all become
  * denials (`boundary-deny.ts`).
@@ -31,10 +31,9 @@ import {
   type RequestParseResult,
 } from '../request/request-parse-result.js'
 import { boundaryDeny } from './boundary-deny.js'
-import { encodeCheckResponse } from './encode-check-response.js'
+import { encodeOutcome } from './encode-check-response.js'
 import { createHealthService } from './grpc-health.js'
 import { loadProtos } from './load-protos.js'
-import { toCheckResponse } from './to-check-response.js'
 import { outcomeProblem } from './validate-outcome.js'
 
 export interface GrpcServerOptions {
@@ -71,7 +70,7 @@ type UntypedMethod = MethodDefinition<unknown, unknown>
 /**
  * The Check method with our own (de)serialisation: the request bytes pass through untouched and the
  * handler decodes them itself (decodeCheckRequest, which turns undecodable bytes into a value
- * instead of a grpc-js INTERNAL error), and encodes the response itself (encodeCheckResponse)
+ * instead of a grpc-js INTERNAL error), and encodes the response itself (encodeOutcome)
  * inside its try block so an encoding failure is still answered with a deny.
  */
 function checkMethodDefinition(): ServiceDefinition {
@@ -132,39 +131,24 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   let closing = false
   const health = createHealthService(() => !closing && checker.ready())
 
-  const answer = (outcome: CheckOutcome, requestId: string): Buffer =>
-    encodeCheckResponse(toCheckResponse(outcome, requestId))
+  const answer = encodeOutcome
 
-  const check = async (
-    call: ServerUnaryCall<Buffer, Buffer>,
+  /** Answers with the checker's outcome (validated: a malformed one is a logged deny). */
+  const respond = (
     callback: sendUnaryData<Buffer>,
-  ): Promise<void> => {
-    const started = performance.now()
+    started: number,
+    requestId: string,
+    fromChecker: unknown,
+  ): void => {
     let outcome: CheckOutcome = internalDeny
-    let requestId = ''
     let encoded: Buffer
     try {
-      const parsed: RequestParseResult = decodeCheckRequest(call.request, limits)
-      if (parsed.ok) {
-        requestId = parsed.request.requestId
-        const answerFromChecker: unknown = await checker.check(parsed.request)
-        const problem = outcomeProblem(answerFromChecker)
-        if (problem === undefined) {
-          outcome = answerFromChecker as CheckOutcome
-        } else {
-          logger?.error({ requestId, problem }, 'checker returned a malformed outcome; denying')
-        }
-      } else {
-        requestId = parsed.requestId
-        outcome = boundaryDeny(parsed.code)
-        logger?.info(
-          { requestId, code: parsed.code, detail: parsed.detail },
-          'check request rejected',
-        )
-      }
+      const problem = outcomeProblem(fromChecker)
+      if (problem === undefined) outcome = fromChecker as CheckOutcome
+      else logger?.error({ requestId, problem }, 'checker returned a malformed outcome; denying')
       encoded = answer(outcome, requestId)
     } catch (err) {
-      // Fail closed: whatever failed (decider, translation, encoding), the request is denied.
+      // Fail closed: whatever failed (validation, encoding), the request is denied.
       logger?.error({ err, requestId }, 'check failed; denying')
       outcome = internalDeny
       encoded = answer(internalDeny, requestId)
@@ -184,13 +168,52 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
     }
   }
 
+  /**
+   * One Check call. Synchronous from bytes to answer when the checker is (cache hits): a Promise
+   * is awaited only when the checker returns one.
+   */
+  const check = (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>): void => {
+    const started = performance.now()
+    let requestId = ''
+    let fromChecker: unknown
+    try {
+      const parsed: RequestParseResult = decodeCheckRequest(call.request, limits)
+      if (parsed.ok) {
+        requestId = parsed.request.requestId
+        fromChecker = checker.check(parsed.request)
+      } else {
+        requestId = parsed.requestId
+        fromChecker = boundaryDeny(parsed.code)
+        logger?.info(
+          { requestId, code: parsed.code, detail: parsed.detail },
+          'check request rejected',
+        )
+      }
+    } catch (err) {
+      logger?.error({ err, requestId }, 'check failed; denying')
+      fromChecker = internalDeny
+    }
+    if (fromChecker instanceof Promise) {
+      const id = requestId
+      fromChecker.then(
+        (outcome: unknown) => {
+          respond(callback, started, id, outcome)
+        },
+        (err: unknown) => {
+          logger?.error({ err, requestId: id }, 'check failed; denying')
+          respond(callback, started, id, internalDeny)
+        },
+      )
+    } else {
+      respond(callback, started, requestId, fromChecker)
+    }
+  }
+
   const server = new Server({
     'grpc.max_receive_message_length': opts.maxMessageBytes ?? 16 * 1024 * 1024,
   })
   server.addService(definition, {
-    Check: (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-      void check(call, callback)
-    },
+    Check: check,
   })
   server.addService(healthServiceDefinition(), health.implementation)
 

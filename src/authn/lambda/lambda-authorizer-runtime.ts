@@ -75,6 +75,14 @@ function label<P>(o: LambdaOutcome<P>): InvokeOutcomeLabel {
   }
 }
 
+function unexpected<P>(err: unknown): LambdaOutcome<P> {
+  return {
+    kind: 'error',
+    code: 'ERR_LAMBDA_INTERNAL',
+    detail: `unexpected: ${(err as Error).message}`.slice(0, 200),
+  }
+}
+
 function asCached<P>(o: Answer<P>): Answer<P> {
   return o.kind === 'policy' || o.kind === 'simple' ? { ...o, cached: true } : o
 }
@@ -102,19 +110,19 @@ export class LambdaAuthorizerRuntime<P> {
     this.#cache = new LRUCache<string, Success<P>>({ max, perf: { now }, ttlResolution: 0 })
   }
 
-  /** Never rejects: every failure is an outcome (fail closed). */
-  async authorize(
+  /**
+   * Never throws or rejects: every failure is an outcome (fail closed). Answers synchronously
+   * when nothing has to be called (missing identity, cache hit); a Promise only for a real call.
+   */
+  authorize(
     config: LambdaAuthorizerConfig,
     input: AuthorizerRequest,
-  ): Promise<LambdaOutcome<P>> {
+  ): LambdaOutcome<P> | Promise<LambdaOutcome<P>> {
     try {
-      return await this.#authorize(config, input)
+      const out = this.#authorize(config, input)
+      return out instanceof Promise ? out.catch((err: unknown) => unexpected<P>(err)) : out
     } catch (err) {
-      return {
-        kind: 'error',
-        code: 'ERR_LAMBDA_INTERNAL',
-        detail: `unexpected: ${(err as Error).message}`.slice(0, 200),
-      }
+      return unexpected(err)
     }
   }
 
@@ -131,10 +139,10 @@ export class LambdaAuthorizerRuntime<P> {
     this.#cache.clear()
   }
 
-  async #authorize(
+  #authorize(
     config: LambdaAuthorizerConfig,
     input: AuthorizerRequest,
-  ): Promise<LambdaOutcome<P>> {
+  ): LambdaOutcome<P> | Promise<LambdaOutcome<P>> {
     const identity = resolveIdentityValues(config, input)
     if (!identity.ok) return { kind: 'unauthorized', reason: identity.reason }
     const values = identity.values
@@ -146,12 +154,12 @@ export class LambdaAuthorizerRuntime<P> {
     const hit = this.#cache.get(key)
     if (hit !== undefined) {
       this.#onCache?.('hit')
-      return asCached(hit)
+      return hit
     }
     const pending = this.#inflight.get(key)
     if (pending !== undefined) {
       this.#onCache?.('hit')
-      return asCached(await pending)
+      return pending.then((o) => asCached(o))
     }
     this.#onCache?.('miss')
     const call = this.#invoke(config, input, values).then(
@@ -159,7 +167,10 @@ export class LambdaAuthorizerRuntime<P> {
         // Store before leaving the in-flight map, in the same tick: no window where a request
         // finds neither and calls again.
         if (out.kind === 'policy' || out.kind === 'simple') {
-          this.#cache.set(key, Object.freeze(out), { ttl: config.ttlSeconds * 1000 })
+          // Stored as hits will see it (`cached: true`), so a hit allocates nothing.
+          this.#cache.set(key, Object.freeze({ ...out, cached: true }), {
+            ttl: config.ttlSeconds * 1000,
+          })
         }
         this.#inflight.delete(key)
         return out

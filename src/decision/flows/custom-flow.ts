@@ -6,16 +6,22 @@
  *
  * @module
  */
-import type { LambdaAuthorizerConfig, LambdaAuthorizerRuntime } from '../../authn/lambda/index.js'
+import type {
+  LambdaAuthorizerConfig,
+  LambdaAuthorizerRuntime,
+  LambdaOutcome,
+} from '../../authn/lambda/index.js'
+import type { CompiledAuthorizer } from '../../compile/snapshot.js'
 import { combineSameAccount, precheckExplicitDeny } from '../../policy/index.js'
-import type { CompiledPolicy } from '../../policy/index.js'
+import type { CompiledPolicy, EvaluationResult, PolicyRequest } from '../../policy/index.js'
+import type { CheckOutcome } from '../check-outcome.js'
 import { allowOutcome } from '../allow-response.js'
 import { denyAuthorizerPolicy, denyFixed, denyPrincipal } from '../deny-response.js'
 import { explained } from '../explained.js'
-import type { Flow } from '../flow.js'
+import type { Flow, FlowContext } from '../flow.js'
 
 export function createCustomFlow(runtime: LambdaAuthorizerRuntime<CompiledPolicy>): Flow {
-  return async (ctx) => {
+  return (ctx) => {
     const authorizer = ctx.route.authorizer
     if (authorizer === undefined || authorizer.runtime.kind !== 'lambda') {
       return explained(
@@ -41,7 +47,7 @@ export function createCustomFlow(runtime: LambdaAuthorizerRuntime<CompiledPolicy
         resource.statements,
       )
     }
-    const outcome = await runtime.authorize(config, {
+    const outcome = runtime.authorize(config, {
       req: ctx.req,
       methodArn: ctx.methodArn,
       accountId: ctx.api.accountId,
@@ -54,72 +60,87 @@ export function createCustomFlow(runtime: LambdaAuthorizerRuntime<CompiledPolicy
       routeKey: `${ctx.req.method} ${ctx.match.resourcePath}`,
       domainName: ctx.req.host,
     })
-    const via = `authorizer ${authorizer.ref}`
-    switch (outcome.kind) {
-      case 'unauthorized':
-        return explained(ctx.explain, denyFixed('unauthorized', 'ERR_UNAUTHORIZED', ctx.deny), [
-          `${via}: Unauthorized (${outcome.reason})`,
-        ])
-      case 'error':
-        // Fail closed: an unreachable, slow or malformed authorizer is AWS's 500 {"message":null}.
-        return explained(ctx.explain, denyFixed('authorizer_error', outcome.code, ctx.deny), [
-          `${via}: ${outcome.code}`,
-        ])
-      case 'simple': {
-        const notes = (): string[] => [
-          `${via}: simple response isAuthorized=${String(outcome.isAuthorized)}${outcome.cached ? ' (cached)' : ''}`,
-        ]
-        if (!outcome.isAuthorized)
-          return explained(
-            ctx.explain,
-            denyFixed('forbidden', 'ERR_AUTHORIZER_FORBIDDEN', ctx.deny),
-            notes,
-          )
+    // Cache hits answer synchronously: no Promise on the hot path.
+    return outcome instanceof Promise
+      ? outcome.then((o) => decideWith(ctx, authorizer, anonymous, resource, o))
+      : decideWith(ctx, authorizer, anonymous, resource, outcome)
+  }
+}
+
+/** Phase 2: the authorizer's answer (fresh or cached) against this request, Table A. */
+function decideWith(
+  ctx: FlowContext,
+  authorizer: CompiledAuthorizer,
+  anonymous: PolicyRequest,
+  resource: EvaluationResult,
+  outcome: LambdaOutcome<CompiledPolicy>,
+): CheckOutcome {
+  const via = `authorizer ${authorizer.ref}`
+  switch (outcome.kind) {
+    case 'unauthorized':
+      return explained(ctx.explain, denyFixed('unauthorized', 'ERR_UNAUTHORIZED', ctx.deny), [
+        `${via}: Unauthorized (${outcome.reason})`,
+      ])
+    case 'error':
+      // Fail closed: an unreachable, slow or malformed authorizer is AWS's 500 {"message":null}.
+      return explained(ctx.explain, denyFixed('authorizer_error', outcome.code, ctx.deny), [
+        `${via}: ${outcome.code}`,
+      ])
+    case 'simple': {
+      const notes = (): string[] => [
+        `${via}: simple response isAuthorized=${String(outcome.isAuthorized)}${outcome.cached ? ' (cached)' : ''}`,
+      ]
+      if (!outcome.isAuthorized)
+        return explained(
+          ctx.explain,
+          denyFixed('forbidden', 'ERR_AUTHORIZER_FORBIDDEN', ctx.deny),
+          notes,
+        )
+      return explained(
+        ctx.explain,
+        allowOutcome(
+          ctx.req,
+          { principal: undefined, context: outcome.context },
+          'ALLOW_AUTHORIZER',
+          ctx.api.ref,
+        ),
+        notes,
+      )
+    }
+    case 'policy': {
+      // Phase 2: the returned policy decides for this methodArn (cached policies too), Table A.
+      const own = outcome.policy.evaluate(anonymous, `authorizer:${authorizer.name}`)
+      const combined = combineSameAccount(own.decision, resource.decision)
+      const notes = (): string[] => [
+        `${via}: principalId ${outcome.principalId}${outcome.cached ? ' (cached)' : ''}`,
+        `authorizer policy: ${own.decision}; resource policy: ${ctx.api.resourcePolicy ? resource.decision : 'none'} → ${combined}`,
+      ]
+      // Built only when explaining (`portcullis check`): not on the hot path.
+      const statements = ctx.explain ? [...own.statements, ...resource.statements] : []
+      if (combined === 'Allow') {
         return explained(
           ctx.explain,
           allowOutcome(
             ctx.req,
-            { principal: undefined, context: outcome.context },
+            { principal: outcome.principalId, context: outcome.context },
             'ALLOW_AUTHORIZER',
             ctx.api.ref,
-          ),
-          notes,
-        )
-      }
-      case 'policy': {
-        // Phase 2: the returned policy decides for this methodArn (cached policies too), Table A.
-        const own = outcome.policy.evaluate(anonymous, `authorizer:${authorizer.name}`)
-        const combined = combineSameAccount(own.decision, resource.decision)
-        const notes = (): string[] => [
-          `${via}: principalId ${outcome.principalId}${outcome.cached ? ' (cached)' : ''}`,
-          `authorizer policy: ${own.decision}; resource policy: ${ctx.api.resourcePolicy ? resource.decision : 'none'} → ${combined}`,
-        ]
-        const statements = [...own.statements, ...resource.statements]
-        if (combined === 'Allow') {
-          return explained(
-            ctx.explain,
-            allowOutcome(
-              ctx.req,
-              { principal: outcome.principalId, context: outcome.context },
-              'ALLOW_AUTHORIZER',
-              ctx.api.ref,
-            ),
-            notes,
-            statements,
-          )
-        }
-        const explicit = combined === 'ExplicitDeny'
-        return explained(
-          ctx.explain,
-          denyAuthorizerPolicy(
-            explicit,
-            explicit ? 'ERR_AUTHORIZER_EXPLICIT_DENY' : 'ERR_AUTHORIZER_IMPLICIT_DENY',
-            ctx.deny,
           ),
           notes,
           statements,
         )
       }
+      const explicit = combined === 'ExplicitDeny'
+      return explained(
+        ctx.explain,
+        denyAuthorizerPolicy(
+          explicit,
+          explicit ? 'ERR_AUTHORIZER_EXPLICIT_DENY' : 'ERR_AUTHORIZER_IMPLICIT_DENY',
+          ctx.deny,
+        ),
+        notes,
+        statements,
+      )
     }
   }
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { combineResourceOnly } from '../../policy/index.js'
-import { allowOutcome } from '../allow-response.js'
+import { allowOutcome, NO_CONTEXT } from '../allow-response.js'
 import { denyPrincipal } from '../deny-response.js'
 import { explained } from '../explained.js'
 import type { Flow } from '../flow.js'
@@ -15,7 +15,12 @@ export const noneFlow: Flow = (ctx) => {
   if (policy === undefined) {
     return explained(
       ctx.explain,
-      allowOutcome(ctx.req, { principal: undefined, context: {} }, 'ALLOW_PUBLIC', ctx.api.ref),
+      allowOutcome(
+        ctx.req,
+        { principal: undefined, context: NO_CONTEXT },
+        'ALLOW_PUBLIC',
+        ctx.api.ref,
+      ),
       ['no resource policy: NONE route is public'],
     )
   }
@@ -35,7 +40,7 @@ export const noneFlow: Flow = (ctx) => {
       ctx.explain,
       allowOutcome(
         ctx.req,
-        { principal: undefined, context: {} },
+        { principal: undefined, context: NO_CONTEXT },
         'ALLOW_RESOURCE_POLICY',
         ctx.api.ref,
       ),

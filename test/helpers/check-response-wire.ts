@@ -1,10 +1,12 @@
 /**
- * CheckOutcome → Envoy `envoy.service.auth.v3.CheckResponse` (as a plain object for the proto
- * serializer). Call only with an outcome `outcomeProblem()` accepted. Constant parts are built once.
+ * The reference mapping CheckOutcome → Envoy `envoy.service.auth.v3.CheckResponse`, as a plain
+ * message object for the generic protobuf serializer. The server encodes outcomes directly
+ * (src/servers/encode-check-response.ts); tests prove its bytes equal to protobufjs's encoding of
+ * this message.
  *
  * @module
  */
-import type { CheckOutcome, HeaderEntry } from '../decision/check-outcome.js'
+import type { CheckOutcome, HeaderEntry } from '../../src/decision/check-outcome.js'
 
 interface HeaderValueOptionWire {
   readonly header: { readonly key: string; readonly value: string }

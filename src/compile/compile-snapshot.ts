@@ -10,6 +10,8 @@ import { compilePolicy } from '../policy/index.js'
 import type { CompiledPolicy, PolicyKind } from '../policy/index.js'
 import { buildRouteTable } from './route-table.js'
 import { parseCidr, type CompiledSource } from './private-endpoint-sources.js'
+import { compileLabelSelector, type LabelMatcher } from './label-selector.js'
+import type { WorkloadDirectory } from './workload-directory.js'
 import type {
   AccessKeyEntry,
   AuthorizationType,
@@ -43,6 +45,8 @@ export interface CompileOptions {
   readonly authorizerCompiler?: AuthorizerCompiler
   /** Previous snapshot: when two APIs claim one host, the previous owner keeps it. */
   readonly previous?: Snapshot | undefined
+  /** Kubernetes mode's live pod/namespace directory, handed to the snapshot (see Snapshot.workloads). */
+  readonly workloads?: WorkloadDirectory | undefined
 }
 
 export interface CompileResult {
@@ -246,12 +250,25 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
         return { cidr, except }
       })
       const usesSelectors = s.namespaceSelector !== undefined || s.podSelector !== undefined
-      if (usesSelectors) {
+      if (usesSelectors && opts.workloads === undefined) {
         warnings.push(
           `${file}: PrivateEndpoint/${key(ref.namespace, ref.name)}: spec.sources[${i}] uses label selectors, which only Kubernetes mode can resolve; in folder mode it admits nothing`,
         )
       }
+      const selector = (
+        sel: unknown,
+        field: 'namespaceSelector' | 'podSelector',
+      ): LabelMatcher | undefined => {
+        if (sel === undefined) return undefined
+        const res = compileLabelSelector(sel, `spec.sources[${i}].${field}`)
+        if (res.ok) return res.matcher
+        for (const e of res.errors) err(file, ref, e.path, e.message)
+        return undefined
+      }
       sources.push({
+        namespaceSelector: selector(s.namespaceSelector, 'namespaceSelector'),
+        podSelector: selector(s.podSelector, 'podSelector'),
+        endpointNamespace: ref.namespace,
         namespaces: s.namespaces ? new Set(s.namespaces) : undefined,
         serviceAccounts: s.serviceAccounts
           ? new Set(s.serviceAccounts.map((a) => key(a.namespace, a.name)))
@@ -480,6 +497,7 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
     authorizers,
     objectCounts: Object.freeze(counts),
     defaults: opts.defaults,
+    ...(opts.workloads ? { workloads: opts.workloads } : {}),
   })
   return { snapshot, errors, warnings }
 }

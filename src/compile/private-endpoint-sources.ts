@@ -2,12 +2,20 @@
  * PrivateEndpoint `sources[]` compiled for attribution: which endpoint a request came through,
  * decided from its SPIFFE source principal (namespace / service account) or its source IP.
  * Fields within one source entry must all match (as in a NetworkPolicy peer); entries are OR-ed.
- * Label selectors need pod and namespace labels, which only Kubernetes mode knows: in folder mode a
- * source with a selector never matches (fail closed), and compile reports a warning.
+ *
+ * Label selectors need pod and namespace labels, which only Kubernetes mode knows (its
+ * {@link WorkloadDirectory}): in folder mode a source with a selector never matches (fail closed), and
+ * compile reports a warning. In Kubernetes mode the source IP is also looked up among pod IPs, which
+ * gives the caller's namespace, service account and pod labels when it has no SPIFFE principal.
+ * Selector semantics are a NetworkPolicy peer's: `namespaceSelector` = pods (or SPIFFE workloads) of
+ * namespaces with those labels; `podSelector` = pods with those labels in the namespaces the entry
+ * scopes to (`namespaceSelector` / `namespaces`), else in the PrivateEndpoint's own namespace.
  *
  * @module
  */
 import ipaddr from 'ipaddr.js'
+import type { LabelMatcher } from './label-selector.js'
+import type { PodIdentity, WorkloadDirectory } from './workload-directory.js'
 
 type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number]
 
@@ -23,12 +31,20 @@ export interface CompiledSource {
   readonly ipBlocks: readonly CompiledIpBlock[] | undefined
   /** True when the entry uses namespaceSelector/podSelector (resolvable only in Kubernetes mode). */
   readonly usesSelectors: boolean
+  readonly namespaceSelector: LabelMatcher | undefined
+  readonly podSelector: LabelMatcher | undefined
+  /** The PrivateEndpoint's namespace: where a podSelector without a namespace scope selects. */
+  readonly endpointNamespace: string
 }
 
 export interface SourceIdentity {
   readonly namespace: string | undefined
   readonly serviceAccount: string | undefined
   readonly ip: ipaddr.IPv4 | ipaddr.IPv6 | undefined
+  /** The pod that owns the source IP (Kubernetes mode), when it agrees with the SPIFFE principal. */
+  readonly pod?: PodIdentity | undefined
+  /** Kubernetes mode's live directory; undefined in local mode, where selectors never match. */
+  readonly workloads?: WorkloadDirectory | undefined
 }
 
 /** Parses a CIDR or bare address (bare = host route). Returns undefined when invalid. */
@@ -70,9 +86,73 @@ export function parseSpiffe(
   return { namespace: m[1] ?? '', serviceAccount: m[2] ?? '' }
 }
 
+/**
+ * Who sent a request. A SPIFFE principal (mTLS-authenticated) names the namespace and service account;
+ * without one, the pod owning the source IP does (Kubernetes mode). The pod's labels are used only
+ * when that pod is the SPIFFE workload itself (same namespace and service account) or there is no
+ * principal: an IP that disagrees with the authenticated identity proves nothing (fail closed).
+ * Cost: one Map lookup by address string, and only when a directory is given.
+ */
+export function resolveSourceIdentity(
+  spiffe: { readonly namespace: string; readonly serviceAccount: string } | undefined,
+  ip: ipaddr.IPv4 | ipaddr.IPv6 | undefined,
+  workloads: WorkloadDirectory | undefined,
+): SourceIdentity {
+  if (workloads === undefined) {
+    return { namespace: spiffe?.namespace, serviceAccount: spiffe?.serviceAccount, ip }
+  }
+  let pod = ip === undefined ? undefined : workloads.podByIp(ip.toString())
+  if (spiffe !== undefined) {
+    if (
+      pod !== undefined &&
+      (pod.namespace !== spiffe.namespace || pod.serviceAccount !== spiffe.serviceAccount)
+    ) {
+      pod = undefined
+    }
+    return {
+      namespace: spiffe.namespace,
+      serviceAccount: spiffe.serviceAccount,
+      ip,
+      pod,
+      workloads,
+    }
+  }
+  return {
+    namespace: pod?.namespace,
+    serviceAccount: pod?.serviceAccount,
+    ip,
+    pod,
+    workloads,
+  }
+}
+
+/** The label-selector part of a source entry (the entry's other fields are checked by the caller). */
+function selectorsMatch(source: CompiledSource, who: SourceIdentity): boolean {
+  const dir = who.workloads
+  const ns = who.namespace
+  if (dir === undefined || ns === undefined) return false
+  if (source.namespaceSelector === undefined && source.podSelector === undefined) return false
+  if (source.namespaceSelector !== undefined) {
+    const labels = dir.namespaceLabels(ns)
+    if (labels === undefined || !source.namespaceSelector(labels)) return false
+  } else if (source.namespaces === undefined && ns !== source.endpointNamespace) {
+    // A podSelector with no namespace scope selects in the endpoint's own namespace, as a
+    // NetworkPolicy peer's bare podSelector selects in the policy's namespace.
+    return false
+  }
+  if (source.podSelector !== undefined) {
+    // Pod labels come only from the pod index: a SPIFFE identity alone carries none.
+    if (who.pod === undefined || !source.podSelector(who.pod.labels)) return false
+  }
+  return true
+}
+
 export function sourceMatches(source: CompiledSource, who: SourceIdentity): boolean {
-  if (source.usesSelectors) return false
   let constrained = false
+  if (source.usesSelectors) {
+    if (!selectorsMatch(source, who)) return false
+    constrained = true
+  }
   if (source.namespaces) {
     constrained = true
     if (who.namespace === undefined || !source.namespaces.has(who.namespace)) return false

@@ -7,6 +7,7 @@
 import type { CompiledPolicy } from '../policy/index.js'
 import type { RouteTable } from './route-table.js'
 import type { CompiledSource } from './private-endpoint-sources.js'
+import type { WorkloadDirectory } from './workload-directory.js'
 
 export type AuthorizationType = 'NONE' | 'AWS_IAM' | 'CUSTOM' | 'COGNITO_USER_POOLS' | 'JWT'
 
@@ -88,4 +89,14 @@ export interface Snapshot {
   /** Objects per kind that compiled (for the portcullis_config_objects gauge). */
   readonly objectCounts: Readonly<Record<string, number>>
   readonly defaults: { readonly accountId: string; readonly region: string }
+  /**
+   * Kubernetes mode only: pod IP → namespace/service account/labels and namespace → labels, for
+   * PrivateEndpoint attribution. Deliberately NOT part of the frozen configuration: it is one live
+   * index, updated in place by pod and namespace watch events and shared by successive snapshots, so
+   * a label or pod IP change takes effect at once without recompiling, and a recompile does not copy
+   * it. Each update is a single Map set/delete on the event loop, so a decision (synchronous up to
+   * attribution) sees the index either before or after an event, never half-way. Absent in local
+   * mode: label selectors then never match.
+   */
+  readonly workloads?: WorkloadDirectory
 }

@@ -11,7 +11,12 @@ import type { AuthorizationType, CompiledApi, Snapshot } from '../compile/snapsh
 import type { RequestContext } from '../request/request-context.js'
 import type { ConditionValue } from '../policy/types.js'
 import { normalizePath } from '../request/normalize-path.js'
-import { parseIp, parseSpiffe, sourceMatches } from '../compile/private-endpoint-sources.js'
+import {
+  parseIp,
+  parseSpiffe,
+  resolveSourceIdentity,
+  sourceMatches,
+} from '../compile/private-endpoint-sources.js'
 import { buildConditionContext, type SourceAttribution } from './condition-context.js'
 import { denyFixed, denyPrincipal, type DenyContext } from './deny-response.js'
 import { resolveApi } from './resolve-api.js'
@@ -147,11 +152,8 @@ export class Decider implements Checker {
     let endpointName: string | undefined
     let endpoint: CompiledApi['endpoints'][number] | undefined
     if (isPrivate) {
-      const who = {
-        namespace: spiffe?.namespace,
-        serviceAccount: spiffe?.serviceAccount,
-        ip: parseIp(req.sourceIp),
-      }
+      // Kubernetes mode also looks the source IP up among pod IPs (snapshot.workloads).
+      const who = resolveSourceIdentity(spiffe, parseIp(req.sourceIp), snapshot.workloads)
       endpoint = api.endpoints.find((e) => e.sources.some((s) => sourceMatches(s, who)))
       endpointName = endpoint?.name
     }

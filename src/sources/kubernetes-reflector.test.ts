@@ -239,4 +239,54 @@ describe('Reflector (against a list/watch protocol double)', () => {
     r.stop()
     expect(changes.n).toBe(1) // only the list
   })
+
+  it('onItem reports every add, replace and removal, including the difference a relist after 410 makes', async () => {
+    const d = await startDouble()
+    d.lists = [
+      list('10', [item('a', '5'), item('b', '6')]),
+      list('50', [item('b', '40'), item('d', '41')]),
+    ]
+    d.watches = [
+      stream(
+        [
+          { type: 'ADDED', object: item('c', '11') },
+          { type: 'MODIFIED', object: item('a', '12', 2) },
+          { type: 'DELETED', object: item('c', '13') },
+          { type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } },
+        ],
+        'hold',
+      ),
+      stream([], 'hold'),
+    ]
+    const seen: string[] = []
+    const rv = (o: Record<string, unknown> | undefined) =>
+      o === undefined ? '-' : (o['metadata'] as { resourceVersion: string }).resourceVersion
+    const r = reflector(
+      d,
+      { n: 0 },
+      {
+        onItem: (
+          key: string,
+          prev: Record<string, unknown> | undefined,
+          next: Record<string, unknown> | undefined,
+        ) => {
+          seen.push(`${key} ${rv(prev)}→${rv(next)}`)
+        },
+      },
+    )
+    r.start()
+    await until(() => r.lists === 2)
+    r.stop()
+    expect(seen).toEqual([
+      'shop/a -→5',
+      'shop/b -→6',
+      'shop/c -→11',
+      'shop/a 5→12',
+      'shop/c 11→-',
+      // The relist: a vanished (a delete the watch never delivered), b replaced, d new.
+      'shop/a 12→-',
+      'shop/b 6→40',
+      'shop/d -→41',
+    ])
+  })
 })

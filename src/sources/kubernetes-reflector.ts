@@ -28,6 +28,16 @@ export interface ReflectorOptions {
   readonly significant?: (prev: Record<string, unknown>, next: Record<string, unknown>) => boolean
   /** Called after the store changed in a way that matters. */
   readonly onChange: () => void
+  /**
+   * Called for every stored object added, replaced or removed (`prev` / `next` undefined when
+   * absent), including the differences a (re)list makes, before `onChange`: lets a consumer keep its
+   * own index in step with the store incrementally.
+   */
+  readonly onItem?: (
+    key: string,
+    prev: Record<string, unknown> | undefined,
+    next: Record<string, unknown> | undefined,
+  ) => void
   readonly logger?: ReflectorLogger
   /** Items per list page. Default 250. */
   readonly pageSize?: number
@@ -149,6 +159,11 @@ export class Reflector {
           : undefined
     } while (cont !== undefined && !this.#stopped)
     if (this.#stopped) return
+    const onItem = this.#o.onItem
+    if (onItem) {
+      for (const [k, v] of this.items) if (!next.has(k)) onItem(k, v, undefined)
+      for (const [k, v] of next) onItem(k, this.items.get(k), v)
+    }
     this.items.clear()
     for (const [k, v] of next) this.items.set(k, v)
     this.#resourceVersion = rv
@@ -219,18 +234,24 @@ export class Reflector {
         if (obj === undefined) {
           if (prev !== undefined) {
             this.items.delete(key)
+            this.#o.onItem?.(key, prev, undefined)
             this.#o.onChange()
           }
           return 'ok'
         }
         this.items.set(key, obj)
+        this.#o.onItem?.(key, prev, obj)
         if (prev === undefined || (this.#o.significant?.(prev, obj) ?? true)) this.#o.onChange()
         return 'ok'
       }
       case 'DELETED': {
         if (rv) this.#resourceVersion = rv
         const key = keyOf(this.#withKind(e.object))
-        if (this.items.delete(key)) this.#o.onChange()
+        const prev = this.items.get(key)
+        if (prev !== undefined && this.items.delete(key)) {
+          this.#o.onItem?.(key, prev, undefined)
+          this.#o.onChange()
+        }
         return 'ok'
       }
     }

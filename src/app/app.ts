@@ -86,6 +86,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     load: k8s ? () => k8s.load() : () => loadFolderConfig([dir]),
     defaults: { accountId: opts.accountId, region: opts.region },
     ...(authn.authorizerCompiler ? { authorizerCompiler: authn.authorizerCompiler } : {}),
+    ...(k8s ? { workloads: k8s.workloadDirectory } : {}),
     metrics,
     logger,
     onSnapshot: (next, prev) => {

@@ -7,6 +7,7 @@
  */
 import type { AuthorizerCompiler } from '../compile/compile-snapshot.js'
 import type { Snapshot } from '../compile/snapshot.js'
+import type { WorkloadDirectory } from '../compile/workload-directory.js'
 import {
   LastGoodCompiler,
   formatLoadError,
@@ -31,6 +32,8 @@ export interface ConfigRuntimeOptions {
   readonly authorizerCompiler?: AuthorizerCompiler
   readonly metrics?: ConfigRuntimeMetrics
   readonly logger?: ConfigRuntimeLogger
+  /** Kubernetes mode's live pod/namespace directory, attached to every snapshot. */
+  readonly workloads?: WorkloadDirectory | undefined
   /** Called after each swap with the new snapshot (e.g. to drop caches of changed authorizers). */
   readonly onSnapshot?: (next: Snapshot, previous: Snapshot | undefined) => void
 }
@@ -100,6 +103,7 @@ export class ConfigRuntime {
         ? { authorizerCompiler: this.#opts.authorizerCompiler }
         : {}),
       previous: this.#snapshot,
+      ...(this.#opts.workloads ? { workloads: this.#opts.workloads } : {}),
     })
     const previous = this.#snapshot
     this.#snapshot = result.snapshot

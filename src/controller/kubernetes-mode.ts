@@ -18,6 +18,9 @@ import { buildNetworkPolicies, type NetworkPolicyBuilderOptions } from './networ
 import { NetworkPolicyReconciler } from './network-policy-reconciler.js'
 import { desiredReadyStates } from './ready-condition.js'
 import { StatusWriter } from './status-writer.js'
+import { WorkloadWatch } from './workload-watch.js'
+import { needsWorkloadIndex } from './needs-workload-index.js'
+import type { WorkloadDirectory } from '../compile/workload-directory.js'
 
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace'
 
@@ -52,6 +55,13 @@ export interface KubernetesModeOptions {
   /** Leader re-reconciles NetworkPolicies this often even without changes. Default 60 000. */
   readonly resyncMs?: number
   readonly statusWritesPerSecond?: number
+  /**
+   * How long a reload waits for the first pod/namespace list when PrivateEndpoint attribution starts
+   * needing it, so the snapshot that introduces such an endpoint is served with its index filled.
+   * Past this the snapshot is served anyway and those sources admit nobody until the list is done
+   * (fail closed). Default 10 000.
+   */
+  readonly workloadSyncTimeoutMs?: number
 }
 
 /** What the runtime this mode feeds must offer. */
@@ -65,6 +75,8 @@ export class KubernetesMode {
   readonly statusWriter: StatusWriter
   readonly lease: LeaderLease | undefined
   readonly reconciler: NetworkPolicyReconciler | undefined
+  /** Pods and namespaces, for PrivateEndpoint sources (started only while some source needs them). */
+  readonly workloads: WorkloadWatch
   readonly #o: KubernetesModeOptions
   readonly #log: KubernetesModeLogger | undefined
   readonly #builder: NetworkPolicyBuilderOptions
@@ -86,6 +98,12 @@ export class KubernetesMode {
         this.#reload()
       },
       ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
+      ...(opts.backoffInitialMs !== undefined ? { backoffInitialMs: opts.backoffInitialMs } : {}),
+      ...(opts.backoffMaxMs !== undefined ? { backoffMaxMs: opts.backoffMaxMs } : {}),
+      ...(logger ? { logger } : {}),
+    })
+    this.workloads = new WorkloadWatch({
+      client: this.client,
       ...(opts.backoffInitialMs !== undefined ? { backoffInitialMs: opts.backoffInitialMs } : {}),
       ...(opts.backoffMaxMs !== undefined ? { backoffMaxMs: opts.backoffMaxMs } : {}),
       ...(logger ? { logger } : {}),
@@ -132,9 +150,41 @@ export class KubernetesMode {
     }
   }
 
-  /** The loader for ConfigRuntime. */
-  load(): Promise<LoadedConfig> {
-    return this.source.load()
+  /** The live pod/namespace directory every snapshot of this mode attributes requests with. */
+  get workloadDirectory(): WorkloadDirectory {
+    return this.workloads.index
+  }
+
+  /**
+   * The loader for ConfigRuntime. Also starts the pod/namespace watch when the configuration's
+   * PrivateEndpoints start needing it (waiting, bounded, for its first list) and stops it when they
+   * no longer do. Decided on the serving objects, which include the last valid version of an object
+   * whose edit is invalid: that version still serves, so its sources still need the index.
+   */
+  async load(): Promise<LoadedConfig> {
+    const loaded = await this.source.load()
+    if (this.#closed) return loaded
+    const want = needsWorkloadIndex(this.source.servingObjects())
+    if (want && !this.workloads.running) {
+      this.#log?.info(
+        {},
+        'PrivateEndpoint sources need pod identities: watching Pods and Namespaces',
+      )
+      this.workloads.start()
+      const synced = await this.workloads.whenSynced(this.#o.workloadSyncTimeoutMs ?? 10_000)
+      if (!synced && this.workloads.running) {
+        this.#log?.warn(
+          {},
+          'Pods/Namespaces not listed yet; sources that need pod identities admit nobody until they are',
+        )
+      } else if (synced) {
+        this.#log?.info(this.workloads.index.stats(), 'Pods and Namespaces indexed')
+      }
+    } else if (!want && this.workloads.running) {
+      this.#log?.info({}, 'no PrivateEndpoint source needs pod identities: stopped watching Pods')
+      this.workloads.stop()
+    }
+    return loaded
   }
 
   isLeader(): boolean {
@@ -166,6 +216,7 @@ export class KubernetesMode {
     this.#closed = true
     if (this.#resync) clearInterval(this.#resync)
     this.source.stop()
+    this.workloads.stop()
     this.statusWriter.close()
     await this.lease?.stop()
   }

@@ -238,7 +238,7 @@ describe('buildNetworkPolicies', () => {
     expect(r.notes[0]?.message).toContain('ipBlocks combined with other fields')
   })
 
-  it('a bare podSelector admits those pods in every namespace (namespaceSelector {}), as the schema says', () => {
+  it("a bare podSelector admits those pods of the PrivateEndpoint's own namespace (NetworkPolicy peer semantics)", () => {
     const r = buildNetworkPolicies(
       [
         restApi('p', { type: 'PRIVATE', vpcEndpointIds: ['e'] }),
@@ -248,7 +248,54 @@ describe('buildNetworkPolicies', () => {
       { gatewayNamespaces: [] },
     )
     expect(r.policies[0]?.spec.ingress[0]?.from).toEqual([
-      { namespaceSelector: {}, podSelector: { matchLabels: { role: 'client' } } },
+      {
+        namespaceSelector: {
+          matchExpressions: [
+            { key: 'kubernetes.io/metadata.name', operator: 'In', values: ['shop'] },
+          ],
+        },
+        podSelector: { matchLabels: { role: 'client' } },
+      },
+    ])
+    expect(r.notes).toEqual([])
+  })
+
+  it('a bare namespaceSelector admits every pod of those namespaces; an empty one {} every namespace', () => {
+    const r = buildNetworkPolicies(
+      [
+        restApi('p', { type: 'PRIVATE', vpcEndpointIds: ['e'] }),
+        endpoint('e', [
+          { namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'Exists' }] } },
+          { namespaceSelector: {}, podSelector: { matchLabels: { app: 'probe' } } },
+        ]),
+        service('svc', 'p'),
+      ],
+      { gatewayNamespaces: [] },
+    )
+    expect(r.policies[0]?.spec.ingress[0]?.from).toEqual([
+      { namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'Exists' }] } },
+      { namespaceSelector: {}, podSelector: { matchLabels: { app: 'probe' } } },
+    ])
+  })
+
+  it('namespaces scope a podSelector instead of the endpoint namespace', () => {
+    const r = buildNetworkPolicies(
+      [
+        restApi('p', { type: 'PRIVATE', vpcEndpointIds: ['e'] }),
+        endpoint('e', [{ namespaces: ['web'], podSelector: { matchLabels: { app: 'ui' } } }]),
+        service('svc', 'p'),
+      ],
+      { gatewayNamespaces: [] },
+    )
+    expect(r.policies[0]?.spec.ingress[0]?.from).toEqual([
+      {
+        namespaceSelector: {
+          matchExpressions: [
+            { key: 'kubernetes.io/metadata.name', operator: 'In', values: ['web'] },
+          ],
+        },
+        podSelector: { matchLabels: { app: 'ui' } },
+      },
     ])
   })
 

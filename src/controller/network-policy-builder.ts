@@ -8,9 +8,10 @@
  * each entry maps to one NetworkPolicy peer where that AND can be expressed exactly:
  * - `namespaces` → `namespaceSelector` on `kubernetes.io/metadata.name In [...]` (merged with a given
  *   `namespaceSelector`, which is again an AND);
- * - `podSelector` → a peer with that podSelector and the namespace selector (empty = all namespaces:
- *   the schema says "in any namespace", while a bare NetworkPolicy podSelector would mean "this
- *   namespace only");
+ * - `podSelector` → a peer with that podSelector and the namespace selector; without `namespaces` or
+ *   `namespaceSelector` the pods are those of the PrivateEndpoint's own namespace, exactly as a bare
+ *   NetworkPolicy podSelector (and as the decision's attribution) reads it, written out as a
+ *   `kubernetes.io/metadata.name` requirement so it does not depend on where the policy lives;
  * - `ipBlocks` alone → one `ipBlock` peer per block.
  * What a NetworkPolicy cannot express is left out, fail closed (fewer callers reach the pods, never
  * more), and reported as a note: `serviceAccounts` (identity is L7; with `serviceAccountSources:
@@ -223,7 +224,12 @@ function peersOfEndpoint(
       }
       return
     }
-    let names: string[] | undefined = s.namespaces === undefined ? undefined : [...s.namespaces]
+    let names: string[] | undefined =
+      s.namespaces !== undefined
+        ? [...s.namespaces]
+        : s.podSelector !== undefined && s.namespaceSelector === undefined
+          ? [ep.ref.namespace]
+          : undefined
     if (s.serviceAccounts !== undefined) {
       if ((opts.serviceAccountSources ?? 'skip') === 'skip') {
         note(

@@ -59,7 +59,7 @@ export const EndpointSource = withRules(
       ),
       podSelector: Type.Optional(
         LabelSelector(
-          'Pods selected by label (in namespaceSelector namespaces, or in any namespace).',
+          "Pods selected by label: in the namespaces namespaceSelector / namespaces select, else in the PrivateEndpoint's own namespace (as a NetworkPolicy peer).",
         ),
       ),
       serviceAccounts: Type.Optional(

@@ -299,9 +299,9 @@ describe('helm template with every feature (ci/all-features-values.yaml)', () =>
     expect(at(container, 'image')).toBe('ghcr.io/portcullis-dev/portcullis:9.9.9')
   })
 
-  it('with watch.namespaces: a Role per namespace, and the ClusterRole keeps only namespaces', () => {
+  it('with watch.namespaces: a Role per namespace, and the ClusterRole keeps only read on namespaces and pods (PrivateEndpoint sources span namespaces)', () => {
     expect(at(one(docs, 'ClusterRole'), 'rules')).toEqual([
-      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['namespaces', 'pods'], verbs: ['get', 'list', 'watch'] },
     ])
     for (const ns of ['shop', 'web']) {
       const role = docs.find(

@@ -79,9 +79,9 @@ false
 - apiGroups: ["portcullis.dev"]
   resources: [restapis/status, authorizers/status, principals/status, policies/status, privateendpoints/status]
   verbs: [get, update, patch]
-# Access keys (Secrets referenced by Principals), bound Services, and pods of PrivateEndpoint sources.
+# Access keys (Secrets referenced by Principals) and bound Services.
 - apiGroups: [""]
-  resources: [secrets, services, pods]
+  resources: [secrets, services]
   verbs: [get, list, watch]
 - apiGroups: [""]
   resources: [events]

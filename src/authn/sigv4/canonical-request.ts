@@ -4,8 +4,13 @@
  * @module
  */
 import { canonicalHeaders, type HeaderSource } from './canonical-headers.js'
-import { canonicalQueryFromParams, parseQuery, type QueryParameter } from './canonical-query.js'
-import { canonicalUri } from './canonical-uri.js'
+import {
+  canonicalQueryFromParams,
+  parseQuery,
+  type CanonicalQueryOptions,
+  type QueryParameter,
+} from './canonical-query.js'
+import { canonicalUri, type CanonicalUriOptions } from './canonical-uri.js'
 
 export interface CanonicalRequestInput extends HeaderSource {
   /** Upper-case method as received. */
@@ -19,6 +24,11 @@ export interface CanonicalRequestInput extends HeaderSource {
 export interface CanonicalRequestOptions {
   /** `SignedHeaders` as the client listed them. */
   readonly signedHeaders: readonly string[]
+  /**
+   * `SignedHeaders` as sent, when the caller has it (the verifier does): the same text as
+   * `signedHeaders.join(';')`, without joining again.
+   */
+  readonly signedHeadersText?: string
   /** Lower-case hex SHA-256 of the payload, or the signed `x-amz-content-sha256` value. */
   readonly payloadHash: string
   /** Presigned form: leave `X-Amz-Signature` out of the canonical query. */
@@ -49,14 +59,22 @@ export function canonicalRequestFromQuery(
   return (
     req.method +
     '\n' +
-    canonicalUri(req.path, { normalize: options.normalizePath ?? true }) +
+    canonicalUri(req.path, options.normalizePath === false ? RAW_PATH : NORMALIZED_PATH) +
     '\n' +
-    canonicalQueryFromParams(query, { dropSignature: options.dropSignature }) +
+    (query.length === 0
+      ? ''
+      : canonicalQueryFromParams(query, options.dropSignature ? DROP_SIGNATURE : KEEP_SIGNATURE)) +
     '\n' +
     canonicalHeaders(req, options.signedHeaders) +
     '\n' +
-    options.signedHeaders.join(';') +
+    (options.signedHeadersText ?? options.signedHeaders.join(';')) +
     '\n' +
     options.payloadHash
   )
 }
+
+// Option objects built once, not per request.
+const NORMALIZED_PATH: CanonicalUriOptions = { normalize: true }
+const RAW_PATH: CanonicalUriOptions = { normalize: false }
+const DROP_SIGNATURE: CanonicalQueryOptions = { dropSignature: true }
+const KEEP_SIGNATURE: CanonicalQueryOptions = { dropSignature: false }

@@ -197,6 +197,16 @@ describe('SigV4 fast paths agree with the plain definitions', () => {
       '20230229T000000Z',
       '20151330T000000Z',
       '20150830T123600Z\n',
+      // Leap years by the Gregorian rule (the arithmetic check must agree with Date).
+      '19000229T000000Z',
+      '20000229T000000Z',
+      '21000229T000000Z',
+      '01000229T000000Z',
+      '04000229T000000Z',
+      '20250431T000000Z',
+      '20251231T235959Z',
+      '20250132T000000Z',
+      '00000101T000000Z',
     ]) {
       expect(parseAmzDate(v), v).toBe(referenceParseAmzDate(v))
     }

@@ -1,4 +1,5 @@
 /** Signing-key derivation and its bounded, rotation-safe cache. @module */
+import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 
 import { deriveSigningKey, SigningKeyCache } from './signing-key.js'
@@ -47,6 +48,22 @@ describe('SigningKeyCache', () => {
     expect(
       rotated.export().equals(deriveSigningKey('new', '20260101', 'us-east-1', 'execute-api')),
     ).toBe(true)
+  })
+
+  it('getHmacKey signs with the cached key (HMAC equals createHmac with get) and follows rotation', () => {
+    const cache = new SigningKeyCache(10)
+    const hk = cache.getHmacKey('AKID', 'secret', '20260101', 'us-east-1', 'execute-api')
+    const raw = cache.get('AKID', 'secret', '20260101', 'us-east-1', 'execute-api')
+    expect(
+      hk
+        .digest('string to sign')
+        .equals(createHmac('sha256', raw).update('string to sign').digest()),
+    ).toBe(true)
+    expect(cache.getHmacKey('AKID', 'secret', '20260101', 'us-east-1', 'execute-api')).toBe(hk)
+    expect(cache.size).toBe(1)
+    const rotated = cache.getHmacKey('AKID', 'new', '20260101', 'us-east-1', 'execute-api')
+    const fresh = deriveSigningKey('new', '20260101', 'us-east-1', 'execute-api')
+    expect(rotated.digest('x').equals(createHmac('sha256', fresh).update('x').digest())).toBe(true)
   })
 
   it('is bounded (LRU eviction)', () => {

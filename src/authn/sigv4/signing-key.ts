@@ -7,6 +7,7 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 
+import { HmacSha256Key } from './hmac-sha256.js'
 import { SIGV4_TERMINATOR } from './string-to-sign.js'
 
 function hmac(key: string | Buffer, data: string): Buffer {
@@ -34,8 +35,10 @@ interface CachedKey {
    */
   readonly secret: string
   readonly key: Buffer
-  /** The same key as a KeyObject: `createHmac` with a KeyObject skips importing the raw bytes. */
+  /** The same key as a KeyObject (for callers that hand it to `createHmac`). */
   readonly keyObject: KeyObject
+  /** The same key with its HMAC pads precomputed: what the verifier signs with. */
+  readonly hmacKey: HmacSha256Key
 }
 
 /** Bounded LRU of derived signing keys per (access key id, date, region, service). */
@@ -62,7 +65,7 @@ export class SigningKeyCache {
     return this.#entry(accessKeyId, secretAccessKey, date, region, service).key
   }
 
-  /** {@link get} as a KeyObject (what the verifier hands to `createHmac`: measurably cheaper). */
+  /** {@link get} as a KeyObject (`createHmac` with a KeyObject skips importing the raw bytes). */
   getKeyObject(
     accessKeyId: string,
     secretAccessKey: string,
@@ -71,6 +74,17 @@ export class SigningKeyCache {
     service: string,
   ): KeyObject {
     return this.#entry(accessKeyId, secretAccessKey, date, region, service).keyObject
+  }
+
+  /** {@link get} with its HMAC pads precomputed (what the verifier uses: cheapest per request). */
+  getHmacKey(
+    accessKeyId: string,
+    secretAccessKey: string,
+    date: string,
+    region: string,
+    service: string,
+  ): HmacSha256Key {
+    return this.#entry(accessKeyId, secretAccessKey, date, region, service).hmacKey
   }
 
   #entry(
@@ -85,7 +99,12 @@ export class SigningKeyCache {
     const hit = this.#cache.get(cacheKey)
     if (hit !== undefined && hit.secret === secretAccessKey) return hit
     const key = deriveSigningKey(secretAccessKey, date, region, service)
-    const entry: CachedKey = { secret: secretAccessKey, key, keyObject: createSecretKey(key) }
+    const entry: CachedKey = {
+      secret: secretAccessKey,
+      key,
+      keyObject: createSecretKey(key),
+      hmacKey: new HmacSha256Key(key),
+    }
     this.#cache.set(cacheKey, entry)
     return entry
   }

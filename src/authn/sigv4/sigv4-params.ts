@@ -12,10 +12,15 @@ export interface SigV4Params {
   readonly form: 'header' | 'query'
   readonly algorithm: string
   readonly credential: string
+  /** `SignedHeaders` split on `;`, names as the client wrote them. */
   readonly signedHeaders: readonly string[]
+  /** `SignedHeaders` as sent (what the canonical request repeats): `signedHeaders.join(';')`. */
+  readonly signedHeadersText: string
   readonly signature: string
-  /** Raw timestamp text and where it came from (`Date` needs converting to ISO basic form). */
-  readonly timestamp: { readonly source: 'x-amz-date' | 'date' | 'query'; readonly value: string }
+  /** Where the raw timestamp came from (`date` needs converting to ISO basic form). */
+  readonly timestampSource: 'x-amz-date' | 'date' | 'query'
+  /** Raw timestamp text. */
+  readonly timestamp: string
   /** Raw `X-Amz-Expires` (query form only), undefined when absent. */
   readonly expires: string | undefined
 }
@@ -31,17 +36,24 @@ function incomplete(message: string): SigV4ParamsResult {
   }
 }
 
-/** Index of the first `\s` character (what `search(/\s/)` finds), without a regex. */
-function firstWhitespace(text: string): number {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) return i
-    if (c >= 0xa0 && WHITESPACE.test(text.charAt(i))) return i
-  }
-  return -1
+/** The `\s` class (what `trim()` and `search(/\s/)` use), for code units outside ASCII. */
+const WHITESPACE = /\s/
+
+/** True when `text[i]` is in the `\s` class, without a regex for ASCII. */
+function isSpaceAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i)
+  if (c < 0xa0) return c === 0x20 || (c >= 0x09 && c <= 0x0d)
+  return WHITESPACE.test(text.charAt(i))
 }
 
-const WHITESPACE = /\s/
+/** True when `text[at, at + literal.length)` equals `literal` (no substring allocated). */
+function equalsAt(text: string, at: number, end: number, literal: string): boolean {
+  if (end - at !== literal.length) return false
+  for (let i = 0; i < literal.length; i++) {
+    if (text.charCodeAt(at + i) !== literal.charCodeAt(i)) return false
+  }
+  return true
+}
 
 function splitSignedHeaders(value: string): string[] {
   return value === '' ? [] : value.split(';')
@@ -52,55 +64,74 @@ function splitSignedHeaders(value: string): string[] {
  * does: the first word is the algorithm (checked later, as AWS does), the rest is a comma list of
  * `key=value` pairs. A piece without `=` is refused with AWS's "missing equal-sign" text (what
  * `Bearer x` gets); missing parameters are listed together, then `Authorization=<value>`.
+ *
+ * One pass over index ranges, the same result as `trim()`, `search(/\s/)`, `split(',')` and a
+ * `trim()` of every piece, key and value (fast-paths.test.ts compares them): only the algorithm
+ * and the three values read are sliced out.
  */
 export function paramsFromAuthorization(
   authorization: string,
   headers: ReadonlyMap<string, string>,
 ): SigV4ParamsResult {
-  const trimmed = authorization.trim()
-  const space = firstWhitespace(trimmed)
-  const algorithm = space < 0 ? trimmed : trimmed.slice(0, space)
+  let start = 0
+  let end = authorization.length
+  while (start < end && isSpaceAt(authorization, start)) start++
+  while (end > start && isSpaceAt(authorization, end - 1)) end--
+  let space = start
+  while (space < end && !isSpaceAt(authorization, space)) space++
+  const algorithm = authorization.slice(start, space)
   // Only three fields are read, so they are kept in locals rather than a Map of every field.
   let credential: string | undefined
   let signature: string | undefined
   let signedHeaders: string | undefined
-  if (space >= 0) {
-    const rest = trimmed.slice(space + 1)
-    let start = 0
-    while (start <= rest.length) {
-      let end = rest.indexOf(',', start)
-      if (end < 0) end = rest.length
-      const piece = rest.slice(start, end).trim()
-      start = end + 1
-      if (piece === '') continue
-      const eq = piece.indexOf('=')
-      if (eq < 0) return incomplete(SIGV4_MESSAGES.notKeyValue(piece, authorization))
-      const key = piece.slice(0, eq).trim()
-      // First occurrence wins; a repeated field cannot help an attacker (the signature covers
-      // everything but this header) but must not make parsing order-dependent either.
-      if (key === 'Credential') credential ??= piece.slice(eq + 1).trim()
-      else if (key === 'Signature') signature ??= piece.slice(eq + 1).trim()
-      else if (key === 'SignedHeaders') signedHeaders ??= piece.slice(eq + 1).trim()
+  // `space < end`: there is a rest after the first whitespace (trimmed, so it is not empty).
+  let pos = space + 1
+  while (space < end && pos <= end) {
+    let comma = authorization.indexOf(',', pos)
+    if (comma < 0 || comma > end) comma = end
+    let ps = pos
+    let pe = comma
+    pos = comma + 1
+    while (ps < pe && isSpaceAt(authorization, ps)) ps++
+    while (pe > ps && isSpaceAt(authorization, pe - 1)) pe--
+    if (ps === pe) continue
+    const eq = authorization.indexOf('=', ps)
+    if (eq < 0 || eq >= pe) {
+      return incomplete(SIGV4_MESSAGES.notKeyValue(authorization.slice(ps, pe), authorization))
+    }
+    // The piece is trimmed, so the key only needs its right end trimmed, the value its left.
+    let ke = eq
+    while (ke > ps && isSpaceAt(authorization, ke - 1)) ke--
+    let vs = eq + 1
+    while (vs < pe && isSpaceAt(authorization, vs)) vs++
+    // First occurrence wins; a repeated field cannot help an attacker (the signature covers
+    // everything but this header) but must not make parsing order-dependent either.
+    if (equalsAt(authorization, ps, ke, 'Credential')) {
+      credential ??= authorization.slice(vs, pe)
+    } else if (equalsAt(authorization, ps, ke, 'Signature')) {
+      signature ??= authorization.slice(vs, pe)
+    } else if (equalsAt(authorization, ps, ke, 'SignedHeaders')) {
+      signedHeaders ??= authorization.slice(vs, pe)
     }
   }
   const amzDate = headers.get('x-amz-date')
-  const date = headers.get('date')
-  const missing: string[] = []
-  if (credential === undefined || credential === '')
-    missing.push(SIGV4_MESSAGES.headerRequiresCredential)
-  if (signature === undefined || signature === '')
-    missing.push(SIGV4_MESSAGES.headerRequiresSignature)
-  // An empty SignedHeaders is syntactically present; it then fails the signed-host rule.
-  if (signedHeaders === undefined) missing.push(SIGV4_MESSAGES.headerRequiresSignedHeaders)
-  if (amzDate === undefined && date === undefined) missing.push(SIGV4_MESSAGES.headerRequiresDate)
+  const date = amzDate === undefined ? headers.get('date') : undefined
   if (
     credential === undefined ||
     credential === '' ||
     signature === undefined ||
     signature === '' ||
+    // An empty SignedHeaders is syntactically present; it then fails the signed-host rule.
     signedHeaders === undefined ||
     (amzDate === undefined && date === undefined)
   ) {
+    const missing: string[] = []
+    if (credential === undefined || credential === '')
+      missing.push(SIGV4_MESSAGES.headerRequiresCredential)
+    if (signature === undefined || signature === '')
+      missing.push(SIGV4_MESSAGES.headerRequiresSignature)
+    if (signedHeaders === undefined) missing.push(SIGV4_MESSAGES.headerRequiresSignedHeaders)
+    if (amzDate === undefined && date === undefined) missing.push(SIGV4_MESSAGES.headerRequiresDate)
     return incomplete(`${missing.join(' ')} Authorization=${authorization}`)
   }
   return {
@@ -110,11 +141,10 @@ export function paramsFromAuthorization(
       algorithm,
       credential,
       signedHeaders: splitSignedHeaders(signedHeaders),
+      signedHeadersText: signedHeaders,
       signature,
-      timestamp:
-        amzDate !== undefined
-          ? { source: 'x-amz-date', value: amzDate }
-          : { source: 'date', value: date ?? '' },
+      timestampSource: amzDate !== undefined ? 'x-amz-date' : 'date',
+      timestamp: amzDate ?? date ?? '',
       expires: undefined,
     },
   }
@@ -155,8 +185,10 @@ export function paramsFromQuery(query: readonly QueryParameter[]): SigV4ParamsRe
       algorithm: found.get('X-Amz-Algorithm') ?? '',
       credential: found.get('X-Amz-Credential') ?? '',
       signedHeaders: splitSignedHeaders(found.get('X-Amz-SignedHeaders') ?? ''),
+      signedHeadersText: found.get('X-Amz-SignedHeaders') ?? '',
       signature: found.get('X-Amz-Signature') ?? '',
-      timestamp: { source: 'query', value: found.get('X-Amz-Date') ?? '' },
+      timestampSource: 'query',
+      timestamp: found.get('X-Amz-Date') ?? '',
       expires: found.get('X-Amz-Expires'),
     },
   }

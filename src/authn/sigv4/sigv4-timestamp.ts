@@ -49,14 +49,20 @@ export function parseAmzDate(value: string): number | undefined {
   const mi = digitsAt(value, 11, 13)
   const s = digitsAt(value, 13, 15)
   if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0) return undefined
-  const ms = Date.UTC(y, mo - 1, d, h, mi, s)
-  // Reject roll-overs such as month 13, Feb 30 or 25:00 that Date.UTC would silently normalise
-  // (checked numerically: this runs on every signed request).
-  if (mo < 1 || mo > 12 || h > 23 || mi > 59 || s > 59 || d < 1) return undefined
-  const back = new Date(ms)
-  return back.getUTCDate() === d && back.getUTCMonth() === mo - 1 && back.getUTCFullYear() === y
-    ? ms
-    : undefined
+  // Reject roll-overs such as month 13, Feb 30 or 25:00 that Date.UTC would silently normalise,
+  // and years 0-99, which Date.UTC reads as 1900-1999 (checked numerically, no Date object).
+  if (y < 100 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return undefined
+  if (d > (mo === 2 ? (isLeapYear(y) ? 29 : 28) : (DAYS_IN_MONTH[mo - 1] as number))) {
+    return undefined
+  }
+  return Date.UTC(y, mo - 1, d, h, mi, s)
+}
+
+const DAYS_IN_MONTH: readonly number[] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** Proleptic Gregorian leap year, as Date uses. */
+function isLeapYear(y: number): boolean {
+  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)
 }
 
 export type TimestampResult =

@@ -5,14 +5,15 @@
  *
  * @module
  */
-import { timingSafeEqual, createHmac } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 
 import type { RequestContext } from '../../request/request-context.js'
 import { parseQuery, type QueryParameter } from './canonical-query.js'
 import { canonicalRequestFromQuery } from './canonical-request.js'
+import { checkCredentialScope } from './credential-scope.js'
 import { authorizationHeader, hasPresignedQuery } from './detect-sigv4.js'
 import { payloadHashFor } from './payload-hash.js'
-import { paramsFromAuthorization, paramsFromQuery, type SigV4Params } from './sigv4-params.js'
+import { paramsFromAuthorization, paramsFromQuery } from './sigv4-params.js'
 import {
   SIGV4_MESSAGES,
   sigV4Failure,
@@ -20,14 +21,9 @@ import {
   type SigV4Failure,
   type SigV4Result,
 } from './sigv4-result.js'
-import { checkTimeWindow, readExpires, readTimestamp } from './sigv4-timestamp.js'
+import { checkTimeWindow, parseAmzDate, readExpires, readTimestamp } from './sigv4-timestamp.js'
 import type { SigningKeyCache } from './signing-key.js'
-import {
-  SIGV4_ALGORITHM,
-  SIGV4_TERMINATOR,
-  credentialScope,
-  stringToSign,
-} from './string-to-sign.js'
+import { SIGV4_ALGORITHM, stringToSign } from './string-to-sign.js'
 
 /** An access key as the caller's key store holds it. */
 export interface AccessKeyRecord<P> {
@@ -70,17 +66,28 @@ function fail(
   return sigV4Failure(code, errorType, message)
 }
 
+/** Shared by every request without a query (most of them): never mutated. */
+const NO_QUERY: readonly QueryParameter[] = Object.freeze([])
+
+/**
+ * The provided and the expected signature bytes, reused by every verification: the check is
+ * synchronous, so nothing else can touch them between writing and comparing.
+ */
+const providedSignature = Buffer.alloc(32)
+const expectedSignature = Buffer.alloc(32)
+
 function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV4Result<P> {
   // 1. Which form, exactly one of them.
   const authorization = authorizationHeader(req)
-  const queryForm = hasPresignedQuery(req.rawQuery)
+  const rawQuery = req.rawQuery
+  const queryForm = rawQuery !== '' && hasPresignedQuery(rawQuery)
   if (authorization !== undefined && queryForm) {
     return fail('ERR_SIGV4_BOTH_FORMS', 'InvalidSignatureException', SIGV4_MESSAGES.bothForms)
   }
   if (authorization === undefined && !queryForm) {
     return fail('ERR_SIGV4_MISSING', 'MissingAuthenticationTokenException', SIGV4_MESSAGES.missing)
   }
-  const query = parseQuery(req.rawQuery)
+  const query = rawQuery === '' ? NO_QUERY : parseQuery(rawQuery)
   if (query === undefined) {
     return fail(
       'ERR_SIGV4_MALFORMED_QUERY',
@@ -97,17 +104,28 @@ function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV
   if (!parsed.ok) return parsed.failure
   const params = parsed.params
 
-  // 3. Timestamp format, then the time window.
-  const time = readTimestamp(params.timestamp.source, params.timestamp.value)
-  if (!time.ok) return time.failure
-  const expires = readExpires(params.expires)
-  if (!expires.ok) return expires.failure
+  // 3. Timestamp format, then the time window. The ISO basic form (what signers send) is parsed
+  // here directly; readTimestamp handles an HTTP Date and builds the error text.
+  let amzDate = params.timestamp
+  let timeMs = params.timestampSource === 'date' ? undefined : parseAmzDate(amzDate)
+  if (timeMs === undefined) {
+    const time = readTimestamp(params.timestampSource, params.timestamp)
+    if (!time.ok) return time.failure
+    amzDate = time.amzDate
+    timeMs = time.ms
+  }
+  let expiresSeconds: number | undefined
+  if (params.expires !== undefined) {
+    const expires = readExpires(params.expires)
+    if (!expires.ok) return expires.failure
+    expiresSeconds = expires.seconds
+  }
   const windowFailure = checkTimeWindow(
-    time.amzDate,
-    time.ms,
+    amzDate,
+    timeMs,
     req.timeMs,
     opts.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS,
-    expires.seconds,
+    expiresSeconds,
   )
   if (windowFailure !== undefined) return windowFailure
 
@@ -134,11 +152,12 @@ function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV
   }
 
   // 6. Credential shape and scope.
-  const scope = checkCredential(params, time.amzDate, opts)
+  const scope = checkCredentialScope(params.credential, amzDate, opts.region, opts.service)
   if (!scope.ok) return scope.failure
 
   // 7. Temporary credentials do not exist in Portcullis (reference §0.4).
-  if (req.headers.has('x-amz-security-token') || hasParameter(query, 'X-Amz-Security-Token')) {
+  const headers = req.headers
+  if (headers.has('x-amz-security-token') || hasParameter(query, 'X-Amz-Security-Token')) {
     return fail(
       'ERR_SIGV4_SESSION_TOKEN',
       'UnrecognizedClientException',
@@ -147,8 +166,13 @@ function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV
   }
 
   // 8. Every x-amz-* header sent must be signed, or it could be added or changed in flight.
-  for (const name of req.headers.keys()) {
-    if (name.startsWith('x-amz-') && !isSigned(signed, signedSet, name)) {
+  for (const name of headers.keys()) {
+    if (
+      name.length > 6 &&
+      name.charCodeAt(0) === 0x78 &&
+      name.startsWith('x-amz-') &&
+      !isSigned(signed, signedSet, name)
+    ) {
       return fail(
         'ERR_SIGV4_UNSIGNED_HEADER',
         'InvalidSignatureException',
@@ -174,29 +198,27 @@ function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV
   const payload = payloadHashFor(
     req,
     isSigned(signed, signedSet, 'x-amz-content-sha256')
-      ? req.headers.get('x-amz-content-sha256')
+      ? headers.get('x-amz-content-sha256')
       : undefined,
   )
   if (!payload.ok) return payload.failure
   const canonical = canonicalRequestFromQuery(req, query, {
     signedHeaders: params.signedHeaders,
+    signedHeadersText: params.signedHeadersText,
     payloadHash: payload.payloadHash,
     dropSignature: params.form === 'query',
   })
-  const sts = stringToSign(
-    time.amzDate,
-    credentialScope(scope.date, opts.region, opts.service),
-    canonical,
-  )
-  const key = opts.signingKeys.getKeyObject(
+  const sts = stringToSign(amzDate, scope.scope, canonical)
+  const key = opts.signingKeys.getHmacKey(
     scope.accessKeyId,
     record.secretAccessKey,
     scope.date,
     opts.region,
     opts.service,
   )
-  const expected = createHmac('sha256', key).update(sts, 'utf8').digest()
-  if (!signatureMatches(params.signature, expected)) {
+  // Computed before the format check, so a malformed signature costs the same as a wrong one.
+  key.digestInto(sts, expectedSignature)
+  if (!signatureMatches(params.signature)) {
     return sigV4Failure(
       'ERR_SIGV4_SIGNATURE_MISMATCH',
       'InvalidSignatureException',
@@ -248,77 +270,10 @@ function isLowerHex64(text: string): boolean {
   return true
 }
 
-/** Constant-time comparison of the provided hex signature with the expected digest. */
-function signatureMatches(provided: string, expected: Buffer): boolean {
+/** Constant-time comparison of the provided hex signature with `expectedSignature`. */
+function signatureMatches(provided: string): boolean {
   // The format check depends only on attacker-supplied data, never on the expected value.
   if (!isLowerHex64(provided)) return false
-  const providedBytes = Buffer.from(provided, 'hex')
-  return providedBytes.length === expected.length && timingSafeEqual(providedBytes, expected)
-}
-
-type CredentialResult =
-  | { readonly ok: true; readonly accessKeyId: string; readonly date: string }
-  | { readonly ok: false; readonly failure: SigV4Failure }
-
-/**
- * `AKID/YYYYMMDD/region/service/aws4_request`, trailing slashes ignored (as AWS does). All scope
- * errors are reported together in one message, as AWS does; the code names the first one.
- */
-function checkCredential<P>(
-  params: SigV4Params,
-  amzDate: string,
-  opts: SigV4VerifyOptions<P>,
-): CredentialResult {
-  const credential = params.credential
-  // Trailing slashes are rare: skip the regex unless there is one.
-  const parts = (credential.endsWith('/') ? credential.replace(/\/+$/, '') : credential).split('/')
-  if (parts.length !== 5) {
-    return {
-      ok: false,
-      failure: sigV4Failure(
-        'ERR_SIGV4_MALFORMED_CREDENTIAL',
-        'IncompleteSignatureException',
-        SIGV4_MESSAGES.malformedCredential(params.credential),
-      ),
-    }
-  }
-  const [accessKeyId, date, region, service, terminator] = parts as [
-    string,
-    string,
-    string,
-    string,
-    string,
-  ]
-  const timestampDate = amzDate.slice(0, 8)
-  // The common case first: everything matches, no message to build.
-  if (
-    region === opts.region &&
-    service === opts.service &&
-    terminator === SIGV4_TERMINATOR &&
-    date === timestampDate
-  ) {
-    return { ok: true, accessKeyId, date }
-  }
-  let code: SigV4ErrorCode | undefined
-  let message = ''
-  if (region !== opts.region) {
-    code ??= 'ERR_SIGV4_WRONG_REGION'
-    message += SIGV4_MESSAGES.wrongRegion(region)
-  }
-  if (service !== opts.service) {
-    code ??= 'ERR_SIGV4_WRONG_SERVICE'
-    message += SIGV4_MESSAGES.wrongService(opts.service)
-  }
-  if (terminator !== SIGV4_TERMINATOR) {
-    code ??= 'ERR_SIGV4_WRONG_TERMINATOR'
-    message += SIGV4_MESSAGES.wrongTerminator(terminator)
-  }
-  if (date !== timestampDate) {
-    code ??= 'ERR_SIGV4_DATE_MISMATCH'
-    message += SIGV4_MESSAGES.dateMismatch(date, timestampDate, amzDate)
-  }
-  if (code !== undefined) {
-    return { ok: false, failure: sigV4Failure(code, 'InvalidSignatureException', message) }
-  }
-  return { ok: true, accessKeyId, date }
+  providedSignature.write(provided, 0, 'hex')
+  return timingSafeEqual(providedSignature, expectedSignature)
 }

@@ -1,0 +1,56 @@
+/**
+ * HmacSha256Key (precomputed pads, one-shot hashes, shared scratch buffers) gives exactly what
+ * `crypto.createHmac('sha256', key)` gives, for SigV4-sized and edge-case keys and messages. @module
+ */
+import { createHmac } from 'node:crypto'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+
+import { HmacSha256Key } from './hmac-sha256.js'
+
+function reference(key: Uint8Array, message: string): Buffer {
+  return createHmac('sha256', key).update(message, 'utf8').digest()
+}
+
+describe('HmacSha256Key equals createHmac', () => {
+  it('RFC 4231 test case 2 (key "Jefe")', () => {
+    const key = new HmacSha256Key(Buffer.from('Jefe'))
+    expect(key.digest('what do ya want for nothing?').toString('hex')).toBe(
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    )
+  })
+
+  it('on generated keys (empty, 32 bytes, one block, longer than a block) and messages (ASCII, Unicode, empty, past the scratch buffer)', () => {
+    const key = fc.oneof(
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      fc.uint8Array({ maxLength: 200 }),
+      fc.constantFrom(new Uint8Array(0), new Uint8Array(64).fill(0xff), new Uint8Array(65)),
+    )
+    const message = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.string({ unit: 'binary', maxLength: 300 }),
+      fc.constantFrom('', 'é'.repeat(1400), 'a'.repeat(1365), 'a'.repeat(1366), '😀'.repeat(2000)),
+    )
+    fc.assert(
+      fc.property(key, message, (k, m) => {
+        const hk = new HmacSha256Key(k)
+        expect(hk.digest(m).equals(reference(k, m))).toBe(true)
+        // digestInto overwrites exactly the first 32 bytes and leaves the rest alone.
+        const out = Buffer.alloc(40, 0xaa)
+        hk.digestInto(m, out)
+        expect(out.subarray(0, 32).equals(reference(k, m))).toBe(true)
+        expect(out.subarray(32).every((b) => b === 0xaa)).toBe(true)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
+  it('keys do not leak into each other through the shared scratch buffers', () => {
+    const a = new HmacSha256Key(Buffer.alloc(32, 1))
+    const b = new HmacSha256Key(Buffer.alloc(32, 2))
+    const long = 'x'.repeat(500)
+    expect(a.digest(long).equals(reference(Buffer.alloc(32, 1), long))).toBe(true)
+    expect(b.digest('short').equals(reference(Buffer.alloc(32, 2), 'short'))).toBe(true)
+    expect(a.digest('short').equals(reference(Buffer.alloc(32, 1), 'short'))).toBe(true)
+  })
+})

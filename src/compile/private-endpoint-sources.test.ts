@@ -81,7 +81,7 @@ function directory(): WorkloadDirectory {
     ['fd00::1', pod('web', 'ui', { app: 'v6' })],
   ])
   return {
-    podByIp: (ip) => pods.get(ip),
+    podByIp: (ip) => pods.get(ip.toString()),
     namespaceLabels: (ns) => namespaces.get(ns),
   }
 }

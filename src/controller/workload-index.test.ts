@@ -4,6 +4,8 @@
  * that an IP claimed by two pods resolves to nobody, and when Kubernetes mode needs the index at all.
  */
 import { describe, expect, it } from 'vitest'
+import { ipKey } from '../compile/ip-key.js'
+import { parseIp } from '../compile/private-endpoint-sources.js'
 import { parseManifestObject, type LoadedObject } from '../sources/manifest.js'
 import { needsWorkloadIndex } from './needs-workload-index.js'
 import { PodEntry, WorkloadIndex, slimNamespace, slimPod } from './workload-index.js'
@@ -49,6 +51,12 @@ const ns = (name: string, labels: Record<string, string>) => ({
   status: { phase: 'Active' },
 })
 
+function ip(text: string) {
+  const a = parseIp(text)
+  if (a === undefined) throw new Error(`bad IP ${text}`)
+  return a
+}
+
 function slim(raw: Record<string, unknown>): Record<string, unknown> {
   const s = slimPod(raw)
   if (s === undefined) throw new Error('pod dropped')
@@ -62,7 +70,10 @@ describe('slimPod', () => {
     )
     expect(s).toEqual({
       metadata: { namespace: 'web', name: 'ui' },
-      entry: new PodEntry('web', 'frontend', new Map([['app', 'ui']]), ['10.0.1.2', 'fd00::2']),
+      entry: new PodEntry('web', 'frontend', new Map([['app', 'ui']]), [
+        ipKey(ip('10.0.1.2')),
+        'fd00::2',
+      ]),
     })
   })
 
@@ -82,16 +93,26 @@ describe('slimPod', () => {
   })
 })
 
+describe('ipKey', () => {
+  it('IPv4 as its 32-bit number, IPv6 as RFC 5952 text; one key per address however it is written', () => {
+    expect(ipKey(ip('10.0.1.2'))).toBe(0x0a000102)
+    expect(ipKey(ip('255.255.255.255'))).toBe(0xffffffff)
+    expect(ipKey(ip('::ffff:10.0.1.2'))).toBe(0x0a000102)
+    expect(ipKey(ip('FD00:0:0:0:0:0:0:1'))).toBe('fd00::1')
+    expect(ipKey(ip('10.0.1.2'))).not.toBe(ipKey(ip('10.0.2.1')))
+  })
+})
+
 describe('WorkloadIndex', () => {
   it('an added pod is found by each of its IPs; a deleted one is gone', () => {
     const idx = new WorkloadIndex()
     const a = slim(pod('a', { ip: '10.0.0.1', ips: ['10.0.0.1', 'fd00::1'], sa: 'sa-a' }))
     idx.applyPod('web/a', undefined, a)
-    expect(idx.podByIp('10.0.0.1')).toMatchObject({ namespace: 'web', serviceAccount: 'sa-a' })
-    expect(idx.podByIp('fd00::1')?.labels.get('app')).toBe('a')
-    expect(idx.podByIp('10.0.0.2')).toBeUndefined()
+    expect(idx.podByIp(ip('10.0.0.1'))).toMatchObject({ namespace: 'web', serviceAccount: 'sa-a' })
+    expect(idx.podByIp(ip('fd00:0::1'))?.labels.get('app')).toBe('a')
+    expect(idx.podByIp(ip('10.0.0.2'))).toBeUndefined()
     idx.applyPod('web/a', a, undefined)
-    expect(idx.podByIp('10.0.0.1')).toBeUndefined()
+    expect(idx.podByIp(ip('10.0.0.1'))).toBeUndefined()
     expect(idx.stats()).toEqual({ pods: 0, ips: 0, ambiguousIps: 0, namespaces: 0 })
   })
 
@@ -101,7 +122,7 @@ describe('WorkloadIndex', () => {
     const v2 = slim(pod('a', { ip: '10.0.0.1', labels: { app: 'a', tier: 'be' } }))
     idx.applyPod('web/a', undefined, v1)
     idx.applyPod('web/a', v1, v2)
-    expect(idx.podByIp('10.0.0.1')?.labels.get('tier')).toBe('be')
+    expect(idx.podByIp(ip('10.0.0.1'))?.labels.get('tier')).toBe('be')
     expect(idx.stats().pods).toBe(1)
   })
 
@@ -110,7 +131,7 @@ describe('WorkloadIndex', () => {
     const running = slim(pod('job', { ip: '10.0.0.7' }))
     idx.applyPod('web/job', undefined, running)
     idx.applyPod('web/job', running, slimPod(pod('job', { ip: '10.0.0.7', phase: 'Succeeded' })))
-    expect(idx.podByIp('10.0.0.7')).toBeUndefined()
+    expect(idx.podByIp(ip('10.0.0.7'))).toBeUndefined()
   })
 
   it('an IP claimed by two pods resolves to nobody until one lets go (fail closed on reuse races)', () => {
@@ -119,10 +140,10 @@ describe('WorkloadIndex', () => {
     const fresh = slim(pod('new', { ip: '10.0.0.5', ns: 'web' }))
     idx.applyPod('shop/old', undefined, old)
     idx.applyPod('web/new', undefined, fresh)
-    expect(idx.podByIp('10.0.0.5')).toBeUndefined()
+    expect(idx.podByIp(ip('10.0.0.5'))).toBeUndefined()
     expect(idx.stats().ambiguousIps).toBe(1)
     idx.applyPod('shop/old', old, undefined)
-    expect(idx.podByIp('10.0.0.5')?.namespace).toBe('web')
+    expect(idx.podByIp(ip('10.0.0.5'))?.namespace).toBe('web')
     // Three claimants, two leave.
     const x = slim(pod('x', { ip: '10.0.0.6' }))
     const y = slim(pod('y', { ip: '10.0.0.6' }))
@@ -134,9 +155,9 @@ describe('WorkloadIndex', () => {
     ] as const)
       idx.applyPod(k, undefined, r)
     idx.applyPod('x', x, undefined)
-    expect(idx.podByIp('10.0.0.6')).toBeUndefined()
+    expect(idx.podByIp(ip('10.0.0.6'))).toBeUndefined()
     idx.applyPod('z', z, undefined)
-    expect(idx.podByIp('10.0.0.6')?.labels.get('app')).toBe('y')
+    expect(idx.podByIp(ip('10.0.0.6'))?.labels.get('app')).toBe('y')
   })
 
   it('a pod whose IP changes (sandbox recreated) moves to the new IP', () => {
@@ -145,8 +166,8 @@ describe('WorkloadIndex', () => {
     const v2 = slim(pod('a', { ip: '10.0.0.2' }))
     idx.applyPod('web/a', undefined, v1)
     idx.applyPod('web/a', v1, v2)
-    expect(idx.podByIp('10.0.0.1')).toBeUndefined()
-    expect(idx.podByIp('10.0.0.2')?.namespace).toBe('web')
+    expect(idx.podByIp(ip('10.0.0.1'))).toBeUndefined()
+    expect(idx.podByIp(ip('10.0.0.2'))?.namespace).toBe('web')
   })
 
   it('namespaces: labels by name, replaced on change, gone on delete; clear() forgets everything', () => {
@@ -163,7 +184,7 @@ describe('WorkloadIndex', () => {
     idx.applyPod('web/a', undefined, slim(pod('a', { ip: '10.0.0.1' })))
     idx.clear()
     expect(idx.namespaceLabels('web')).toBeUndefined()
-    expect(idx.podByIp('10.0.0.1')).toBeUndefined()
+    expect(idx.podByIp(ip('10.0.0.1'))).toBeUndefined()
   })
 
   it('ignores records that are not its own (never trusts a foreign shape)', () => {
@@ -172,7 +193,7 @@ describe('WorkloadIndex', () => {
       metadata: { name: 'a' },
       entry: { namespace: 'web', serviceAccount: 'x', labels: new Map(), ips: ['10.0.0.1'] },
     })
-    expect(idx.podByIp('10.0.0.1')).toBeUndefined()
+    expect(idx.podByIp(ip('10.0.0.1'))).toBeUndefined()
   })
 })
 

@@ -12,6 +12,8 @@
  *
  * @module
  */
+import type ipaddr from 'ipaddr.js'
+import { ipKey, type IpKey } from '../compile/ip-key.js'
 import { toLabels, type Labels } from '../compile/label-selector.js'
 import { parseIp } from '../compile/private-endpoint-sources.js'
 import type { PodIdentity, WorkloadDirectory } from '../compile/workload-directory.js'
@@ -22,8 +24,8 @@ export class PodEntry implements PodIdentity {
     readonly namespace: string,
     readonly serviceAccount: string,
     readonly labels: Labels,
-    /** Normalised addresses (ipaddr.js `toString()`), as {@link WorkloadDirectory.podByIp} takes. */
-    readonly ips: readonly string[],
+    /** The pod's addresses as {@link ipKey}s (IPv4 numbers, IPv6 RFC 5952 text). */
+    readonly ips: readonly IpKey[],
   ) {}
 }
 
@@ -57,10 +59,10 @@ export function slimPod(obj: Record<string, unknown>): Record<string, unknown> |
   if (spec['hostNetwork'] === true) return undefined
   const phase = status['phase']
   if (phase === 'Succeeded' || phase === 'Failed') return undefined
-  const ips = new Set<string>()
+  const ips = new Set<IpKey>()
   const add = (text: unknown): void => {
     const ip = parseIp(str(text))
-    if (ip !== undefined) ips.add(ip.toString())
+    if (ip !== undefined) ips.add(ipKey(ip))
   }
   add(status['podIP'])
   if (Array.isArray(status['podIPs'])) {
@@ -95,12 +97,12 @@ function namespaceOf(rec: Record<string, unknown> | undefined): NamespaceEntry |
 
 export class WorkloadIndex implements WorkloadDirectory {
   /** IP → its pod, or the pods claiming it when more than one does (then: nobody). */
-  readonly #byIp = new Map<string, PodEntry | readonly PodEntry[]>()
+  readonly #byIp = new Map<IpKey, PodEntry | readonly PodEntry[]>()
   readonly #namespaces = new Map<string, Labels>()
   #pods = 0
 
-  podByIp(ip: string): PodIdentity | undefined {
-    const hit = this.#byIp.get(ip)
+  podByIp(ip: ipaddr.IPv4 | ipaddr.IPv6): PodIdentity | undefined {
+    const hit = this.#byIp.get(ipKey(ip))
     return hit instanceof PodEntry ? hit : undefined
   }
 
@@ -158,14 +160,14 @@ export class WorkloadIndex implements WorkloadDirectory {
     this.#pods = 0
   }
 
-  #claim(ip: string, pod: PodEntry): void {
+  #claim(ip: IpKey, pod: PodEntry): void {
     const cur = this.#byIp.get(ip)
     if (cur === undefined) this.#byIp.set(ip, pod)
     else if (cur instanceof PodEntry) this.#byIp.set(ip, [cur, pod])
     else this.#byIp.set(ip, [...cur, pod])
   }
 
-  #release(ip: string, pod: PodEntry): void {
+  #release(ip: IpKey, pod: PodEntry): void {
     const cur = this.#byIp.get(ip)
     if (cur === undefined) return
     if (cur instanceof PodEntry) {

@@ -86,13 +86,15 @@ function upstreamHeaders(identity: AllowIdentity): readonly HeaderEntry[] {
   if (cached !== undefined && cached.principal === identity.principal) return cached.headers
   const upstream: HeaderEntry[] = []
   if (identity.principal !== undefined) {
-    upstream.push({
-      name: `${INJECTED_PREFIX}principal`,
-      value: headerSafeValue(identity.principal),
-    })
+    upstream.push(
+      Object.freeze({
+        name: `${INJECTED_PREFIX}principal`,
+        value: headerSafeValue(identity.principal),
+      }),
+    )
   }
   for (const [key, value] of Object.entries(identity.context)) {
-    upstream.push({ name: contextHeaderName(key), value: headerSafeValue(value) })
+    upstream.push(Object.freeze({ name: contextHeaderName(key), value: headerSafeValue(value) }))
   }
   const headers = Object.freeze(upstream)
   HEADERS_BY_CONTEXT.set(identity.context, { principal: identity.principal, headers })

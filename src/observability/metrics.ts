@@ -6,6 +6,12 @@
  * @module
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import {
+  HotCounter,
+  HotHistogram,
+  type CounterHandle,
+  type HistogramHandle,
+} from './hot-metrics.js'
 
 /** Decision fields the check metrics read; a CheckOutcome satisfies it. */
 export interface CheckMetricInput {
@@ -66,43 +72,55 @@ export class Metrics {
   /** The registry `/metrics` renders; private to this instance (never prom-client's global one). */
   readonly registry: Registry
 
-  private readonly checkRequests: Counter<'api' | 'decision' | 'code'>
-  private readonly checkDuration: Histogram<'decision'>
-  private readonly cacheRequests: Counter<'result'>
+  private readonly checkRequests: HotCounter<'api' | 'decision' | 'code'>
+  private readonly checkDuration: HotHistogram<'decision'>
+  private readonly cacheRequests: HotCounter<'result'>
   private readonly authorizerRequests: Counter<'authorizer' | 'outcome'>
   private readonly authorizerDuration: Histogram<'authorizer'>
   private readonly configReloads: Counter<'result'>
   private readonly configObjects: Gauge<'kind'>
   private readonly jwksFetches: Counter<'authorizer' | 'outcome'>
   /**
-   * Label children of the per-check metrics, by label values: prom-client hashes the label object
-   * on every call otherwise, which costs more than the decision itself on the hot path. Bounded by
-   * the label cardinality (APIs × decisions × codes, all bounded by configuration).
+   * Per-check metric handles by decision → api → code: a check bumps numbers in handles found by
+   * two Map lookups (no label hashing, no string building). Bounded by the label cardinality
+   * (APIs × codes, both bounded by configuration); past the bound, handles are looked up anew.
    */
-  private readonly checkChildren = new Map<string, { inc(): void }>()
-  private readonly durationChildren = new Map<string, { observe(v: number): void }>()
+  private readonly checkHandles = {
+    allow: new Map<string | undefined, Map<string, CounterHandle>>(),
+    deny: new Map<string | undefined, Map<string, CounterHandle>>(),
+  }
+  private readonly durationHandles: Record<'allow' | 'deny', HistogramHandle>
+  private readonly cacheHandles: Record<CacheResult, CounterHandle>
 
   constructor(options: MetricsOptions = {}) {
     const registers = [(this.registry = new Registry())]
-    this.checkRequests = new Counter({
+    const registry = this.registry
+    this.checkRequests = new HotCounter({
       name: 'portcullis_check_requests_total',
       help: 'Authorization checks answered, by API (namespace/name), decision and reason code.',
       labelNames: ['api', 'decision', 'code'],
-      registers,
+      registry,
     })
-    this.checkDuration = new Histogram({
+    this.checkDuration = new HotHistogram({
       name: 'portcullis_check_duration_seconds',
       help: 'Time from a decoded check request to its answer, in seconds.',
-      labelNames: ['decision'],
       buckets: CHECK_BUCKETS,
-      registers,
+      registry,
     })
-    this.cacheRequests = new Counter({
+    this.durationHandles = {
+      allow: this.checkDuration.handle('allow', () => ({ decision: 'allow' })),
+      deny: this.checkDuration.handle('deny', () => ({ decision: 'deny' })),
+    }
+    this.cacheRequests = new HotCounter({
       name: 'portcullis_decision_cache_requests_total',
       help: 'Decision cache lookups, by result (hit|miss).',
       labelNames: ['result'],
-      registers,
+      registry,
     })
+    this.cacheHandles = {
+      hit: this.cacheRequests.handle('hit', () => ({ result: 'hit' })),
+      miss: this.cacheRequests.handle('miss', () => ({ result: 'miss' })),
+    }
     this.authorizerRequests = new Counter({
       name: 'portcullis_authorizer_requests_total',
       help: 'Calls to custom, Cognito and JWT authorizers, by authorizer name and outcome.',
@@ -143,27 +161,30 @@ export class Metrics {
   /** One answered check: counter by api/decision/code and latency by decision. */
   observeCheck(outcome: CheckMetricInput, seconds: number): void {
     const decision = outcome.allowed ? 'allow' : 'deny'
-    const key = `${outcome.api ?? ''}\u0000${decision}\u0000${outcome.code}`
-    let counter = this.checkChildren.get(key)
+    const byApi = this.checkHandles[decision]
+    let byCode = byApi.get(outcome.api)
+    if (byCode === undefined) {
+      byCode = new Map()
+      if (byApi.size < 1_000) byApi.set(outcome.api, byCode)
+    }
+    let counter = byCode.get(outcome.code)
     if (counter === undefined) {
-      counter = this.checkRequests.labels({
-        api: apiLabel(outcome.api),
+      const api = apiLabel(outcome.api)
+      const code = codeLabel(outcome.code)
+      // Keyed by the clamped labels, so unbounded raw values share the `invalid`/`OTHER` series.
+      counter = this.checkRequests.handle(`${api}\u0000${decision}\u0000${code}`, () => ({
+        api,
         decision,
-        code: codeLabel(outcome.code),
-      })
-      if (this.checkChildren.size < 10_000) this.checkChildren.set(key, counter)
+        code,
+      }))
+      if (byCode.size < 1_000) byCode.set(outcome.code, counter)
     }
-    counter.inc()
-    let duration = this.durationChildren.get(decision)
-    if (duration === undefined) {
-      duration = this.checkDuration.labels({ decision })
-      this.durationChildren.set(decision, duration)
-    }
-    duration.observe(seconds)
+    counter.value++
+    this.durationHandles[decision].observe(seconds)
   }
 
   cacheRequest(result: CacheResult): void {
-    this.cacheRequests.inc({ result })
+    this.cacheHandles[result].value++
   }
 
   /** One authorizer call; `outcome` is a short snake_case word (`allow`, `deny`, `unauthorized`, `error`, `timeout`). */

@@ -54,4 +54,14 @@ describe('outcomeProblem', () => {
       expect(outcomeProblem(outcome)).toEqual(expect.any(String))
     })
   }
+
+  it('remembers only deeply frozen header lists: a mutable list changed after passing is checked again', () => {
+    const mutable = [{ name: 'x-a', value: 'ok' }]
+    expect(outcomeProblem({ ...allow, upstreamHeaders: mutable })).toBeUndefined()
+    mutable[0] = { name: 'x-a', value: 'a\r\nb' }
+    expect(outcomeProblem({ ...allow, upstreamHeaders: mutable })).toEqual(expect.any(String))
+    const frozen = Object.freeze([Object.freeze({ name: 'x-a', value: 'ok' })])
+    expect(outcomeProblem({ ...allow, upstreamHeaders: frozen })).toBeUndefined()
+    expect(outcomeProblem({ ...allow, upstreamHeaders: frozen })).toBeUndefined()
+  })
 })

@@ -12,10 +12,27 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
 const MAX_HEADERS = 128
 const MAX_METADATA = 64
 
+/**
+ * Header lists already found valid. Only deeply frozen lists are remembered (they cannot change
+ * afterwards): flows and caches hand out the same frozen list for every request of an identity.
+ */
+const VALID_FROZEN = new WeakSet<readonly unknown[]>()
+
+function deeplyFrozen(headers: readonly unknown[]): boolean {
+  return Object.isFrozen(headers) && headers.every((h) => Object.isFrozen(h))
+}
+
 function headersProblem(headers: unknown, what: string): string | undefined {
   if (!Array.isArray(headers)) return `${what} is not an array`
+  if (VALID_FROZEN.has(headers)) return undefined
+  const problem = headerListProblem(headers, what)
+  if (problem === undefined && deeplyFrozen(headers)) VALID_FROZEN.add(headers)
+  return problem
+}
+
+function headerListProblem(headers: unknown[], what: string): string | undefined {
   if (headers.length > MAX_HEADERS) return `${what} has more than ${MAX_HEADERS} entries`
-  for (const h of headers as unknown[]) {
+  for (const h of headers) {
     if (typeof h !== 'object' || h === null) return `${what} entry is not an object`
     const { name, value } = h as { name?: unknown; value?: unknown }
     if (typeof name !== 'string' || !HEADER_NAME.test(name)) return `${what} has an invalid name`
@@ -33,9 +50,12 @@ export function outcomeProblem(outcome: unknown): string | undefined {
   if (typeof o.code !== 'string') return 'code is not a string'
   if (o.api !== undefined && typeof o.api !== 'string') return 'api is not a string'
   if (typeof o.metadata !== 'object' || o.metadata === null) return 'metadata is not an object'
-  const meta = Object.entries(o.metadata)
-  if (meta.length > MAX_METADATA) return 'metadata has too many entries'
-  if (meta.some(([, v]) => typeof v !== 'string')) return 'metadata value is not a string'
+  const meta = o.metadata as Record<string, unknown>
+  let entries = 0
+  for (const k of Object.keys(meta)) {
+    if (++entries > MAX_METADATA) return 'metadata has too many entries'
+    if (typeof meta[k] !== 'string') return 'metadata value is not a string'
+  }
   if (o.allowed === true) {
     const problem = headersProblem(o.upstreamHeaders, 'upstreamHeaders')
     if (problem !== undefined) return problem

@@ -7,13 +7,14 @@
  */
 import { detectSigV4, type SigningKeyCache } from '../authn/sigv4/index.js'
 import type { PrivateGateIdentity } from './decide.js'
-import { verifyCaller } from './flows/iam-flow.js'
+import { CallerVerifier } from './flows/iam-flow.js'
 
 export function createPrivateGateIdentity(signingKeys: SigningKeyCache): PrivateGateIdentity {
+  const verifier = new CallerVerifier(signingKeys)
   return (req, api, snapshot, deny) => {
     const presence = detectSigV4(req)
     if (presence === 'none' || presence === 'other-authorization') return { kind: 'anonymous' }
-    const v = verifyCaller(req, api, snapshot, signingKeys, deny)
+    const v = verifier.verify(req, api, snapshot, deny)
     return v.ok ? { kind: 'principal', verified: v.verified } : { kind: 'deny', outcome: v.outcome }
   }
 }

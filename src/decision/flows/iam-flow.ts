@@ -2,103 +2,147 @@
  * `authorizationType: AWS_IAM`: verify the SigV4 signature against the access keys of Principal
  * objects, then combine the principal's identity policies with the API's resource policy —
  * Table A when the caller's account owns the API, Table B across accounts (reference §1.2–1.3).
+ * Synchronous: nothing here waits for I/O.
  *
  * @module
  */
-import { verifySigV4, type SigningKeyCache, type SigV4Result } from '../../authn/sigv4/index.js'
+import {
+  verifySigV4,
+  type AccessKeyRecord,
+  type SigningKeyCache,
+  type SigV4VerifyOptions,
+} from '../../authn/sigv4/index.js'
 import { combineCrossAccount, combineSameAccount, evaluatePolicies } from '../../policy/index.js'
-import type { EvaluationResult } from '../../policy/types.js'
+import type { EvaluationResult, PolicyRequest } from '../../policy/types.js'
 import type { CompiledApi, CompiledPrincipal, Snapshot } from '../../compile/snapshot.js'
 import type { RequestContext } from '../../request/request-context.js'
-import { allowOutcome } from '../allow-response.js'
-import { withPrincipalKeys } from '../condition-context.js'
+import { allowOutcome, NO_CONTEXT } from '../allow-response.js'
 import { denyPrincipal, denySignature, type DenyContext } from '../deny-response.js'
 import { explained } from '../explained.js'
-import type { DenyOutcome } from '../check-outcome.js'
-import type { Flow, VerifiedPrincipal } from '../flow.js'
+import type { CheckOutcome, DenyOutcome } from '../check-outcome.js'
+import type { Flow, FlowContext, VerifiedPrincipal } from '../flow.js'
+import { principalConditions } from './principal-conditions.js'
 
 const NEITHER: EvaluationResult = { decision: 'Neither', statements: [] }
+const ACTION = 'execute-api:Invoke'
 
-/** Verifies the request's signature for `api`; a failure is AWS's SigV4 answer. */
-export function verifyCaller(
-  req: RequestContext,
-  api: CompiledApi,
-  snapshot: Snapshot,
-  signingKeys: SigningKeyCache,
-  deny: DenyContext,
-): { ok: true; verified: VerifiedPrincipal } | { ok: false; outcome: DenyOutcome } {
-  const result: SigV4Result<CompiledPrincipal> = verifySigV4(req, {
-    region: api.region,
-    service: 'execute-api',
-    lookupKey: (id) => snapshot.accessKeys.get(id),
-    signingKeys,
-  })
-  if (!result.ok) {
-    return {
-      ok: false,
-      outcome: denySignature(
-        result.httpStatus,
-        result.errorType,
-        result.message,
-        result.code,
-        deny,
-      ),
-    }
+export type VerifyCallerResult =
+  | { readonly ok: true; readonly verified: VerifiedPrincipal }
+  | { readonly ok: false; readonly outcome: DenyOutcome }
+
+/**
+ * Verifies callers' SigV4 signatures against a snapshot's access keys. The verifier options (and
+ * the key-lookup function in them) are built once per snapshot and region, not per request.
+ */
+export class CallerVerifier {
+  readonly #signingKeys: SigningKeyCache
+  #snapshot: Snapshot | undefined
+  #options: SigV4VerifyOptions<CompiledPrincipal> | undefined
+
+  constructor(signingKeys: SigningKeyCache) {
+    this.#signingKeys = signingKeys
   }
-  const p = result.principal
-  return {
-    ok: true,
-    verified: { policyPrincipal: { arn: p.arn, accountId: p.accountId }, principal: p },
+
+  /** Verifies the request's signature for `api`; a failure is AWS's SigV4 answer. */
+  verify(
+    req: RequestContext,
+    api: CompiledApi,
+    snapshot: Snapshot,
+    deny: DenyContext,
+  ): VerifyCallerResult {
+    let options = this.#options
+    if (options === undefined || this.#snapshot !== snapshot || options.region !== api.region) {
+      options = this.#optionsFor(snapshot, api.region)
+    }
+    const result = verifySigV4(req, options)
+    if (!result.ok) {
+      return {
+        ok: false,
+        outcome: denySignature(
+          result.httpStatus,
+          result.errorType,
+          result.message,
+          result.code,
+          deny,
+        ),
+      }
+    }
+    const p = result.principal
+    // A CompiledPrincipal carries `arn` and `accountId`: it is the PolicyPrincipal itself.
+    return { ok: true, verified: { policyPrincipal: p, principal: p } }
+  }
+
+  #optionsFor(snapshot: Snapshot, region: string): SigV4VerifyOptions<CompiledPrincipal> {
+    const keys: ReadonlyMap<string, AccessKeyRecord<CompiledPrincipal>> = snapshot.accessKeys
+    const options: SigV4VerifyOptions<CompiledPrincipal> = {
+      region,
+      service: 'execute-api',
+      lookupKey: (id) => keys.get(id),
+      signingKeys: this.#signingKeys,
+    }
+    this.#snapshot = snapshot
+    this.#options = options
+    return options
   }
 }
 
 export function createIamFlow(signingKeys: SigningKeyCache): Flow {
-  return (ctx) => {
-    let verified = ctx.verifiedPrincipal
-    if (verified === undefined) {
-      const v = verifyCaller(ctx.req, ctx.api, ctx.snapshot, signingKeys, ctx.deny)
-      if (!v.ok) return explained(ctx.explain, v.outcome, [`SigV4: ${v.outcome.code}`])
-      verified = v.verified
+  const verifier = new CallerVerifier(signingKeys)
+  return (ctx) => iamCheck(ctx, verifier)
+}
+
+function iamCheck(ctx: FlowContext, verifier: CallerVerifier): CheckOutcome {
+  let verified = ctx.verifiedPrincipal
+  if (verified === undefined) {
+    const v = verifier.verify(ctx.req, ctx.api, ctx.snapshot, ctx.deny)
+    if (!v.ok) {
+      return ctx.explain ? explained(true, v.outcome, [`SigV4: ${v.outcome.code}`]) : v.outcome
     }
-    const { principal, policyPrincipal } = verified
-    const request = {
-      action: 'execute-api:Invoke',
-      resource: ctx.methodArn,
-      principal: policyPrincipal,
-      context: withPrincipalKeys(ctx.conditions, principal.conditionKeys),
-    }
-    const identity = evaluatePolicies(principal.policies, request)
-    const resource = ctx.api.resourcePolicy?.evaluate(request, 'resource-policy') ?? NEITHER
-    const sameAccount = principal.accountId === ctx.api.accountId
-    const combined = sameAccount
-      ? combineSameAccount(identity.decision, resource.decision)
-      : combineCrossAccount(identity.decision, resource.decision)
-    const notes = (): string[] => [
-      `SigV4 verified: ${principal.arn}`,
-      `identity policies: ${identity.decision}; resource policy: ${ctx.api.resourcePolicy ? resource.decision : 'none'}`,
-      `${sameAccount ? 'same account (Table A)' : 'cross account (Table B)'} → ${combined}`,
-    ]
-    const statements = [...identity.statements, ...resource.statements]
-    if (combined === 'Allow') {
-      return explained(
-        ctx.explain,
-        allowOutcome(ctx.req, { principal: principal.arn, context: {} }, 'ALLOW_IAM', ctx.api.ref),
-        notes,
-        statements,
-      )
-    }
+    verified = v.verified
+  }
+  const { principal, policyPrincipal } = verified
+  const api = ctx.api
+  const request: PolicyRequest = {
+    action: ACTION,
+    resource: ctx.methodArn,
+    principal: policyPrincipal,
+    context: principalConditions(ctx.conditions, principal.conditionKeys),
+  }
+  const identity = evaluatePolicies(principal.policies, request)
+  const resource = api.resourcePolicy?.evaluate(request, 'resource-policy') ?? NEITHER
+  const sameAccount = principal.accountId === api.accountId
+  const combined = sameAccount
+    ? combineSameAccount(identity.decision, resource.decision)
+    : combineCrossAccount(identity.decision, resource.decision)
+  let outcome: CheckOutcome
+  if (combined === 'Allow') {
+    outcome = allowOutcome(
+      ctx.req,
+      { principal: principal.arn, context: NO_CONTEXT },
+      'ALLOW_IAM',
+      api.ref,
+    )
+  } else {
     const explicit = combined === 'ExplicitDeny'
-    return explained(
-      ctx.explain,
-      denyPrincipal(
-        principal.arn,
-        ctx.methodArn,
-        explicit,
-        explicit ? 'ERR_IAM_EXPLICIT_DENY' : 'ERR_IAM_IMPLICIT_DENY',
-        ctx.deny,
-      ),
-      notes,
-      statements,
+    outcome = denyPrincipal(
+      principal.arn,
+      ctx.methodArn,
+      explicit,
+      explicit ? 'ERR_IAM_EXPLICIT_DENY' : 'ERR_IAM_IMPLICIT_DENY',
+      ctx.deny,
     )
   }
+  // Explanations only when asked (`portcullis check`): on the hot path they would cost more than
+  // the policy evaluation.
+  if (!ctx.explain) return outcome
+  return explained(
+    true,
+    outcome,
+    [
+      `SigV4 verified: ${principal.arn}`,
+      `identity policies: ${identity.decision}; resource policy: ${api.resourcePolicy ? resource.decision : 'none'}`,
+      `${sameAccount ? 'same account (Table A)' : 'cross account (Table B)'} → ${combined}`,
+    ],
+    [...identity.statements, ...resource.statements],
+  )
 }

@@ -36,7 +36,7 @@ describe('HotHistogram', () => {
         }
         // prom-client only renders label sets it has seen; ours exist from handle() on.
         const seen = new Set(obs.map(([d]) => d))
-        for (const d of ['allow', 'deny']) if (!seen.has(d)) reference.zero({ decision: d })
+        for (const d of ['allow', 'deny'] as const) if (!seen.has(d)) reference.zero({ decision: d })
         hot.handle('allow', () => ({ decision: 'allow' }))
         hot.handle('deny', () => ({ decision: 'deny' }))
         const sortLines = (t: string): string[] => t.split('\n').sort()
@@ -48,7 +48,7 @@ describe('HotHistogram', () => {
             values: m.values
               .map((v) => {
                 const labels = Object.entries(v.labels).sort(([a], [b]) => a.localeCompare(b))
-                return `${v.metricName ?? ''} ${JSON.stringify(labels)} ${String(v.value)}`
+                return `${(v as { metricName?: string }).metricName ?? ''} ${JSON.stringify(labels)} ${String(v.value)}`
               })
               .sort(),
           }))

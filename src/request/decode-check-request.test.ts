@@ -553,6 +553,52 @@ describe('decodeCheckRequest', () => {
     expect(decodeCheckRequest(full, DEFAULT_REQUEST_LIMITS, NOW).ok).toBe(true)
   })
 
+  it('orders map keys as the generic decoder object does: array-index keys first, duplicates last-wins at first position, __proto__ kept', () => {
+    // decodeCheckRequest reads map fields into Maps; fromCheckRequest must list them in the
+    // object's order, or header joins and context extensions would differ.
+    const entry = (k: string, v: string): number[] =>
+      len(3, [...len(1, [...Buffer.from(k)]), ...len(2, [...Buffer.from(v)])])
+    const ext = (k: string, v: string): number[] =>
+      len(10, [...len(1, [...Buffer.from(k)]), ...len(2, [...Buffer.from(v)])])
+    const http = [
+      ...len(2, [...Buffer.from('GET')]),
+      ...len(4, [...Buffer.from('/p')]),
+      ...entry('b', '1'),
+      ...entry('10', 'ten'),
+      ...entry('__proto__', 'p'),
+      ...entry('2', 'two'),
+      ...entry('b', '2'),
+      ...entry('4294967295', 'not an index'),
+      ...entry('B', '3'),
+      ...entry('07', 'not an index either'),
+    ]
+    const attrs = [
+      ...len(4, len(2, http)),
+      ...ext('z', '1'),
+      ...ext('3', 'three'),
+      ...ext('a', '2'),
+      ...ext('z', '4'),
+    ]
+    const bytes = Buffer.from(len(1, attrs))
+    expect(expectSame(bytes)).toBe(true)
+    const got = decodeCheckRequest(bytes, DEFAULT_REQUEST_LIMITS, NOW)
+    if (!got.ok) throw new Error('expected ok')
+    expect([...got.request.headers.keys()]).toEqual([
+      '2',
+      '10',
+      'b',
+      '__proto__',
+      '4294967295',
+      '07',
+    ])
+    expect(got.request.headers.get('b')).toBe('2,3')
+    expect([...got.request.contextExtensions]).toEqual([
+      ['3', 'three'],
+      ['z', '4'],
+      ['a', '2'],
+    ])
+  })
+
   it('agrees on nesting-depth limits (Struct nesting around protobufjs recursionLimit 100)', () => {
     for (const depth of [40, 47, 48, 49, 50, 51, 60]) {
       // Struct → Value → Struct ... inside metadata_context.filter_metadata.

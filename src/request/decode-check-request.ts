@@ -47,7 +47,8 @@ export const UNDECODABLE_RESULT: RequestParseResult = Object.freeze({
 /** A decoding failure; caught in decodeCheckRequest, never escapes. */
 class Malformed extends Error {}
 
-type StringMap = Record<string, string>
+/** map<string, string> fields decode into a Map: cheaper than an object with dynamic keys. */
+type StringMap = Map<string, string>
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 type HeaderValueWire = Mutable<
   NonNullable<NonNullable<HttpRequestWire['header_map']>['headers']>[number]
@@ -124,10 +125,9 @@ function mapEntry(r: Reader, n: number, target: StringMap | undefined): void {
   }
   if (r.pos !== end) throw new Malformed('index out of range')
   r.len = outer
-  if (target === undefined) return
-  // `__proto__` becomes an ordinary own key, as protobufjs's util.makeProp makes it.
-  if (k === '__proto__') Object.defineProperty(target, k, PROP)
-  target[k] = v
+  // Last value wins at the key's first position: what protobufjs's object gives (fromCheckRequest
+  // restores the object's integer-keys-first order where it matters).
+  target?.set(k, v)
 }
 
 /**
@@ -177,10 +177,8 @@ function anyPoisoned(finals: Map<string, Poisoned> | undefined): Poisoned {
   return false
 }
 
-const PROP: PropertyDescriptor = { enumerable: true, configurable: true, writable: true }
-
 function newMap(): StringMap {
-  return {}
+  return new Map<string, string>()
 }
 
 // google.protobuf.Struct { map<string, Value> fields = 1 }

@@ -20,6 +20,12 @@ import { hostFromAuthority, normalizeIp, pickRequestId, splitTarget } from './no
  * fields we read are typed; every field is optional because proto3 omits defaults on the wire.
  * Field comments cite envoy/service/auth/v3/attribute_context.proto.
  */
+/**
+ * A proto `map<string, string>`: an object from the generic decoder, a Map (same entries, in
+ * first-insertion order) from decodeCheckRequest.
+ */
+export type StringMapWire = Readonly<Record<string, string>> | ReadonlyMap<string, string>
+
 export interface CheckRequestWire {
   readonly attributes?: AttributeContextWire | null
 }
@@ -29,7 +35,7 @@ export interface AttributeContextWire {
   readonly destination?: PeerWire | null
   readonly request?: { readonly http?: HttpRequestWire | null } | null
   /** Per-route `ExtAuthzPerRoute.check_settings.context_extensions`. */
-  readonly context_extensions?: Readonly<Record<string, string>> | null
+  readonly context_extensions?: StringMapWire | null
 }
 
 export interface PeerWire {
@@ -45,7 +51,7 @@ export interface HttpRequestWire {
   readonly id?: string
   readonly method?: string
   /** Lower-case names, same-name values joined with `,`; includes pseudo-headers. */
-  readonly headers?: Readonly<Record<string, string>> | null
+  readonly headers?: StringMapWire | null
   /** Sent instead of `headers` when the filter sets `encode_raw_headers`. */
   readonly header_map?: {
     readonly headers?: readonly {
@@ -66,6 +72,40 @@ export interface HttpRequestWire {
 }
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true })
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]{0,9})$/
+
+/** An object key JavaScript orders before the others (an array index, < 2³² − 1). */
+function isArrayIndex(key: string): boolean {
+  const c = key.charCodeAt(0)
+  return c >= 0x30 && c <= 0x39 && ARRAY_INDEX.test(key) && Number(key) < 4294967295
+}
+
+/**
+ * The map's entries in the order the generic decoder's object lists them: a Map keeps insertion
+ * order, an object lists array-index keys first, ascending. Only such (unusual) keys force the
+ * conversion; `__proto__` stays an ordinary own key, as protobufjs makes it.
+ */
+function orderedKeys(map: StringMapWire): {
+  keys: Iterable<string>
+  get: (k: string) => string | undefined
+} {
+  if (!(map instanceof Map)) {
+    const o = map as Readonly<Record<string, string>>
+    return { keys: Object.keys(o), get: (k) => o[k] }
+  }
+  const m = map as ReadonlyMap<string, string>
+  let indexed = false
+  for (const k of m.keys()) if (isArrayIndex(k)) indexed = true
+  if (!indexed) return { keys: m.keys(), get: (k) => m.get(k) }
+  const o: Record<string, string> = {}
+  for (const [k, v] of m) {
+    if (k === '__proto__') Object.defineProperty(o, k, PROP)
+    o[k] = v
+  }
+  return { keys: Object.keys(o), get: (k) => o[k] }
+}
+
+const PROP: PropertyDescriptor = { enumerable: true, configurable: true, writable: true }
 const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/
 const EMPTY_MAP: ReadonlyMap<string, string> = new Map()
 
@@ -114,10 +154,11 @@ function collectHeaders(
   }
   const map = http.headers
   if (map === undefined || map === null) return undefined
-  const names = Object.keys(map)
-  if (names.length > limits.maxHeaderCount + 16) return 'ERR_REQUEST_TOO_LARGE'
-  for (const n of names) {
-    const value = map[n] ?? ''
+  const size = map instanceof Map ? map.size : Object.keys(map).length
+  if (size > limits.maxHeaderCount + 16) return 'ERR_REQUEST_TOO_LARGE'
+  const { keys, get } = orderedKeys(map)
+  for (const n of keys) {
+    const value = get(n) ?? ''
     bytes += n.length + value.length
     if (bytes > limits.maxHeaderBytes) return 'ERR_REQUEST_TOO_LARGE'
     const name = n.toLowerCase()
@@ -193,13 +234,14 @@ export function fromCheckRequest(
   let contextExtensions = EMPTY_MAP
   const ext = attrs.context_extensions
   if (ext !== undefined && ext !== null) {
-    const keys = Object.keys(ext)
-    if (keys.length > limits.maxContextExtensions) {
+    const size = ext instanceof Map ? ext.size : Object.keys(ext).length
+    if (size > limits.maxContextExtensions) {
       return fail('ERR_REQUEST_TOO_LARGE', 'too many context_extensions', requestId)
     }
-    if (keys.length > 0) {
+    if (size > 0) {
       const m = new Map<string, string>()
-      for (const k of keys) m.set(k, ext[k] ?? '')
+      const { keys, get } = orderedKeys(ext)
+      for (const k of keys) m.set(k, get(k) ?? '')
       contextExtensions = m
     }
   }

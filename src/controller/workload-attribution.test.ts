@@ -148,4 +148,57 @@ describe('PrivateEndpoint attribution by pod identity through the Decider', () =
     })
     expect((await decider(local.snapshot).check(request('10.244.1.7'))).allowed).toBe(false)
   })
+
+  it('gives policies the pod namespace and service account as aws:SourceVpc / portcullis:Source* keys without SPIFFE', async () => {
+    const keyed: CompileInput = {
+      ...input,
+      restApis: input.restApis.map((a) => ({
+        ...a,
+        spec: {
+          ...a.spec,
+          policy: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: '*',
+                Action: 'execute-api:Invoke',
+                Resource: 'execute-api:/*',
+                Condition: {
+                  StringEquals: {
+                    'aws:SourceVpc': 'web',
+                    'portcullis:SourceServiceAccount': 'checkout',
+                  },
+                },
+              },
+            ],
+          },
+        },
+      })),
+    }
+    const index = new WorkloadIndex()
+    const { snapshot, errors } = compileSnapshot(keyed, {
+      defaults: { accountId: '111122223333', region: 'us-east-1' },
+      generation: 1,
+      workloads: index,
+    })
+    expect(errors).toEqual([])
+    index.applyNamespace('/web', undefined, nsRecord({ team: 'shop' }))
+    index.applyPod('web/checkout-1', undefined, podRecord({ app: 'checkout' }))
+    expect((await decider(snapshot).check(request('10.244.1.7'))).allowed).toBe(true)
+    // Another service account in the same selected pod set: the condition fails, the policy denies.
+    index.applyPod(
+      'web/checkout-1',
+      podRecord({ app: 'checkout' }),
+      slimPod({
+        metadata: { name: 'checkout-1', namespace: 'web', labels: { app: 'checkout' } },
+        spec: { serviceAccountName: 'intruder' },
+        status: { phase: 'Running', podIP: '10.244.1.7', podIPs: [{ ip: '10.244.1.7' }] },
+      }),
+    )
+    expect(await decider(snapshot).check(request('10.244.1.7'))).toMatchObject({
+      allowed: false,
+      httpStatus: 403,
+    })
+  })
 })

@@ -149,18 +149,24 @@ export class Decider implements Checker {
 
     const spiffe = parseSpiffe(req.sourcePrincipal)
     const isPrivate = api.endpointType === 'PRIVATE'
-    let endpointName: string | undefined
     let endpoint: CompiledApi['endpoints'][number] | undefined
+    let source: SourceAttribution
     if (isPrivate) {
-      // Kubernetes mode also looks the source IP up among pod IPs (snapshot.workloads).
+      // Kubernetes mode also looks the source IP up among pod IPs (snapshot.workloads), so the
+      // source namespace and service account condition keys come from the pod without SPIFFE too.
       const who = resolveSourceIdentity(spiffe, parseIp(req.sourceIp), snapshot.workloads)
       endpoint = api.endpoints.find((e) => e.sources.some((s) => sourceMatches(s, who)))
-      endpointName = endpoint?.name
-    }
-    const source: SourceAttribution = {
-      namespace: spiffe?.namespace,
-      serviceAccount: spiffe?.serviceAccount,
-      endpointName,
+      source = {
+        namespace: who.namespace,
+        serviceAccount: who.serviceAccount,
+        endpointName: endpoint?.name,
+      }
+    } else {
+      source = {
+        namespace: spiffe?.namespace,
+        serviceAccount: spiffe?.serviceAccount,
+        endpointName: undefined,
+      }
     }
     const conditions: ReadonlyMap<string, ConditionValue> = buildConditionContext(
       req,

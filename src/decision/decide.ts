@@ -138,7 +138,8 @@ export class Decider implements Checker {
     const route = match.route
     note(() => `route ${req.method} ${match.resourcePath} (${route.authorizationType})`)
 
-    const methodArn = `${api.arnPrefix}/${api.stage}/${req.method}/${path.segments.join('/')}`
+    // decodedPath is `/` + the segments joined by `/`: the methodArn's resource part as it is.
+    const methodArn = `${api.arnPrefix}/${api.stage}/${req.method}${path.decodedPath}`
     if (Buffer.byteLength(methodArn) > MAX_METHOD_ARN_BYTES) {
       return explain(explaining, denyFixed('uri_too_long', 'ERR_ARN_TOO_LONG', deny), [
         ...notes,

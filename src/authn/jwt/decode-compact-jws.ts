@@ -4,9 +4,10 @@
  *
  * @module
  */
+import { isAscii } from 'node:buffer'
 import type { JwsAlgorithm } from './jws-algorithms.js'
 import { isJwsAlgorithm } from './jws-algorithms.js'
-import type { JwtErrorCode } from './jwt-result.js'
+import type { JwtDeny, JwtErrorCode } from './jwt-result.js'
 
 /**
  * 16 KiB: far above real tokens (Cognito ID tokens with many groups are ~2–4 KiB) and below
@@ -23,31 +24,60 @@ export interface DecodedJws {
   readonly payload: Readonly<Record<string, unknown>>
 }
 
-export type DecodeResult =
-  | { readonly ok: true; readonly jws: DecodedJws }
-  | { readonly ok: false; readonly code: JwtErrorCode; readonly description: string }
+/** A refusal is a ready JwtDeny (always 401): callers return it as it is. */
+export type DecodeResult = { readonly ok: true; readonly jws: DecodedJws } | JwtDeny
 
-const BASE64URL = /^[A-Za-z0-9_-]*$/
-// One decoder for the process: `fatal` makes invalid UTF-8 an error instead of U+FFFD.
+function fail(code: JwtErrorCode, description: string): JwtDeny {
+  return Object.freeze({ ok: false, status: 401, code, description })
+}
+
+// Refusals are constants: a flood of garbage tokens allocates nothing but the JSON it parses.
+const TOO_LARGE = fail('ERR_JWT_TOO_LARGE', 'the token is too large')
+const MALFORMED = fail('ERR_JWT_MALFORMED', 'the token is malformed')
+const HEADER_MALFORMED = fail('ERR_JWT_MALFORMED', 'the token header is malformed')
+const PAYLOAD_MALFORMED = fail('ERR_JWT_MALFORMED', 'the token payload is malformed')
+const EXTENSIONS = fail('ERR_JWT_MALFORMED', 'the token uses unsupported header extensions')
+const ALG_NOT_ALLOWED = fail(
+  'ERR_JWT_ALG_NOT_ALLOWED',
+  'the token signing algorithm is not supported',
+)
+
+/**
+ * Exactly three non-empty segments of base64url characters (no padding, no whitespace): one
+ * linear pass (the class excludes '.', so there is nothing to backtrack over).
+ */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+
+/** base64url character → its 6-bit value (only consulted for characters COMPACT_JWS admitted). */
+const B64URL_VALUE = new Uint8Array(128)
+for (let i = 0; i < 64; i++) {
+  B64URL_VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.charCodeAt(i)] = i
+}
+
+/**
+ * Whether `s[start, end)` is canonical base64url: a length that encodes whole bytes (never ≡ 1
+ * mod 4) and zero unused bits in the last character. Node's decoder ignores those bits, so
+ * without this check one signature would have several accepted spellings (malleability).
+ */
+function canonicalLength(s: string, start: number, end: number): boolean {
+  const rem = (end - start) & 3
+  if (rem === 0) return true
+  if (rem === 1) return false
+  const last = B64URL_VALUE[s.charCodeAt(end - 1)] ?? 0xff
+  return (last & (rem === 2 ? 0x0f : 0x03)) === 0
+}
+
+// `fatal` makes invalid UTF-8 an error instead of U+FFFD; used only for non-ASCII segments.
 const UTF8 = new TextDecoder('utf-8', { fatal: true })
 
-function fail(code: JwtErrorCode, description: string): DecodeResult {
-  return { ok: false, code, description }
-}
-
-/** Decodes base64url strictly: no padding, no foreign characters, no non-canonical tail bits. */
-function decodeSegment(segment: string): Buffer | undefined {
-  if (!BASE64URL.test(segment) || segment.length % 4 === 1) return undefined
+/** base64url segment → JSON object, or undefined (invalid UTF-8, not JSON, not an object). */
+function parseObject(segment: string): Record<string, unknown> | undefined {
   const bytes = Buffer.from(segment, 'base64url')
-  // Node ignores non-zero trailing bits; re-encoding catches the malleable variants.
-  if (bytes.toString('base64url') !== segment) return undefined
-  return bytes
-}
-
-function parseObject(bytes: Buffer): Record<string, unknown> | undefined {
   let value: unknown
   try {
-    value = JSON.parse(UTF8.decode(bytes))
+    // ASCII (nearly every token) converts byte for byte; anything else goes through the strict
+    // UTF-8 decoder, exactly as before the fast path existed.
+    value = JSON.parse(isAscii(bytes) ? bytes.toString('latin1') : UTF8.decode(bytes))
   } catch {
     return undefined
   }
@@ -55,49 +85,68 @@ function parseObject(bytes: Buffer): Record<string, unknown> | undefined {
   return value as Record<string, unknown>
 }
 
+interface ProtectedHeader {
+  readonly alg: JwsAlgorithm
+  readonly kid: string | undefined
+}
+
+/**
+ * Protected headers already checked, by their base64url text: an issuer signs every token with
+ * a handful of identical headers (one per key), so the header's decode, parse and checks run once
+ * per key instead of once per token. Only accepted headers are kept; bounded by clearing.
+ */
+const HEADERS = new Map<string, ProtectedHeader>()
+const HEADERS_MAX = 256
+
+function checkHeader(segment: string): ProtectedHeader | JwtDeny {
+  const known = HEADERS.get(segment)
+  if (known !== undefined) return known
+  const header = parseObject(segment)
+  if (header === undefined) return HEADER_MALFORMED
+  const alg = header['alg']
+  if (typeof alg !== 'string' || !isJwsAlgorithm(alg)) return ALG_NOT_ALLOWED
+  if ('crit' in header || 'b64' in header) return EXTENSIONS
+  const kid = header['kid']
+  if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0)) return HEADER_MALFORMED
+  const checked: ProtectedHeader = Object.freeze({ alg, kid })
+  if (HEADERS.size >= HEADERS_MAX) HEADERS.clear()
+  HEADERS.set(segment, checked)
+  return checked
+}
+
 /**
  * Decodes `token` (already stripped of any `Bearer ` prefix). Refuses: more or fewer than three
- * segments (JWE has five), empty signature, `alg` outside the allow-list (so `none` and `HS*` never
- * reach a key), any `crit` header (we implement no extensions, RFC 7515 §4.1.11), `b64`.
+ * segments (JWE has five), empty segments, `alg` outside the allow-list (so `none` and `HS*`
+ * never reach a key), any `crit` header (we implement no extensions, RFC 7515 §4.1.11), `b64`.
  * Header-supplied keys (`jwk`, `jku`, `x5u`, `x5c`) are ignored: keys only ever come from the
  * configured issuer's JWKS.
  */
 export function decodeCompactJws(token: string): DecodeResult {
-  if (token.length > MAX_TOKEN_BYTES) return fail('ERR_JWT_TOO_LARGE', 'the token is too large')
-  const parts = token.split('.')
-  if (parts.length !== 3) return fail('ERR_JWT_MALFORMED', 'the token is malformed')
-  const [h, p, s] = parts as [string, string, string]
-  if (h.length === 0 || p.length === 0 || s.length === 0) {
-    return fail('ERR_JWT_MALFORMED', 'the token is malformed')
+  if (token.length > MAX_TOKEN_BYTES) return TOO_LARGE
+  if (!COMPACT_JWS.test(token)) return MALFORMED
+  const dot1 = token.indexOf('.')
+  const dot2 = token.indexOf('.', dot1 + 1)
+  if (
+    !canonicalLength(token, 0, dot1) ||
+    !canonicalLength(token, dot1 + 1, dot2) ||
+    !canonicalLength(token, dot2 + 1, token.length)
+  ) {
+    return MALFORMED
   }
-  const headerBytes = decodeSegment(h)
-  const payloadBytes = decodeSegment(p)
-  const signature = decodeSegment(s)
-  if (headerBytes === undefined || payloadBytes === undefined || signature === undefined) {
-    return fail('ERR_JWT_MALFORMED', 'the token is malformed')
-  }
-  const header = parseObject(headerBytes)
-  if (header === undefined) return fail('ERR_JWT_MALFORMED', 'the token header is malformed')
-  const alg = header['alg']
-  if (typeof alg !== 'string' || !isJwsAlgorithm(alg)) {
-    return fail('ERR_JWT_ALG_NOT_ALLOWED', 'the token signing algorithm is not supported')
-  }
-  if ('crit' in header || 'b64' in header) {
-    return fail('ERR_JWT_MALFORMED', 'the token uses unsupported header extensions')
-  }
-  const kid = header['kid']
-  if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0)) {
-    return fail('ERR_JWT_MALFORMED', 'the token header is malformed')
-  }
-  const payload = parseObject(payloadBytes)
-  if (payload === undefined) return fail('ERR_JWT_MALFORMED', 'the token payload is malformed')
+  const header = checkHeader(token.slice(0, dot1))
+  if ('ok' in header) return header
+  const payload = parseObject(token.slice(dot1 + 1, dot2))
+  if (payload === undefined) return PAYLOAD_MALFORMED
+  // COMPACT_JWS admitted ASCII only, so latin1 writes the signing input byte for byte.
+  const signingInput = Buffer.allocUnsafe(dot2)
+  signingInput.write(token, 0, dot2, 'latin1')
   return {
     ok: true,
     jws: {
-      alg,
-      kid,
-      signingInput: Buffer.from(`${h}.${p}`, 'ascii'),
-      signature,
+      alg: header.alg,
+      kid: header.kid,
+      signingInput,
+      signature: Buffer.from(token.slice(dot2 + 1), 'base64url'),
       payload,
     },
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { JwtAuthorizerConfig } from './jwt-authorizer-config.js'
-import { checkClaims, checkTimes, flattenClaims, tokenScopes } from './jwt-claims.js'
+import { checkClaims, checkTimes, flattenClaims, tokenScopes, tokenScopeSet } from './jwt-claims.js'
 
 const NOW = 1_800_000_000
 const jwt: JwtAuthorizerConfig = {
@@ -112,5 +112,26 @@ describe('flattenClaims', () => {
       'JWT',
     )
     expect(out).toEqual({ ok: 'fine' })
+  })
+})
+
+describe('tokenScopes / tokenScopeSet', () => {
+  it('splits on spaces, drops empties and duplicates, keeps token order; scp only for JWT', () => {
+    const p = { scope: '  a b  a c ', scp: ['d', '', 'b', 7, 'e'] }
+    expect(tokenScopes(p, 'JWT')).toEqual(['a', 'b', 'c', 'd', 'e'])
+    expect(tokenScopes(p, 'COGNITO_USER_POOLS')).toEqual(['a', 'b', 'c'])
+    expect(tokenScopes({ scp: 'x  y' }, 'JWT')).toEqual(['x', 'y'])
+    expect(tokenScopes({ scope: ['a'] }, 'JWT')).toEqual([])
+    expect([...tokenScopeSet(p, 'JWT')]).toEqual(['a', 'b', 'c', 'd', 'e'])
+  })
+
+  it('checkClaims gives the same answer for the scope list and the scope Set', () => {
+    const payload = { ...base, aud: 'petstore', scope: 'pets/read pets/write' }
+    for (const route of [['pets/read'], ['x', 'pets/write'], ['x'], []]) {
+      const fromList = checkClaims(payload, tokenScopes(payload, 'JWT'), jwt, route, NOW)
+      const fromSet = checkClaims(payload, tokenScopeSet(payload, 'JWT'), jwt, route, NOW)
+      expect(fromSet).toEqual(fromList)
+    }
+    expect(checkClaims(payload, tokenScopeSet(payload, 'JWT'), jwt, ['x'], NOW)?.status).toBe(403)
   })
 })

@@ -2,6 +2,8 @@
  * Claim checks and claim shaping for verified tokens: pure functions of (payload, config, now,
  * route scopes), applied on every request, cache hit or not, in AWS's documented order
  * (http-api-jwt-authorizer.md: iss, aud, exp, nbf, iat, scope; Cognito adds token_use).
+ * The checks allocate nothing when a token passes and return shared frozen refusals when it
+ * does not: they run on every request, including every verified-token cache hit.
  *
  * @module
  */
@@ -11,54 +13,119 @@ import type { JwtDeny, JwtErrorCode } from './jwt-result.js'
 type Payload = Readonly<Record<string, unknown>>
 
 function deny(code: JwtErrorCode, description: string, status: 401 | 403 = 401): JwtDeny {
-  return { ok: false, status, code, description }
+  return Object.freeze({ ok: false, status, code, description })
 }
+
+const ISSUER_MISMATCH = deny('ERR_JWT_ISSUER_MISMATCH', 'the token does not have a valid issuer')
+const AUDIENCE_MISMATCH = deny(
+  'ERR_JWT_AUDIENCE_MISMATCH',
+  'the token does not have a valid audience',
+)
+const CLIENT_ID_MISMATCH = deny(
+  'ERR_JWT_CLIENT_ID_MISMATCH',
+  'the token does not have a valid client id',
+)
+const NEEDS_ACCESS_TOKEN = deny('ERR_JWT_TOKEN_USE_MISMATCH', 'the route requires an access token')
+const NEEDS_ID_TOKEN = deny('ERR_JWT_TOKEN_USE_MISMATCH', 'the route requires an ID token')
+const INVALID_SUBJECT = deny('ERR_JWT_CLAIM_INVALID', 'the token does not have a valid subject')
+const INVALID_EXPIRY = deny('ERR_JWT_CLAIM_INVALID', 'the token does not have a valid expiry')
+const INVALID_NBF = deny('ERR_JWT_CLAIM_INVALID', 'the token has an invalid nbf')
+const INVALID_IAT = deny('ERR_JWT_CLAIM_INVALID', 'the token has an invalid iat')
+const EXPIRED = deny('ERR_JWT_EXPIRED', 'the token has expired')
+const NOT_YET_VALID = deny('ERR_JWT_NOT_YET_VALID', 'the token is not valid yet')
+const ISSUED_IN_FUTURE = deny('ERR_JWT_ISSUED_IN_FUTURE', 'the token was issued in the future')
+const SCOPE_MISMATCH_401 = deny(
+  'ERR_JWT_SCOPE_MISMATCH',
+  'the token does not have the required scope',
+)
+const SCOPE_MISMATCH_403 = deny(
+  'ERR_JWT_SCOPE_MISMATCH',
+  'the token does not have the required scope',
+  403,
+)
 
 function isNumericDate(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v)
 }
 
-/** `aud` as a list: a string or an array of strings (RFC 7519 §4.1.3); undefined when absent. */
-function audiences(payload: Payload): readonly string[] | undefined | null {
-  const aud = payload['aud']
+/**
+ * Whether `aud` (RFC 7519 §4.1.3: a string or an array of strings) names one of `allowed`:
+ * undefined when absent, null when present but malformed (an array with a non-string member).
+ */
+function audienceMatches(aud: unknown, allowed: readonly string[]): boolean | undefined | null {
   if (aud === undefined) return undefined
-  if (typeof aud === 'string') return [aud]
-  if (!Array.isArray(aud)) return null // present but malformed
-  const list: string[] = []
-  for (const a of aud as unknown[]) {
+  if (typeof aud === 'string') return allowed.includes(aud)
+  if (!Array.isArray(aud)) return null
+  let match = false
+  for (let i = 0; i < aud.length; i++) {
+    const a: unknown = aud[i]
     if (typeof a !== 'string') return null
-    list.push(a)
+    if (!match && allowed.includes(a)) match = true
   }
-  return list
+  return match
+}
+
+/** Adds the non-empty space-separated words of `value` to `out`. */
+function addWords(out: Set<string>, value: string): void {
+  let start = 0
+  while (start <= value.length) {
+    let end = value.indexOf(' ', start)
+    if (end === -1) end = value.length
+    if (end > start) out.add(value.slice(start, end))
+    start = end + 1
+  }
 }
 
 /**
- * The scopes a token carries: `scope` (space-separated string, RFC 8693 §4.2) and, for JWT
- * authorizers, `scp` (array or string, as Okta/Azure issue it). Malformed values count as none.
+ * The scopes a token carries, without duplicates, in token order: `scope` (space-separated
+ * string, RFC 8693 §4.2) and, for JWT authorizers, `scp` (array or string, as Okta/Azure issue
+ * it). Malformed values count as none.
  */
-export function tokenScopes(payload: Payload, type: JwtAuthorizerConfig['type']): string[] {
-  const out: string[] = []
-  const add = (v: unknown): void => {
-    if (typeof v === 'string') out.push(...v.split(' ').filter((s) => s.length > 0))
-    else if (Array.isArray(v))
-      for (const s of v) if (typeof s === 'string' && s.length > 0) out.push(s)
-  }
+export function tokenScopeSet(
+  payload: Payload,
+  type: JwtAuthorizerConfig['type'],
+): ReadonlySet<string> {
+  const out = new Set<string>()
   const scope = payload['scope']
-  if (typeof scope === 'string') add(scope)
-  if (type === 'JWT') add(payload['scp'])
-  return [...new Set(out)]
+  if (typeof scope === 'string') addWords(out, scope)
+  if (type === 'JWT') {
+    const scp = payload['scp']
+    if (typeof scp === 'string') addWords(out, scp)
+    else if (Array.isArray(scp)) {
+      for (let i = 0; i < scp.length; i++) {
+        const s: unknown = scp[i]
+        if (typeof s === 'string' && s.length > 0) out.add(s)
+      }
+    }
+  }
+  return out
+}
+
+/** {@link tokenScopeSet} as a list (the JwtAllow `scopes` field). */
+export function tokenScopes(payload: Payload, type: JwtAuthorizerConfig['type']): string[] {
+  return Array.from(tokenScopeSet(payload, type))
 }
 
 /** Checks the issuer only: done before any key fetch, so foreign tokens cost no I/O. */
 export function checkIssuer(payload: Payload, config: JwtAuthorizerConfig): JwtDeny | undefined {
-  return payload['iss'] === config.issuer
-    ? undefined
-    : deny('ERR_JWT_ISSUER_MISMATCH', 'the token does not have a valid issuer')
+  return payload['iss'] === config.issuer ? undefined : ISSUER_MISMATCH
+}
+
+function hasAnyScope(
+  scopes: ReadonlySet<string> | readonly string[],
+  routeScopes: readonly string[],
+): boolean {
+  const set = scopes instanceof Set
+  for (let i = 0; i < routeScopes.length; i++) {
+    const s = routeScopes[i] as string
+    if (set ? scopes.has(s) : (scopes as readonly string[]).includes(s)) return true
+  }
+  return false
 }
 
 /**
  * Every claim rule except the signature and the issuer. Undefined = the token is acceptable for a
- * route with `routeScopes` at time `nowSeconds`.
+ * route with `routeScopes` at time `nowSeconds`. `scopes`: the token's scopes (tokenScopeSet).
  *
  * COGNITO_USER_POOLS (aws-access-semantics.md §6.1, §0.7): no route scopes → ID token
  * (`token_use` `id`, `aud` ∈ clientIds when configured); route scopes → access token (`token_use`
@@ -68,61 +135,42 @@ export function checkIssuer(payload: Payload, config: JwtAuthorizerConfig): JwtD
  */
 export function checkClaims(
   payload: Payload,
-  scopes: readonly string[],
+  scopes: ReadonlySet<string> | readonly string[],
   config: JwtAuthorizerConfig,
   routeScopes: readonly string[],
   nowSeconds: number,
 ): JwtDeny | undefined {
   const wantAccess = routeScopes.length > 0
   if (config.type === 'COGNITO_USER_POOLS') {
-    const tokenUse = payload['token_use']
-    if (tokenUse !== (wantAccess ? 'access' : 'id')) {
-      return deny(
-        'ERR_JWT_TOKEN_USE_MISMATCH',
-        wantAccess ? 'the route requires an access token' : 'the route requires an ID token',
-      )
+    if (payload['token_use'] !== (wantAccess ? 'access' : 'id')) {
+      return wantAccess ? NEEDS_ACCESS_TOKEN : NEEDS_ID_TOKEN
     }
     if (config.audiences.length > 0) {
       if (wantAccess) {
         const clientId = payload['client_id']
         if (typeof clientId !== 'string' || !config.audiences.includes(clientId)) {
-          return deny('ERR_JWT_CLIENT_ID_MISMATCH', 'the token does not have a valid client id')
+          return CLIENT_ID_MISMATCH
         }
-      } else {
-        const aud = audiences(payload)
-        if (!aud?.some((a) => config.audiences.includes(a))) {
-          return deny('ERR_JWT_AUDIENCE_MISMATCH', 'the token does not have a valid audience')
-        }
+      } else if (audienceMatches(payload['aud'], config.audiences) !== true) {
+        return AUDIENCE_MISMATCH
       }
     }
   } else {
-    const aud = audiences(payload)
-    if (aud === null)
-      return deny('ERR_JWT_AUDIENCE_MISMATCH', 'the token does not have a valid audience')
-    if (aud !== undefined) {
-      if (!aud.some((a) => config.audiences.includes(a))) {
-        return deny('ERR_JWT_AUDIENCE_MISMATCH', 'the token does not have a valid audience')
-      }
-    } else {
+    const aud = audienceMatches(payload['aud'], config.audiences)
+    if (aud === undefined) {
       const clientId = payload['client_id']
       if (typeof clientId !== 'string' || !config.audiences.includes(clientId)) {
-        return deny('ERR_JWT_AUDIENCE_MISMATCH', 'the token does not have a valid audience')
+        return AUDIENCE_MISMATCH
       }
-    }
+    } else if (aud !== true) return AUDIENCE_MISMATCH
   }
   const timeDeny = checkTimes(payload, config.clockSkewSeconds, nowSeconds)
   if (timeDeny !== undefined) return timeDeny
   const sub = payload['sub']
-  if (typeof sub !== 'string' || sub.length === 0) {
-    return deny('ERR_JWT_CLAIM_INVALID', 'the token does not have a valid subject')
-  }
-  if (wantAccess && !routeScopes.some((s) => scopes.includes(s))) {
+  if (typeof sub !== 'string' || sub.length === 0) return INVALID_SUBJECT
+  if (wantAccess && !hasAnyScope(scopes, routeScopes)) {
     // REST Cognito: 401 (documented); HTTP-API JWT: 403 Forbidden (observed), §0.7.
-    return deny(
-      'ERR_JWT_SCOPE_MISMATCH',
-      'the token does not have the required scope',
-      config.type === 'JWT' ? 403 : 401,
-    )
+    return config.type === 'JWT' ? SCOPE_MISMATCH_403 : SCOPE_MISMATCH_401
   }
   return undefined
 }
@@ -137,26 +185,38 @@ export function checkTimes(
   nowSeconds: number,
 ): JwtDeny | undefined {
   const exp = payload['exp']
-  if (!isNumericDate(exp))
-    return deny('ERR_JWT_CLAIM_INVALID', 'the token does not have a valid expiry')
-  if (nowSeconds >= exp + skewSeconds) return deny('ERR_JWT_EXPIRED', 'the token has expired')
+  if (!isNumericDate(exp)) return INVALID_EXPIRY
+  if (nowSeconds >= exp + skewSeconds) return EXPIRED
   const nbf = payload['nbf']
   if (nbf !== undefined) {
-    if (!isNumericDate(nbf)) return deny('ERR_JWT_CLAIM_INVALID', 'the token has an invalid nbf')
-    if (nowSeconds + skewSeconds < nbf)
-      return deny('ERR_JWT_NOT_YET_VALID', 'the token is not valid yet')
+    if (!isNumericDate(nbf)) return INVALID_NBF
+    if (nowSeconds + skewSeconds < nbf) return NOT_YET_VALID
   }
   const iat = payload['iat']
   if (iat !== undefined) {
-    if (!isNumericDate(iat)) return deny('ERR_JWT_CLAIM_INVALID', 'the token has an invalid iat')
-    if (nowSeconds + skewSeconds < iat) {
-      return deny('ERR_JWT_ISSUED_IN_FUTURE', 'the token was issued in the future')
-    }
+    if (!isNumericDate(iat)) return INVALID_IAT
+    if (nowSeconds + skewSeconds < iat) return ISSUED_IN_FUTURE
   }
   return undefined
 }
 
-const CONTROL = /[\u0000-\u001f\u007f]/
+/** No control characters (C0, DEL): CR/LF/NUL in a header value would be header injection. */
+function headerSafe(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x20 || c === 0x7f) return false
+  }
+  return true
+}
+
+/** An array whose members are all strings, numbers or booleans (possibly none). */
+function scalarArray(v: readonly unknown[]): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const t = typeof v[i]
+    if (t !== 'string' && t !== 'number' && t !== 'boolean') return false
+  }
+  return true
+}
 
 /**
  * Claims as strings for `x-portcullis-context-claims-<claim>`. Strings pass as they are, numbers
@@ -170,17 +230,17 @@ export function flattenClaims(
   type: JwtAuthorizerConfig['type'],
 ): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const [name, v] of Object.entries(payload)) {
+  const names = Object.keys(payload)
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string
+    const v = payload[name]
     let s: string | undefined
     if (typeof v === 'string') s = v
     else if (typeof v === 'number' || typeof v === 'boolean') s = String(v)
-    else if (
-      Array.isArray(v) &&
-      v.every((e) => ['string', 'number', 'boolean'].includes(typeof e))
-    ) {
+    else if (Array.isArray(v) && scalarArray(v)) {
       s = type === 'COGNITO_USER_POOLS' ? v.join(',') : `[${v.join(' ')}]`
     } else if (typeof v === 'object' && v !== null) s = JSON.stringify(v)
-    if (s !== undefined && !CONTROL.test(s) && !CONTROL.test(name) && name.length > 0) out[name] = s
+    if (s !== undefined && name.length > 0 && headerSafe(s) && headerSafe(name)) out[name] = s
   }
   return out
 }

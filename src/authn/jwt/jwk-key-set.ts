@@ -23,6 +23,10 @@ export interface JwkKey {
   readonly key: KeyObject
   /** RFC 7638 thumbprint: identifies the key material across refetches. */
   readonly thumbprint: string
+  /** RSA: modulus length in bytes (RS and PS signatures are exactly this long); EC: 0. */
+  readonly modulusBytes: number
+  /** EC: Node's curve name (`prime256v1`…); RSA: undefined. Read once, not per verification. */
+  readonly namedCurve: string | undefined
 }
 
 export interface JwkKeySet {
@@ -66,22 +70,25 @@ async function importOne(jwk: Record<string, unknown>): Promise<JwkKey | undefin
   } catch {
     return undefined
   }
+  const details = key.asymmetricKeyDetails
   if (kty === 'RSA') {
-    const bits = key.asymmetricKeyDetails?.modulusLength
+    const bits = details?.modulusLength
     if (key.asymmetricKeyType !== 'rsa' || bits === undefined || bits < MIN_RSA_MODULUS_BITS) {
       return undefined
     }
   } else if (key.asymmetricKeyType !== 'ec') {
     return undefined
   }
-  return {
+  return Object.freeze({
     kid,
     kty,
     alg,
     crv: typeof crv === 'string' ? crv : undefined,
     key,
     thumbprint,
-  }
+    modulusBytes: kty === 'RSA' ? Math.ceil((details?.modulusLength ?? 0) / 8) : 0,
+    namedCurve: kty === 'EC' ? details?.namedCurve : undefined,
+  })
 }
 
 /**
@@ -124,13 +131,30 @@ export function keyAllowsAlgorithm(key: JwkKey, alg: JwsAlgorithm): boolean {
   const spec = JWS_ALGORITHMS[alg]
   if (key.kty !== spec.kty) return false
   if (key.alg !== undefined && key.alg !== alg) return false
-  if (spec.kty === 'EC') {
-    return key.crv === spec.crv && key.key.asymmetricKeyDetails?.namedCurve === spec.namedCurve
-  }
+  if (spec.kty === 'EC') return key.crv === spec.crv && key.namedCurve === spec.namedCurve
   return true
+}
+
+/**
+ * The first key with this kid that may verify `alg`; `'unknown'` when no key has this kid,
+ * `'mismatch'` when some do but none may verify `alg`.
+ */
+export function findKey(
+  set: JwkKeySet,
+  kid: string,
+  alg: JwsAlgorithm,
+): JwkKey | 'unknown' | 'mismatch' {
+  const candidates = set.byKid.get(kid)
+  if (candidates === undefined) return 'unknown'
+  for (let i = 0; i < candidates.length; i++) {
+    const k = candidates[i] as JwkKey
+    if (keyAllowsAlgorithm(k, alg)) return k
+  }
+  return 'mismatch'
 }
 
 /** The first key with this kid that may verify `alg`, else undefined. */
 export function selectKey(set: JwkKeySet, kid: string, alg: JwsAlgorithm): JwkKey | undefined {
-  return set.byKid.get(kid)?.find((k) => keyAllowsAlgorithm(k, alg))
+  const found = findKey(set, kid, alg)
+  return typeof found === 'string' ? undefined : found
 }

@@ -27,7 +27,7 @@ import {
 } from './jwt-authorizer-config.js'
 import { fetchJsonBounded, type FetchOutcome } from './fetch-json-bounded.js'
 import type { JwsAlgorithm } from './jws-algorithms.js'
-import { importJwkKeySet, keyAllowsAlgorithm, type JwkKey, type JwkKeySet } from './jwk-key-set.js'
+import { findKey, importJwkKeySet, type JwkKey, type JwkKeySet } from './jwk-key-set.js'
 import { RemoteDocument, type RemoteDocumentStatus } from './remote-document.js'
 
 export interface JwksRegistryOptions {
@@ -76,19 +76,20 @@ export function keySourceFor(config: JwtAuthorizerConfig): KeySource {
 }
 
 export type KeyLookup =
-  | { readonly ok: true; readonly key: JwkKey; readonly jwksUrl: string }
+  | {
+      readonly ok: true
+      readonly key: JwkKey
+      readonly jwksUrl: string
+      /** The key set the key was found in (the token cache checks later hits against it). */
+      readonly keySet: JwkKeySet
+    }
   | {
       readonly ok: false
       readonly code: 'ERR_JWT_JWKS_UNAVAILABLE' | 'ERR_JWT_KID_UNKNOWN' | 'ERR_JWT_KEY_MISMATCH'
     }
 
 type Found = JwkKey | 'unknown' | 'mismatch'
-
-function find(set: JwkKeySet, kid: string, alg: JwsAlgorithm): Found {
-  const candidates = set.byKid.get(kid)
-  if (candidates === undefined) return 'unknown'
-  return candidates.find((k) => keyAllowsAlgorithm(k, alg)) ?? 'mismatch'
-}
+const find = findKey
 
 function isHttpUrl(value: unknown): value is string {
   if (typeof value !== 'string') return false
@@ -111,12 +112,16 @@ function parseDiscovery(json: unknown, issuer: string): string | Error {
   return jwksUri
 }
 
+const KEY_MISMATCH: KeyLookup = Object.freeze({ ok: false, code: 'ERR_JWT_KEY_MISMATCH' })
+
 export class JwksRegistry {
   readonly #opts: typeof JWKS_REGISTRY_DEFAULTS
   readonly #onFetch: NonNullable<JwksRegistryOptions['onFetch']>
   readonly #now: () => number
   readonly #jwks = new Map<string, RemoteDocument<JwkKeySet>>()
   readonly #discovery = new Map<string, RemoteDocument<string>>()
+  /** Discovery documents by issuer (the hot path looks them up without building the URL). */
+  readonly #discoveryByIssuer = new Map<string, RemoteDocument<string>>()
   readonly #abort = new AbortController()
   #closed = false
 
@@ -152,29 +157,45 @@ export class JwksRegistry {
       const set = await doc.get()
       if (set === undefined) return { ok: false, code: 'ERR_JWT_JWKS_UNAVAILABLE' }
       let found = find(set, kid, alg)
-      if (found === 'unknown') found = await this.#refetchForUnknownKid(doc, kid, alg)
+      let keySet = set
+      if (found === 'unknown') {
+        found = await this.#refetchForUnknownKid(doc, kid, alg)
+        keySet = doc.current() ?? set
+      }
       if (found === 'unknown') return { ok: false, code: 'ERR_JWT_KID_UNKNOWN' }
       if (found === 'mismatch') return { ok: false, code: 'ERR_JWT_KEY_MISMATCH' }
-      return { ok: true, key: found, jwksUrl: url }
+      return { ok: true, key: found, jwksUrl: url, keySet }
     } catch {
       return { ok: false, code: 'ERR_JWT_JWKS_UNAVAILABLE' }
     }
   }
 
   /**
-   * The key currently held for (`jwksUrl`, `kid`, `alg`), without waiting on I/O: lets the token
-   * cache confirm that the key a cached token was verified with is still published. Like getKey,
-   * it starts a background refresh when the keys are older than cacheMaxAgeMs, so traffic served
-   * entirely from the token cache still notices rotation and revocation.
+   * The answer getKey would give, when it can be given without waiting on I/O: the key set (and,
+   * for discovery, the JWKS URL) is held, and the kid is either found (ok) or present without a
+   * key for `alg` (mismatch). Undefined when only getKey can answer (nothing held yet, or an
+   * unknown kid that may call for a refetch). Like getKey, it starts a background refresh of keys
+   * older than cacheMaxAgeMs. Never throws.
    */
-  peekKey(jwksUrl: string, kid: string, alg: JwsAlgorithm): JwkKey | undefined {
-    const doc = this.#jwks.get(jwksUrl)
-    if (doc === undefined) return undefined
-    doc.refreshIfStale()
-    const set = doc.current()
+  keyNow(source: KeySource, kid: string, alg: JwsAlgorithm): KeyLookup | undefined {
+    const url = source.kind === 'jwks' ? source.url : this.#discoveryOf(source.issuer)?.peek()
+    if (url === undefined) return undefined
+    const set = this.#jwks.get(url)?.peek()
     if (set === undefined) return undefined
     const found = find(set, kid, alg)
-    return typeof found === 'string' ? undefined : found
+    if (found === 'unknown') return undefined
+    if (found === 'mismatch') return KEY_MISMATCH
+    return { ok: true, key: found, jwksUrl: url, keySet: set }
+  }
+
+  /**
+   * The key set currently held for `jwksUrl`, without waiting on I/O: lets the token cache
+   * confirm that the key a cached token was verified with is still published (same set object:
+   * nothing changed). Starts a background refresh when the keys are older than cacheMaxAgeMs, so
+   * traffic served entirely from the token cache still notices rotation and revocation.
+   */
+  keySetNow(jwksUrl: string): JwkKeySet | undefined {
+    return this.#jwks.get(jwksUrl)?.peek()
   }
 
   /** Starts loading `source` now without waiting (optional: e.g. right after a config load). */
@@ -243,8 +264,13 @@ export class JwksRegistry {
         (jwksUrl) => void this.#jwksDocument(jwksUrl).get(),
       )
       this.#discovery.set(url, doc)
+      this.#discoveryByIssuer.set(issuer, doc)
     }
     return doc.get()
+  }
+
+  #discoveryOf(issuer: string): RemoteDocument<string> | undefined {
+    return this.#discoveryByIssuer.get(issuer)
   }
 
   #jwksDocument(url: string): RemoteDocument<JwkKeySet> {

@@ -5,14 +5,21 @@
  *
  * @module
  */
-import { decodeCompactJws, MAX_TOKEN_BYTES } from './decode-compact-jws.js'
+import { decodeCompactJws } from './decode-compact-jws.js'
+import { extractBearerToken } from './extract-bearer-token.js'
 import type { JwtAuthorizerConfig } from './jwt-authorizer-config.js'
 import { jwtDeny, type JwtResult } from './jwt-result.js'
 import type { JwksRegistry } from './jwks-registry.js'
-import { JwtVerifier, type JwtVerifierOptions } from './jwt-verifier.js'
+import { JwtVerifier, tokenCacheKey, type JwtVerifierOptions } from './jwt-verifier.js'
+
+const ISSUER_MISMATCH = Object.freeze(
+  jwtDeny('ERR_JWT_ISSUER_MISMATCH', 'the token does not have a valid issuer'),
+)
+const INTERNAL = Object.freeze(jwtDeny('ERR_JWT_INTERNAL', 'the token could not be verified'))
 
 export class JwtVerifierSet {
   readonly #byIssuer = new Map<string, JwtVerifier>()
+  readonly #list: readonly JwtVerifier[]
   readonly #first: JwtVerifier
   readonly #single: boolean
 
@@ -29,30 +36,39 @@ export class JwtVerifierSet {
         throw new TypeError(`JwtVerifierSet: duplicate issuer ${c.issuer}`)
       this.#byIssuer.set(c.issuer, new JwtVerifier(c, registry, opts))
     }
+    this.#list = [...this.#byIssuer.values()]
     this.#first = this.#byIssuer.get(head.issuer) ?? new JwtVerifier(head, registry, opts)
     this.#single = configs.length === 1
   }
 
   get verifiers(): readonly JwtVerifier[] {
-    return [...this.#byIssuer.values()]
+    return this.#list
   }
 
-  /** Same contract as JwtVerifier.verify. */
-  async verify(
+  /** Same contract as JwtVerifier.verify: synchronous unless keys must be fetched. */
+  verify(
     headerValue: string | undefined,
     routeScopes: readonly string[],
-  ): Promise<JwtResult> {
+  ): JwtResult | Promise<JwtResult> {
     if (this.#single) return this.#first.verify(headerValue, routeScopes)
-    if (headerValue === undefined || headerValue.length > MAX_TOKEN_BYTES + 64) {
-      // Let any verifier produce the canonical missing / too-large answer.
-      return this.#first.verify(headerValue, routeScopes)
+    try {
+      const token = extractBearerToken(headerValue)
+      if (typeof token !== 'string') return token
+      // A token can be cached only by the verifier of its issuer: one hash, a lookup per pool.
+      const cacheKey = this.#first.caches ? tokenCacheKey(token) : ''
+      for (const v of this.#list) {
+        const hit = v.fromCache(cacheKey, routeScopes)
+        if (hit !== undefined) return hit
+      }
+      const decoded = decodeCompactJws(token)
+      // A malformed token: let any verifier give the canonical refusal.
+      if (!decoded.ok) return decoded
+      const iss = decoded.jws.payload['iss']
+      const verifier = typeof iss === 'string' ? this.#byIssuer.get(iss) : undefined
+      if (verifier === undefined) return ISSUER_MISMATCH
+      return verifier.verifyToken(token, cacheKey, routeScopes, decoded)
+    } catch {
+      return INTERNAL
     }
-    const decoded = decodeCompactJws(headerValue.trim().replace(/^bearer +/i, ''))
-    if (!decoded.ok) return this.#first.verify(headerValue, routeScopes)
-    const iss = decoded.jws.payload['iss']
-    const verifier = typeof iss === 'string' ? this.#byIssuer.get(iss) : undefined
-    if (verifier === undefined)
-      return jwtDeny('ERR_JWT_ISSUER_MISMATCH', 'the token does not have a valid issuer')
-    return verifier.verify(headerValue, routeScopes)
   }
 }

@@ -3,16 +3,22 @@
  * token extraction, signature (with keys from the shared JwksRegistry), claims and route scopes,
  * with a bounded cache of verified tokens so a repeated token costs a hash and a map lookup.
  *
+ * The answer is synchronous whenever no I/O is needed — a cached token, or a new token whose
+ * issuer keys are already held — and a Promise only while keys are being fetched: the hot path
+ * never pays for a promise or a microtask.
+ *
  * @module
  */
 import { sha256 } from '../../lib/sha256.js'
 import { LRUCache } from 'lru-cache'
-import { decodeCompactJws, MAX_TOKEN_BYTES } from './decode-compact-jws.js'
+import { decodeCompactJws, type DecodedJws, type DecodeResult } from './decode-compact-jws.js'
+import { extractBearerToken } from './extract-bearer-token.js'
 import type { JwsAlgorithm } from './jws-algorithms.js'
+import { findKey, type JwkKeySet } from './jwk-key-set.js'
 import { validateJwtAuthorizerConfig, type JwtAuthorizerConfig } from './jwt-authorizer-config.js'
-import { checkClaims, checkIssuer, flattenClaims, tokenScopes } from './jwt-claims.js'
-import { jwtDeny, type JwtResult } from './jwt-result.js'
-import { keySourceFor, type JwksRegistry, type KeySource } from './jwks-registry.js'
+import { checkClaims, checkIssuer, flattenClaims, tokenScopeSet } from './jwt-claims.js'
+import { jwtDeny, type JwtAllow, type JwtResult } from './jwt-result.js'
+import { keySourceFor, type JwksRegistry, type KeyLookup, type KeySource } from './jwks-registry.js'
 import type { RemoteDocumentStatus } from './remote-document.js'
 import { verifyJwsSignature } from './verify-jws-signature.js'
 
@@ -40,8 +46,11 @@ interface VerifiedToken {
   readonly jwksUrl: string
   /** Thumbprint of the verifying key: a cache hit is honoured only while that key is published. */
   readonly thumbprint: string
-  readonly claims: Readonly<Record<string, string>>
-  readonly scopes: readonly string[]
+  /** The key set last seen publishing that key: while the registry holds this very set, it is. */
+  keySet: JwkKeySet
+  readonly scopes: ReadonlySet<string>
+  /** The answer when the claims pass: one frozen object, the same on every hit of the token. */
+  readonly allow: JwtAllow
 }
 
 export interface JwtVerifierStats {
@@ -51,8 +60,27 @@ export interface JwtVerifierStats {
   readonly cacheHits: number
 }
 
-// `Bearer` scheme is case-insensitive (RFC 7235 §2.1); AWS accepts the bare token too (§0.7).
-const BEARER = /^bearer +/i
+const INTERNAL = Object.freeze(jwtDeny('ERR_JWT_INTERNAL', 'the token could not be verified'))
+const KID_MISSING = Object.freeze(jwtDeny('ERR_JWT_KID_MISSING', 'the token has no key id'))
+const SIGNATURE_INVALID = Object.freeze(
+  jwtDeny('ERR_JWT_SIGNATURE_INVALID', 'the token signature is invalid'),
+)
+const LOOKUP_DENY = {
+  ERR_JWT_JWKS_UNAVAILABLE: Object.freeze(
+    jwtDeny('ERR_JWT_JWKS_UNAVAILABLE', 'the signing keys of the issuer are not available'),
+  ),
+  ERR_JWT_KID_UNKNOWN: Object.freeze(
+    jwtDeny('ERR_JWT_KID_UNKNOWN', 'the token key id is not known to the issuer'),
+  ),
+  ERR_JWT_KEY_MISMATCH: Object.freeze(
+    jwtDeny('ERR_JWT_KEY_MISMATCH', 'the token signing algorithm does not match the key'),
+  ),
+} as const
+
+/** The verified-token cache key: a SHA-256 of the token, never the token itself. */
+export function tokenCacheKey(token: string): string {
+  return sha256(token, 'base64url')
+}
 
 export class JwtVerifier {
   readonly config: JwtAuthorizerConfig
@@ -78,18 +106,88 @@ export class JwtVerifier {
       max > 0 && maxSize > 0 ? new LRUCache<string, VerifiedToken>({ max, maxSize }) : undefined
   }
 
+  /** Whether verified tokens are cached (a cache key is worth computing). */
+  get caches(): boolean {
+    return this.#cache !== undefined
+  }
+
   /**
    * Verifies `headerValue` (the raw identity header) for a route requiring `routeScopes` (empty =
-   * none). Never throws; every failure is a 401 except a JWT-authorizer scope mismatch (403).
+   * none). Never throws, never rejects; every failure is a 401 except a JWT-authorizer scope
+   * mismatch (403). Synchronous unless the issuer's keys must be fetched first.
    */
-  async verify(
+  verify(
     headerValue: string | undefined,
     routeScopes: readonly string[],
-  ): Promise<JwtResult> {
+  ): JwtResult | Promise<JwtResult> {
     try {
-      return await this.#verify(headerValue, routeScopes)
+      const token = extractBearerToken(headerValue)
+      if (typeof token !== 'string') return token
+      const cacheKey = this.#cache === undefined ? '' : tokenCacheKey(token)
+      return (
+        this.fromCache(cacheKey, routeScopes) ??
+        this.verifyToken(token, cacheKey, routeScopes, decodeCompactJws(token))
+      )
     } catch {
-      return jwtDeny('ERR_JWT_INTERNAL', 'the token could not be verified')
+      return INTERNAL
+    }
+  }
+
+  /**
+   * The answer for a token already verified (by its tokenCacheKey), or undefined when it is not
+   * cached or the key that verified it is no longer published. Synchronous, allocation-free on a
+   * hit; for JwtVerifierSet, which shares one key across its verifiers.
+   */
+  fromCache(cacheKey: string, routeScopes: readonly string[]): JwtResult | undefined {
+    const cache = this.#cache
+    if (cache === undefined) return undefined
+    const verified = cache.get(cacheKey)
+    if (verified === undefined) return undefined
+    const set = this.#registry.keySetNow(verified.jwksUrl)
+    if (set !== verified.keySet) {
+      // The keys were refetched (or dropped): honour the entry only if its key is still there.
+      const key = set === undefined ? undefined : findKey(set, verified.kid, verified.alg)
+      if (set === undefined || typeof key !== 'object' || key.thumbprint !== verified.thumbprint) {
+        cache.delete(cacheKey)
+        return undefined
+      }
+      verified.keySet = set
+    }
+    this.#cacheHits++
+    return (
+      checkClaims(
+        verified.payload,
+        verified.scopes,
+        this.config,
+        routeScopes,
+        this.#now() / 1000,
+      ) ?? verified.allow
+    )
+  }
+
+  /**
+   * Verifies a token not answered from the cache: `decoded` is decodeCompactJws(token) (the set
+   * decodes once to route by issuer). Caches it under `cacheKey` when the signature verifies.
+   * Never throws; synchronous when the issuer's keys are held.
+   */
+  verifyToken(
+    token: string,
+    cacheKey: string,
+    routeScopes: readonly string[],
+    decoded: DecodeResult,
+  ): JwtResult | Promise<JwtResult> {
+    try {
+      if (!decoded.ok) return decoded
+      const { jws } = decoded
+      // Issuer first: a token from another issuer must not make us fetch anything.
+      const issuerDeny = checkIssuer(jws.payload, this.config)
+      if (issuerDeny !== undefined) return issuerDeny
+      if (jws.kid === undefined) return KID_MISSING
+      const held = this.#registry.keyNow(this.#source, jws.kid, jws.alg)
+      if (held !== undefined) return this.#finish(token, cacheKey, routeScopes, jws, held)
+      return this.#fetchAndFinish(token, cacheKey, routeScopes, jws, jws.kid)
+    } catch {
+      return INTERNAL
     }
   }
 
@@ -107,100 +205,67 @@ export class JwtVerifier {
     return { signatureVerifications: this.#signatureVerifications, cacheHits: this.#cacheHits }
   }
 
-  async #verify(
-    headerValue: string | undefined,
+  async #fetchAndFinish(
+    token: string,
+    cacheKey: string,
     routeScopes: readonly string[],
+    jws: DecodedJws,
+    kid: string,
   ): Promise<JwtResult> {
-    if (headerValue === undefined) return jwtDeny('ERR_JWT_MISSING', 'the token is missing')
-    // Check the size before any trimming or regex work on attacker-sized input.
-    if (headerValue.length > MAX_TOKEN_BYTES + 64) {
-      return jwtDeny('ERR_JWT_TOO_LARGE', 'the token is too large')
-    }
-    const token = headerValue.trim().replace(BEARER, '')
-    if (token.length === 0) return jwtDeny('ERR_JWT_MISSING', 'the token is missing')
-    if (token.length > MAX_TOKEN_BYTES)
-      return jwtDeny('ERR_JWT_TOO_LARGE', 'the token is too large')
-
-    const nowMs = this.#now()
-    const cacheKey = this.#cache === undefined ? '' : sha256(token, 'base64url')
-    let verified = this.#cache?.get(cacheKey)
-    if (verified !== undefined) {
-      const key = this.#registry.peekKey(verified.jwksUrl, verified.kid, verified.alg)
-      if (key?.thumbprint === verified.thumbprint) {
-        this.#cacheHits++
-      } else {
-        // The key left the JWKS (rotation/revocation) or aged out: verify from scratch.
-        this.#cache?.delete(cacheKey)
-        verified = undefined
-      }
-    }
-    if (verified === undefined) {
-      const result = await this.#verifySignature(token)
-      if (!result.ok) return result.deny
-      verified = result.verified
-      const exp = verified.payload['exp']
-      const ttlMs =
-        typeof exp === 'number' ? (exp + this.config.clockSkewSeconds) * 1000 - nowMs : 0
-      if (this.#cache !== undefined && ttlMs > 0) {
-        this.#cache.set(cacheKey, verified, { ttl: ttlMs, size: token.length * 3 + 1024 })
-      }
-    }
-    const denied = checkClaims(
-      verified.payload,
-      verified.scopes,
-      this.config,
-      routeScopes,
-      nowMs / 1000,
-    )
-    if (denied !== undefined) return denied
-    return {
-      ok: true,
-      principalId: verified.payload['sub'] as string, // checkClaims guarantees a non-empty string
-      claims: verified.claims,
-      scopes: verified.scopes,
+    try {
+      const lookup = await this.#registry.getKey(this.#source, kid, jws.alg)
+      return this.#finish(token, cacheKey, routeScopes, jws, lookup)
+    } catch {
+      return INTERNAL
     }
   }
 
-  async #verifySignature(
+  /** Signature, cache insertion and claims, once the key lookup has answered. */
+  #finish(
     token: string,
-  ): Promise<{ ok: true; verified: VerifiedToken } | { ok: false; deny: JwtResult }> {
-    const decoded = decodeCompactJws(token)
-    if (!decoded.ok) return { ok: false, deny: jwtDeny(decoded.code, decoded.description) }
-    const { jws } = decoded
-    // Issuer first: a token from another issuer must not make us fetch anything.
-    const issuerDeny = checkIssuer(jws.payload, this.config)
-    if (issuerDeny !== undefined) return { ok: false, deny: issuerDeny }
-    if (jws.kid === undefined) {
-      return { ok: false, deny: jwtDeny('ERR_JWT_KID_MISSING', 'the token has no key id') }
-    }
-    const lookup = await this.#registry.getKey(this.#source, jws.kid, jws.alg)
-    if (!lookup.ok) {
-      const description =
-        lookup.code === 'ERR_JWT_JWKS_UNAVAILABLE'
-          ? 'the signing keys of the issuer are not available'
-          : lookup.code === 'ERR_JWT_KID_UNKNOWN'
-            ? 'the token key id is not known to the issuer'
-            : 'the token signing algorithm does not match the key'
-      return { ok: false, deny: jwtDeny(lookup.code, description) }
-    }
+    cacheKey: string,
+    routeScopes: readonly string[],
+    jws: DecodedJws,
+    lookup: KeyLookup,
+  ): JwtResult {
+    if (!lookup.ok) return LOOKUP_DENY[lookup.code]
     this.#signatureVerifications++
     if (!verifyJwsSignature(jws.alg, lookup.key, jws.signingInput, jws.signature)) {
-      return {
-        ok: false,
-        deny: jwtDeny('ERR_JWT_SIGNATURE_INVALID', 'the token signature is invalid'),
-      }
+      return SIGNATURE_INVALID
     }
-    return {
+    const verified = this.#verified(jws, lookup)
+    const nowMs = this.#now()
+    const exp = jws.payload['exp']
+    const ttlMs = typeof exp === 'number' ? (exp + this.config.clockSkewSeconds) * 1000 - nowMs : 0
+    if (this.#cache !== undefined && ttlMs > 0) {
+      this.#cache.set(cacheKey, verified, { ttl: ttlMs, size: token.length * 3 + 1024 })
+    }
+    return (
+      checkClaims(jws.payload, verified.scopes, this.config, routeScopes, nowMs / 1000) ??
+      verified.allow
+    )
+  }
+
+  #verified(jws: DecodedJws, lookup: KeyLookup & { ok: true }): VerifiedToken {
+    const payload = jws.payload
+    const scopes = tokenScopeSet(payload, this.config.type)
+    const sub = payload['sub']
+    const allow: JwtAllow = Object.freeze({
       ok: true,
-      verified: {
-        payload: jws.payload,
-        alg: jws.alg,
-        kid: jws.kid,
-        jwksUrl: lookup.jwksUrl,
-        thumbprint: lookup.key.thumbprint,
-        claims: Object.freeze(flattenClaims(jws.payload, this.config.type)),
-        scopes: Object.freeze(tokenScopes(jws.payload, this.config.type)),
-      },
+      // checkClaims refuses the token on every request unless sub is a non-empty string.
+      principalId: typeof sub === 'string' ? sub : '',
+      claims: Object.freeze(flattenClaims(payload, this.config.type)),
+      scopes: Object.freeze(Array.from(scopes)),
+    })
+    return {
+      payload,
+      alg: jws.alg,
+      kid: jws.kid ?? '',
+      jwksUrl: lookup.jwksUrl,
+      thumbprint: lookup.key.thumbprint,
+      keySet: lookup.keySet,
+      scopes,
+      allow,
     }
   }
 }

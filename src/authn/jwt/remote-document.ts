@@ -65,6 +65,22 @@ export class RemoteDocument<T> {
   }
 
   /**
+   * The synchronous part of get(): the usable value, if any, starting a background refresh when
+   * it is older than cacheMaxAgeMs. One clock read.
+   */
+  peek(): T | undefined {
+    const value = this.#value
+    if (value === undefined) return undefined
+    const now = this.#deps.now()
+    const age = now - this.#fetchedAtMs
+    if (age > this.#deps.maxStaleMs) return undefined
+    if (age > this.#deps.cacheMaxAgeMs && this.#inflight === undefined && this.#mayAttempt(now)) {
+      void this.#start()
+    }
+    return value
+  }
+
+  /**
    * A usable value, fetching when needed:
    * - known and fresh → returned at once;
    * - known but older than cacheMaxAgeMs → returned at once, refresh started in the background

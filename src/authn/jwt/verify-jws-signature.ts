@@ -20,11 +20,38 @@
  *
  * @module
  */
-import { verify } from 'node:crypto'
+import { constants, verify, type VerifyKeyObjectInput } from 'node:crypto'
 import type { JwsAlgorithm } from './jws-algorithms.js'
 import { JWS_ALGORITHMS } from './jws-algorithms.js'
 import type { JwkKey } from './jwk-key-set.js'
 import { keyAllowsAlgorithm } from './jwk-key-set.js'
+
+// Option objects for crypto.verify, built once per (key, algorithm family) instead of per call.
+interface VerifyOptions {
+  readonly pkcs1: VerifyKeyObjectInput
+  readonly pss: VerifyKeyObjectInput
+  readonly ec: VerifyKeyObjectInput
+}
+const OPTIONS = new WeakMap<JwkKey, VerifyOptions>()
+
+function optionsFor(key: JwkKey): VerifyOptions {
+  let options = OPTIONS.get(key)
+  if (options === undefined) {
+    options = {
+      pkcs1: Object.freeze({ key: key.key, padding: constants.RSA_PKCS1_PADDING }),
+      // PSS salt length = hash length (RFC 7518 §3.5).
+      pss: Object.freeze({
+        key: key.key,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+      }),
+      // JWS ES* signatures are raw R||S of fixed length (RFC 7518 §3.4), never DER.
+      ec: Object.freeze({ key: key.key, dsaEncoding: 'ieee-p1363' }),
+    }
+    OPTIONS.set(key, options)
+  }
+  return options
+}
 
 /** True only when `key` may be used with `alg` and the signature over `signingInput` verifies. */
 export function verifyJwsSignature(
@@ -37,20 +64,18 @@ export function verifyJwsSignature(
   const spec = JWS_ALGORITHMS[alg]
   try {
     if (spec.kty === 'EC') {
-      // JWS ES* signatures are raw R||S of fixed length (RFC 7518 §3.4), never DER.
       if (signature.length !== spec.signatureBytes) return false
-      return verify(spec.hash, signingInput, { key: key.key, dsaEncoding: 'ieee-p1363' }, signature)
+      return verify(spec.hash, signingInput, optionsFor(key).ec, signature)
     }
-    const modulusBytes = Math.ceil((key.key.asymmetricKeyDetails?.modulusLength ?? 0) / 8)
-    if (signature.length !== modulusBytes) return false
-    if (spec.padding === undefined) return false
-    return verify(
-      spec.hash,
-      signingInput,
-      // PSS salt length = hash length (RFC 7518 §3.5); RSA_PSS_SALTLEN_DIGEST is -1.
-      { key: key.key, padding: spec.padding, saltLength: -1 },
-      signature,
-    )
+    if (signature.length !== key.modulusBytes || key.modulusBytes === 0) return false
+    const options = optionsFor(key)
+    if (spec.padding === constants.RSA_PKCS1_PADDING) {
+      return verify(spec.hash, signingInput, options.pkcs1, signature)
+    }
+    if (spec.padding === constants.RSA_PKCS1_PSS_PADDING) {
+      return verify(spec.hash, signingInput, options.pss, signature)
+    }
+    return false
   } catch {
     return false
   }

@@ -56,15 +56,24 @@ export function createAuthnRuntime(opts: AuthnRuntimeOptions = {}): AuthnRuntime
     onFetch: (url, outcome) => metrics?.jwksFetch(url, outcome),
   })
   const verifiers = new Map<string, { revision: string; set: JwtVerifierSet }>()
+  // The per-request lookup: compiled config object → its verifier set (one WeakMap get). The
+  // by-ref map above carries sets (and their token caches) across reloads that keep the config.
+  const byConfig = new WeakMap<JwtRuntimeConfig, JwtVerifierSet>()
   const verifierFor = (ref: string, cfg: JwtRuntimeConfig): JwtVerifierSet => {
+    const known = byConfig.get(cfg)
+    if (known !== undefined) return known
     const have = verifiers.get(ref)
-    if (have && have.revision === cfg.revision) return have.set
-    const set = new JwtVerifierSet(
-      cfg.configs,
-      jwks,
-      opts.tokenCacheMax !== undefined ? { tokenCacheMax: opts.tokenCacheMax } : {},
-    )
-    verifiers.set(ref, { revision: cfg.revision, set })
+    let set: JwtVerifierSet
+    if (have && have.revision === cfg.revision) set = have.set
+    else {
+      set = new JwtVerifierSet(
+        cfg.configs,
+        jwks,
+        opts.tokenCacheMax !== undefined ? { tokenCacheMax: opts.tokenCacheMax } : {},
+      )
+      verifiers.set(ref, { revision: cfg.revision, set })
+    }
+    byConfig.set(cfg, set)
     return set
   }
   const jwtFlow = createJwtFlow((authorizer, headerValue, scopes) => {

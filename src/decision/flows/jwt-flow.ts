@@ -4,101 +4,162 @@
  * Table A, the caller being anonymous to IAM (reference §0.1, §1, §6). Claims go upstream as
  * `x-portcullis-context-claims-<claim>`, `sub` as `x-portcullis-principal`.
  *
+ * Synchronous whenever the verifier is (a cached token, or keys already held): the flow then
+ * returns a plain CheckOutcome, with no promise or microtask on the way.
+ *
  * @module
  */
-import type { JwtResult } from '../../authn/jwt/index.js'
+import type { JwtAllow, JwtResult } from '../../authn/jwt/index.js'
 import type { CompiledAuthorizer } from '../../compile/snapshot.js'
 import { combineSameAccount } from '../../policy/index.js'
 import type { EvaluationResult } from '../../policy/index.js'
-import { allowOutcome } from '../allow-response.js'
+import type { CheckOutcome } from '../check-outcome.js'
+import { allowOutcome, type AllowIdentity } from '../allow-response.js'
 import { denyFixed, denyPrincipal } from '../deny-response.js'
 import { explained } from '../explained.js'
-import type { Flow } from '../flow.js'
+import type { Flow, FlowContext } from '../flow.js'
 
 const NEITHER: EvaluationResult = { decision: 'Neither', statements: [] }
 
-/** Verifies a token for one authorizer (the runtime keeps one verifier set per authorizer). */
+/**
+ * Verifies a token for one authorizer (the runtime keeps one verifier set per authorizer): a
+ * plain result when no I/O is needed, a Promise while keys are fetched, undefined when the
+ * authorizer is not a token authorizer.
+ */
 export type TokenVerifier = (
   authorizer: CompiledAuthorizer,
   headerValue: string | undefined,
   routeScopes: readonly string[],
-) => Promise<JwtResult> | undefined
+) => JwtResult | Promise<JwtResult> | undefined
 
 export function createJwtFlow(verify: TokenVerifier): Flow {
-  return async (ctx) => {
+  return (ctx) => {
     const authorizer = ctx.route.authorizer
     const identityHeader = authorizer ? identityHeaderOf(authorizer) : undefined
-    const pending =
+    const result =
       authorizer && identityHeader !== undefined
         ? verify(authorizer, ctx.req.headers.get(identityHeader), ctx.route.authorizationScopes)
         : undefined
-    if (authorizer === undefined || pending === undefined) {
+    if (authorizer === undefined || result === undefined) {
       return explained(
         ctx.explain,
         denyFixed('authorizer_error', 'ERR_AUTHORIZER_MISSING', ctx.deny),
         ['route has no usable token authorizer'],
       )
     }
-    const result = await pending
-    const via = `authorizer ${authorizer.ref} (${authorizer.type})`
-    if (!result.ok) {
-      const note = `${via}: ${result.code}: ${result.description}`
-      if (result.status === 403)
-        return explained(ctx.explain, denyFixed('forbidden', result.code, ctx.deny), [note])
-      // HTTP-API JWT authorizers say why in www-authenticate (AWS's error_description texts).
-      const challenge =
-        authorizer.type === 'JWT'
-          ? [
-              {
-                name: 'www-authenticate',
-                value: `Bearer scope="" error="invalid_token" error_description="${result.description.replace(/"/g, "'")}"`,
-              },
-            ]
-          : []
-      return explained(ctx.explain, denyFixed('unauthorized', result.code, ctx.deny, challenge), [
-        note,
-      ])
+    if (result instanceof Promise) {
+      return result.then((r) => decideToken(ctx, authorizer, r))
     }
-    const anonymous = {
-      action: 'execute-api:Invoke',
-      resource: ctx.methodArn,
-      principal: null,
-      context: ctx.conditions,
-    }
-    const resource = ctx.api.resourcePolicy?.evaluate(anonymous, 'resource-policy') ?? NEITHER
-    const combined = combineSameAccount('Allow', resource.decision)
-    const notes = (): string[] => [
-      `${via}: token verified, sub ${result.principalId}`,
-      `resource policy: ${ctx.api.resourcePolicy ? resource.decision : 'none'} (Table A) → ${combined}`,
-    ]
-    if (combined !== 'Allow') {
-      return explained(
-        ctx.explain,
-        denyPrincipal(undefined, ctx.methodArn, true, 'ERR_POLICY_EXPLICIT_DENY', ctx.deny),
-        notes,
-        resource.statements,
-      )
-    }
-    const context = claimsContext(result.claims)
-    return explained(
-      ctx.explain,
-      allowOutcome(ctx.req, { principal: result.principalId, context }, 'ALLOW_TOKEN', ctx.api.ref),
-      notes,
-      resource.statements,
-    )
+    return decideToken(ctx, authorizer, result)
   }
 }
 
+/** The outcome for a verified (or refused) token. */
+function decideToken(
+  ctx: FlowContext,
+  authorizer: CompiledAuthorizer,
+  result: JwtResult,
+): CheckOutcome {
+  if (!result.ok) return refusal(ctx, authorizer, result)
+  const policy = ctx.api.resourcePolicy
+  // Without a resource policy Table A is Allow + Neither → Allow: nothing to evaluate or build.
+  if (policy === undefined && !ctx.explain) {
+    return allowOutcome(ctx.req, identityOf(result), 'ALLOW_TOKEN', ctx.api.ref)
+  }
+  const resource =
+    policy?.evaluate(
+      {
+        action: 'execute-api:Invoke',
+        resource: ctx.methodArn,
+        principal: null,
+        context: ctx.conditions,
+      },
+      'resource-policy',
+    ) ?? NEITHER
+  const combined = combineSameAccount('Allow', resource.decision)
+  const outcome =
+    combined === 'Allow'
+      ? allowOutcome(ctx.req, identityOf(result), 'ALLOW_TOKEN', ctx.api.ref)
+      : denyPrincipal(undefined, ctx.methodArn, true, 'ERR_POLICY_EXPLICIT_DENY', ctx.deny)
+  if (!ctx.explain) return outcome
+  return explained(
+    true,
+    outcome,
+    [
+      `authorizer ${authorizer.ref} (${authorizer.type}): token verified, sub ${result.principalId}`,
+      `resource policy: ${policy ? resource.decision : 'none'} (Table A) → ${combined}`,
+    ],
+    resource.statements,
+  )
+}
+
+function refusal(
+  ctx: FlowContext,
+  authorizer: CompiledAuthorizer,
+  result: JwtResult & { ok: false },
+): CheckOutcome {
+  const note = (): string[] => [
+    `authorizer ${authorizer.ref} (${authorizer.type}): ${result.code}: ${result.description}`,
+  ]
+  if (result.status === 403) {
+    return explained(ctx.explain, denyFixed('forbidden', result.code, ctx.deny), note)
+  }
+  // HTTP-API JWT authorizers say why in www-authenticate (AWS's error_description texts).
+  const challenge =
+    authorizer.type === 'JWT'
+      ? [
+          {
+            name: 'www-authenticate',
+            value: `Bearer scope="" error="invalid_token" error_description="${result.description.replace(/"/g, "'")}"`,
+          },
+        ]
+      : []
+  return explained(ctx.explain, denyFixed('unauthorized', result.code, ctx.deny, challenge), note)
+}
+
 /**
- * `claims-<claim>` context entries, built once per verified token: the verifier returns the same
- * frozen claims object for every cache hit of a token.
+ * The upstream identity of a verified token, built once per token: the verifier returns the same
+ * frozen JwtAllow (and claims object) on every cache hit, so the `claims-<claim>` context object
+ * keeps its identity across requests (allow-response caches header lists by it).
+ */
+const IDENTITIES = new WeakMap<JwtAllow, AllowIdentity>()
+function identityOf(allow: JwtAllow): AllowIdentity {
+  let identity = IDENTITIES.get(allow)
+  if (identity === undefined) {
+    identity = Object.freeze({ principal: allow.principalId, context: claimsContext(allow.claims) })
+    IDENTITIES.set(allow, identity)
+  }
+  return identity
+}
+
+/** `claims-<claim>` context keys by claim name: the same few names recur on every token. */
+const CONTEXT_KEYS = new Map<string, string>()
+const CONTEXT_KEYS_MAX = 4096
+
+function contextKey(claim: string): string {
+  let key = CONTEXT_KEYS.get(claim)
+  if (key === undefined) {
+    key = `claims-${claim}`
+    if (CONTEXT_KEYS.size >= CONTEXT_KEYS_MAX) CONTEXT_KEYS.clear()
+    CONTEXT_KEYS.set(claim, key)
+  }
+  return key
+}
+
+/**
+ * `claims-<claim>` context entries, in claim order. One context object per claims object (the
+ * WeakMap), so distinct JwtAllow objects carrying the same claims share it too.
  */
 const CLAIMS_CONTEXT = new WeakMap<object, Readonly<Record<string, string>>>()
 function claimsContext(claims: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
   let context = CLAIMS_CONTEXT.get(claims)
   if (context === undefined) {
     const built: Record<string, string> = {}
-    for (const [k, v] of Object.entries(claims)) built[`claims-${k}`] = v
+    const names = Object.keys(claims)
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string
+      built[contextKey(name)] = claims[name] as string
+    }
     context = Object.freeze(built)
     CLAIMS_CONTEXT.set(claims, context)
   }

@@ -12,6 +12,14 @@ import {
 } from './sigv4-result.js'
 import { SIGV4_TERMINATOR } from './string-to-sign.js'
 
+/** `text[at, at + length)` equals `other[0, length)` (char codes; no substring, no startsWith). */
+function sameAt(text: string, at: number, other: string, length: number): boolean {
+  for (let i = 0; i < length; i++) {
+    if (text.charCodeAt(at + i) !== other.charCodeAt(i)) return false
+  }
+  return true
+}
+
 export type CredentialScopeResult =
   | {
       readonly ok: true
@@ -56,14 +64,14 @@ export function checkCredentialScope(
   const accessKeyId = credential.slice(0, s1)
   // The common case first: everything matches, no part and no message to build.
   if (
-    credential.startsWith(amzDate.slice(0, 8), s1 + 1) &&
     s2 === s1 + 9 &&
-    credential.startsWith(region, s2 + 1) &&
+    sameAt(credential, s1 + 1, amzDate, 8) &&
     s3 === s2 + 1 + region.length &&
-    credential.startsWith(service, s3 + 1) &&
+    sameAt(credential, s2 + 1, region, region.length) &&
     s4 === s3 + 1 + service.length &&
+    sameAt(credential, s3 + 1, service, service.length) &&
     end === s4 + 1 + SIGV4_TERMINATOR.length &&
-    credential.startsWith(SIGV4_TERMINATOR, s4 + 1)
+    sameAt(credential, s4 + 1, SIGV4_TERMINATOR, SIGV4_TERMINATOR.length)
   ) {
     return {
       ok: true,

@@ -12,19 +12,15 @@ const BLOCK = 64
 const DIGEST = 32
 
 /**
- * Scratch buffers shared by every key. Safe because {@link HmacSha256Key.digestInto} is synchronous:
- * nothing else can run between writing them and hashing them.
+ * Scratch buffers shared by every key. Safe because every method is synchronous: nothing else can
+ * run between writing them and hashing them.
  */
 const SCRATCH_CAPACITY = 4096
 const inner = Buffer.alloc(BLOCK + SCRATCH_CAPACITY)
 const outer = Buffer.alloc(BLOCK + DIGEST)
 
-/**
- * `crypto.hash` (Node >= 20.12; package.json requires >= 20.19) hashes in one call. Kept optional so
- * that a runtime without it still works through `createHmac`.
- */
-const oneShotHash: typeof crypto.hash | undefined =
-  typeof crypto.hash === 'function' ? crypto.hash : undefined
+/** `crypto.hash` (Node >= 20.12; package.json requires >= 20.19) hashes in one call. */
+const oneShotHash = crypto.hash
 
 export class HmacSha256Key {
   readonly #key: Buffer
@@ -46,19 +42,46 @@ export class HmacSha256Key {
 
   /** HMAC-SHA256(key, UTF-8 of `message`) written to `out[0..32)`. */
   digestInto(message: string, out: Buffer): void {
-    // A UTF-16 code unit is at most 3 UTF-8 bytes: below this length the message always fits, so
-    // `write` can never truncate it.
-    if (oneShotHash === undefined || message.length * 3 > SCRATCH_CAPACITY) {
-      crypto.createHmac('sha256', this.#key).update(message, 'utf8').digest().copy(out, 0)
+    const fallback = this.#fallback(message)
+    if (fallback !== undefined) {
+      fallback.copy(out, 0)
       return
     }
+    // 'binary' (latin1) maps each digest byte to one char and back exactly: a cheap encoding.
+    out.write(oneShotHash('sha256', this.#outerBlock(message), 'binary'), 0, 'binary')
+  }
+
+  /**
+   * HMAC-SHA256(key, UTF-8 of `message`) as 64 lower-case hex digits (ASCII bytes) written to
+   * `out[0..64)`: what a SigV4 signature is compared with.
+   */
+  hexInto(message: string, out: Buffer): void {
+    const fallback = this.#fallback(message)
+    out.write(
+      fallback !== undefined
+        ? fallback.toString('hex')
+        : oneShotHash('sha256', this.#outerBlock(message), 'hex'),
+      0,
+      'utf8',
+    )
+  }
+
+  /** The HMAC through `createHmac`, when the one-shot path cannot be used; else undefined. */
+  #fallback(message: string): Buffer | undefined {
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: below this length the message always fits the
+    // scratch buffer, so `write` can never truncate it.
+    if (message.length * 3 <= SCRATCH_CAPACITY) return undefined
+    return crypto.createHmac('sha256', this.#key).update(message, 'utf8').digest()
+  }
+
+  /** `K' ⊕ opad ‖ H(K' ⊕ ipad ‖ message)` in the shared `outer` buffer (one-shot path only). */
+  #outerBlock(message: string): Buffer {
     inner.set(this.#ipad, 0)
     const n = inner.write(message, BLOCK, 'utf8')
-    // 'binary' (latin1) maps each digest byte to one char and back exactly: a cheap output encoding.
     const innerDigest = oneShotHash('sha256', inner.subarray(0, BLOCK + n), 'binary')
     outer.set(this.#opad, 0)
     outer.write(innerDigest, BLOCK, 'binary')
-    out.write(oneShotHash('sha256', outer, 'binary'), 0, 'binary')
+    return outer
   }
 
   /** HMAC-SHA256(key, UTF-8 of `message`) as a new Buffer. */

@@ -66,6 +66,25 @@ describe('SigningKeyCache', () => {
     expect(rotated.digest('x').equals(createHmac('sha256', fresh).update('x').digest())).toBe(true)
   })
 
+  it('the last-used shortcut never hands out the key of another scope (each part counts)', () => {
+    const cache = new SigningKeyCache(10)
+    const scopes: [string, string, string, string, string][] = [
+      ['AKID', 's', '20260101', 'us-east-1', 'execute-api'],
+      ['AKID', 's', '20260102', 'us-east-1', 'execute-api'],
+      ['AKID', 's', '20260101', 'eu-west-1', 'execute-api'],
+      ['AKID', 's', '20260101', 'us-east-1', 'iam'],
+      ['AKID2', 's', '20260101', 'us-east-1', 'execute-api'],
+      ['AKID', 't', '20260101', 'us-east-1', 'execute-api'],
+    ]
+    for (let round = 0; round < 2; round++) {
+      for (const [id, secret, date, region, service] of [...scopes, ...scopes.reverse()]) {
+        expect(cache.get(id, secret, date, region, service)).toEqual(
+          deriveSigningKey(secret, date, region, service),
+        )
+      }
+    }
+  })
+
   it('is bounded (LRU eviction)', () => {
     const cache = new SigningKeyCache(3)
     for (let i = 0; i < 10; i++) cache.get(`AKID${i}`, 's', '20260101', 'us-east-1', 'execute-api')

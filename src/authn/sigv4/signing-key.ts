@@ -28,6 +28,10 @@ export function deriveSigningKey(
 }
 
 interface CachedKey {
+  readonly accessKeyId: string
+  readonly date: string
+  readonly region: string
+  readonly service: string
   /**
    * The secret the key was derived from (the same string object the key store holds, not a
    * copy): a hit is only used when the current secret is identical, so a rotated secret never
@@ -44,6 +48,12 @@ interface CachedKey {
 /** Bounded LRU of derived signing keys per (access key id, date, region, service). */
 export class SigningKeyCache {
   readonly #cache: LRUCache<string, CachedKey>
+  /**
+   * The entry used last: consecutive requests of one caller on one day hit it with four string
+   * comparisons, without building the cache key or touching the LRU (only its recency order
+   * misses those hits, which at worst makes it evict this key earlier and derive it again).
+   */
+  #last: CachedKey | undefined
 
   constructor(maxEntries = 10_000) {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
@@ -94,18 +104,37 @@ export class SigningKeyCache {
     region: string,
     service: string,
   ): CachedKey {
+    const last = this.#last
+    if (
+      last !== undefined &&
+      last.accessKeyId === accessKeyId &&
+      last.date === date &&
+      last.region === region &&
+      last.service === service &&
+      last.secret === secretAccessKey
+    ) {
+      return last
+    }
     // NUL cannot occur in any of the parts once they passed header parsing, so keys cannot collide.
     const cacheKey = `${accessKeyId}\0${date}\0${region}\0${service}`
     const hit = this.#cache.get(cacheKey)
-    if (hit !== undefined && hit.secret === secretAccessKey) return hit
+    if (hit !== undefined && hit.secret === secretAccessKey) {
+      this.#last = hit
+      return hit
+    }
     const key = deriveSigningKey(secretAccessKey, date, region, service)
     const entry: CachedKey = {
+      accessKeyId,
+      date,
+      region,
+      service,
       secret: secretAccessKey,
       key,
       keyObject: createSecretKey(key),
       hmacKey: new HmacSha256Key(key),
     }
     this.#cache.set(cacheKey, entry)
+    this.#last = entry
     return entry
   }
 
@@ -116,5 +145,6 @@ export class SigningKeyCache {
 
   clear(): void {
     this.#cache.clear()
+    this.#last = undefined
   }
 }

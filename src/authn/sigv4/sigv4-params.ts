@@ -55,8 +55,22 @@ function equalsAt(text: string, at: number, end: number, literal: string): boole
   return true
 }
 
+/**
+ * `value.split(';')` (and `[]` for `''`). Scanned with indexOf: `split` on a substring of the
+ * Authorization header (a sliced string) costs several times more.
+ */
 function splitSignedHeaders(value: string): string[] {
-  return value === '' ? [] : value.split(';')
+  const names: string[] = []
+  if (value === '') return names
+  let start = 0
+  for (;;) {
+    const semicolon = value.indexOf(';', start)
+    if (semicolon < 0) break
+    names.push(value.slice(start, semicolon))
+    start = semicolon + 1
+  }
+  names.push(value.slice(start))
+  return names
 }
 
 /**

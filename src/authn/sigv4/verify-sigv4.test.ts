@@ -609,6 +609,36 @@ describe('verifySigV4 refuses with AWS status, type and text', () => {
     ).toMatchObject({ code: 'ERR_SIGV4_SIGNATURE_MISMATCH' })
   })
 
+  it('only the exact lower-case hex text matches: look-alike code units, UTF-8 tricks and leftovers of the previous check never do', async () => {
+    const req = await signed()
+    const auth = req.headers.get('authorization') ?? ''
+    const sig = /Signature=([0-9a-f]{64})/.exec(auth)?.[1] ?? ''
+    expect(sig).toHaveLength(64)
+    const at = (i: number, c: string): string => sig.slice(0, i) + c + sig.slice(i + 1)
+    const variants = [
+      // Same low byte as the right digit (what a latin1 comparison would accept).
+      at(5, String.fromCharCode(0x100 + sig.charCodeAt(5))),
+      at(63, String.fromCharCode(0xff00 + sig.charCodeAt(63))),
+      // 64 code units whose UTF-8 exactly fills 64 bytes (62 digits + a 2-byte character).
+      sig.slice(0, 62) + 'é' + sig.slice(63),
+      // UTF-8 longer than 64 bytes: truncated writes must not compare stale bytes.
+      at(63, 'é'),
+      at(0, '\ud800'),
+      sig.slice(0, 63),
+      sig + '0',
+      sig.slice(0, 32) + sig.slice(32).toUpperCase(),
+    ]
+    for (const variant of variants) {
+      // The correct signature first, so the comparison buffers hold the right bytes.
+      expect(verify(req)).toMatchObject({ ok: true })
+      expect(
+        verify(withHeaders(req, { authorization: auth.replace(sig, variant) })),
+        JSON.stringify(variant),
+      ).toMatchObject({ code: 'ERR_SIGV4_SIGNATURE_MISMATCH' })
+    }
+    expect(verify(req)).toMatchObject({ ok: true })
+  })
+
   it('a throwing key store fails closed (ERR_SIGV4_INTERNAL), never throws', async () => {
     const req = await signed()
     const r = verifySigV4(req, {

@@ -70,11 +70,13 @@ function fail(
 const NO_QUERY: readonly QueryParameter[] = Object.freeze([])
 
 /**
- * The provided and the expected signature bytes, reused by every verification: the check is
- * synchronous, so nothing else can touch them between writing and comparing.
+ * The provided and the expected signature as hex text (64 ASCII bytes), reused by every
+ * verification: the check is synchronous, so nothing else can touch them between writing and
+ * comparing.
  */
-const providedSignature = Buffer.alloc(32)
-const expectedSignature = Buffer.alloc(32)
+const SIGNATURE_HEX_LENGTH = 64
+const providedSignature = Buffer.alloc(SIGNATURE_HEX_LENGTH)
+const expectedSignature = Buffer.alloc(SIGNATURE_HEX_LENGTH)
 
 function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV4Result<P> {
   // 1. Which form, exactly one of them.
@@ -217,7 +219,7 @@ function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV
     opts.service,
   )
   // Computed before the format check, so a malformed signature costs the same as a wrong one.
-  key.digestInto(sts, expectedSignature)
+  key.hexInto(sts, expectedSignature)
   if (!signatureMatches(params.signature)) {
     return sigV4Failure(
       'ERR_SIGV4_SIGNATURE_MISMATCH',
@@ -260,20 +262,18 @@ function lowerCaseAll(names: readonly string[]): readonly string[] {
   return names
 }
 
-/** `^[0-9a-f]{64}$` without a regex (lower-case only: SigV4 signatures are lower-case hex). */
-function isLowerHex64(text: string): boolean {
-  if (text.length !== 64) return false
-  for (let i = 0; i < 64; i++) {
-    const c = text.charCodeAt(i)
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false
-  }
-  return true
-}
-
-/** Constant-time comparison of the provided hex signature with `expectedSignature`. */
+/**
+ * Constant-time comparison of the provided signature text with the expected lower-case hex in
+ * `expectedSignature`. Comparing the hex text rather than decoded bytes needs no format scan and
+ * is exactly as strict: the expected bytes are all ASCII `0-9a-f`, so they can only equal the
+ * UTF-8 of a 64-code-unit string when every code unit is that same ASCII digit (any other code
+ * unit encodes to bytes >= 0x80, and a text that does not fill all 64 bytes is refused before
+ * comparing, so no byte of an earlier request is ever compared). Upper-case hex is refused, as
+ * before: SigV4 signatures are lower-case.
+ */
 function signatureMatches(provided: string): boolean {
-  // The format check depends only on attacker-supplied data, never on the expected value.
-  if (!isLowerHex64(provided)) return false
-  providedSignature.write(provided, 0, 'hex')
+  // Length checks depend only on attacker-supplied data, never on the expected value.
+  if (provided.length !== SIGNATURE_HEX_LENGTH) return false
+  if (providedSignature.write(provided, 0, 'utf8') !== SIGNATURE_HEX_LENGTH) return false
   return timingSafeEqual(providedSignature, expectedSignature)
 }

@@ -115,10 +115,24 @@ function resourceAccount(input: ArnInput): string | undefined {
   return arnParts(input)?.[4]
 }
 
+/**
+ * The last request ARN and its lazily split parts, shared by every policy evaluated for it: the
+ * identity policies and the resource policy of one check, and the next check of the same method.
+ * Its fields are pure functions of `arn`, so sharing it cannot change any result.
+ */
+let lastInput: ArnInput = { arn: '', parts: undefined }
+
+function arnInputFor(arn: string): ArnInput {
+  if (lastInput.arn !== arn) lastInput = { arn, parts: undefined }
+  return lastInput
+}
+
 export class CompiledPolicyImpl implements CompiledPolicy {
   readonly statementCount: number
   private lastLabel: string | undefined
   private lastRefs: StatementRef[] = []
+  /** Per statement, the frozen result when it alone decides (the usual case), for `lastLabel`. */
+  private lastSingles: (EvaluationResult | undefined)[] = []
   // One-entry cache: callers evaluate many policies against the same request action.
   private lastAction = ''
   private lastLowerAction = ''
@@ -136,9 +150,25 @@ export class CompiledPolicyImpl implements CompiledPolicy {
       this.lastRefs = this.statements.map((s) =>
         Object.freeze({ policy: label, index: s.index, sid: s.sid, effect: s.effect }),
       )
+      this.lastSingles = []
       this.lastLabel = label
     }
     return this.lastRefs
+  }
+
+  /** The result of statement `i` deciding alone: built once per label, then shared (frozen). */
+  private single(label: string, i: number): EvaluationResult {
+    const refs = this.refs(label)
+    let result = this.lastSingles[i]
+    if (result === undefined) {
+      const ref = refs[i] as StatementRef
+      result = Object.freeze({
+        decision: ref.effect === 'Deny' ? 'Deny' : 'Allow',
+        statements: Object.freeze([ref]),
+      })
+      this.lastSingles[i] = result
+    }
+    return result
   }
 
   evaluate(req: PolicyRequest, label: string): EvaluationResult {
@@ -147,13 +177,15 @@ export class CompiledPolicyImpl implements CompiledPolicy {
       this.lastLowerAction = req.action.toLowerCase()
     }
     const lowerAction = this.lastLowerAction
-    const input: ArnInput = { arn: req.resource, parts: undefined }
-    let denies: number[] | undefined
-    let allows: number[] | undefined
+    const input = arnInputFor(req.resource)
+    // The first deciding statement, and any further ones (rare): no array for the usual case.
+    let first = -1
+    let denied = false
+    let more: number[] | undefined
     for (let i = 0; i < this.statements.length; i++) {
       const st = this.statements[i]
       if (st === undefined) continue
-      if (st.effect === 'Allow' && denies !== undefined) continue // a Deny already decided it
+      if (st.effect === 'Allow' && denied) continue // a Deny already decided it
       if (!actionMatches(st, lowerAction, req.context)) continue
       let delegatedToAccount = false
       if (st.principal !== undefined) {
@@ -175,15 +207,23 @@ export class CompiledPolicyImpl implements CompiledPolicy {
       // Resource after principal: the principal is the cheaper filter for role-specific statements.
       if (!resourceMatches(st, input, req.context)) continue
       if (!conditionsHold(st, req.context)) continue
-      if (st.effect === 'Deny') (denies ??= []).push(i)
-      else if (!delegatedToAccount) (allows ??= []).push(i)
+      if (st.effect === 'Deny') {
+        if (!denied) {
+          // The first Deny decides: the Allows gathered so far no longer count.
+          denied = true
+          first = i
+          more = undefined
+        } else (more ??= []).push(i)
+      } else if (!delegatedToAccount) {
+        if (first < 0) first = i
+        else (more ??= []).push(i)
+      }
     }
-    const decided = denies ?? allows
-    if (decided === undefined) return NEITHER
+    if (first < 0) return NEITHER
+    if (more === undefined) return this.single(label, first)
     const refs = this.refs(label)
-    return {
-      decision: denies !== undefined ? 'Deny' : 'Allow',
-      statements: decided.map((i) => refs[i]).filter((r): r is StatementRef => r !== undefined),
-    }
+    const statements: StatementRef[] = [refs[first] as StatementRef]
+    for (const i of more) statements.push(refs[i] as StatementRef)
+    return { decision: denied ? 'Deny' : 'Allow', statements }
   }
 }

@@ -9,18 +9,6 @@ import type { RequestContext } from '../../request/request-context.js'
 /** What header canonicalisation reads from a request. */
 export type HeaderSource = Pick<RequestContext, 'headers' | 'authority'>
 
-/**
- * The value a signed header had on the wire. `host` (and HTTP/2 `:authority`) come from
- * `RequestContext.authority`, because Envoy turns `Host` into the `:authority` pseudo-header and
- * the headers map carries no pseudo-headers. Repeated headers are already joined with `,` in the
- * order received (RequestContext contract), which is what SigV4 wants.
- */
-export function signedHeaderValue(req: HeaderSource, name: string): string | undefined {
-  const lower = name.toLowerCase()
-  if (lower === 'host' || lower === ':authority') return req.authority
-  return req.headers.get(lower)
-}
-
 /** Trim, and fold every whitespace run (including obs-fold line breaks) into one space. */
 export function canonicalHeaderValue(value: string): string {
   return isCanonicalValue(value) ? value : value.trim().replace(/\s+/g, ' ')
@@ -48,11 +36,25 @@ function isCanonicalValue(value: string): boolean {
  * @param signedHeaders the `SignedHeaders` list as the client sent it (lower-case, sorted by a
  * compliant signer; used in the given order, as the signer used it). A signed header missing
  * from the request contributes an empty value, so the signature simply fails to match.
+ * @param lowerCaseNames the same names lower-cased, when the caller has them (the verifier does),
+ * to look the values up without lower-casing each name again.
+ *
+ * `host` (and HTTP/2 `:authority`) come from `RequestContext.authority`, because Envoy turns
+ * `Host` into the `:authority` pseudo-header and the headers map carries no pseudo-headers.
+ * Repeated headers are already joined with `,` in the order received (RequestContext contract),
+ * which is what SigV4 wants.
  */
-export function canonicalHeaders(req: HeaderSource, signedHeaders: readonly string[]): string {
+export function canonicalHeaders(
+  req: HeaderSource,
+  signedHeaders: readonly string[],
+  lowerCaseNames: readonly string[] = signedHeaders.map((name) => name.toLowerCase()),
+): string {
   let block = ''
-  for (const name of signedHeaders) {
-    block += name + ':' + canonicalHeaderValue(signedHeaderValue(req, name) ?? '') + '\n'
+  for (let i = 0; i < signedHeaders.length; i++) {
+    const lower = lowerCaseNames[i] as string
+    const value =
+      lower === 'host' || lower === ':authority' ? req.authority : req.headers.get(lower)
+    block += (signedHeaders[i] as string) + ':' + canonicalHeaderValue(value ?? '') + '\n'
   }
   return block
 }

@@ -29,6 +29,8 @@ export interface CanonicalRequestOptions {
    * `signedHeaders.join(';')`, without joining again.
    */
   readonly signedHeadersText?: string
+  /** `signedHeaders` lower-cased, when the caller has them (to look the values up). */
+  readonly signedHeadersLowerCase?: readonly string[]
   /** Lower-case hex SHA-256 of the payload, or the signed `x-amz-content-sha256` value. */
   readonly payloadHash: string
   /** Presigned form: leave `X-Amz-Signature` out of the canonical query. */
@@ -65,7 +67,7 @@ export function canonicalRequestFromQuery(
       ? ''
       : canonicalQueryFromParams(query, options.dropSignature ? DROP_SIGNATURE : KEEP_SIGNATURE)) +
     '\n' +
-    canonicalHeaders(req, options.signedHeaders) +
+    canonicalHeaders(req, options.signedHeaders, options.signedHeadersLowerCase) +
     '\n' +
     (options.signedHeadersText ?? options.signedHeaders.join(';')) +
     '\n' +

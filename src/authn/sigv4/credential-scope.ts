@@ -51,7 +51,8 @@ export function checkCredentialScope(
   const s2 = s1 < 0 ? -1 : credential.indexOf('/', s1 + 1)
   const s3 = s2 < 0 ? -1 : credential.indexOf('/', s2 + 1)
   const s4 = s3 < 0 ? -1 : credential.indexOf('/', s3 + 1)
-  if (s4 < 0 || s4 >= end || credential.lastIndexOf('/', end - 1) !== s4) {
+  const s5 = s4 < 0 ? -1 : credential.indexOf('/', s4 + 1)
+  if (s4 < 0 || s4 >= end || (s5 >= 0 && s5 < end)) {
     return {
       ok: false,
       failure: sigV4Failure(

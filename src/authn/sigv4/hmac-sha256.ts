@@ -18,6 +18,8 @@ const DIGEST = 32
 const SCRATCH_CAPACITY = 4096
 const inner = Buffer.alloc(BLOCK + SCRATCH_CAPACITY)
 const outer = Buffer.alloc(BLOCK + DIGEST)
+/** The used part of `inner`, kept between calls: strings to sign usually have the same length. */
+let innerView = inner.subarray(0, 0)
 
 /** `crypto.hash` (Node >= 20.12; package.json requires >= 20.19) hashes in one call. */
 const oneShotHash = crypto.hash
@@ -77,8 +79,9 @@ export class HmacSha256Key {
   /** `K' ⊕ opad ‖ H(K' ⊕ ipad ‖ message)` in the shared `outer` buffer (one-shot path only). */
   #outerBlock(message: string): Buffer {
     inner.set(this.#ipad, 0)
-    const n = inner.write(message, BLOCK, 'utf8')
-    const innerDigest = oneShotHash('sha256', inner.subarray(0, BLOCK + n), 'binary')
+    const length = BLOCK + inner.write(message, BLOCK, 'utf8')
+    if (innerView.length !== length) innerView = inner.subarray(0, length)
+    const innerDigest = oneShotHash('sha256', innerView, 'binary')
     outer.set(this.#opad, 0)
     outer.write(innerDigest, BLOCK, 'binary')
     return outer

@@ -207,6 +207,7 @@ function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV
   const canonical = canonicalRequestFromQuery(req, query, {
     signedHeaders: params.signedHeaders,
     signedHeadersText: params.signedHeadersText,
+    signedHeadersLowerCase: signed,
     payloadHash: payload.payloadHash,
     dropSignature: params.form === 'query',
   })

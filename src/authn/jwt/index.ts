@@ -14,7 +14,7 @@ export {
   type CognitoAuthorizerFields,
   type JwtAuthorizerConfig,
 } from './jwt-authorizer-config.js'
-export type { JwtAllow, JwtDeny, JwtErrorCode, JwtResult } from './jwt-result.js'
+export type { JwtAllow, JwtAllowMemo, JwtDeny, JwtErrorCode, JwtResult } from './jwt-result.js'
 export {
   JWKS_REGISTRY_DEFAULTS,
   JwksRegistry,

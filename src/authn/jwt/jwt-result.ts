@@ -37,6 +37,18 @@ export interface JwtAllow {
   readonly claims: Readonly<Record<string, string>>
   /** Scopes the token carries (`scope` / `scp`), in token order. */
   readonly scopes: readonly string[]
+  /**
+   * A mutable slot for what a consumer derives from this answer (the JWT flow keeps the upstream
+   * identity here). The verifier returns the same JwtAllow for every cache hit of a token, so
+   * derived data is built once per token, without a WeakMap: WeakMap inserts cost about a
+   * microsecond each on the fresh-token path and weigh on every garbage collection.
+   */
+  readonly memo: JwtAllowMemo
+}
+
+export interface JwtAllowMemo {
+  /** Owned by the JWT flow (decision layer): its AllowIdentity for this token. */
+  upstreamIdentity?: unknown
 }
 
 export interface JwtDeny {

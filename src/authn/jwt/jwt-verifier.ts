@@ -256,6 +256,7 @@ export class JwtVerifier {
       principalId: typeof sub === 'string' ? sub : '',
       claims: Object.freeze(flattenClaims(payload, this.config.type)),
       scopes: Object.freeze(Array.from(scopes)),
+      memo: {},
     })
     return {
       payload,

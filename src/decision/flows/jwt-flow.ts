@@ -118,17 +118,18 @@ function refusal(
 }
 
 /**
- * The upstream identity of a verified token, built once per token: the verifier returns the same
- * frozen JwtAllow (and claims object) on every cache hit, so the `claims-<claim>` context object
- * keeps its identity across requests (allow-response caches header lists by it).
+ * The upstream identity of a verified token, built once per token and kept in its JwtAllow's
+ * memo slot: the verifier returns the same JwtAllow on every cache hit, so the `claims-<claim>`
+ * context object keeps its identity across requests (allow-response caches header lists by it).
  */
-const IDENTITIES = new WeakMap<JwtAllow, AllowIdentity>()
 function identityOf(allow: JwtAllow): AllowIdentity {
-  let identity = IDENTITIES.get(allow)
-  if (identity === undefined) {
-    identity = Object.freeze({ principal: allow.principalId, context: claimsContext(allow.claims) })
-    IDENTITIES.set(allow, identity)
-  }
+  const known = allow.memo.upstreamIdentity as AllowIdentity | undefined
+  if (known !== undefined) return known
+  const identity: AllowIdentity = Object.freeze({
+    principal: allow.principalId,
+    context: claimsContext(allow.claims),
+  })
+  allow.memo.upstreamIdentity = identity
   return identity
 }
 
@@ -146,24 +147,15 @@ function contextKey(claim: string): string {
   return key
 }
 
-/**
- * `claims-<claim>` context entries, in claim order. One context object per claims object (the
- * WeakMap), so distinct JwtAllow objects carrying the same claims share it too.
- */
-const CLAIMS_CONTEXT = new WeakMap<object, Readonly<Record<string, string>>>()
+/** `claims-<claim>` context entries, in claim order. */
 function claimsContext(claims: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
-  let context = CLAIMS_CONTEXT.get(claims)
-  if (context === undefined) {
-    const built: Record<string, string> = {}
-    const names = Object.keys(claims)
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i] as string
-      built[contextKey(name)] = claims[name] as string
-    }
-    context = Object.freeze(built)
-    CLAIMS_CONTEXT.set(claims, context)
+  const context: Record<string, string> = {}
+  const names = Object.keys(claims)
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string
+    context[contextKey(name)] = claims[name] as string
   }
-  return context
+  return Object.freeze(context)
 }
 
 function identityHeaderOf(a: CompiledAuthorizer): string | undefined {

@@ -1,4 +1,5 @@
 /** Presence detection routes each request to the right authenticator. @module */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 
 import { makeRequest } from '../../../test/integration/sigv4-support.js'
@@ -25,5 +26,33 @@ describe('detectSigV4', () => {
     [{ headers: [['authorization', 'aws4-hmac-sha256 Credential=x']] }, 'other-authorization'],
   ] as const)('%j → %s', (parts, expected) => {
     expect(detectSigV4(makeRequest(parts))).toBe(expected)
+  })
+
+  it('reads the algorithm like trim() + split(/\\s/, 1)[0] (no regex on the hot path)', () => {
+    const piece = fc.oneof(
+      fc.constantFrom(
+        'AWS4-HMAC-SHA256',
+        'AWS4-HMAC-SHA2566',
+        'AWS4-HMAC-SHA25',
+        'Credential=x',
+        ',',
+      ),
+      fc.constantFrom(' ', '\t', '\n', '\u00a0', '\u2003', '\ufeff', '\u0085', '\u200b'),
+      fc.string({ maxLength: 3 }),
+    )
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 6 }), (pieces) => {
+        const authorization = pieces.join('')
+        if (authorization.trim() === '') return
+        const expected =
+          authorization.trim().split(/\s/, 1)[0] === 'AWS4-HMAC-SHA256'
+            ? 'header'
+            : 'other-authorization'
+        expect(detectSigV4(makeRequest({ headers: [['authorization', authorization]] }))).toBe(
+          expected,
+        )
+      }),
+      { numRuns: 3000 },
+    )
   })
 })

@@ -5,6 +5,8 @@
  * @module
  */
 import type { RequestContext } from '../../request/request-context.js'
+import { isSpaceAt } from './sigv4-params.js'
+import { SIGV4_ALGORITHM } from './string-to-sign.js'
 import { percentDecode } from './uri-encode.js'
 
 /**
@@ -47,6 +49,16 @@ export function detectSigV4(req: Pick<RequestContext, 'headers' | 'rawQuery'>): 
   if (authorization !== undefined && query) return 'both'
   if (query) return 'query'
   if (authorization === undefined) return 'none'
-  const algorithm = authorization.trim().split(/\s/, 1)[0]
-  return algorithm === 'AWS4-HMAC-SHA256' ? 'header' : 'other-authorization'
+  return firstWordIs(authorization, SIGV4_ALGORITHM) ? 'header' : 'other-authorization'
+}
+
+/**
+ * `text.trim().split(/\s/, 1)[0] === word`, without the trimmed copy, the array or the regex:
+ * this runs on every request to a private API.
+ */
+function firstWordIs(text: string, word: string): boolean {
+  let start = 0
+  while (start < text.length && isSpaceAt(text, start)) start++
+  const end = start + word.length
+  return text.startsWith(word, start) && (end === text.length || isSpaceAt(text, end))
 }

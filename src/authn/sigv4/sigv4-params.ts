@@ -40,7 +40,7 @@ function incomplete(message: string): SigV4ParamsResult {
 const WHITESPACE = /\s/
 
 /** True when `text[i]` is in the `\s` class, without a regex for ASCII. */
-function isSpaceAt(text: string, i: number): boolean {
+export function isSpaceAt(text: string, i: number): boolean {
   const c = text.charCodeAt(i)
   if (c < 0xa0) return c === 0x20 || (c >= 0x09 && c <= 0x0d)
   return WHITESPACE.test(text.charAt(i))

@@ -38,6 +38,13 @@ export interface AllowIdentity {
   readonly principal: string | undefined
   /** Entries become `x-portcullis-context-<key>`; JWT claims arrive here as `claims-<claim>`. */
   readonly context: Readonly<Record<string, string>>
+  /**
+   * False when this context object will not be seen again (a token verified for one request, not
+   * cached): its header list is then built plainly, with no cache entry anywhere (a weak-map
+   * insert per request costs about a microsecond and weighs on garbage collection). Default true:
+   * caches hand out the same context object for every hit, so its list is built once.
+   */
+  readonly reusable?: boolean
 }
 
 /** The upstream headers for one identity, kept with the principal they were built for. */
@@ -82,23 +89,27 @@ function isEmpty(o: object): boolean {
 
 function upstreamHeaders(identity: AllowIdentity): readonly HeaderEntry[] {
   if (isEmpty(identity.context)) return principalOnly(identity.principal)
+  if (identity.reusable === false) return buildHeaders(identity)
   const cached = HEADERS_BY_CONTEXT.get(identity.context)
   if (cached !== undefined && cached.principal === identity.principal) return cached.headers
-  const upstream: HeaderEntry[] = []
-  if (identity.principal !== undefined) {
-    upstream.push(
-      Object.freeze({
-        name: `${INJECTED_PREFIX}principal`,
-        value: headerSafeValue(identity.principal),
-      }),
-    )
-  }
-  for (const [key, value] of Object.entries(identity.context)) {
-    upstream.push(Object.freeze({ name: contextHeaderName(key), value: headerSafeValue(value) }))
-  }
-  const headers = Object.freeze(upstream)
+  const headers = Object.freeze(buildHeaders(identity).map((h) => Object.freeze(h)))
   HEADERS_BY_CONTEXT.set(identity.context, { principal: identity.principal, headers })
   return headers
+}
+
+/** The header list, unfrozen: the encoder and the validator cache only frozen lists. */
+function buildHeaders(identity: AllowIdentity): HeaderEntry[] {
+  const upstream: HeaderEntry[] = []
+  if (identity.principal !== undefined) {
+    upstream.push({
+      name: `${INJECTED_PREFIX}principal`,
+      value: headerSafeValue(identity.principal),
+    })
+  }
+  for (const [key, value] of Object.entries(identity.context)) {
+    upstream.push({ name: contextHeaderName(key), value: headerSafeValue(value) })
+  }
+  return upstream
 }
 
 export function allowOutcome(

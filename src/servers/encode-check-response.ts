@@ -134,15 +134,16 @@ function statusBytes(code: number): Buffer {
 }
 
 /**
- * ok_response (field 3) for headers only, per header array: flows and caches hand out the same
- * frozen array for the same identity (allow-response.ts), so this is encoded once per identity.
+ * ok_response (field 3) for headers only, per frozen header array: flows and caches hand out the
+ * same frozen array for the same identity (allow-response.ts), so this is encoded once per identity.
  */
 const okBytesCache = new WeakMap<readonly HeaderEntry[], Buffer>()
 
 /** OkHttpResponse{headers(2), headers_to_remove(5)} at CheckResponse field 3. */
 function okResponseBytes(o: AllowOutcome): Buffer {
   const remove = o.headersToRemove
-  if (remove.length === 0) {
+  // Only shared (frozen) header lists are worth a cache entry; per-request ones are not.
+  if (remove.length === 0 && Object.isFrozen(o.upstreamHeaders)) {
     let b = okBytesCache.get(o.upstreamHeaders)
     if (b === undefined) {
       b = lenField(3, encodeHeaderOptions(2, o.upstreamHeaders))

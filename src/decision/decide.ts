@@ -21,6 +21,7 @@ import { buildConditionContext, type SourceAttribution } from './condition-conte
 import { denyFixed, denyPrincipal, type DenyContext } from './deny-response.js'
 import { resolveApi } from './resolve-api.js'
 import { noneFlow } from './flows/none-flow.js'
+import { PrincipalConditions } from './flows/principal-conditions.js'
 import { combineEndpointGate } from '../policy/index.js'
 
 /** API Gateway refuses methodArns longer than this with 414 (reference §2.2). */
@@ -206,7 +207,7 @@ export class Decider implements Checker {
       const principal = identity.kind === 'principal' ? identity.verified.policyPrincipal : null
       const gateConditions =
         identity.kind === 'principal'
-          ? withKeys(conditions, identity.verified.principal.conditionKeys)
+          ? new PrincipalConditions(conditions, identity.verified.principal.conditionKeys)
           : conditions
       const gate = endpoint.policy.evaluate(
         { action: 'execute-api:Invoke', resource: methodArn, principal, context: gateConditions },
@@ -263,15 +264,6 @@ export class Decider implements Checker {
     const outcome = flow(ctx)
     return outcome instanceof Promise ? outcome.then(finish) : finish(outcome)
   }
-}
-
-function withKeys(
-  base: ReadonlyMap<string, ConditionValue>,
-  keys: ReadonlyMap<string, string>,
-): ReadonlyMap<string, ConditionValue> {
-  const m = new Map(base)
-  for (const [k, v] of keys) m.set(k, v)
-  return m
 }
 
 /** Without the IAM module, a signed request to a private API cannot be attributed: deny it. */

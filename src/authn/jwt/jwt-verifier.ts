@@ -233,24 +233,25 @@ export class JwtVerifier {
     if (!verifyJwsSignature(jws.alg, lookup.key, jws.signingInput, jws.signature)) {
       return SIGNATURE_INVALID
     }
-    const verified = this.#verified(jws, lookup)
-    const nowMs = this.#now()
-    const exp = jws.payload['exp']
-    const ttlMs = typeof exp === 'number' ? (exp + this.config.clockSkewSeconds) * 1000 - nowMs : 0
-    if (this.#cache !== undefined && ttlMs > 0) {
-      this.#cache.set(cacheKey, verified, { ttl: ttlMs, size: token.length * 3 + 1024 })
-    }
-    return (
-      checkClaims(jws.payload, verified.scopes, this.config, routeScopes, nowMs / 1000) ??
-      verified.allow
-    )
-  }
-
-  #verified(jws: DecodedJws, lookup: KeyLookup & { ok: true }): VerifiedToken {
     const payload = jws.payload
     const scopes = tokenScopeSet(payload, this.config.type)
+    const nowMs = this.#now()
+    const denied = checkClaims(payload, scopes, this.config, routeScopes, nowMs / 1000)
+    const exp = payload['exp']
+    const ttlMs = typeof exp === 'number' ? (exp + this.config.clockSkewSeconds) * 1000 - nowMs : 0
+    if (this.#cache !== undefined && ttlMs > 0) {
+      // Cached even when this route refuses the claims: other routes (scopes) may accept them.
+      const verified = this.#verified(jws, lookup, scopes)
+      this.#cache.set(cacheKey, verified, { ttl: ttlMs, size: token.length * 3 + 1024 })
+      return denied ?? verified.allow
+    }
+    // Not cached: the allow answer is built only when it is the answer.
+    return denied ?? this.#allow(payload, scopes)
+  }
+
+  #allow(payload: DecodedJws['payload'], scopes: ReadonlySet<string>): JwtAllow {
     const sub = payload['sub']
-    const allow: JwtAllow = Object.freeze({
+    return Object.freeze({
       ok: true,
       // checkClaims refuses the token on every request unless sub is a non-empty string.
       principalId: typeof sub === 'string' ? sub : '',
@@ -258,15 +259,22 @@ export class JwtVerifier {
       scopes: Object.freeze(Array.from(scopes)),
       memo: {},
     })
+  }
+
+  #verified(
+    jws: DecodedJws,
+    lookup: KeyLookup & { ok: true },
+    scopes: ReadonlySet<string>,
+  ): VerifiedToken {
     return {
-      payload,
+      payload: jws.payload,
       alg: jws.alg,
       kid: jws.kid ?? '',
       jwksUrl: lookup.jwksUrl,
       thumbprint: lookup.key.thumbprint,
       keySet: lookup.keySet,
       scopes,
-      allow,
+      allow: this.#allow(jws.payload, scopes),
     }
   }
 }

@@ -64,6 +64,7 @@ describe('decodeCompactJws', () => {
         'alg',
         'kid',
         'payload',
+        'payloadControlFree',
         'signature',
         'signingInput',
       ])

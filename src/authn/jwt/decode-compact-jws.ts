@@ -22,6 +22,11 @@ export interface DecodedJws {
   readonly signingInput: Buffer
   readonly signature: Buffer
   readonly payload: Readonly<Record<string, unknown>>
+  /**
+   * True when no claim name or string value of the payload can contain a control character (the
+   * JSON text has no escape and no DEL), so claim flattening may skip its per-character scan.
+   */
+  readonly payloadControlFree: boolean
 }
 
 /** A refusal is a ready JwtDeny (always 401): callers return it as it is. */
@@ -70,14 +75,25 @@ function canonicalLength(s: string, start: number, end: number): boolean {
 // `fatal` makes invalid UTF-8 an error instead of U+FFFD; used only for non-ASCII segments.
 const UTF8 = new TextDecoder('utf-8', { fatal: true })
 
-/** base64url segment → JSON object, or undefined (invalid UTF-8, not JSON, not an object). */
-function parseObject(segment: string): Record<string, unknown> | undefined {
+/** base64url segment → its text, or undefined when the bytes are not valid UTF-8. */
+function segmentText(segment: string): string | undefined {
   const bytes = Buffer.from(segment, 'base64url')
+  // ASCII (nearly every token) converts byte for byte; anything else goes through the strict
+  // UTF-8 decoder, exactly as before the fast path existed.
+  if (isAscii(bytes)) return bytes.toString('latin1')
+  try {
+    return UTF8.decode(bytes)
+  } catch {
+    return undefined
+  }
+}
+
+/** JSON text → object, or undefined (not JSON, or not an object). */
+function parseObject(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined
   let value: unknown
   try {
-    // ASCII (nearly every token) converts byte for byte; anything else goes through the strict
-    // UTF-8 decoder, exactly as before the fast path existed.
-    value = JSON.parse(isAscii(bytes) ? bytes.toString('latin1') : UTF8.decode(bytes))
+    value = JSON.parse(text)
   } catch {
     return undefined
   }
@@ -101,7 +117,7 @@ const HEADERS_MAX = 256
 function checkHeader(segment: string): ProtectedHeader | JwtDeny {
   const known = HEADERS.get(segment)
   if (known !== undefined) return known
-  const header = parseObject(segment)
+  const header = parseObject(segmentText(segment))
   if (header === undefined) return HEADER_MALFORMED
   const alg = header['alg']
   if (typeof alg !== 'string' || !isJwsAlgorithm(alg)) return ALG_NOT_ALLOWED
@@ -135,8 +151,9 @@ export function decodeCompactJws(token: string): DecodeResult {
   }
   const header = checkHeader(token.slice(0, dot1))
   if ('ok' in header) return header
-  const payload = parseObject(token.slice(dot1 + 1, dot2))
-  if (payload === undefined) return PAYLOAD_MALFORMED
+  const text = segmentText(token.slice(dot1 + 1, dot2))
+  const payload = parseObject(text)
+  if (payload === undefined || text === undefined) return PAYLOAD_MALFORMED
   // COMPACT_JWS admitted ASCII only, so latin1 writes the signing input byte for byte.
   const signingInput = Buffer.allocUnsafe(dot2)
   signingInput.write(token, 0, dot2, 'latin1')
@@ -148,6 +165,9 @@ export function decodeCompactJws(token: string): DecodeResult {
       signingInput,
       signature: Buffer.from(token.slice(dot2 + 1), 'base64url'),
       payload,
+      // JSON strings cannot hold raw C0 controls: only escapes (a backslash) or a raw DEL can
+      // put a control character into a claim name or value.
+      payloadControlFree: text.indexOf('\\') === -1 && text.indexOf('\x7f') === -1,
     },
   }
 }

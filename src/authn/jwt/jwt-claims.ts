@@ -224,23 +224,31 @@ function scalarArray(v: readonly unknown[]): boolean {
  * `$context.authorizer.claims` style) and `[a b]` for JWT (HTTP API `jwt.claims` style); objects
  * become JSON; null is dropped. A value with control characters (CR, LF, NUL…) is dropped whole:
  * it could not be a header value, and truncating it would forge a different one.
+ * `controlFree`: the caller knows no name or string can hold a control character (DecodedJws
+ * payloadControlFree), so the per-character scans are skipped.
  */
 export function flattenClaims(
   payload: Payload,
   type: JwtAuthorizerConfig['type'],
+  controlFree = false,
 ): Record<string, string> {
   const out: Record<string, string> = {}
   const names = Object.keys(payload)
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string
+    if (name.length === 0 || (!controlFree && !headerSafe(name))) continue
     const v = payload[name]
-    let s: string | undefined
+    let s: string
     if (typeof v === 'string') s = v
-    else if (typeof v === 'number' || typeof v === 'boolean') s = String(v)
-    else if (Array.isArray(v) && scalarArray(v)) {
+    // Numbers and booleans print without control characters.
+    else if (typeof v === 'number' || typeof v === 'boolean') {
+      out[name] = String(v)
+      continue
+    } else if (Array.isArray(v) && scalarArray(v)) {
       s = type === 'COGNITO_USER_POOLS' ? v.join(',') : `[${v.join(' ')}]`
     } else if (typeof v === 'object' && v !== null) s = JSON.stringify(v)
-    if (s !== undefined && name.length > 0 && headerSafe(s) && headerSafe(name)) out[name] = s
+    else continue
+    if (controlFree || headerSafe(s)) out[name] = s
   }
   return out
 }

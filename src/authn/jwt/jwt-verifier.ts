@@ -246,16 +246,17 @@ export class JwtVerifier {
       return denied ?? verified.allow
     }
     // Not cached: the allow answer is built only when it is the answer.
-    return denied ?? this.#allow(payload, scopes)
+    return denied ?? this.#allow(jws, scopes)
   }
 
-  #allow(payload: DecodedJws['payload'], scopes: ReadonlySet<string>): JwtAllow {
+  #allow(jws: DecodedJws, scopes: ReadonlySet<string>): JwtAllow {
+    const payload = jws.payload
     const sub = payload['sub']
     return Object.freeze({
       ok: true,
       // checkClaims refuses the token on every request unless sub is a non-empty string.
       principalId: typeof sub === 'string' ? sub : '',
-      claims: Object.freeze(flattenClaims(payload, this.config.type)),
+      claims: Object.freeze(flattenClaims(payload, this.config.type, jws.payloadControlFree)),
       scopes: Object.freeze(Array.from(scopes)),
       memo: {},
     })
@@ -274,7 +275,7 @@ export class JwtVerifier {
       thumbprint: lookup.key.thumbprint,
       keySet: lookup.keySet,
       scopes,
-      allow: this.#allow(jws.payload, scopes),
+      allow: this.#allow(jws, scopes),
     }
   }
 }

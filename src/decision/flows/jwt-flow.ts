@@ -13,7 +13,7 @@ import type { JwtAllow, JwtResult } from '../../authn/jwt/index.js'
 import type { CompiledAuthorizer } from '../../compile/snapshot.js'
 import { combineSameAccount } from '../../policy/index.js'
 import type { EvaluationResult } from '../../policy/index.js'
-import type { CheckOutcome } from '../check-outcome.js'
+import type { CheckOutcome, HeaderEntry } from '../check-outcome.js'
 import { allowOutcome, type AllowIdentity } from '../allow-response.js'
 import { denyFixed, denyPrincipal } from '../deny-response.js'
 import { explained } from '../explained.js'
@@ -98,23 +98,45 @@ function refusal(
   authorizer: CompiledAuthorizer,
   result: JwtResult & { ok: false },
 ): CheckOutcome {
-  const note = (): string[] => [
+  const outcome =
+    result.status === 403
+      ? denyFixed('forbidden', result.code, ctx.deny)
+      : denyFixed(
+          'unauthorized',
+          result.code,
+          ctx.deny,
+          // HTTP-API JWT authorizers say why in www-authenticate (AWS's error_description texts).
+          authorizer.type === 'JWT' ? challengeFor(result.description) : NO_CHALLENGE,
+        )
+  if (!ctx.explain) return outcome
+  return explained(true, outcome, [
     `authorizer ${authorizer.ref} (${authorizer.type}): ${result.code}: ${result.description}`,
-  ]
-  if (result.status === 403) {
-    return explained(ctx.explain, denyFixed('forbidden', result.code, ctx.deny), note)
+  ])
+}
+
+const NO_CHALLENGE: readonly HeaderEntry[] = Object.freeze([])
+
+/**
+ * The `www-authenticate` challenge per refusal text. Descriptions are a fixed set of constant
+ * texts (jwt-result.ts: never token content), so a refusal flood builds no header per request;
+ * the bound only guards against that ever changing.
+ */
+const CHALLENGES = new Map<string, readonly HeaderEntry[]>()
+const CHALLENGES_MAX = 256
+
+function challengeFor(description: string): readonly HeaderEntry[] {
+  let challenge = CHALLENGES.get(description)
+  if (challenge === undefined) {
+    challenge = Object.freeze([
+      Object.freeze({
+        name: 'www-authenticate',
+        value: `Bearer scope="" error="invalid_token" error_description="${description.replace(/"/g, "'")}"`,
+      }),
+    ])
+    if (CHALLENGES.size >= CHALLENGES_MAX) CHALLENGES.clear()
+    CHALLENGES.set(description, challenge)
   }
-  // HTTP-API JWT authorizers say why in www-authenticate (AWS's error_description texts).
-  const challenge =
-    authorizer.type === 'JWT'
-      ? [
-          {
-            name: 'www-authenticate',
-            value: `Bearer scope="" error="invalid_token" error_description="${result.description.replace(/"/g, "'")}"`,
-          },
-        ]
-      : []
-  return explained(ctx.explain, denyFixed('unauthorized', result.code, ctx.deny, challenge), note)
+  return challenge
 }
 
 /**

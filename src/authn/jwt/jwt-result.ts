@@ -38,6 +38,11 @@ export interface JwtAllow {
   /** Scopes the token carries (`scope` / `scp`), in token order. */
   readonly scopes: readonly string[]
   /**
+   * True when this answer is kept in the verified-token cache and handed out again for later
+   * requests with the same token; false for a token verified for this request only.
+   */
+  readonly cached: boolean
+  /**
    * A mutable slot for what a consumer derives from this answer (the JWT flow keeps the upstream
    * identity here). The verifier returns the same JwtAllow for every cache hit of a token, so
    * derived data is built once per token, without a WeakMap: WeakMap inserts cost about a

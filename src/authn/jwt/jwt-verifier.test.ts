@@ -79,6 +79,8 @@ describe('JwtVerifier: synchronous answers', () => {
     // One frozen answer per verified token: its claims object keeps its identity across hits.
     expect(hit2).toBe(hit1)
     expect(Object.isFrozen(hit1)).toBe(true)
+    // Kept for later requests: consumers may cache what they derive from it.
+    expect(hit1.ok && hit1.cached).toBe(true)
     expect(v.stats()).toEqual({ signatureVerifications: 2, cacheHits: 2 })
     // Per-request checks still run on hits, synchronously.
     expect(plain(v.verify(header, ['pets/write']))).toMatchObject({
@@ -97,6 +99,8 @@ describe('JwtVerifier: synchronous answers', () => {
     expect((await v.verify(header, ['pets/read'])).ok).toBe(true)
     for (let i = 0; i < 3; i++) expect(plain(v.verify(header, ['pets/read'])).ok).toBe(true)
     expect(v.stats()).toEqual({ signatureVerifications: 4, cacheHits: 0 })
+    // A one-request answer says so: consumers must not cache what they derive from it.
+    expect(plain(v.verify(header, ['pets/read']))).toMatchObject({ ok: true, cached: false })
     // A tampered signature is refused without any I/O.
     const bad = `${header.slice(0, -4)}AAAA`
     expect(plain(v.verify(bad, ['pets/read']))).toMatchObject({

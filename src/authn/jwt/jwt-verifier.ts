@@ -246,10 +246,10 @@ export class JwtVerifier {
       return denied ?? verified.allow
     }
     // Not cached: the allow answer is built only when it is the answer.
-    return denied ?? this.#allow(jws, scopes)
+    return denied ?? this.#allow(jws, scopes, false)
   }
 
-  #allow(jws: DecodedJws, scopes: ReadonlySet<string>): JwtAllow {
+  #allow(jws: DecodedJws, scopes: ReadonlySet<string>, cached: boolean): JwtAllow {
     const payload = jws.payload
     const sub = payload['sub']
     return Object.freeze({
@@ -258,6 +258,7 @@ export class JwtVerifier {
       principalId: typeof sub === 'string' ? sub : '',
       claims: Object.freeze(flattenClaims(payload, this.config.type, jws.payloadControlFree)),
       scopes: Object.freeze(Array.from(scopes)),
+      cached,
       memo: {},
     })
   }
@@ -275,7 +276,7 @@ export class JwtVerifier {
       thumbprint: lookup.key.thumbprint,
       keySet: lookup.keySet,
       scopes,
-      allow: this.#allow(jws, scopes),
+      allow: this.#allow(jws, scopes, true),
     }
   }
 }

@@ -150,6 +150,8 @@ function identityOf(allow: JwtAllow): AllowIdentity {
   const identity: AllowIdentity = Object.freeze({
     principal: allow.principalId,
     context: claimsContext(allow.claims),
+    // A token verified for this request only: no header-list cache entries for it anywhere.
+    reusable: allow.cached,
   })
   allow.memo.upstreamIdentity = identity
   return identity

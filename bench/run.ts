@@ -5,9 +5,9 @@
  * load, then resident memory. Prints figures and targets side by side; never fails on a target,
  * exits non-zero only on a setup error (including a wrong decision or a failed request).
  *
- * Each measurement is --rounds N (default 3) interleaved runs per server (baseline, Portcullis,
+ * Each measurement is --rounds N (default 5) interleaved runs per server (baseline, Portcullis,
  * then Portcullis, baseline, ...) of --duration S (3) after --warm-up S (1); throughput is the
- * median round, latency percentiles are over all rounds' requests. Other flags: --prime S (2;
+ * median round (and the best round, reported beside it), latency percentiles are over all rounds' requests. Other flags: --prime S (2;
  * unmeasured load on both servers before each scenario, 0 = off), --clients N (4), --streams N (32),
  * --latency-streams N (128: in-flight cap per client in the open-loop runs, high so that a slow
  * server queues — and shows it in its percentiles — instead of being offered less),
@@ -73,7 +73,7 @@ interface Settings {
 function settingsFromArgv(): Settings {
   const { values } = parseArgs({
     options: {
-      rounds: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '5' },
       duration: { type: 'string', default: '3' },
       'warm-up': { type: 'string', default: '1' },
       prime: { type: 'string', default: '2' },
@@ -163,6 +163,11 @@ interface Runs {
   readonly runs: readonly H2loadSummary[]
   /** Median req/s over the rounds. */
   readonly reqPerSec: number
+  /**
+   * Best round's req/s: on a shared machine other work only ever takes throughput away, so the
+   * best round is the least disturbed estimate of what a server can do.
+   */
+  readonly bestReqPerSec: number
 }
 
 interface ScenarioResult {
@@ -190,6 +195,7 @@ function median(values: readonly number[]): number {
 const runsOf = (runs: readonly H2loadSummary[]): Runs => ({
   runs,
   reqPerSec: median(runs.map((r) => r.reqPerSec)),
+  bestReqPerSec: Math.max(...runs.map((r) => r.reqPerSec)),
 })
 
 interface Servers {
@@ -401,6 +407,7 @@ function printResults(
       'req/s (base)',
       'req/s (portcullis)',
       'ratio',
+      'best-round ratio',
       'p99 ms base',
       'p99 ms pc',
       'p99 ratio',
@@ -410,6 +417,7 @@ function printResults(
   ]
   for (const r of results) {
     const ratio = r.pcThroughput.reqPerSec / r.baseThroughput.reqPerSec
+    const bestRatio = r.pcThroughput.bestReqPerSec / r.baseThroughput.bestReqPerSec
     const p99Ratio = r.pcLatency.p99Ms / r.baseLatency.p99Ms
     rows.push([
       r.scenario.name,
@@ -417,18 +425,24 @@ function printResults(
       fixed(r.baseThroughput.reqPerSec, 0),
       fixed(r.pcThroughput.reqPerSec, 0),
       fixed(ratio, 2),
+      fixed(bestRatio, 2),
       fixed(r.baseLatency.p99Ms, 2),
       fixed(r.pcLatency.p99Ms, 2),
       fixed(p99Ratio, 2),
       fixed(r.memory.rssMb, 0),
-      `${yesNo(ratio >= r.scenario.throughputTarget)}/${yesNo(p99Ratio <= r.scenario.p99Target)}`,
+      `${yesNo(ratio >= r.scenario.throughputTarget)}/${yesNo(bestRatio >= r.scenario.throughputTarget)}/${yesNo(p99Ratio <= r.scenario.p99Target)}`,
     ])
   }
   for (const s of skipped)
-    rows.push([s.name, 'skipped', ...Array<string>(7).fill(''), s.note ?? 'disabled'])
+    rows.push([s.name, 'skipped', ...Array<string>(8).fill(''), s.note ?? 'disabled'])
   out('== Portcullis vs do-nothing Check baseline ==')
   out(formatTable(rows))
-  out('("meets" = throughput target / p99 target; the bench reports, it does not fail on targets)')
+  out(
+    '("meets" = throughput target by the median ratio / by the best-round ratio / p99 target; the bench reports, it does not fail on targets)',
+  )
+  out(
+    '("ratio" = median Portcullis round ÷ median baseline round; "best-round ratio" = best ÷ best: other work on a shared machine only ever takes throughput away)',
+  )
   out('(RSS MB = the serving Portcullis process after the row; see the memory table below)')
   for (const r of results) {
     const where = r.process === 'main' ? '' : ` [own process: serve ${r.process}]`
@@ -515,7 +529,7 @@ function printResults(
   )
   out('')
 
-  out('== throughput per round (req/s; the table shows the median) ==')
+  out('== throughput per round (req/s; the table shows the median and the best) ==')
   const perRound: string[][] = [['scenario', 'server', 'kind', 'rounds']]
   for (const r of results) {
     for (const [who, kind, runs] of [

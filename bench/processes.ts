@@ -93,3 +93,23 @@ export function readMemory(pid: number): MemoryStatus {
   }
   return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 }
 }
+
+/** Clock ticks per second of /proc/<pid>/stat's utime/stime (USER_HZ: 100 on Linux). */
+const USER_HZ = 100
+
+/**
+ * CPU seconds (user + system, all threads) a process has used so far, from /proc/<pid>/stat.
+ * The bench divides a run's CPU by the requests the server answered: CPU per request does not
+ * move when a busy neighbour takes the core away, the way req/s does.
+ */
+export function readCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8')
+  // Fields after the command name (which may hold spaces), counted from its closing paren.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const utime = Number(fields[11])
+  const stime = Number(fields[12])
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) {
+    throw new Error(`cannot read CPU time of pid ${String(pid)} from /proc`)
+  }
+  return (utime + stime) / USER_HZ
+}

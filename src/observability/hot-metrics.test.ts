@@ -36,7 +36,8 @@ describe('HotHistogram', () => {
         }
         // prom-client only renders label sets it has seen; ours exist from handle() on.
         const seen = new Set(obs.map(([d]) => d))
-        for (const d of ['allow', 'deny'] as const) if (!seen.has(d)) reference.zero({ decision: d })
+        for (const d of ['allow', 'deny'] as const)
+          if (!seen.has(d)) reference.zero({ decision: d })
         hot.handle('allow', () => ({ decision: 'allow' }))
         hot.handle('deny', () => ({ decision: 'deny' }))
         const sortLines = (t: string): string[] => t.split('\n').sort()

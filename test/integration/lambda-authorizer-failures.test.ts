@@ -114,7 +114,9 @@ describe('slow authorizer', () => {
       'shop/slow',
     )
     const fastCfg = config(fast.url, { authorizerResultTtlInSeconds: 0 }, {}, 'shop/fast')
-    const pending = Array.from({ length: 20 }, (_, i) => runtime.authorize(slowCfg, req(`s${i}`)))
+    const pending = Array.from({ length: 20 }, (_, i) =>
+      Promise.resolve(runtime.authorize(slowCfg, req(`s${i}`))),
+    )
     await new Promise((r) => setTimeout(r, 50))
     const t0 = Date.now()
     const fastOut = await runtime.authorize(fastCfg, req())
@@ -128,7 +130,10 @@ describe('slow authorizer', () => {
   it('maxConcurrency reached → ERR_LAMBDA_BUSY at once (fail fast), without calling', async () => {
     const slow = await peer(() => ({ delayMs: 300, body: ALLOW }))
     const c = config(slow.url, { authorizerResultTtlInSeconds: 0 }, { maxConcurrency: 2 })
-    const first = [runtime.authorize(c, req('a')), runtime.authorize(c, req('b'))]
+    const first = [
+      Promise.resolve(runtime.authorize(c, req('a'))),
+      Promise.resolve(runtime.authorize(c, req('b'))),
+    ]
     const t0 = Date.now()
     const third = await runtime.authorize(c, req('c'))
     expect(Date.now() - t0).toBeLessThan(100)
@@ -144,7 +149,7 @@ describe('slow authorizer', () => {
     const slow = await peer(() => ({ delayMs: 200, body: ALLOW }))
     const c = config(slow.url, {}, { maxConcurrency: 1 })
     const outs = await Promise.all(
-      Array.from({ length: 10 }, () => runtime.authorize(c, req('same'))),
+      Array.from({ length: 10 }, () => Promise.resolve(runtime.authorize(c, req('same')))),
     )
     expect(outs.every((o) => o.kind === 'policy')).toBe(true)
     expect(slow.calls).toBe(1)

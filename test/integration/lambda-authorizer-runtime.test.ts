@@ -278,7 +278,7 @@ describe('cache', () => {
     const c = tokenConfig()
     const outs = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        runtime.authorize(c, req('allow-all', 'GET', `/pets/${i}`)),
+        Promise.resolve(runtime.authorize(c, req('allow-all', 'GET', `/pets/${i}`))),
       ),
     )
     expect(bp.calls).toBe(1)
@@ -319,7 +319,7 @@ describe('cache', () => {
     const c = tokenConfig({ authorizerResultTtlInSeconds: 0 })
     await runtime.authorize(c, req('allow-all'))
     await runtime.authorize(c, req('allow-all'))
-    await Promise.all([1, 2, 3].map(() => runtime.authorize(c, req('allow-all'))))
+    await Promise.all([1, 2, 3].map(() => Promise.resolve(runtime.authorize(c, req('allow-all')))))
     expect(bp.calls).toBe(5)
     expect(cacheEvents).toEqual([])
   })

@@ -5,13 +5,33 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startApp, type RunningApp } from '../../src/app/app.js'
+import { startApp, type AppOptions, type RunningApp } from '../../src/app/app.js'
 import { createLogger } from '../../src/observability/logger.js'
 import {
   createOfficialCheckClient,
   officialAuthDefinition,
   type OfficialCheckClient,
 } from './envoy-client.js'
+
+/**
+ * App options for a test instance: loopback, OS-assigned ports, no socket, quiet logger. Spread it
+ * and override what the test is about (config source, log level and destination, Kubernetes).
+ */
+export function loopbackAppOptions(): Omit<AppOptions, 'configDir' | 'kubernetes'> {
+  return {
+    host: '127.0.0.1',
+    grpcPort: 0,
+    httpPort: 0,
+    metricsPort: 0,
+    grpcSocket: undefined,
+    accountId: '111122223333',
+    region: 'us-east-1',
+    logLevel: 'silent',
+    trustForwardedFrom: [],
+    httpPathPrefix: undefined,
+    logger: createLogger({ level: 'silent' }),
+  }
+}
 
 export interface TestApp {
   readonly app: RunningApp
@@ -27,18 +47,9 @@ export async function startTestApp(
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-cfg-'))
   if (fromDir !== undefined) await cp(fromDir, dir, { recursive: true })
   const app = await startApp({
+    ...loopbackAppOptions(),
     configDir: dir,
-    host: '127.0.0.1',
-    grpcPort: 0,
-    httpPort: 0,
-    metricsPort: 0,
-    grpcSocket: undefined,
     accountId: extra.accountId ?? '111122223333',
-    region: 'us-east-1',
-    logLevel: 'silent',
-    trustForwardedFrom: [],
-    httpPathPrefix: undefined,
-    logger: createLogger({ level: 'silent' }),
   })
   const client = createOfficialCheckClient(`127.0.0.1:${app.grpcPort}`)
   return {

@@ -27,6 +27,7 @@ import {
 } from '../helpers/kube-apiserver.js'
 import { answer } from '../helpers/portcullis-app.js'
 import { ALICE, signWithSdk } from '../helpers/sign-request.js'
+import { loopbackAppOptions } from '../helpers/portcullis-app.js'
 
 const PORTCULLIS_NS = 'portcullis-system'
 const CRD_BASE = '/apis/portcullis.dev/v1alpha1/namespaces'
@@ -153,16 +154,8 @@ beforeAll(async () => {
       retryIntervalMs: 300,
       resyncMs: 2000,
     },
-    host: '127.0.0.1',
-    grpcPort: 0,
-    httpPort: 0,
-    metricsPort: 0,
-    grpcSocket: undefined,
-    accountId: '111122223333',
-    region: 'us-east-1',
+    ...loopbackAppOptions(),
     logLevel: 'debug',
-    trustForwardedFrom: [],
-    httpPathPrefix: undefined,
     logger: createLogger({ level: 'debug', destination: sink }),
   })
   client = createOfficialCheckClient(`127.0.0.1:${app.grpcPort}`)
@@ -570,16 +563,7 @@ describe('Kubernetes mode with an unreachable API server', () => {
         backoffInitialMs: 50,
         backoffMaxMs: 200,
       },
-      host: '127.0.0.1',
-      grpcPort: 0,
-      httpPort: 0,
-      metricsPort: 0,
-      grpcSocket: undefined,
-      accountId: '111122223333',
-      region: 'us-east-1',
-      logLevel: 'silent',
-      trustForwardedFrom: [],
-      httpPathPrefix: undefined,
+      ...loopbackAppOptions(),
       logger: createLogger({ level: 'silent' }),
     })
     const c = createOfficialCheckClient(`127.0.0.1:${down.grpcPort}`)

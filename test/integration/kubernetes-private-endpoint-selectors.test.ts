@@ -22,6 +22,7 @@ import {
 } from '../helpers/envoy-client.js'
 import { startKubeApiServer, type KubeApiServer } from '../helpers/kube-apiserver.js'
 import { answer } from '../helpers/portcullis-app.js'
+import { loopbackAppOptions } from '../helpers/portcullis-app.js'
 
 const CRD = '/apis/portcullis.dev/v1alpha1/namespaces'
 const HOST = 'inventory.shop.internal'
@@ -183,16 +184,7 @@ beforeAll(async () => {
       debounceMs: 50,
       resyncMs: 2000,
     },
-    host: '127.0.0.1',
-    grpcPort: 0,
-    httpPort: 0,
-    metricsPort: 0,
-    grpcSocket: undefined,
-    accountId: '111122223333',
-    region: 'us-east-1',
-    logLevel: 'silent',
-    trustForwardedFrom: [],
-    httpPathPrefix: undefined,
+    ...loopbackAppOptions(),
     logger: createLogger({ level: 'silent' }),
   })
   client = createOfficialCheckClient(`127.0.0.1:${app.grpcPort}`)

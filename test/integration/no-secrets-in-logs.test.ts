@@ -12,6 +12,7 @@ import { startApp } from '../../src/app/app.js'
 import { createLogger } from '../../src/observability/logger.js'
 import { buildCheckRequest, createOfficialCheckClient } from '../helpers/envoy-client.js'
 import { ALICE, signWithSdk } from '../helpers/sign-request.js'
+import { loopbackAppOptions } from '../helpers/portcullis-app.js'
 
 describe('no credentials in logs or metrics', () => {
   it('keeps secret keys, signatures, tokens and Secret data out of every log line and metric', async () => {
@@ -26,16 +27,8 @@ describe('no credentials in logs or metrics', () => {
     await cp('examples/quickstart', dir, { recursive: true })
     const app = await startApp({
       configDir: dir,
-      host: '127.0.0.1',
-      grpcPort: 0,
-      httpPort: 0,
-      metricsPort: 0,
-      grpcSocket: undefined,
-      accountId: '111122223333',
-      region: 'us-east-1',
+      ...loopbackAppOptions(),
       logLevel: 'debug',
-      trustForwardedFrom: [],
-      httpPathPrefix: undefined,
       logger: createLogger({ level: 'trace', destination: sink }),
     })
     const client = createOfficialCheckClient(`127.0.0.1:${app.grpcPort}`)

@@ -20,10 +20,10 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startApp, type RunningApp } from '../../src/app/app.js'
-import { createLogger } from '../../src/observability/logger.js'
 import { LoopbackIssuer } from '../helpers/jwt-loopback-issuer.js'
 import { startAuthorizerPeer, type AuthorizerPeer } from '../helpers/lambda-authorizer-peer.js'
 import { freePort, startNginx, type RunningNginx } from '../helpers/nginx.js'
+import { loopbackAppOptions } from '../helpers/portcullis-app.js'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const DEPLOY = join(ROOT, 'deploy/nginx')
@@ -201,19 +201,10 @@ beforeAll(async () => {
       .replace('issuer: "http://127.0.0.1:9102"', `issuer: "${oidc.issuer}"`),
   )
   app = await startApp({
+    ...loopbackAppOptions(),
     configDir,
-    host: '127.0.0.1',
-    grpcPort: 0,
-    httpPort: 0,
-    metricsPort: 0,
-    grpcSocket: undefined,
-    accountId: '111122223333',
-    region: 'us-east-1',
-    logLevel: 'silent',
     // nginx runs on loopback: its X-Forwarded-For is believed, nobody else's.
     trustForwardedFrom: ['127.0.0.1'],
-    httpPathPrefix: undefined,
-    logger: createLogger({ level: 'silent' }),
   })
   upstream = createServer((req, res) => {
     upstreamSeen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers })

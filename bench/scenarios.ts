@@ -186,16 +186,35 @@ export const SCENARIOS: readonly Scenario[] = [
   // cannot be sent; instead a separate Portcullis process runs with the verified-token cache off
   // (`--token-cache-max-entries 0`), so every request decodes the same token and verifies its RS256
   // signature (keys come from the JWKS cache, as they would for fresh tokens from a known issuer).
+  // Signatures are checked where the product's default puts them (signature-offload.ts: the
+  // thread pool when there is more than one CPU); the next row pins them to the event loop.
   {
     name: 'JWT (uncached, RS256 per req)',
     enabled: true,
     note:
       'token cache off: every request decodes the token, checks its claims and verifies its ' +
-      'RS256 signature (keys from the JWKS cache); the same token is replayed, not a fresh one per request',
+      'RS256 signature (keys from the JWKS cache; signature in the thread pool, the default ' +
+      'with more than one CPU); the same token is replayed, not a fresh one per request',
     throughputTarget: 0.5,
     p99Target: 1.5,
     configDirs: [],
     serverArgs: ['--token-cache-max-entries', '0'],
+    expect: 'allow',
+    startPeers: startIssuerPeer,
+    request: jwtMeRequest,
+  },
+  // ── The same with every signature checked on the event loop (`--jwt-offload-max-in-flight 0`,
+  // the default on one CPU): what one core does alone.
+  {
+    name: 'JWT (uncached, signature inline)',
+    enabled: true,
+    note:
+      'as the row above with --jwt-offload-max-in-flight 0: every RS256 check on the event loop, ' +
+      'as on a single-CPU pod',
+    throughputTarget: 0.5,
+    p99Target: 1.5,
+    configDirs: [],
+    serverArgs: ['--token-cache-max-entries', '0', '--jwt-offload-max-in-flight', '0'],
     expect: 'allow',
     startPeers: startIssuerPeer,
     request: jwtMeRequest,

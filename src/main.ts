@@ -12,6 +12,9 @@ const USAGE = `usage:
   portcullis serve (--config DIR | --kubernetes) [--grpc-port 9001] [--http-port 9002]
                    [--metrics-port 9090] [--grpc-socket PATH] [--account-id ID] [--region R]
                    [--log-level L] [--bind-address ADDR] [--trust-forwarded-from CIDR]...
+                   [--http-path-prefix P] [--cache-max-entries N] [--token-cache-max-entries N]
+                   [--jwt-offload-max-in-flight N] [--watch-namespaces NS,...]
+                   [--network-policies] [--gateway-namespaces NS,...]
   portcullis check --config DIR --method M --url URL [-H 'Name: value']... [--source-ip IP]
                    [--source-principal SPIFFE] [--context-extension k=v]... [--data BODY] [--json]
   portcullis validate PATH...

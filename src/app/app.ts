@@ -37,6 +37,8 @@ export interface AppOptions {
   readonly cacheMaxEntries?: number
   /** Bound on cached verified JWTs per token authorizer (entries; 0 = no token cache). Default 10 000. */
   readonly tokenCacheMaxEntries?: number
+  /** JWT signature checks allowed in the thread pool at once (0 = on the event loop). */
+  readonly jwtOffloadMaxInFlight?: number
   readonly logger?: Logger
 }
 
@@ -61,6 +63,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       : {}),
     ...(opts.tokenCacheMaxEntries !== undefined
       ? { tokenCacheMax: opts.tokenCacheMaxEntries }
+      : {}),
+    ...(opts.jwtOffloadMaxInFlight !== undefined
+      ? { jwtOffloadMaxInFlight: opts.jwtOffloadMaxInFlight }
       : {}),
   })
   // Loaded only in Kubernetes mode: @kubernetes/client-node adds ~80 MB of resident memory.

@@ -1,10 +1,12 @@
 /**
  * `portcullis serve (--config DIR | --kubernetes) [--grpc-port 9001] [--http-port 9002]
- * [--metrics-port 9090] [--grpc-socket PATH] [--account-id ID] [--region R] [--log-level L]`
+ * [--metrics-port 9090] [--grpc-socket PATH] [--account-id ID] [--region R] [--log-level L]`,
+ * plus the tuning flags listed in README.md (cache bounds, --jwt-offload-max-in-flight).
  *
  * @module
  */
 import { startApp } from '../app/app.js'
+import { MAX_OFFLOAD_IN_FLIGHT } from '../authn/jwt/signature-offload.js'
 import type { LogLevel } from '../observability/logger.js'
 import {
   type ParsedFlags,
@@ -36,6 +38,8 @@ export const SERVE_FLAGS = {
   // Bounds of the per-pod caches (entries): custom-authorizer results and verified JWTs (0 = off).
   'cache-max-entries': { type: 'string' },
   'token-cache-max-entries': { type: 'string' },
+  // JWT signature checks allowed in libuv's thread pool at once (0 = on the event loop).
+  'jwt-offload-max-in-flight': { type: 'string' },
   // Kubernetes mode (env: PORTCULLIS_WATCH_NAMESPACES, comma-separated, empty = all namespaces).
   'watch-namespaces': { type: 'string' },
   'network-policies': { type: 'boolean' },
@@ -79,6 +83,17 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     httpPathPrefix: stringFlag(flags, 'http-path-prefix'),
     cacheMaxEntries: countFlag(flags, 'cache-max-entries', 10_000, 1),
     tokenCacheMaxEntries: countFlag(flags, 'token-cache-max-entries', 10_000, 0),
+    ...(stringFlag(flags, 'jwt-offload-max-in-flight') !== undefined
+      ? {
+          jwtOffloadMaxInFlight: countFlag(
+            flags,
+            'jwt-offload-max-in-flight',
+            0,
+            0,
+            MAX_OFFLOAD_IN_FLIGHT,
+          ),
+        }
+      : {}),
   })
   await new Promise<void>((resolveStop) => {
     const stop = (): void => {
@@ -90,12 +105,18 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   return 0
 }
 
-function countFlag(flags: ParsedFlags, name: string, fallback: number, min: number): number {
+function countFlag(
+  flags: ParsedFlags,
+  name: string,
+  fallback: number,
+  min: number,
+  max = 10_000_000,
+): number {
   const v = stringFlag(flags, name)
   if (v === undefined) return fallback
   const n = Number(v)
-  if (!Number.isInteger(n) || n < min || n > 10_000_000) {
-    throw new UsageError(`--${name}: an integer from ${min} to 10000000, got ${v}`)
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${name}: an integer from ${min} to ${max}, got ${v}`)
   }
   return n
 }

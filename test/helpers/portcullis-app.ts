@@ -42,7 +42,7 @@ export interface TestApp {
 
 export async function startTestApp(
   fromDir?: string,
-  extra: { accountId?: string } = {},
+  extra: { accountId?: string; jwtOffloadMaxInFlight?: number } = {},
 ): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-cfg-'))
   if (fromDir !== undefined) await cp(fromDir, dir, { recursive: true })
@@ -50,6 +50,9 @@ export async function startTestApp(
     ...loopbackAppOptions(),
     configDir: dir,
     accountId: extra.accountId ?? '111122223333',
+    ...(extra.jwtOffloadMaxInFlight !== undefined
+      ? { jwtOffloadMaxInFlight: extra.jwtOffloadMaxInFlight }
+      : {}),
   })
   const client = createOfficialCheckClient(`127.0.0.1:${app.grpcPort}`)
   return {

@@ -95,6 +95,12 @@ describe('portcullis check', () => {
     expect((await run(['check', ...Q, '--method', 'GET', '--url', 'not a url'])).code).toBe(2)
     expect((await run(['check', ...Q, '--bogus'])).code).toBe(2)
     expect((await run(['nope'])).code).toBe(2)
+    // serve's tuning flags are checked before anything starts.
+    for (const bad of ['-1', '1025', '2.5', 'many']) {
+      const r = await run(['serve', ...Q, `--jwt-offload-max-in-flight=${bad}`])
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain('--jwt-offload-max-in-flight: an integer from 0 to 1024')
+    }
   })
 
   it('exit 2 with the problem lines when the configuration is invalid', async () => {

@@ -33,3 +33,11 @@ export {
 } from './jwt-verifier.js'
 export { JwtVerifierSet } from './jwt-verifier-set.js'
 export { MAX_TOKEN_BYTES } from './decode-compact-jws.js'
+export {
+  SignatureOffload,
+  defaultOffloadMaxInFlight,
+  DEFAULT_OFFLOAD_IN_FLIGHT,
+  INLINE_SIGNATURES,
+  MAX_OFFLOAD_IN_FLIGHT,
+  type SignatureOffloadStats,
+} from './signature-offload.js'

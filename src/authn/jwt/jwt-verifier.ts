@@ -20,7 +20,7 @@ import { checkClaims, checkIssuer, flattenClaims, tokenScopeSet } from './jwt-cl
 import { jwtDeny, type JwtAllow, type JwtResult } from './jwt-result.js'
 import { keySourceFor, type JwksRegistry, type KeyLookup, type KeySource } from './jwks-registry.js'
 import type { RemoteDocumentStatus } from './remote-document.js'
-import { verifyJwsSignature } from './verify-jws-signature.js'
+import { INLINE_SIGNATURES, type SignatureOffload } from './signature-offload.js'
 
 export interface JwtVerifierOptions {
   /** Verified tokens kept (LRU). Default 10 000; 0 disables the cache. */
@@ -33,6 +33,11 @@ export interface JwtVerifierOptions {
   readonly tokenCacheMaxBytes?: number
   /** Clock in epoch ms (tests). Default Date.now. */
   readonly now?: () => number
+  /**
+   * Where signatures are checked (signature-offload.ts), shared by every verifier of the process
+   * so its in-flight bound is process-wide. Default: always on the event loop.
+   */
+  readonly signatures?: SignatureOffload
 }
 
 export const DEFAULT_TOKEN_CACHE_MAX = 10_000
@@ -88,6 +93,7 @@ export class JwtVerifier {
   readonly #source: KeySource
   readonly #now: () => number
   readonly #cache: LRUCache<string, VerifiedToken> | undefined
+  readonly #signatures: SignatureOffload
   #signatureVerifications = 0
   #cacheHits = 0
 
@@ -100,6 +106,7 @@ export class JwtVerifier {
     this.#registry = registry
     this.#source = keySourceFor(config)
     this.#now = opts.now ?? Date.now
+    this.#signatures = opts.signatures ?? INLINE_SIGNATURES
     const max = opts.tokenCacheMax ?? DEFAULT_TOKEN_CACHE_MAX
     const maxSize = opts.tokenCacheMaxBytes ?? DEFAULT_TOKEN_CACHE_MAX_BYTES
     this.#cache =
@@ -114,7 +121,8 @@ export class JwtVerifier {
   /**
    * Verifies `headerValue` (the raw identity header) for a route requiring `routeScopes` (empty =
    * none). Never throws, never rejects; every failure is a 401 except a JWT-authorizer scope
-   * mismatch (403). Synchronous unless the issuer's keys must be fetched first.
+   * mismatch (403). Synchronous unless the issuer's keys must be fetched first or the signature
+   * is checked in the thread pool (signature-offload.ts).
    */
   verify(
     headerValue: string | undefined,
@@ -214,7 +222,7 @@ export class JwtVerifier {
   ): Promise<JwtResult> {
     try {
       const lookup = await this.#registry.getKey(this.#source, kid, jws.alg)
-      return this.#finish(token, cacheKey, routeScopes, jws, lookup)
+      return await this.#finish(token, cacheKey, routeScopes, jws, lookup)
     } catch {
       return INTERNAL
     }
@@ -227,26 +235,45 @@ export class JwtVerifier {
     routeScopes: readonly string[],
     jws: DecodedJws,
     lookup: KeyLookup,
-  ): JwtResult {
+  ): JwtResult | Promise<JwtResult> {
     if (!lookup.ok) return LOOKUP_DENY[lookup.code]
     this.#signatureVerifications++
-    if (!verifyJwsSignature(jws.alg, lookup.key, jws.signingInput, jws.signature)) {
-      return SIGNATURE_INVALID
+    const valid = this.#signatures.check(jws.alg, lookup.key, jws.signingInput, jws.signature)
+    if (valid === true) return this.#signed(token, cacheKey, routeScopes, jws, lookup)
+    if (valid === false) return SIGNATURE_INVALID
+    return valid.then(
+      (ok) => (ok ? this.#signed(token, cacheKey, routeScopes, jws, lookup) : SIGNATURE_INVALID),
+      () => INTERNAL,
+    )
+  }
+
+  /** Claims and cache insertion for a token whose signature verified. */
+  #signed(
+    token: string,
+    cacheKey: string,
+    routeScopes: readonly string[],
+    jws: DecodedJws,
+    lookup: KeyLookup & { ok: true },
+  ): JwtResult {
+    try {
+      const payload = jws.payload
+      const scopes = tokenScopeSet(payload, this.config.type)
+      const nowMs = this.#now()
+      const denied = checkClaims(payload, scopes, this.config, routeScopes, nowMs / 1000)
+      const exp = payload['exp']
+      const ttlMs =
+        typeof exp === 'number' ? (exp + this.config.clockSkewSeconds) * 1000 - nowMs : 0
+      if (this.#cache !== undefined && ttlMs > 0) {
+        // Cached even when this route refuses the claims: other routes (scopes) may accept them.
+        const verified = this.#verified(jws, lookup, scopes)
+        this.#cache.set(cacheKey, verified, { ttl: ttlMs, size: token.length * 3 + 1024 })
+        return denied ?? verified.allow
+      }
+      // Not cached: the allow answer is built only when it is the answer.
+      return denied ?? this.#allow(jws, scopes, false)
+    } catch {
+      return INTERNAL
     }
-    const payload = jws.payload
-    const scopes = tokenScopeSet(payload, this.config.type)
-    const nowMs = this.#now()
-    const denied = checkClaims(payload, scopes, this.config, routeScopes, nowMs / 1000)
-    const exp = payload['exp']
-    const ttlMs = typeof exp === 'number' ? (exp + this.config.clockSkewSeconds) * 1000 - nowMs : 0
-    if (this.#cache !== undefined && ttlMs > 0) {
-      // Cached even when this route refuses the claims: other routes (scopes) may accept them.
-      const verified = this.#verified(jws, lookup, scopes)
-      this.#cache.set(cacheKey, verified, { ttl: ttlMs, size: token.length * 3 + 1024 })
-      return denied ?? verified.allow
-    }
-    // Not cached: the allow answer is built only when it is the answer.
-    return denied ?? this.#allow(jws, scopes, false)
   }
 
   #allow(jws: DecodedJws, scopes: ReadonlySet<string>, cached: boolean): JwtAllow {

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { decodeCompactJws } from './decode-compact-jws.js'
 import type { JwsAlgorithm } from './jws-algorithms.js'
 import { importJwkKeySet, selectKey, type JwkKey } from './jwk-key-set.js'
-import { verifyJwsSignature } from './verify-jws-signature.js'
+import { verifyJwsSignature, verifyJwsSignatureOffThread } from './verify-jws-signature.js'
 
 interface Fixture {
   alg: JwsAlgorithm
@@ -26,6 +26,15 @@ async function fastVerify(token: string, key: JwkKey): Promise<boolean> {
   return Promise.resolve(
     d.ok && verifyJwsSignature(d.jws.alg, key, d.jws.signingInput, d.jws.signature),
   )
+}
+
+/** The thread-pool form (signature-offload.ts) of the same check. */
+async function offThreadVerify(token: string, key: JwkKey): Promise<boolean> {
+  const d = decodeCompactJws(token)
+  if (!d.ok) return false
+  return new Promise((resolve) => {
+    verifyJwsSignatureOffThread(d.jws.alg, key, d.jws.signingInput, d.jws.signature, resolve)
+  })
 }
 
 async function joseVerify(
@@ -62,6 +71,7 @@ describe('verifyJwsSignature vs jose compactVerify (differential)', () => {
     for (const f of fixtures) {
       expect(await joseVerify(f.token, f.publicKey, f.alg)).toBe(true)
       expect(await fastVerify(f.token, f.key)).toBe(true)
+      expect(await offThreadVerify(f.token, f.key)).toBe(true)
     }
   })
 
@@ -83,13 +93,15 @@ describe('verifyJwsSignature vs jose compactVerify (differential)', () => {
           // (e.g. non-canonical base64url tail bits, which jose's decoder tolerates).
           if (ours) expect(theirs).toBe(true)
           if (theirs && !ours) expect(decodeCompactJws(tampered).ok).toBe(false)
+          // The thread-pool form answers exactly as the inline one.
+          expect(await offThreadVerify(tampered, f.key)).toBe(ours)
         },
       ),
       { numRuns: 2000 },
     )
   })
 
-  it('refuses a valid signature presented with another algorithm or another key', () => {
+  it('refuses a valid signature presented with another algorithm or another key', async () => {
     const rs = fixtures.find((f) => f.alg === 'RS256')
     const ps = fixtures.find((f) => f.alg === 'PS256')
     const es = fixtures.find((f) => f.alg === 'ES256')
@@ -111,6 +123,15 @@ describe('verifyJwsSignature vs jose compactVerify (differential)', () => {
       e.jws.signature.subarray(32),
     ])
     expect(verifyJwsSignature('ES256', es.key, e.jws.signingInput, der)).toBe(false)
+    // The thread-pool form refuses the same, asynchronously, and never throws.
+    const offThread = (alg: JwsAlgorithm, key: JwkKey, input: Buffer, sig: Buffer) =>
+      new Promise<boolean>((resolve) => {
+        verifyJwsSignatureOffThread(alg, key, input, sig, resolve)
+      })
+    expect(await offThread('RS384', rs.key, d.jws.signingInput, d.jws.signature)).toBe(false)
+    expect(await offThread('RS256', ps.key, d.jws.signingInput, d.jws.signature)).toBe(false)
+    expect(await offThread('ES256', es.key, e.jws.signingInput, der)).toBe(false)
+    expect(await offThread('RS256', rs.key, d.jws.signingInput, Buffer.alloc(0))).toBe(false)
   })
 })
 

@@ -56,6 +56,29 @@ function optionsFor(key: JwkKey): VerifyOptions {
   return options
 }
 
+/** What crypto.verify needs for one check, or undefined when the signature cannot verify. */
+interface VerifyCall {
+  readonly hash: string
+  readonly options: VerifyKeyObjectInput
+}
+
+function verifyCall(alg: JwsAlgorithm, key: JwkKey, signature: Buffer): VerifyCall | undefined {
+  if (!keyAllowsAlgorithm(key, alg)) return undefined
+  const spec = JWS_ALGORITHMS[alg]
+  if (spec.kty === 'EC') {
+    if (signature.length !== spec.signatureBytes) return undefined
+    return { hash: spec.hash, options: optionsFor(key).ec }
+  }
+  if (signature.length !== key.modulusBytes || key.modulusBytes === 0) return undefined
+  if (spec.padding === constants.RSA_PKCS1_PADDING) {
+    return { hash: spec.hash, options: optionsFor(key).pkcs1 }
+  }
+  if (spec.padding === constants.RSA_PKCS1_PSS_PADDING) {
+    return { hash: spec.hash, options: optionsFor(key).pss }
+  }
+  return undefined
+}
+
 /** True only when `key` may be used with `alg` and the signature over `signingInput` verifies. */
 export function verifyJwsSignature(
   alg: JwsAlgorithm,
@@ -63,23 +86,39 @@ export function verifyJwsSignature(
   signingInput: Buffer,
   signature: Buffer,
 ): boolean {
-  if (!keyAllowsAlgorithm(key, alg)) return false
-  const spec = JWS_ALGORITHMS[alg]
   try {
-    if (spec.kty === 'EC') {
-      if (signature.length !== spec.signatureBytes) return false
-      return verify(spec.hash, signingInput, optionsFor(key).ec, signature)
-    }
-    if (signature.length !== key.modulusBytes || key.modulusBytes === 0) return false
-    const options = optionsFor(key)
-    if (spec.padding === constants.RSA_PKCS1_PADDING) {
-      return verify(spec.hash, signingInput, options.pkcs1, signature)
-    }
-    if (spec.padding === constants.RSA_PKCS1_PSS_PADDING) {
-      return verify(spec.hash, signingInput, options.pss, signature)
-    }
-    return false
+    const call = verifyCall(alg, key, signature)
+    return call !== undefined && verify(call.hash, signingInput, call.options, signature)
   } catch {
     return false
   }
+}
+
+/**
+ * verifyJwsSignature on libuv's thread pool (crypto.verify's callback form runs the OpenSSL
+ * operation off the event loop): the same checks, the same answer, delivered to `done` later.
+ * Never throws; every error is a `false`.
+ */
+export function verifyJwsSignatureOffThread(
+  alg: JwsAlgorithm,
+  key: JwkKey,
+  signingInput: Buffer,
+  signature: Buffer,
+  done: (valid: boolean) => void,
+): void {
+  let call: VerifyCall | undefined
+  try {
+    call = verifyCall(alg, key, signature)
+    if (call !== undefined) {
+      verify(call.hash, signingInput, call.options, signature, (err, valid) => {
+        done(err === null && valid)
+      })
+      return
+    }
+  } catch {
+    // fall through: a refusal, delivered asynchronously like every other answer
+  }
+  queueMicrotask(() => {
+    done(false)
+  })
 }

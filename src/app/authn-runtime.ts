@@ -17,7 +17,12 @@ import { LambdaAuthorizerRuntime } from '../authn/lambda/index.js'
 import { createCustomFlow } from '../decision/flows/custom-flow.js'
 import { compilePolicy, type CompiledPolicy } from '../policy/index.js'
 import { createAuthorizerCompiler } from './authorizer-compiler.js'
-import { JwksRegistry, JwtVerifierSet } from '../authn/jwt/index.js'
+import {
+  JwksRegistry,
+  JwtVerifierSet,
+  SignatureOffload,
+  defaultOffloadMaxInFlight,
+} from '../authn/jwt/index.js'
 import { createJwtFlow } from '../decision/flows/jwt-flow.js'
 import { compileJwtAuthorizer, type JwtRuntimeConfig } from './jwt-authorizer-compiler.js'
 
@@ -36,6 +41,11 @@ export interface AuthnRuntimeOptions {
   readonly authorizerCacheMaxEntries?: number
   /** Verified JWTs kept per token authorizer (0 disables the token cache). Default 10 000. */
   readonly tokenCacheMax?: number
+  /**
+   * JWT signature checks allowed in libuv's thread pool at once (0 = all on the event loop).
+   * Default defaultOffloadMaxInFlight(): 0 on one core, else the pool's thread count.
+   */
+  readonly jwtOffloadMaxInFlight?: number
 }
 
 export function createAuthnRuntime(opts: AuthnRuntimeOptions = {}): AuthnRuntime {
@@ -53,8 +63,17 @@ export function createAuthnRuntime(opts: AuthnRuntimeOptions = {}): AuthnRuntime
   // One JWKS registry per process, shared by every token authorizer; verifier sets per
   // authorizer, rebuilt only when their config changes so token caches survive reloads.
   const jwks = new JwksRegistry({
-    onFetch: (url, outcome) => metrics?.jwksFetch(url, outcome),
+    onFetch: (url, outcome, _seconds, document) => metrics?.jwksFetch(url, document, outcome),
   })
+  // One process-wide bound on signature checks in the thread pool, shared by every verifier.
+  const signatures = new SignatureOffload(
+    opts.jwtOffloadMaxInFlight ?? defaultOffloadMaxInFlight(),
+    metrics?.signatureCheckCounters(),
+  )
+  const verifierOptions = {
+    signatures,
+    ...(opts.tokenCacheMax !== undefined ? { tokenCacheMax: opts.tokenCacheMax } : {}),
+  }
   const verifiers = new Map<string, { revision: string; set: JwtVerifierSet }>()
   // The per-request lookup: compiled config object → its verifier set (one WeakMap get). The
   // by-ref map above carries sets (and their token caches) across reloads that keep the config.
@@ -69,7 +88,8 @@ export function createAuthnRuntime(opts: AuthnRuntimeOptions = {}): AuthnRuntime
       set = new JwtVerifierSet(
         cfg.configs,
         jwks,
-        opts.tokenCacheMax !== undefined ? { tokenCacheMax: opts.tokenCacheMax } : {},
+        verifierOptions,
+        metrics?.tokenAuthorizerCounters(ref),
       )
       verifiers.set(ref, { revision: cfg.revision, set })
     }

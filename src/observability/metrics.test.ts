@@ -19,16 +19,21 @@ describe('Metrics', () => {
       0.001,
     )
     m.authorizerCall('Bearer eyJ...', 'Unauthorized because token xyz', 0.1)
-    m.jwksFetch('shop/users', 'HTTP 500 from https://issuer')
+    m.jwksFetch('https://issuer.example:8443/pool/.well-known/jwks.json?x=1', 'jwks', 'HTTP 500')
+    m.jwksFetch('file:///etc/passwd', 'discovery', 'success')
     m.setConfigObjects('Rest Api!', 1)
     const text = await m.render()
     expect(text).toContain('api="invalid",decision="deny",code="OTHER"')
     expect(text).toContain('authorizer="invalid",outcome="other"')
+    // The host only: never the path or query of the document URL.
     expect(text).toContain(
-      'portcullis_jwks_fetches_total{authorizer="shop/users",outcome="other"} 1',
+      'portcullis_jwks_fetches_total{host="issuer.example:8443",document="jwks",outcome="other"} 1',
+    )
+    expect(text).toContain(
+      'portcullis_jwks_fetches_total{host="invalid",document="discovery",outcome="success"} 1',
     )
     expect(text).toContain('portcullis_config_objects{kind="Other"} 1')
-    expect(text).not.toMatch(/alice|eyJ|issuer|\/prod/)
+    expect(text).not.toMatch(/alice|eyJ|well-known|passwd|\/prod/)
   })
 
   it('drops prom-client gauges named *_total (promtool rejects them) but keeps process metrics', async () => {

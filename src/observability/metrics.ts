@@ -49,6 +49,7 @@ const REJECTED_DEFAULT_METRICS = [
 const CODE_LABEL = /^[A-Z][A-Z0-9_]{0,63}$/
 const API_LABEL = /^[a-z0-9]([a-z0-9.-]{0,252})?\/[a-z0-9]([a-z0-9.-]{0,252})?$/
 const NAME_LABEL = /^[a-z0-9]([a-z0-9.\/-]{0,252})?$/
+const HOST_LABEL = /^[a-z0-9.[\]:-]{1,262}$/
 const OUTCOME_LABEL = /^[a-z][a-z0-9_]{0,31}$/
 const KIND_LABEL = /^[A-Za-z][A-Za-z0-9]{0,62}$/
 
@@ -60,6 +61,17 @@ function codeLabel(code: string): string {
 function apiLabel(api: string | undefined): string {
   if (api === undefined || api === '') return 'none'
   return API_LABEL.test(api) ? api : 'invalid'
+}
+/** `host[:port]` of an http(s) URL, else `invalid`. */
+function hostLabel(url: string): string {
+  try {
+    const { protocol, host } = new URL(url)
+    return (protocol === 'https:' || protocol === 'http:') && HOST_LABEL.test(host)
+      ? host
+      : 'invalid'
+  } catch {
+    return 'invalid'
+  }
 }
 function nameLabel(name: string): string {
   return NAME_LABEL.test(name) ? name : 'invalid'
@@ -75,11 +87,13 @@ export class Metrics {
   private readonly checkRequests: HotCounter<'api' | 'decision' | 'code'>
   private readonly checkDuration: HotHistogram<'decision'>
   private readonly cacheRequests: HotCounter<'result'>
-  private readonly authorizerRequests: Counter<'authorizer' | 'outcome'>
+  private readonly authorizerRequests: HotCounter<'authorizer' | 'outcome'>
   private readonly authorizerDuration: Histogram<'authorizer'>
   private readonly configReloads: Counter<'result'>
   private readonly configObjects: Gauge<'kind'>
-  private readonly jwksFetches: Counter<'authorizer' | 'outcome'>
+  private readonly jwksFetches: Counter<'host' | 'document' | 'outcome'>
+  private readonly tokenCacheHits: HotCounter<'authorizer'>
+  private readonly signatureChecks: HotCounter<'where'>
   /**
    * Per-check metric handles by decision → api → code: a check bumps numbers in handles found by
    * two Map lookups (no label hashing, no string building). Bounded by the label cardinality
@@ -121,11 +135,13 @@ export class Metrics {
       hit: this.cacheRequests.handle('hit', () => ({ result: 'hit' })),
       miss: this.cacheRequests.handle('miss', () => ({ result: 'miss' })),
     }
-    this.authorizerRequests = new Counter({
+    this.authorizerRequests = new HotCounter({
       name: 'portcullis_authorizer_requests_total',
-      help: 'Calls to custom, Cognito and JWT authorizers, by authorizer name and outcome.',
+      help:
+        'Calls to custom authorizers, and tokens worked out (not answered from the token cache) ' +
+        'by Cognito and JWT authorizers, by authorizer name and outcome.',
       labelNames: ['authorizer', 'outcome'],
-      registers,
+      registry,
     })
     this.authorizerDuration = new Histogram({
       name: 'portcullis_authorizer_duration_seconds',
@@ -148,9 +164,23 @@ export class Metrics {
     })
     this.jwksFetches = new Counter({
       name: 'portcullis_jwks_fetches_total',
-      help: 'JWKS document fetches, by authorizer name and outcome.',
-      labelNames: ['authorizer', 'outcome'],
+      help:
+        'Fetches of issuer documents (OIDC discovery, JWKS), by issuer host, document and ' +
+        'outcome. One document serves every authorizer naming it.',
+      labelNames: ['host', 'document', 'outcome'],
       registers,
+    })
+    this.tokenCacheHits = new HotCounter({
+      name: 'portcullis_token_cache_hits_total',
+      help: 'Requests of Cognito and JWT authorizers answered from the verified-token cache.',
+      labelNames: ['authorizer'],
+      registry,
+    })
+    this.signatureChecks = new HotCounter({
+      name: 'portcullis_jwt_signature_checks_total',
+      help: 'Token signature checks, by where they ran (pool: libuv thread pool, inline: event loop).',
+      labelNames: ['where'],
+      registry,
     })
     if (options.defaultMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry })
@@ -190,8 +220,42 @@ export class Metrics {
   /** One authorizer call; `outcome` is a short snake_case word (`allow`, `deny`, `unauthorized`, `error`, `timeout`). */
   authorizerCall(authorizer: string, outcome: string, seconds: number): void {
     const name = nameLabel(authorizer)
-    this.authorizerRequests.inc({ authorizer: name, outcome: outcomeLabel(outcome) })
+    this.#authorizerRequest(name, outcomeLabel(outcome)).value++
     this.authorizerDuration.observe({ authorizer: name }, seconds)
+  }
+
+  #authorizerRequest(authorizer: string, outcome: string): CounterHandle {
+    return this.authorizerRequests.handle(`${authorizer}\u0000${outcome}`, () => ({
+      authorizer,
+      outcome,
+    }))
+  }
+
+  /**
+   * The per-request counters of one Cognito/JWT authorizer (JwtVerifierSet bumps them): cache
+   * hits, and tokens worked out by outcome (`allow`, `unauthorized`, `forbidden`).
+   */
+  tokenAuthorizerCounters(authorizer: string): {
+    readonly cacheHit: CounterHandle
+    readonly allow: CounterHandle
+    readonly unauthorized: CounterHandle
+    readonly forbidden: CounterHandle
+  } {
+    const name = nameLabel(authorizer)
+    return {
+      cacheHit: this.tokenCacheHits.handle(name, () => ({ authorizer: name })),
+      allow: this.#authorizerRequest(name, 'allow'),
+      unauthorized: this.#authorizerRequest(name, 'unauthorized'),
+      forbidden: this.#authorizerRequest(name, 'forbidden'),
+    }
+  }
+
+  /** The counters of token signature checks by where they ran (SignatureOffload bumps them). */
+  signatureCheckCounters(): { readonly pool: CounterHandle; readonly inline: CounterHandle } {
+    return {
+      pool: this.signatureChecks.handle('pool', () => ({ where: 'pool' })),
+      inline: this.signatureChecks.handle('inline', () => ({ where: 'inline' })),
+    }
   }
 
   configReload(result: ReloadResult): void {
@@ -203,9 +267,12 @@ export class Metrics {
     this.configObjects.set({ kind: KIND_LABEL.test(kind) ? kind : 'Other' }, count)
   }
 
-  /** One JWKS fetch for an authorizer; `outcome` e.g. `success`, `error`, `timeout`. */
-  jwksFetch(authorizer: string, outcome: string): void {
-    this.jwksFetches.inc({ authorizer: nameLabel(authorizer), outcome: outcomeLabel(outcome) })
+  /**
+   * One fetch of an issuer document at `url`; `outcome` e.g. `success`, `error`, `timeout`. The
+   * label is the URL's host (configuration-bounded, no path or query).
+   */
+  jwksFetch(url: string, document: 'discovery' | 'jwks', outcome: string): void {
+    this.jwksFetches.inc({ host: hostLabel(url), document, outcome: outcomeLabel(outcome) })
   }
 
   /** Prometheus text exposition of the registry. */

@@ -3,6 +3,8 @@
  * loopback issuers (a Cognito-shaped JWKS path, and an OIDC issuer with discovery). Proves the wire
  * answers of DESIGN §4 / reference §0.7 and §6: ID vs access tokens, scopes (Cognito 401, JWT 403
  * Forbidden), audience, alg none, resource-policy Table A, claims forwarded, issuer down at start.
+ * The app checks signatures in the thread pool (signature-offload.ts); a second app checking them
+ * on the event loop gives the same answers, and /metrics counts both kinds of work.
  */
 import { execFile } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
@@ -64,7 +66,7 @@ beforeAll(async () => {
   await cognito.addKey('RS256', 'c1')
   await oidc.start()
   await oidc.addKey('RS256', 'o1')
-  t = await startTestApp()
+  t = await startTestApp(undefined, { jwtOffloadMaxInFlight: 64 })
   await writeFile(join(t.dir, 'me.yaml'), config())
   expect((await t.app.config.reload()).allErrors).toEqual([])
 })
@@ -74,9 +76,14 @@ afterAll(async () => {
   await oidc.stop()
 })
 
-const call = async (path: string, authorization?: string, sourceIp = '192.0.2.5') =>
+const call = async (
+  path: string,
+  authorization?: string,
+  sourceIp = '192.0.2.5',
+  app: TestApp = t,
+) =>
   answer(
-    await t.client.check(
+    await app.client.check(
       buildCheckRequest({
         method: 'GET',
         path,
@@ -182,6 +189,70 @@ describe('JWT (HTTP-API style, OIDC discovery)', () => {
     const fetches = oidc.jwksFetches
     for (let i = 0; i < 5; i++) expect((await call('/jwt', tok)).http).toBe(200)
     expect(oidc.jwksFetches).toBe(fetches)
+  })
+})
+
+describe('signature checks in the thread pool or on the event loop', () => {
+  const claims = (over: Record<string, unknown> = {}) => ({
+    sub: 'svc-2',
+    aud: 'petstore',
+    scope: 'pets/read',
+    iat: now() - 5,
+    exp: now() + 600,
+    ...over,
+  })
+  /** One sample of the app's /metrics text, 0 when absent. */
+  const sample = async (app: TestApp, series: string): Promise<number> => {
+    const line = (await app.app.metrics.render()).split('\n').find((l) => l.startsWith(series))
+    return line === undefined ? 0 : Number(line.slice(series.length + 1))
+  }
+
+  it('gives the same answers inline as in the pool, and counts where each check ran', async () => {
+    const inline = await startTestApp(undefined, { jwtOffloadMaxInFlight: 0 })
+    try {
+      await writeFile(join(inline.dir, 'me.yaml'), config())
+      expect((await inline.app.config.reload()).allErrors).toEqual([])
+      const good = `Bearer ${await oidc.sign(claims())}`
+      const cases = [
+        good,
+        `Bearer ${await oidc.sign(claims({ scope: 'pets/write' }))}`,
+        `Bearer ${await oidc.sign(claims({ exp: now() - 120 }))}`,
+        `${good.slice(0, -4)}AAAA`,
+      ]
+      for (const auth of cases) {
+        const [pooled, onLoop] = [
+          await call('/jwt', auth),
+          await call('/jwt', auth, undefined, inline),
+        ]
+        expect(onLoop).toEqual(pooled)
+      }
+      expect((await call('/jwt', good)).http).toBe(200)
+      const where = 'portcullis_jwt_signature_checks_total{where='
+      expect(await sample(inline, `${where}"pool"}`)).toBe(0)
+      expect(await sample(inline, `${where}"inline"}`)).toBeGreaterThanOrEqual(3)
+      expect(await sample(t, `${where}"pool"}`)).toBeGreaterThanOrEqual(3)
+    } finally {
+      await inline.stop()
+    }
+  })
+
+  it('counts token-cache hits and worked-out tokens by outcome in /metrics', async () => {
+    const requests = 'portcullis_authorizer_requests_total{authorizer="shop/oidc",outcome='
+    const hits = 'portcullis_token_cache_hits_total{authorizer="shop/oidc"}'
+    const before = {
+      allow: await sample(t, `${requests}"allow"}`),
+      forbidden: await sample(t, `${requests}"forbidden"}`),
+      unauthorized: await sample(t, `${requests}"unauthorized"}`),
+      hits: await sample(t, hits),
+    }
+    const tok = `Bearer ${await oidc.sign(claims({ jti: 'metrics' }))}`
+    for (let i = 0; i < 4; i++) expect((await call('/jwt', tok)).http).toBe(200)
+    expect((await call('/jwt', `Bearer ${await oidc.sign(claims({ scope: 'x' }))}`)).http).toBe(403)
+    expect((await call('/jwt', 'Bearer not.a.token')).http).toBe(401)
+    expect(await sample(t, `${requests}"allow"}`)).toBe(before.allow + 1)
+    expect(await sample(t, hits)).toBe(before.hits + 3)
+    expect(await sample(t, `${requests}"forbidden"}`)).toBe(before.forbidden + 1)
+    expect(await sample(t, `${requests}"unauthorized"}`)).toBe(before.unauthorized + 1)
   })
 })
 

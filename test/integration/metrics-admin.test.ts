@@ -134,7 +134,15 @@ describe('/metrics after real checks', () => {
     metrics.configReload('success')
     metrics.configReload('failure')
     metrics.setConfigObjects('RestApi', 3)
-    metrics.jwksFetch('shop/users', 'success')
+    metrics.jwksFetch(
+      'https://cognito-idp.us-east-1.amazonaws.com/p/.well-known/jwks.json',
+      'jwks',
+      'success',
+    )
+    const tokenCounters = metrics.tokenAuthorizerCounters('shop/users')
+    tokenCounters.cacheHit.value += 3
+    tokenCounters.forbidden.value++
+    metrics.signatureCheckCounters().pool.value += 2
     const res = await get(admin.port, '/metrics')
     expect(res.status).toBe(200)
     expect(res.type).toContain('text/plain')
@@ -151,6 +159,8 @@ describe('/metrics after real checks', () => {
     expect(types.get('portcullis_config_reloads_total')).toBe('counter')
     expect(types.get('portcullis_config_objects')).toBe('gauge')
     expect(types.get('portcullis_jwks_fetches_total')).toBe('counter')
+    expect(types.get('portcullis_token_cache_hits_total')).toBe('counter')
+    expect(types.get('portcullis_jwt_signature_checks_total')).toBe('counter')
     expect(types.get('process_cpu_seconds_total')).toBe('counter')
   })
 
@@ -184,6 +194,26 @@ describe('/metrics after real checks', () => {
       )?.labels.authorizer,
     ).toBe('shop/token-auth')
     expect(samples.find((s) => s.name === 'portcullis_config_objects')?.labels.kind).toBe('RestApi')
+    // Token authorizers: hits in their own family, worked-out tokens by outcome, fetches by host.
+    const value = (name: string, labels: Record<string, string>) =>
+      samples.find(
+        (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+      )?.value
+    expect(value('portcullis_token_cache_hits_total', { authorizer: 'shop/users' })).toBe(3)
+    expect(
+      value('portcullis_authorizer_requests_total', {
+        authorizer: 'shop/users',
+        outcome: 'forbidden',
+      }),
+    ).toBe(1)
+    expect(value('portcullis_jwt_signature_checks_total', { where: 'pool' })).toBe(2)
+    expect(
+      value('portcullis_jwks_fetches_total', {
+        host: 'cognito-idp.us-east-1.amazonaws.com',
+        document: 'jwks',
+        outcome: 'success',
+      }),
+    ).toBe(1)
   })
 
   it('no label carries a path, principal or token', () => {

@@ -45,8 +45,16 @@ export interface JwksRegistryOptions {
   readonly retryIntervalMs?: number
   /** Backoff ceiling for background retries. Default 60 s. */
   readonly maxRetryIntervalMs?: number
-  /** Observes every fetch: metrics. `issuerOrUrl` is the fetched URL (bounded by configuration). */
-  readonly onFetch?: (issuerOrUrl: string, outcome: FetchOutcome, seconds: number) => void
+  /**
+   * Observes every fetch: metrics. `url` is the fetched URL (bounded by configuration); one
+   * document serves every authorizer naming it, so no authorizer is named.
+   */
+  readonly onFetch?: (
+    url: string,
+    outcome: FetchOutcome,
+    seconds: number,
+    document: 'discovery' | 'jwks',
+  ) => void
   /** Clock for cache ages (tests). Default Date.now. */
   readonly now?: () => number
 }
@@ -260,6 +268,7 @@ export class JwksRegistry {
       // at startup then becomes fully usable without waiting for a request to ask.
       doc = this.#document(
         url,
+        'discovery',
         (json) => Promise.resolve(parseDiscovery(json, issuer)),
         (jwksUrl) => void this.#jwksDocument(jwksUrl).get(),
       )
@@ -276,7 +285,7 @@ export class JwksRegistry {
   #jwksDocument(url: string): RemoteDocument<JwkKeySet> {
     let doc = this.#jwks.get(url)
     if (doc === undefined) {
-      doc = this.#document(url, importJwkKeySet)
+      doc = this.#document(url, 'jwks', importJwkKeySet)
       this.#jwks.set(url, doc)
     }
     return doc
@@ -284,6 +293,7 @@ export class JwksRegistry {
 
   #document<T>(
     url: string,
+    kind: 'discovery' | 'jwks',
     parse: (json: unknown) => Promise<T | Error>,
     onSuccess?: (value: T) => void,
   ): RemoteDocument<T> {
@@ -298,7 +308,7 @@ export class JwksRegistry {
           signal: this.#abort.signal,
         }),
       onFetch: (outcome, seconds) => {
-        this.#onFetch(url, outcome, seconds)
+        this.#onFetch(url, outcome, seconds, kind)
       },
       now: this.#now,
       cacheMaxAgeMs: this.#opts.cacheMaxAgeMs,

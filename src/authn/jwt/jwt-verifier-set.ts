@@ -17,18 +17,54 @@ const ISSUER_MISMATCH = Object.freeze(
 )
 const INTERNAL = Object.freeze(jwtDeny('ERR_JWT_INTERNAL', 'the token could not be verified'))
 
+/** One running total (a metrics handle: plain numbers, exported at scrape time). */
+export interface CountCell {
+  value: number
+}
+
+/**
+ * What one token authorizer counts per request. A request is either a token-cache hit, or it is
+ * worked out (decode, keys, signature, claims) and counted by its answer.
+ */
+export interface JwtRequestCounters {
+  readonly cacheHit: CountCell
+  readonly allow: CountCell
+  /** 401: no, malformed, expired, wrongly signed token, keys unavailable, … */
+  readonly unauthorized: CountCell
+  /** 403: a valid token without the route's scope (JWT authorizers). */
+  readonly forbidden: CountCell
+}
+
+function cell(): CountCell {
+  return { value: 0 }
+}
+
+/** Counters nobody reads (a set built without metrics). */
+export function uncountedRequests(): JwtRequestCounters {
+  return { cacheHit: cell(), allow: cell(), unauthorized: cell(), forbidden: cell() }
+}
+
+function countAnswer(counters: JwtRequestCounters, r: JwtResult): JwtResult {
+  if (r.ok) counters.allow.value++
+  else if (r.status === 403) counters.forbidden.value++
+  else counters.unauthorized.value++
+  return r
+}
+
 export class JwtVerifierSet {
   readonly #byIssuer = new Map<string, JwtVerifier>()
   readonly #list: readonly JwtVerifier[]
   readonly #first: JwtVerifier
-  readonly #single: boolean
+  readonly #counters: JwtRequestCounters
 
   /** `configs`: one per issuer (compileCognitoConfigs); throws TypeError if empty or duplicated. */
   constructor(
     configs: readonly JwtAuthorizerConfig[],
     registry: JwksRegistry,
     opts: JwtVerifierOptions = {},
+    counters: JwtRequestCounters = uncountedRequests(),
   ) {
+    this.#counters = counters
     const [head] = configs
     if (head === undefined) throw new TypeError('JwtVerifierSet: at least one config')
     for (const c of configs) {
@@ -38,37 +74,45 @@ export class JwtVerifierSet {
     }
     this.#list = [...this.#byIssuer.values()]
     this.#first = this.#byIssuer.get(head.issuer) ?? new JwtVerifier(head, registry, opts)
-    this.#single = configs.length === 1
   }
 
   get verifiers(): readonly JwtVerifier[] {
     return this.#list
   }
 
-  /** Same contract as JwtVerifier.verify: synchronous unless keys must be fetched. */
+  /**
+   * Same contract as JwtVerifier.verify: synchronous unless keys must be fetched or the signature
+   * is checked in the thread pool. Counts every request in the set's counters.
+   */
   verify(
     headerValue: string | undefined,
     routeScopes: readonly string[],
   ): JwtResult | Promise<JwtResult> {
-    if (this.#single) return this.#first.verify(headerValue, routeScopes)
+    const counters = this.#counters
+    let answer: JwtResult | Promise<JwtResult>
     try {
       const token = extractBearerToken(headerValue)
-      if (typeof token !== 'string') return token
+      if (typeof token !== 'string') return countAnswer(counters, token)
       // A token can be cached only by the verifier of its issuer: one hash, a lookup per pool.
       const cacheKey = this.#first.caches ? tokenCacheKey(token) : ''
       for (const v of this.#list) {
         const hit = v.fromCache(cacheKey, routeScopes)
-        if (hit !== undefined) return hit
+        if (hit !== undefined) {
+          counters.cacheHit.value++
+          return hit
+        }
       }
       const decoded = decodeCompactJws(token)
       // A malformed token: let any verifier give the canonical refusal.
-      if (!decoded.ok) return decoded
+      if (!decoded.ok) return countAnswer(counters, decoded)
       const iss = decoded.jws.payload['iss']
       const verifier = typeof iss === 'string' ? this.#byIssuer.get(iss) : undefined
-      if (verifier === undefined) return ISSUER_MISMATCH
-      return verifier.verifyToken(token, cacheKey, routeScopes, decoded)
+      if (verifier === undefined) return countAnswer(counters, ISSUER_MISMATCH)
+      answer = verifier.verifyToken(token, cacheKey, routeScopes, decoded)
     } catch {
-      return INTERNAL
+      return countAnswer(counters, INTERNAL)
     }
+    if (!(answer instanceof Promise)) return countAnswer(counters, answer)
+    return answer.then((r) => countAnswer(counters, r))
   }
 }

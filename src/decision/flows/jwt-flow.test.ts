@@ -2,7 +2,9 @@
  * The JWT / COGNITO_USER_POOLS flow through the real Decider, authn runtime and a real loopback
  * issuer (JWKS over HTTP, RS256 tokens signed by jose): the answer is a plain CheckOutcome, not a
  * Promise, whenever no key fetch is needed (a cached token, or a new token once the issuer's keys
- * are held), and a cached token yields the very same upstream header list on every hit.
+ * are held) and signatures are checked on the event loop, and a cached token yields the very same
+ * upstream header list on every hit. With signatures checked in the thread pool
+ * (signature-offload.ts) a new token's answer is a Promise holding the same outcome.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuthnRuntime, type AuthnRuntime } from '../../app/authn-runtime.js'
@@ -73,10 +75,14 @@ const input = (withPolicy: boolean): CompileInput => ({
   services: [],
 })
 
-function decider(opts: { tokenCacheMax?: number; withPolicy?: boolean } = {}): Decider {
-  const authn = createAuthnRuntime(
-    opts.tokenCacheMax === undefined ? {} : { tokenCacheMax: opts.tokenCacheMax },
-  )
+function decider(
+  opts: { tokenCacheMax?: number; withPolicy?: boolean; offload?: number } = {},
+): Decider {
+  const authn = createAuthnRuntime({
+    // Signatures on the event loop unless a test asks for the pool: answers stay synchronous.
+    jwtOffloadMaxInFlight: opts.offload ?? 0,
+    ...(opts.tokenCacheMax === undefined ? {} : { tokenCacheMax: opts.tokenCacheMax }),
+  })
   runtimes.push(authn)
   const { snapshot, errors } = compileSnapshot(input(opts.withPolicy ?? false), {
     defaults: { accountId: '111122223333', region: 'us-east-1' },
@@ -179,5 +185,30 @@ describe('JWT flow answers without a promise when no I/O is needed', () => {
     })
     const noScope = `Bearer ${await issuer.sign({ ...claims('s'), scope: 'pets/write' })}`
     expect(plain(d.check(request(noScope)))).toMatchObject({ allowed: false, httpStatus: 403 })
+  })
+})
+
+describe('JWT flow with signatures checked in the thread pool', () => {
+  it('answers a new token with a Promise of the same outcome; a cached token stays synchronous', async () => {
+    const pooled = decider({ withPolicy: true, offload: 16 })
+    const inline = decider({ withPolicy: true })
+    const warm = `Bearer ${await issuer.sign(claims('pool-warm'))}`
+    await pooled.check(request(warm))
+    await inline.check(request(warm))
+    const cases: [string, string][] = [
+      [`Bearer ${await issuer.sign(claims('pool-new'))}`, '192.0.2.5'],
+      [`Bearer ${await issuer.sign(claims('pool-denied'))}`, '198.51.100.7'],
+      [`Bearer ${await issuer.sign({ ...claims('pool-aud'), aud: 'other' })}`, '192.0.2.5'],
+      [`Bearer ${await issuer.sign({ ...claims('pool-scope'), scope: 'x' })}`, '192.0.2.5'],
+    ]
+    for (const [header, ip] of cases) {
+      const viaPool = pooled.check(request(header, ip))
+      expect(viaPool).toBeInstanceOf(Promise)
+      const onLoop = plain(inline.check(request(header, ip)))
+      const strip = (o: CheckOutcome) => ({ ...o, metadata: undefined })
+      expect(strip(await viaPool)).toEqual(strip(onLoop))
+    }
+    // Verified once through the pool, then answered from the token cache without it.
+    expect(pooled.check(request(cases[0]?.[0] ?? ''))).not.toBeInstanceOf(Promise)
   })
 })

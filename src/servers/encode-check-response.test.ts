@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { CheckOutcome } from '../decision/check-outcome.js'
 import { BOUNDARY_DENIALS } from './boundary-deny.js'
 import { toCheckResponse } from '../../test/helpers/check-response-wire.js'
-import { encodeOutcome } from './encode-check-response.js'
+import { encodeOutcome, utf8Size } from './encode-check-response.js'
 import { loadProtos } from './load-protos.js'
 
 interface MethodCodec {
@@ -15,7 +15,12 @@ const codec = (
 ).Check!
 
 const name = fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/)
-const value = fc.string({ unit: 'grapheme', maxLength: 40 })
+// ASCII and non-ASCII, shorter and longer than the encoder's 64-character JS fast path.
+const value = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.string({ unit: 'grapheme-ascii', maxLength: 100 }),
+  fc.string({ unit: 'grapheme', minLength: 60, maxLength: 100 }),
+)
 const headers = fc.array(fc.record({ name, value }), { maxLength: 5 })
 const metadata = fc.dictionary(fc.string({ maxLength: 12 }), value, { maxKeys: 5 })
 const api = fc.option(fc.constantFrom('shop/petstore', 'a/b'), { nil: undefined })
@@ -107,6 +112,25 @@ describe('encodeOutcome', () => {
         expect(encodeOutcome(o, requestId).equals(generic)).toBe(true)
       }),
       { numRuns: 2000 },
+    )
+  })
+})
+
+describe('utf8Size', () => {
+  it('equals Buffer.byteLength on any UTF-16 string, lone surrogates included (20 000 cases)', () => {
+    const codeUnit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c))
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: codeUnit, maxLength: 80 }),
+          fc.string({ unit: 'grapheme-ascii', maxLength: 80 }),
+          fc.string({ unit: 'binary', maxLength: 80 }),
+        ),
+        (s) => {
+          expect(utf8Size(s)).toBe(Buffer.byteLength(s, 'utf8'))
+        },
+      ),
+      { numRuns: 20_000 },
     )
   })
 })

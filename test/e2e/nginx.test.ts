@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startApp, type RunningApp } from '../../src/app/app.js'
-import { LoopbackIssuer } from '../helpers/jwt-loopback-issuer.js'
+import { LoopbackIssuer, petstoreAccessClaims } from '../helpers/jwt-loopback-issuer.js'
 import { startAuthorizerPeer, type AuthorizerPeer } from '../helpers/lambda-authorizer-peer.js'
 import { freePort, startNginx, type RunningNginx } from '../helpers/nginx.js'
 import { loopbackAppOptions } from '../helpers/portcullis-app.js'
@@ -425,15 +425,7 @@ describe('nginx auth_request → Portcullis: CUSTOM (TOKEN authorizer on loopbac
 })
 
 describe('nginx auth_request → Portcullis: JWT (quick start /me, real loopback OIDC issuer)', () => {
-  const now = () => Math.floor(Date.now() / 1000)
-  const claims = (over: Record<string, unknown> = {}) => ({
-    sub: 'svc-1',
-    aud: 'petstore',
-    scope: 'pets/read',
-    iat: now() - 5,
-    exp: now() + 600,
-    ...over,
-  })
+  const claims = petstoreAccessClaims
 
   it('a valid token with the route scope is allowed; the upstream gets sub as x-portcullis-principal', async () => {
     const token = await oidc.sign(claims())

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { JwtAuthorizerConfig } from '../../src/authn/jwt/jwt-authorizer-config.js'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type CryptoKey } from 'jose'
@@ -182,5 +183,37 @@ export function cognitoAccessTokenClaims(
     jti: 'j2',
     username: 'alice',
     ...overrides,
+  }
+}
+
+/**
+ * A JWT (HTTP-API style) authorizer config naming `issuer`'s JWKS directly: audience `petstore`,
+ * identity header `authorization`, 60 s clock skew.
+ */
+export function jwtConfigFor(issuer: LoopbackIssuer, id = 'shop/oidc'): JwtAuthorizerConfig {
+  return {
+    id,
+    type: 'JWT',
+    issuer: issuer.issuer,
+    jwksUri: issuer.jwksUri,
+    audiences: ['petstore'],
+    identityHeader: 'authorization',
+    clockSkewSeconds: 60,
+  }
+}
+
+/**
+ * Claims of a valid access token for a JWT authorizer with audience `petstore` and a route
+ * requiring `pets/read`: sub `svc-1`, issued 5 s ago, expiring in 10 min; `over` replaces any.
+ */
+export function petstoreAccessClaims(over: Record<string, unknown> = {}): Record<string, unknown> {
+  const now = Math.floor(Date.now() / 1000)
+  return {
+    sub: 'svc-1',
+    aud: 'petstore',
+    scope: 'pets/read',
+    iat: now - 5,
+    exp: now + 600,
+    ...over,
   }
 }

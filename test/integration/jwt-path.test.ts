@@ -16,6 +16,7 @@ import {
   LoopbackIssuer,
   cognitoAccessTokenClaims,
   cognitoIdTokenClaims,
+  petstoreAccessClaims,
 } from '../helpers/jwt-loopback-issuer.js'
 
 const HOST = 'me.example.com'
@@ -156,16 +157,10 @@ describe('COGNITO_USER_POOLS', () => {
   })
 })
 
-describe('JWT (HTTP-API style, OIDC discovery)', () => {
-  const jwtClaims = (over: Record<string, unknown> = {}) => ({
-    sub: 'svc-1',
-    aud: 'petstore',
-    scope: 'pets/read',
-    iat: now() - 5,
-    exp: now() + 600,
-    ...over,
-  })
+/** Claims of a valid access token for the `oidc` (JWT) authorizer's /jwt route. */
+const jwtClaims = petstoreAccessClaims
 
+describe('JWT (HTTP-API style, OIDC discovery)', () => {
   it('accepts a token whose keys were found through discovery', async () => {
     const a = await call('/jwt', `Bearer ${await oidc.sign(jwtClaims())}`)
     expect(a.http).toBe(200)
@@ -193,14 +188,7 @@ describe('JWT (HTTP-API style, OIDC discovery)', () => {
 })
 
 describe('signature checks in the thread pool or on the event loop', () => {
-  const claims = (over: Record<string, unknown> = {}) => ({
-    sub: 'svc-2',
-    aud: 'petstore',
-    scope: 'pets/read',
-    iat: now() - 5,
-    exp: now() + 600,
-    ...over,
-  })
+  const claims = (over: Record<string, unknown> = {}) => jwtClaims({ sub: 'svc-2', ...over })
   /** One sample of the app's /metrics text, 0 when absent. */
   const sample = async (app: TestApp, series: string): Promise<number> => {
     const line = (await app.app.metrics.render()).split('\n').find((l) => l.startsWith(series))

@@ -5,8 +5,7 @@
  * same object on every hit, and a refreshed JWKS that still publishes the key keeps the cache.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { LoopbackIssuer } from '../../../test/helpers/jwt-loopback-issuer.js'
-import type { JwtAuthorizerConfig } from './jwt-authorizer-config.js'
+import { LoopbackIssuer, jwtConfigFor } from '../../../test/helpers/jwt-loopback-issuer.js'
 import type { JwtResult } from './jwt-result.js'
 import { JwksRegistry, type JwksRegistryOptions } from './jwks-registry.js'
 import { JwtVerifier } from './jwt-verifier.js'
@@ -22,15 +21,7 @@ function registry(opts: JwksRegistryOptions = {}): JwksRegistry {
   return r
 }
 
-const config = (issuer: LoopbackIssuer): JwtAuthorizerConfig => ({
-  id: 'shop/oidc',
-  type: 'JWT',
-  issuer: issuer.issuer,
-  jwksUri: issuer.jwksUri,
-  audiences: ['petstore'],
-  identityHeader: 'authorization',
-  clockSkewSeconds: 60,
-})
+const config = jwtConfigFor
 
 const token = (issuer: LoopbackIssuer, jti: string, extra: Record<string, unknown> = {}) => {
   const now = Math.floor(Date.now() / 1000)

@@ -6,7 +6,7 @@
  * returns to zero.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { LoopbackIssuer } from '../../../test/helpers/jwt-loopback-issuer.js'
+import { LoopbackIssuer, jwtConfigFor } from '../../../test/helpers/jwt-loopback-issuer.js'
 import { decodeCompactJws, type DecodedJws } from './decode-compact-jws.js'
 import type { JwtAuthorizerConfig } from './jwt-authorizer-config.js'
 import type { JwtResult } from './jwt-result.js'
@@ -25,15 +25,7 @@ const registries: JwksRegistry[] = []
 let key: JwkKey
 let jws: DecodedJws
 
-const config: () => JwtAuthorizerConfig = () => ({
-  id: 'shop/oidc',
-  type: 'JWT',
-  issuer: issuer.issuer,
-  jwksUri: issuer.jwksUri,
-  audiences: ['petstore'],
-  identityHeader: 'authorization',
-  clockSkewSeconds: 60,
-})
+const config = (): JwtAuthorizerConfig => jwtConfigFor(issuer)
 
 const sign = (jti: string) =>
   issuer.sign({

@@ -213,7 +213,7 @@ describe('metrics', () => {
   it('counts authorizer calls and decision-cache hits', async () => {
     const text = await (await fetch(`http://127.0.0.1:${t.app.metricsPort}/metrics`)).text()
     expect(text).toMatch(
-      /portcullis_authorizer_requests_total\{authorizer="shop\/token-auth",outcome="allow_policy"\} [1-9]/,
+      /portcullis_authorizer_requests_total\{authorizer="shop\/token-auth",outcome="answered"\} [1-9]/,
     )
     expect(text).toMatch(/portcullis_decision_cache_requests_total\{result="hit"\} [1-9]/)
     expect(text).toMatch(

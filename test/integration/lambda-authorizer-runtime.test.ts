@@ -154,7 +154,7 @@ describe('AWS TOKEN authorizer example over HTTP', () => {
     expect(out.cached).toBe(false)
     expect(decisionFor(out.policy, input.methodArn)).toBe('Allow')
     expect(bp.calls).toBe(1)
-    expect(invokes).toEqual(['shop/token-auth:allow_policy'])
+    expect(invokes).toEqual(['shop/token-auth:answered'])
   })
 
   it("token 'deny' → a Deny policy (the decider turns it into 403 explicit deny)", async () => {

@@ -52,7 +52,7 @@ function label<P>(o: LambdaOutcome<P>): InvokeOutcomeLabel {
   switch (o.kind) {
     case 'policy':
     case 'simple':
-      return 'allow_policy'
+      return 'answered'
     case 'unauthorized':
       return 'unauthorized'
     case 'error':

@@ -40,9 +40,13 @@ export type LambdaOutcome<P> =
       readonly cached: boolean
     }
 
-/** Metric outcome label values (`portcullis_authorizer_requests_total{outcome}`). */
+/**
+ * Metric outcome label values (`portcullis_authorizer_requests_total{outcome}`). `answered`: the
+ * authorizer returned a policy or a simple response, whatever it allows; the decision of each
+ * request is counted in `portcullis_check_requests_total`.
+ */
 export type InvokeOutcomeLabel =
-  | 'allow_policy'
+  | 'answered'
   | 'unauthorized'
   | 'error'
   | 'timeout'

@@ -72,7 +72,26 @@ export const ChartValues = Type.Object(
       { description: 'Log level.' },
     ),
     cache: Type.Object(
-      { maxEntries: Type.Integer({ minimum: 1, description: 'Decision cache size (entries).' }) },
+      {
+        maxEntries: Type.Integer({ minimum: 1, description: 'Decision cache size (entries).' }),
+        tokenMaxEntries: Type.Integer({
+          minimum: 0,
+          description: 'Verified JWTs kept per token authorizer (entries; 0 = off).',
+        }),
+      },
+      closed,
+    ),
+    jwt: Type.Object(
+      {
+        offloadMaxInFlight: Type.Union(
+          [Type.Integer({ minimum: 0, maximum: 1024 }), Type.Literal('')],
+          {
+            description:
+              'JWT signature checks at once in the thread pool (0 = on the event loop); ' +
+              'empty = the binary default.',
+          },
+        ),
+      },
       closed,
     ),
     watch: Type.Object(

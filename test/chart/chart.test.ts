@@ -161,6 +161,10 @@ describe('helm template with chart defaults (ci/default-values.yaml)', () => {
       'info',
     ])
     expect(at(container, 'image')).toBe('ghcr.io/portcullis-dev/portcullis:0.1.0')
+    // The JWT signature offload is left to the binary's default unless a value is set.
+    const envNames = (at(container, 'env') as Doc[]).map((e) => at(e, 'name'))
+    expect(envNames).toContain('PORTCULLIS_TOKEN_CACHE_MAX_ENTRIES')
+    expect(envNames).not.toContain('PORTCULLIS_JWT_OFFLOAD_MAX_IN_FLIGHT')
     expect(at(container, 'ports')).toEqual([
       { name: 'grpc', containerPort: 9001, protocol: 'TCP' },
       { name: 'http', containerPort: 9002, protocol: 'TCP' },
@@ -292,6 +296,9 @@ describe('helm template with every feature (ci/all-features-values.yaml)', () =>
     )
     expect(env).toMatchObject({
       PORTCULLIS_CACHE_MAX_ENTRIES: '50000',
+      PORTCULLIS_TOKEN_CACHE_MAX_ENTRIES: '0',
+      // 0 is a value (always on the event loop), not "unset": it must reach the binary.
+      PORTCULLIS_JWT_OFFLOAD_MAX_IN_FLIGHT: '0',
       PORTCULLIS_WATCH_NAMESPACES: 'shop,web',
       PORTCULLIS_NETWORK_POLICIES: 'true',
       NODE_OPTIONS: '--max-old-space-size=384',

@@ -43,7 +43,7 @@ export interface AuthnRuntimeOptions {
   readonly tokenCacheMax?: number
   /**
    * JWT signature checks allowed in libuv's thread pool at once (0 = all on the event loop).
-   * Default defaultOffloadMaxInFlight(): 0 on one core, else the pool's thread count.
+   * Default defaultOffloadMaxInFlight(): 0 on one core, else DEFAULT_OFFLOAD_IN_FLIGHT (256).
    */
   readonly jwtOffloadMaxInFlight?: number
 }

@@ -14,7 +14,7 @@ import { LRUCache } from 'lru-cache'
 import { decodeCompactJws, type DecodedJws, type DecodeResult } from './decode-compact-jws.js'
 import { extractBearerToken } from './extract-bearer-token.js'
 import type { JwsAlgorithm } from './jws-algorithms.js'
-import { findKey, type JwkKeySet } from './jwk-key-set.js'
+import { findKey, type JwkKey, type JwkKeySet } from './jwk-key-set.js'
 import { validateJwtAuthorizerConfig, type JwtAuthorizerConfig } from './jwt-authorizer-config.js'
 import { checkClaims, checkIssuer, flattenClaims, tokenScopeSet } from './jwt-claims.js'
 import { jwtDeny, type JwtAllow, type JwtResult } from './jwt-result.js'
@@ -94,6 +94,12 @@ export class JwtVerifier {
   readonly #now: () => number
   readonly #cache: LRUCache<string, VerifiedToken> | undefined
   readonly #signatures: SignatureOffload
+  /**
+   * Signature checks in the thread pool, by token cache key: concurrent requests bearing the
+   * same new token (a client's parallel first calls) share one check instead of each missing
+   * the cache and checking again. Entries live only while their check runs.
+   */
+  readonly #pending = new Map<string, { key: JwkKey; valid: Promise<boolean> }>()
   #signatureVerifications = 0
   #cacheHits = 0
 
@@ -237,14 +243,33 @@ export class JwtVerifier {
     lookup: KeyLookup,
   ): JwtResult | Promise<JwtResult> {
     if (!lookup.ok) return LOOKUP_DENY[lookup.code]
-    this.#signatureVerifications++
-    const valid = this.#signatures.check(jws.alg, lookup.key, jws.signingInput, jws.signature)
+    const valid = this.#checkSignature(cacheKey, jws, lookup)
     if (valid === true) return this.#signed(token, cacheKey, routeScopes, jws, lookup)
     if (valid === false) return SIGNATURE_INVALID
     return valid.then(
       (ok) => (ok ? this.#signed(token, cacheKey, routeScopes, jws, lookup) : SIGNATURE_INVALID),
       () => INTERNAL,
     )
+  }
+
+  /** The signature's validity: joins a pool check already running for the same token and key. */
+  #checkSignature(
+    cacheKey: string,
+    jws: DecodedJws,
+    lookup: KeyLookup & { ok: true },
+  ): boolean | Promise<boolean> {
+    // cacheKey is '' when the token cache is off: nothing identifies the token cheaply then.
+    const running = cacheKey === '' ? undefined : this.#pending.get(cacheKey)
+    if (running !== undefined && running.key === lookup.key) return running.valid
+    this.#signatureVerifications++
+    const valid = this.#signatures.check(jws.alg, lookup.key, jws.signingInput, jws.signature)
+    if (typeof valid === 'boolean' || cacheKey === '') return valid
+    // Bounded by the pool's in-flight bound: only pooled checks are entered.
+    const entry = { key: lookup.key, valid }
+    this.#pending.set(cacheKey, entry)
+    return valid.finally(() => {
+      if (this.#pending.get(cacheKey) === entry) this.#pending.delete(cacheKey)
+    })
   }
 
   /** Claims and cache insertion for a token whose signature verified. */
@@ -265,6 +290,11 @@ export class JwtVerifier {
         typeof exp === 'number' ? (exp + this.config.clockSkewSeconds) * 1000 - nowMs : 0
       if (this.#cache !== undefined && ttlMs > 0) {
         // Cached even when this route refuses the claims: other routes (scopes) may accept them.
+        // A request that joined another's check finds that one's entry: one answer per token.
+        const known = this.#cache.peek(cacheKey)
+        if (known !== undefined && known.thumbprint === lookup.key.thumbprint) {
+          return denied ?? known.allow
+        }
         const verified = this.#verified(jws, lookup, scopes)
         this.#cache.set(cacheKey, verified, { ttl: ttlMs, size: token.length * 3 + 1024 })
         return denied ?? verified.allow

@@ -151,4 +151,32 @@ describe('JwtVerifier with signature offload', () => {
     expect((hit as JwtResult).ok).toBe(true)
     expect(offload.stats()).toMatchObject({ offloaded: 1, inFlight: 0 })
   })
+
+  it('concurrent first requests with one new token share one pool check and one answer', async () => {
+    const offload = new SignatureOffload(64)
+    const v = new JwtVerifier(config(), registry(), { signatures: offload })
+    expect((await v.verify(`Bearer ${await sign('warm-keys')}`, ['pets/read'])).ok).toBe(true)
+    const before = offload.stats().offloaded
+    const header = `Bearer ${await sign('parallel')}`
+    // 20 requests arrive before the first check answers; one route lacks the scope (403).
+    const answers = Array.from({ length: 20 }, (_, i) =>
+      v.verify(header, i === 7 ? ['pets/write'] : ['pets/read']),
+    )
+    const results = await Promise.all(answers.map(async (a) => Promise.resolve(a)))
+    expect(offload.stats().offloaded - before).toBe(1)
+    expect(v.stats().signatureVerifications).toBe(2) // the warm-up token and this one
+    expect(results[7]).toMatchObject({ ok: false, status: 403, code: 'ERR_JWT_SCOPE_MISMATCH' })
+    const allowed = results.filter((r) => r.ok)
+    expect(allowed).toHaveLength(19)
+    // One frozen answer for the token, as for cache hits.
+    for (const r of allowed) expect(r).toBe(allowed[0])
+    // A tampered copy never joins the valid token's check: its own check refuses it.
+    const tampered = `${header.slice(0, -4)}AAAA`
+    const [good, bad] = await Promise.all([
+      Promise.resolve(v.verify(`Bearer ${await sign('parallel-2')}`, ['pets/read'])),
+      Promise.resolve(v.verify(tampered, ['pets/read'])),
+    ])
+    expect(good.ok).toBe(true)
+    expect(bad).toMatchObject({ ok: false, code: 'ERR_JWT_SIGNATURE_INVALID' })
+  })
 })

@@ -387,6 +387,129 @@ describe('§3.2 Not-elements', () => {
   })
 })
 
+describe('§3.2 NotPrincipal + Deny: every level of the caller must be listed to be exempt', () => {
+  // AWS checks the account, then the user or role, then the assumed-role session; a level missing
+  // from the list is denied, and so is everything below it (IAM User Guide, NotPrincipal).
+  const carol: PolicyPrincipal = { arn: `arn:aws:iam::${A}:user/carol`, accountId: A }
+  const bobOfA: PolicyPrincipal = { arn: `arn:aws:iam::${A}:user/bob`, accountId: A }
+  const rootOfA: PolicyPrincipal = { arn: `arn:aws:iam::${A}:root`, accountId: A }
+  const otherDevSession: PolicyPrincipal = {
+    arn: `arn:aws:sts::${A}:assumed-role/dev/other`,
+    accountId: A,
+  }
+  const denyExcept = (...listed: string[]): CompiledPolicy =>
+    compile({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Deny', NotPrincipal: { AWS: listed }, Action: '*', Resource: '*' }],
+    })
+  const decide = (p: CompiledPolicy, who: PolicyPrincipal | null): string =>
+    p.evaluate(request(arn('prod/GET/pets'), who), 'rp').decision
+
+  it('[carol, account root] exempts carol only: other users of her account are denied', () => {
+    const p = denyExcept(carol.arn, `arn:aws:iam::${A}:root`)
+    expect(decide(p, carol)).toBe('Neither')
+    for (const who of [bobOfA, alice, devRole, devSession, bob, null]) {
+      expect(decide(p, who), who?.arn ?? 'anonymous').toBe('Deny')
+    }
+  })
+  it('a bare account id lists the account level like its root ARN', () => {
+    const p = denyExcept(carol.arn, A)
+    expect(decide(p, carol)).toBe('Neither')
+    expect(decide(p, bobOfA)).toBe('Deny')
+  })
+  it('an account alone exempts no user, role or session of it, only its root user', () => {
+    for (const p of [denyExcept(A), denyExcept(`arn:aws:iam::${A}:root`)]) {
+      for (const who of [alice, bobOfA, devRole, devSession]) {
+        expect(decide(p, who), who.arn).toBe('Deny')
+      }
+      expect(decide(p, rootOfA)).toBe('Neither')
+    }
+  })
+  it('a user listed without its account is not exempt (the account level is denied)', () => {
+    expect(decide(denyExcept(carol.arn), carol)).toBe('Deny')
+  })
+  it('a listed user of another account is not exempt when only the resource account is listed', () => {
+    const bobOfB = { arn: `arn:aws:iam::${B}:user/bob`, accountId: B }
+    expect(decide(denyExcept(bobOfB.arn, A), bobOfB)).toBe('Deny')
+    expect(decide(denyExcept(bobOfB.arn, B), bobOfB)).toBe('Neither')
+  })
+  it('an assumed-role session is exempt only with the account, its role and the session listed', () => {
+    const role = `arn:aws:iam::${A}:role/dev`
+    const root = `arn:aws:iam::${A}:root`
+    const all = denyExcept(devSession.arn, role, root)
+    expect(decide(all, devSession)).toBe('Neither')
+    // Another session of the same role is denied at the session level.
+    expect(decide(all, otherDevSession)).toBe('Deny')
+    // One level missing: denied.
+    expect(decide(denyExcept(role, root), devSession)).toBe('Deny')
+    expect(decide(denyExcept(devSession.arn, root), devSession)).toBe('Deny')
+    expect(decide(denyExcept(devSession.arn, role), devSession)).toBe('Deny')
+  })
+  it('a role caller is exempt with its account and role listed', () => {
+    expect(decide(denyExcept(devRole.arn, A), devRole)).toBe('Neither')
+    expect(decide(denyExcept(devRole.arn), devRole)).toBe('Deny')
+  })
+  it('a role listed with its path covers the session level of that role', () => {
+    const p = denyExcept(
+      `arn:aws:iam::${A}:role/team/dev`,
+      devSession.arn,
+      `arn:aws:iam::${A}:root`,
+    )
+    expect(decide(p, devSession)).toBe('Neither')
+    expect(decide(p, otherDevSession)).toBe('Deny')
+  })
+  it('a root user of another account is not exempt by a listed account', () => {
+    const rootOfB: PolicyPrincipal = { arn: `arn:aws:iam::${B}:root`, accountId: B }
+    expect(decide(denyExcept(A), rootOfB)).toBe('Deny')
+  })
+  it('endpoint policies apply the same rule', () => {
+    const p = compile(
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Deny',
+            NotPrincipal: { AWS: [carol.arn, A] },
+            Action: '*',
+            Resource: '*',
+          },
+          { Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' },
+        ],
+      },
+      { kind: 'endpoint' },
+    )
+    expect(decide(p, carol)).toBe('Allow')
+    expect(decide(p, bobOfA)).toBe('Deny')
+  })
+  it('the CUSTOM-flow precheck denies a same-account user the list does not fully name', () => {
+    const p = denyExcept(carol.arn, A)
+    expect(precheckExplicitDeny(p, request(arn('x'), bobOfA)).decision).toBe('Deny')
+    expect(precheckExplicitDeny(p, request(arn('x'), carol)).decision).toBe('Neither')
+  })
+})
+
+describe('§3.2 NotPrincipal + Allow (unsupported by AWS) grants only callers named at no level', () => {
+  it('an account in the list withholds the grant from every caller of that account', () => {
+    const p = compile({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', NotPrincipal: { AWS: A }, Action: '*', Resource: '*' }],
+    })
+    expect(p.evaluate(request(arn('x'), alice), 'rp').decision).toBe('Neither')
+    expect(p.evaluate(request(arn('x'), devSession), 'rp').decision).toBe('Neither')
+    expect(p.evaluate(request(arn('x'), bob), 'rp').decision).toBe('Allow')
+  })
+  it('a listed role withholds the grant from its sessions', () => {
+    const p = compile({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', NotPrincipal: { AWS: devRole.arn }, Action: '*', Resource: '*' },
+      ],
+    })
+    expect(p.evaluate(request(arn('x'), devSession), 'rp').decision).toBe('Neither')
+    expect(p.evaluate(request(arn('x'), alice), 'rp').decision).toBe('Allow')
+  })
+})
+
 describe('§3.6 policy variables in Resource', () => {
   const doc = (version: string | undefined): unknown => ({
     ...(version === undefined ? {} : { Version: version }),

@@ -189,11 +189,21 @@ export class CompiledPolicyImpl implements CompiledPolicy {
       if (!actionMatches(st, lowerAction, req.context)) continue
       let delegatedToAccount = false
       if (st.principal !== undefined) {
-        const m = st.principal.pattern.match(req.principal)
+        const pattern = st.principal.pattern
         if (st.principal.negated) {
-          // NotPrincipal applies to everyone not listed; anonymous callers are never listed.
-          if (m !== 'none') continue
+          // NotPrincipal applies to everyone not listed; anonymous callers are never listed. A
+          // Deny spares a caller only when each level AWS checks (account, user or role, session)
+          // is listed: one listed level, such as the account, must not exempt its other users.
+          // With Allow (which AWS does not support) the grant reaches only callers named at no
+          // level, so each reading of the list errs towards less access.
+          if (
+            st.effect === 'Deny'
+              ? pattern.listsEveryLevel(req.principal)
+              : pattern.match(req.principal) !== 'none'
+          )
+            continue
         } else {
+          const m = pattern.match(req.principal)
           if (m === 'none') continue
           // An account principal in a resource policy delegates to that account's identity
           // policies: for a caller in the resource's own account it grants nothing by itself.

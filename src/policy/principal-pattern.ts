@@ -1,7 +1,13 @@
 /**
  * Principal / NotPrincipal: `*`, account ids and account root ARNs (the whole account), exact IAM
  * user/role and STS assumed-role ARNs (case-sensitive), a role ARN also matching that role's
- * sessions; `Service` / `Federated` principals are valid but never match our callers. @module
+ * sessions; `Service` / `Federated` principals are valid but never match our callers.
+ *
+ * The two elements ask different questions of the same list. `Principal` asks whether the caller
+ * is named at any level (`match`). A `NotPrincipal` Deny exempts a caller only when every level
+ * AWS checks is listed (`listsEveryLevel`): the account, then the user or role, then, for an
+ * assumed-role session, the role and the session itself. Listing a user without its account, or a
+ * role without the session, exempts nobody. @module
  */
 import { childPath } from './json-path.js'
 import { isPlainObject, stringList } from './string-list.js'
@@ -12,7 +18,14 @@ export type PrincipalMatch = 'direct' | 'account' | 'none'
 
 export interface PrincipalPattern {
   readonly any: boolean
+  /** `Principal`: whether, and at which level, the caller is named. */
   match(principal: PolicyPrincipal | null): PrincipalMatch
+  /**
+   * `NotPrincipal` with Deny: true only when the account, the caller's own ARN and, for an
+   * assumed-role session, its role are all listed (an account root caller has only the account
+   * level). Anonymous callers are never listed.
+   */
+  listsEveryLevel(principal: PolicyPrincipal | null): boolean
 }
 
 export type PrincipalPatternResult =
@@ -34,7 +47,11 @@ function sessionRoleKey(arn: string): string | undefined {
   return m === null ? undefined : `${m[1] ?? ''}/${m[2] ?? ''}`
 }
 
-const ANYONE: PrincipalPattern = { any: true, match: () => 'direct' }
+const ANYONE: PrincipalPattern = {
+  any: true,
+  match: () => 'direct',
+  listsEveryLevel: (principal) => principal !== null,
+}
 
 /** `negated` (NotPrincipal) rejects `*`, which would exempt everyone including anonymous callers. */
 export function compilePrincipal(
@@ -63,7 +80,12 @@ export function compilePrincipal(
   }
   let any = false
   const accounts = new Set<string>()
-  const arns = new Set<string>()
+  /**
+   * Listed user, role, session and federated-user ARNs. The value is the `ACCT/ROLE` key a session
+   * ARN also needs listed to be exempt from a NotPrincipal Deny, '' for the others: worked out here
+   * so a request never parses an ARN.
+   */
+  const arns = new Map<string, string>()
   const roleSessions = new Set<string>()
   for (const [type, value] of Object.entries(raw)) {
     const typePath = childPath(path, type)
@@ -102,12 +124,17 @@ export function compilePrincipal(
       }
       const role = ROLE_ARN.exec(v)
       if (role !== null) {
-        arns.add(v)
+        arns.set(v, '')
         roleSessions.add(`${role[1] ?? ''}/${role[2] ?? ''}`)
         continue
       }
-      if (USER_ARN.test(v) || SESSION_ARN.test(v) || FEDERATED_USER_ARN.test(v)) {
-        arns.add(v)
+      const sessionRole = sessionRoleKey(v)
+      if (sessionRole !== undefined) {
+        arns.set(v, sessionRole)
+        continue
+      }
+      if (USER_ARN.test(v) || FEDERATED_USER_ARN.test(v)) {
+        arns.set(v, '')
         continue
       }
       errors.push({
@@ -132,6 +159,20 @@ export function compilePrincipal(
         }
         return accounts.has(principal.accountId) ? 'account' : 'none'
       },
+      listsEveryLevel(principal) {
+        if (principal === null || !accounts.has(principal.accountId)) return false
+        const needsRole = arns.get(principal.arn)
+        if (needsRole !== undefined) return needsRole === '' || roleSessions.has(needsRole)
+        // Not listed by ARN: only the account's root user has no level below the account.
+        return isRootOf(principal)
+      },
     },
   }
+}
+
+/** Whether the caller is its account's root user (`arn:PARTITION:iam::ACCT:root`). */
+function isRootOf(principal: PolicyPrincipal): boolean {
+  if (!principal.arn.endsWith(':root')) return false
+  const m = ROOT_ARN.exec(principal.arn)
+  return m !== null && m[1] === principal.accountId
 }

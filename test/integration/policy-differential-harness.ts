@@ -38,6 +38,8 @@ export const CALLERS: readonly Caller[] = [
   { arn: `arn:aws:iam::${A}:role/dev`, accountId: A },
   { arn: `arn:aws:sts::${A}:assumed-role/dev/s1`, accountId: A },
   { arn: `arn:aws:sts::${A}:assumed-role/admin/s2`, accountId: A },
+  { arn: `arn:aws:sts::${A}:assumed-role/dev/s9`, accountId: A },
+  { arn: `arn:aws:iam::${A}:root`, accountId: A },
   { arn: `arn:aws:iam::${B}:user/bob`, accountId: B, username: 'bob' },
   { arn: `arn:aws:sts::${B}:assumed-role/ops/night`, accountId: B },
 ]
@@ -98,7 +100,26 @@ const PRINCIPALS: readonly unknown[] = [
   { AWS: [`arn:aws:iam::${A}:role/admin`, B] },
   { Service: 'lambda.amazonaws.com' },
 ]
-const NOT_PRINCIPALS = PRINCIPALS.filter((p) => p !== '*' && JSON.stringify(p) !== '{"AWS":"*"}')
+// NotPrincipal lists: single levels (from PRINCIPALS) and the multi-level shapes of the IAM User
+// Guide's NotPrincipal examples, complete and with one level left out.
+const NOT_PRINCIPALS: readonly unknown[] = [
+  ...PRINCIPALS.filter((p) => p !== '*' && JSON.stringify(p) !== '{"AWS":"*"}'),
+  { AWS: [`arn:aws:iam::${A}:user/alice`, `arn:aws:iam::${A}:root`] },
+  { AWS: [`arn:aws:iam::${A}:user/alice`, A] },
+  { AWS: [`arn:aws:iam::${A}:user/alice`, B] },
+  { AWS: [`arn:aws:iam::${B}:user/bob`, B] },
+  {
+    AWS: [
+      `arn:aws:sts::${A}:assumed-role/dev/s1`,
+      `arn:aws:iam::${A}:role/dev`,
+      `arn:aws:iam::${A}:root`,
+    ],
+  },
+  { AWS: [`arn:aws:iam::${A}:role/dev`, A] },
+  { AWS: [`arn:aws:sts::${A}:assumed-role/dev/s1`, A] },
+  { AWS: [`arn:aws:sts::${A}:assumed-role/dev/s1`, `arn:aws:iam::${A}:role/dev`] },
+  { AWS: [`arn:aws:sts::${B}:assumed-role/ops/night`, `arn:aws:iam::${B}:role/ops`, B] },
+]
 
 const withCase = (key: string): fc.Arbitrary<string> =>
   fc.constantFrom(key, key.toLowerCase(), key.toUpperCase())
@@ -617,13 +638,53 @@ function kd6(c: Case): boolean {
   return docs.some((d) => d.Version !== '2012-10-17' && JSON.stringify(d).includes('${'))
 }
 
-export const KNOWN: readonly { readonly id: string; readonly applies: (c: Case) => boolean }[] = [
+/** The entries of an `AWS` principal list (a string or an array). */
+function awsEntries(principal: unknown): string[] {
+  if (typeof principal !== 'object' || principal === null) return []
+  const aws = (principal as Record<string, unknown>).AWS
+  return typeof aws === 'string' ? [aws] : Array.isArray(aws) ? (aws as string[]) : []
+}
+
+/**
+ * The levels AWS checks for a caller, each with the list entries that name it: the account, then
+ * (for an assumed-role session) its role, then the caller's own ARN (none below an account root).
+ */
+function levelsOf(caller: Caller): string[][] {
+  const account = [caller.accountId, `arn:aws:iam::${caller.accountId}:root`]
+  if (caller.arn.endsWith(':root')) return [account]
+  const session = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(caller.arn)
+  const role = session === null ? [] : [[`arn:aws:iam::${session[1]}:role/${session[2]}`]]
+  return [account, ...role, [caller.arn]]
+}
+
+/**
+ * KD-7: a Deny with NotPrincipal whose list names the caller at some level (its account, its
+ * session's role, or itself) but not at every level; we apply that Deny and iam-simulate exempts
+ * the caller, so the divergence can only be our resource-side Deny against its non-Deny.
+ */
+function kd7(c: Case, ours: Outcome, theirs: Outcome): boolean {
+  if (c.caller === null || c.resourcePolicy === undefined) return false
+  if (ours.resource !== 'Deny' || theirs.resource === 'Deny') return false
+  const levels = levelsOf(c.caller)
+  return (c.resourcePolicy.Statement as Doc[]).some((s) => {
+    if (s.Effect !== 'Deny' || s.NotPrincipal === undefined) return false
+    const listed = awsEntries(s.NotPrincipal)
+    const named = levels.map((names) => names.some((n) => listed.includes(n)))
+    return named.some(Boolean) && !named.every(Boolean)
+  })
+}
+
+export const KNOWN: readonly {
+  readonly id: string
+  readonly applies: (c: Case, ours: Outcome, theirs: Outcome) => boolean
+}[] = [
   { id: 'KD-1', applies: kd1 },
   { id: 'KD-2', applies: kd2 },
   { id: 'KD-3', applies: kd3 },
   { id: 'KD-4', applies: kd4 },
   { id: 'KD-5', applies: kd5 },
   { id: 'KD-6', applies: kd6 },
+  { id: 'KD-7', applies: kd7 },
 ]
 
 export function same(a: Outcome, b: Outcome): boolean {

@@ -2,8 +2,8 @@
  * A resource policy `Deny` + `NotPrincipal` on an AWS_IAM route, through the gRPC server (Envoy's
  * official protos) and the HTTP server: the list exempts only callers named at every level AWS
  * checks (account, user or role, session). Other users and sessions of the listed account get the
- * explicit-deny answer even though their identity policies allow them. Regression test for a
- * listed account exempting all of its principals.
+ * explicit-deny answer even though their identity policies allow them: listing the account must not
+ * exempt every principal of it.
  */
 import { request } from 'node:http'
 import { readFile, writeFile } from 'node:fs/promises'

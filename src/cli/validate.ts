@@ -10,17 +10,17 @@ import { loadFolderConfig } from '../sources/folder-config.js'
 import { LastGoodCompiler, formatLoadError } from '../sources/last-good.js'
 import { UsageError, accountFlag, parseFlags, regionFlag } from './options.js'
 
+export const VALIDATE_FLAGS = {
+  'account-id': { type: 'string' },
+  region: { type: 'string' },
+} as const
+
 export async function validateCommand(
   argv: readonly string[],
   out: (s: string) => void,
   err: (s: string) => void,
 ): Promise<number> {
-  const flags = parseFlags(
-    argv,
-    { 'account-id': { type: 'string' }, region: { type: 'string' } },
-    process.env,
-    true,
-  )
+  const flags = parseFlags(argv, VALIDATE_FLAGS, process.env, true)
   if (flags.positionals.length === 0) throw new UsageError('validate needs at least one PATH')
   const loaded = await loadFolderConfig(flags.positionals.map((p) => resolve(p)))
   const authn = createAuthnRuntime()

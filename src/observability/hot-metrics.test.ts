@@ -27,6 +27,7 @@ describe('HotHistogram', () => {
         const hot = new HotHistogram<'decision'>({
           name: 'x_seconds',
           help: 'h',
+          labelNames: ['decision'],
           buckets: BUCKETS,
           registry: ours,
         })
@@ -64,6 +65,7 @@ describe('HotHistogram', () => {
     const hot = new HotHistogram<'decision'>({
       name: 'y_seconds',
       help: 'h',
+      labelNames: ['decision'],
       buckets: BUCKETS,
       registry,
     })

@@ -97,17 +97,21 @@ export class HotHistogram<L extends string> {
   readonly help: string
   readonly type = 'histogram' as const
   readonly aggregator = 'sum' as const
+  /** The label names every series carries, as prom-client metrics expose them (for docs). */
+  readonly labelNames: readonly L[]
   readonly #bounds: readonly number[]
   readonly #series = new Map<string, { labels: Labels<L>; handle: HistogramHandle }>()
 
   constructor(opts: {
     name: string
     help: string
+    labelNames: readonly L[]
     buckets: readonly number[]
     registry: Registry
   }) {
     this.name = opts.name
     this.help = opts.help
+    this.labelNames = opts.labelNames
     this.#bounds = [...opts.buckets].sort((a, b) => a - b)
     // The registry only reads the metric interface implemented here (see the module comment).
     opts.registry.registerMetric(this as unknown as Histogram)

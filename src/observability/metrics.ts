@@ -118,6 +118,7 @@ export class Metrics {
     this.checkDuration = new HotHistogram({
       name: 'portcullis_check_duration_seconds',
       help: 'Time from a decoded check request to its answer, in seconds.',
+      labelNames: ['decision'],
       buckets: CHECK_BUCKETS,
       registry,
     })

@@ -75,7 +75,7 @@ export const EndpointSource = withRules(
     },
     {
       description:
-        'One admitted source; a request matching any field of any source goes through this endpoint.',
+        'One admitted source, read like a NetworkPolicy peer: every field set in it must hold for the caller. Sources are alternatives: a caller matching any one of them comes through this endpoint.',
       additionalProperties: false,
     },
   ),
@@ -98,7 +98,8 @@ export type EndpointSource = Static<typeof EndpointSource>
 export const PrivateEndpointSpec = Type.Object(
   {
     sources: Type.Array(EndpointSource, {
-      description: 'Callers attributed to this endpoint.',
+      description:
+        'Callers attributed to this endpoint (any one source suffices). The caller is identified by its SPIFFE principal (mTLS), its source IP, and in Kubernetes mode by the pod owning that IP.',
       minItems: 1,
       maxItems: 64,
     }),

@@ -29,6 +29,7 @@ export type SigV4ErrorCode =
   | 'ERR_SIGV4_PARTIAL_BODY'
   | 'ERR_SIGV4_BODY_REQUIRED'
   | 'ERR_SIGV4_PAYLOAD_HASH_MISMATCH'
+  | 'ERR_SIGV4_UNSIGNED_PAYLOAD'
   | 'ERR_SIGV4_SIGNATURE_MISMATCH'
   | 'ERR_SIGV4_INTERNAL'
 
@@ -134,6 +135,9 @@ export const SIGV4_MESSAGES = {
   /** [portcullis] */
   bodyRequired:
     'The request body is needed to verify this signature but the proxy did not send it. Sign an x-amz-content-sha256 header or have the proxy forward the body.',
+  /** [portcullis] */
+  unsignedPayloadWithBody:
+    'The request body was forwarded for signature verification, so it must be signed: x-amz-content-sha256: UNSIGNED-PAYLOAD is accepted only when the proxy does not forward the body. Sign the body hash instead.',
   signatureMismatch:
     'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
   /** [portcullis] never reached unless the verifier itself is broken; fail closed. */

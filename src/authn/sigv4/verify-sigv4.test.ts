@@ -159,17 +159,17 @@ describe('verifySigV4 accepts', () => {
     expect(verify(await signed({ atMs: NOW + 300_000 }))).toMatchObject({ ok: true })
   })
 
-  it('a signed x-amz-content-sha256: UNSIGNED-PAYLOAD, whatever body (even partial) Envoy sent', async () => {
-    const req = await signed({
+  it('a signed x-amz-content-sha256: UNSIGNED-PAYLOAD only when no body is forwarded', async () => {
+    // Reference §0.3: the claim stands in for the body only when the proxy did not send it.
+    const post = await signed({
       method: 'POST',
       body: 'abc',
       headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
     })
-    expect(verify(req)).toMatchObject({ ok: true })
-    expect(verify({ ...req, body: Buffer.from('other'), bodyPartial: true })).toMatchObject({
-      ok: true,
-    })
-    expect(verify({ ...req, body: undefined })).toMatchObject({ ok: true })
+    expect(verify({ ...post, body: undefined })).toMatchObject({ ok: true })
+    const get = await signed({ headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } })
+    expect(get.body).toBeUndefined()
+    expect(verify(get)).toMatchObject({ ok: true })
   })
 
   it('POST with Content-Length: 0 and no body forwarded (empty-body rule)', async () => {
@@ -558,6 +558,37 @@ describe('verifySigV4 refuses with AWS status, type and text', () => {
       errorType: 'InvalidSignatureException',
     })
     expect(r.ok ? '' : r.message).toMatch(/body is needed/)
+  })
+
+  it('UNSIGNED-PAYLOAD with the body forwarded: refused, the body as signed or swapped', async () => {
+    const req = await signed({
+      method: 'POST',
+      body: 'abc',
+      headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    })
+    for (const body of ['abc', 'tampered']) {
+      expectFailure(
+        verify({ ...req, body: Buffer.from(body) }),
+        'ERR_SIGV4_UNSIGNED_PAYLOAD',
+        'InvalidSignatureException',
+        'The request body was forwarded for signature verification, so it must be signed: x-amz-content-sha256: UNSIGNED-PAYLOAD is accepted only when the proxy does not forward the body. Sign the body hash instead.',
+      )
+    }
+  })
+
+  it('UNSIGNED-PAYLOAD with a partial body, or the partial marker without body bytes: refused', async () => {
+    const req = await signed({
+      method: 'POST',
+      body: 'abc',
+      headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    })
+    for (const body of [Buffer.from('ab'), undefined]) {
+      expect(verify({ ...req, body, bodyPartial: true })).toMatchObject({
+        ok: false,
+        code: 'ERR_SIGV4_PARTIAL_BODY',
+        errorType: 'InvalidSignatureException',
+      })
+    }
   })
 
   it('a body that does not match the signed x-amz-content-sha256', async () => {

@@ -101,6 +101,12 @@ export const SIGV4_MESSAGES = {
   /** [portcullis] AWS's behaviour for a repeated auth parameter is unknown; refuse it. */
   queryDuplicate: (param: string) =>
     `AWS query-string parameter '${param}' must appear only once. Re-examine the query-string parameters.`,
+  /** [portcullis] the header counterpart of queryDuplicate. */
+  headerDuplicate: (param: string) =>
+    `Authorization header parameter '${param}' must appear only once. Re-examine the Authorization header.`,
+  /** [portcullis] two Authorization headers (joined with `,` on the way) or a malformed name. */
+  headerRepeated:
+    'Authorization header must appear only once and hold a single credential. Re-examine the Authorization header.',
   malformedDate: (value: string) =>
     `Date must be in ISO-8601 'basic format'. Got '${value}'. See http://en.wikipedia.org/wiki/ISO_8601`,
   /** S3's texts for X-Amz-Expires (the only AWS texts for it). */

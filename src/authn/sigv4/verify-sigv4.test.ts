@@ -309,6 +309,59 @@ describe('verifySigV4 refuses with AWS status, type and text', () => {
     )
   })
 
+  it.each(['Credential', 'Signature', 'SignedHeaders'])(
+    'an Authorization header repeating %s, first or last copy the valid one',
+    async (param) => {
+      const req = await signed()
+      const auth = req.headers.get('authorization') ?? ''
+      const other = { Credential: 'AKIAOTHER', Signature: 'ab', SignedHeaders: 'host' }[param]
+      const copy = `${param}=${other}`
+      const [alg, rest] = [auth.slice(0, auth.indexOf(' ')), auth.slice(auth.indexOf(' ') + 1)]
+      for (const value of [`${auth}, ${copy}`, `${alg} ${copy}, ${rest}`]) {
+        expectFailure(
+          verify(withHeaders(req, { authorization: value })),
+          'ERR_SIGV4_INCOMPLETE',
+          'IncompleteSignatureException',
+          `Authorization header parameter '${param}' must appear only once. Re-examine the Authorization header.`,
+        )
+      }
+    },
+  )
+
+  it('two Authorization headers (joined with a comma by the proxy) are refused in any order', async () => {
+    const alice = (await signed()).headers.get('authorization') ?? ''
+    const req = await signed()
+    const REPEATED =
+      'Authorization header must appear only once and hold a single credential. Re-examine the Authorization header.'
+    // A second SigV4 credential, or another scheme whose token ends in '=' (base64 padding).
+    for (const second of [
+      `AWS4-HMAC-SHA256 Credential=AKIAOTHER/20260115/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)}`,
+      'Basic dXNlcjpwYXNzd29yZA==',
+    ]) {
+      expectFailure(
+        verify(withHeaders(req, { authorization: `${alice},${second}` })),
+        'ERR_SIGV4_INCOMPLETE',
+        'IncompleteSignatureException',
+        REPEATED,
+      )
+    }
+    // The valid one second: a Bearer first fails at its token, a SigV4 first at the joined credential.
+    expect(verify(withHeaders(req, { authorization: `Bearer abc,${alice}` }))).toMatchObject({
+      ok: false,
+      code: 'ERR_SIGV4_INCOMPLETE',
+    })
+    expectFailure(
+      verify(
+        withHeaders(req, {
+          authorization: `AWS4-HMAC-SHA256 Credential=AKIAOTHER/20260115/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)},${alice}`,
+        }),
+      ),
+      'ERR_SIGV4_INCOMPLETE',
+      'IncompleteSignatureException',
+      REPEATED,
+    )
+  })
+
   it('presigned query with a repeated auth parameter', async () => {
     const req = await presigned()
     const r = verify({ ...req, rawQuery: `${req.rawQuery}&X-Amz-Credential=x` })

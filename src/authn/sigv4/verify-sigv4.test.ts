@@ -362,6 +362,54 @@ describe('verifySigV4 refuses with AWS status, type and text', () => {
     )
   })
 
+  it('a repeated x-amz-date / Date / x-amz-security-token / x-amz-content-sha256 (joined with a comma) is refused', async () => {
+    // Proxies join repeated headers with `,`; every one of these must then fail, never pick a copy.
+    const req = await signed()
+    const date = req.headers.get('x-amz-date') ?? ''
+    expect(verify(withHeaders(req, { 'x-amz-date': `${date},${date}` }))).toMatchObject({
+      ok: false,
+      code: 'ERR_SIGV4_MALFORMED_DATE',
+    })
+    const http = 'Thu, 15 Jan 2026 12:00:00 GMT'
+    expect(
+      verify(withHeaders(req, { 'x-amz-date': undefined, date: `${http},${http}` })),
+    ).toMatchObject({ ok: false, code: 'ERR_SIGV4_MALFORMED_DATE' })
+    expect(verify(withHeaders(req, { 'x-amz-security-token': 'a,b' }))).toMatchObject({
+      ok: false,
+      code: 'ERR_SIGV4_SESSION_TOKEN',
+    })
+    const hashed = await signed({ method: 'POST', body: 'hello', applyChecksum: true })
+    const hash = hashed.headers.get('x-amz-content-sha256') ?? ''
+    const twice = withHeaders(hashed, { 'x-amz-content-sha256': `${hash},${hash}` })
+    expect(verify(twice)).toMatchObject({ ok: false, code: 'ERR_SIGV4_PAYLOAD_HASH_MISMATCH' })
+    // Without the body, the joined value is what the canonical header says: not what was signed.
+    expect(verify({ ...twice, body: undefined })).toMatchObject({
+      ok: false,
+      code: 'ERR_SIGV4_SIGNATURE_MISMATCH',
+    })
+  })
+
+  it.each([
+    'X-Amz-Algorithm',
+    'X-Amz-Credential',
+    'X-Amz-Signature',
+    'X-Amz-SignedHeaders',
+    'X-Amz-Date',
+    'X-Amz-Expires',
+    'X-Amz-Security-Token',
+  ])('presigned query repeating %s (also percent-encoded) is refused', async (name) => {
+    const req = await presigned()
+    const encoded = name.replace(/-/g, '%2D')
+    for (const extra of [`${name}=x`, `${encoded}=x`]) {
+      expectFailure(
+        verify({ ...req, rawQuery: `${req.rawQuery}&${extra}&${name}=y` }),
+        'ERR_SIGV4_INCOMPLETE',
+        'IncompleteSignatureException',
+        `AWS query-string parameter '${name}' must appear only once. Re-examine the query-string parameters.`,
+      )
+    }
+  })
+
   it('presigned query with a repeated auth parameter', async () => {
     const req = await presigned()
     const r = verify({ ...req, rawQuery: `${req.rawQuery}&X-Amz-Credential=x` })

@@ -20,6 +20,7 @@ import {
 import { buildConditionContext, type SourceAttribution } from './condition-context.js'
 import { denyFixed, denyPrincipal, type DenyContext } from './deny-response.js'
 import { resolveApi } from './resolve-api.js'
+import { detectSigV4 } from '../authn/sigv4/detect-sigv4.js'
 import { noneFlow } from './flows/none-flow.js'
 import { PrincipalConditions } from './flows/principal-conditions.js'
 import { combineEndpointGate } from '../policy/index.js'
@@ -271,11 +272,10 @@ function anonymousUnlessSigned(
   req: RequestContext,
   deny: DenyContext,
 ): { kind: 'anonymous' } | { kind: 'deny'; outcome: DenyOutcome } {
-  const auth = req.headers.get('authorization')
-  if (
-    (auth !== undefined && auth.startsWith('AWS4-')) ||
-    /(^|&)X-Amz-Signature=/i.test(req.rawQuery)
-  ) {
+  // The same reading as the IAM flow's: a SigV4 credential anywhere in the Authorization value
+  // (also joined after another scheme) or in the query is a signed request.
+  const presence = detectSigV4(req)
+  if (presence !== 'none' && presence !== 'other-authorization') {
     return { kind: 'deny', outcome: denyFixed('internal', 'ERR_SIGV4_UNAVAILABLE', deny) }
   }
   return { kind: 'anonymous' }

@@ -151,6 +151,54 @@ export const ChartValues = Type.Object(
       },
       closed,
     ),
+    prometheusRule: Type.Object(
+      {
+        enabled: Type.Boolean({ description: 'Create a PrometheusRule with the alerts.' }),
+        renderMode: Type.Union([Type.Literal('ifCapable'), Type.Literal('always')], {
+          description: 'When to render the PrometheusRule.',
+        }),
+        namespace: Type.String({ description: 'Namespace; empty = the release namespace.' }),
+        labels: StringMap('Extra PrometheusRule labels.'),
+        annotations: StringMap('PrometheusRule annotations.'),
+        alertLabels: StringMap('Extra labels on every alert.'),
+        checkLatencyP99Seconds: Type.Number({
+          exclusiveMinimum: 0,
+          description: 'Check latency p99 alert threshold, seconds.',
+        }),
+        authorizerErrorRatio: Type.Number({
+          exclusiveMinimum: 0,
+          maximum: 1,
+          description: 'Authorizer error ratio alert threshold.',
+        }),
+        denySpikeFactor: Type.Number({
+          exclusiveMinimum: 1,
+          description: 'Deny rate over its previous hour that alerts.',
+        }),
+        denySpikeMinPerSecond: Type.Number({
+          minimum: 0,
+          description: 'Least deny rate (per second) that alerts.',
+        }),
+        jwksStaleAfter: Type.String({
+          pattern: '^[0-9]+(m|h|d)$',
+          description: 'No successful issuer document fetch for this long is critical.',
+        }),
+      },
+      closed,
+    ),
+    grafana: Type.Object(
+      {
+        dashboards: Type.Object(
+          {
+            enabled: Type.Boolean({ description: 'Ship the dashboard ConfigMap.' }),
+            namespace: Type.String({ description: 'Namespace; empty = the release namespace.' }),
+            labels: StringMap('ConfigMap labels (the sidecar label).'),
+            annotations: StringMap('ConfigMap annotations.'),
+          },
+          closed,
+        ),
+      },
+      closed,
+    ),
     podDisruptionBudget: Type.Object(
       {
         enabled: Type.Boolean({ description: 'Create a PodDisruptionBudget.' }),

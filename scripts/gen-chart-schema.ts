@@ -25,6 +25,11 @@ const K8sList = (description: string): TSchema =>
   Type.Array(Type.Object({}, { additionalProperties: true }), { description })
 const StringMap = (description: string): TSchema =>
   Type.Object({}, { description, additionalProperties: Type.String() })
+/** A non-negative number; also as a string, since `helm --set x=0.5` passes a string. */
+const Threshold = (description: string): TSchema =>
+  Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$' })], {
+    description,
+  })
 const IntOrPercent = (description: string): TSchema =>
   Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^([0-9]+%?)?$' })], {
     description,
@@ -161,23 +166,10 @@ export const ChartValues = Type.Object(
         labels: StringMap('Extra PrometheusRule labels.'),
         annotations: StringMap('PrometheusRule annotations.'),
         alertLabels: StringMap('Extra labels on every alert.'),
-        checkLatencyP99Seconds: Type.Number({
-          exclusiveMinimum: 0,
-          description: 'Check latency p99 alert threshold, seconds.',
-        }),
-        authorizerErrorRatio: Type.Number({
-          exclusiveMinimum: 0,
-          maximum: 1,
-          description: 'Authorizer error ratio alert threshold.',
-        }),
-        denySpikeFactor: Type.Number({
-          exclusiveMinimum: 1,
-          description: 'Deny rate over its previous hour that alerts.',
-        }),
-        denySpikeMinPerSecond: Type.Number({
-          minimum: 0,
-          description: 'Least deny rate (per second) that alerts.',
-        }),
+        checkLatencyP99Seconds: Threshold('Check latency p99 alert threshold, seconds.'),
+        authorizerErrorRatio: Threshold('Authorizer error ratio (0-1) alert threshold.'),
+        denySpikeFactor: Threshold('Deny rate over its previous hour that alerts.'),
+        denySpikeMinPerSecond: Threshold('Least deny rate (per second) that alerts.'),
         jwksStaleAfter: Type.String({
           pattern: '^[0-9]+(m|h|d)$',
           description: 'No successful issuer document fetch for this long is critical.',

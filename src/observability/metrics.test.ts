@@ -64,4 +64,11 @@ describe('Metrics', () => {
     leader = false
     expect(await m.render()).toMatch(/^portcullis_leader 0$/m)
   })
+
+  it('exports both config reload series at 0 from the start, so the first failure is an increase', async () => {
+    const m = new Metrics({ defaultMetrics: false })
+    const text = await m.render()
+    expect(text).toContain('portcullis_config_reloads_total{result="success"} 0')
+    expect(text).toContain('portcullis_config_reloads_total{result="failure"} 0')
+  })
 })

@@ -157,6 +157,9 @@ export class Metrics {
       labelNames: ['result'],
       registers,
     })
+    // Both series exist from the start: a series born at 1 by the first failure would be invisible
+    // to increase() and rate(), so an alert on reload failures would miss a pod's first one.
+    for (const result of ['success', 'failure'] as const) this.configReloads.inc({ result }, 0)
     this.configObjects = new Gauge({
       name: 'portcullis_config_objects',
       help: 'Objects in the serving configuration snapshot, by kind.',

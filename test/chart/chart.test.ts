@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildCustomResourceDefinitions } from '../../src/api/v1alpha1/crds.js'
-import { CHART, HELM, KUBE_VERSION, helm, renderChart, type Doc } from './helm-cli.js'
+import { CHART, HELM, KUBE_VERSION, helm, renderChart, type Doc } from '../helpers/helm.js'
 
 /** Walks parsed YAML: `at(doc, 'spec', 'ports', 0, 'name')`; undefined when a step is missing. */
 function at(node: unknown, ...path: (string | number)[]): unknown {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse, stringify } from 'yaml'
-import { renderChart } from './helm-cli.js'
+import { renderChart } from '../helpers/helm.js'
 
 const PROMTOOL = '/usr/bin/promtool'
 const TESTS = join(import.meta.dirname, 'prometheus-rules.promtool.yaml')

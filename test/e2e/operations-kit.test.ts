@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { startApp, type RunningApp } from '../../src/app/app.js'
-import { renderChart } from '../chart/helm-cli.js'
+import { renderChart } from '../helpers/helm.js'
 import {
   buildCheckRequest,
   createOfficialCheckClient,

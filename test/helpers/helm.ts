@@ -1,6 +1,7 @@
 /**
- * The real helm binary for the chart tests (never skipped: a missing helm throws), and `helm
- * template` of charts/portcullis parsed into objects.
+ * The real helm binary for the chart tests and the Kubernetes tests that install the chart's RBAC
+ * (never skipped: a missing helm throws), and `helm template` of charts/portcullis parsed into
+ * objects.
  *
  * @module
  */
@@ -45,16 +46,19 @@ export function helm(args: string[]): Run {
 export type Doc = Record<string, unknown>
 
 /**
- * `helm template rel charts/portcullis -n portcullis-system` with extra arguments, parsed; throws
- * with helm's error when it fails.
+ * `helm template <release> charts/portcullis -n <namespace>` (default `rel` in
+ * `portcullis-system`) with extra arguments, parsed; throws with helm's error when it fails.
  */
-export function renderChart(args: string[] = []): Doc[] {
+export function renderChart(
+  args: string[] = [],
+  where: { readonly release?: string; readonly namespace?: string } = {},
+): Doc[] {
   const r = helm([
     'template',
-    'rel',
+    where.release ?? 'rel',
     CHART,
     '--namespace',
-    'portcullis-system',
+    where.namespace ?? 'portcullis-system',
     '--kube-version',
     KUBE_VERSION,
     ...args,

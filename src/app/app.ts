@@ -72,6 +72,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const k8s = opts.kubernetes
     ? new (await import('../controller/kubernetes-mode.js')).KubernetesMode(opts.kubernetes, logger)
     : undefined
+  if (k8s !== undefined) metrics.watchLeader(() => k8s.isLeader())
   if (k8s === undefined && opts.configDir === undefined) {
     throw new TypeError('startApp: configDir or kubernetes is required')
   }

@@ -1,47 +1,12 @@
 // Chart tests with the real helm binary (helm-unittest installs from GitHub, which we cannot reach):
 // `helm lint --strict` and `helm template` over ci/*.yaml and targeted --set cases, then asserts on
 // the parsed YAML. A missing helm FAILS the suite: it never skips.
-import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { execFileSync } from 'node:child_process'
+import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseAllDocuments } from 'yaml'
 import { describe, expect, it } from 'vitest'
 import { buildCustomResourceDefinitions } from '../../src/api/v1alpha1/crds.js'
-
-const CHART = join(import.meta.dirname, '..', '..', 'charts', 'portcullis')
-// A helm built with `go install` reports Kubernetes v1.20 by default (its version comes from
-// ldflags), which the chart's kubeVersion (>=1.25) refuses; pin a current version explicitly.
-const KUBE_VERSION = '1.30.0'
-
-function findHelm(): string {
-  const onPath = spawnSync('sh', ['-c', 'command -v helm'], { encoding: 'utf8' }).stdout.trim()
-  if (onPath !== '') return onPath
-  let gopath = join(homedir(), 'go')
-  const go = spawnSync('go', ['env', 'GOPATH'], { encoding: 'utf8' })
-  if (go.status === 0 && go.stdout.trim() !== '') gopath = go.stdout.trim()
-  const built = join(gopath, 'bin', 'helm')
-  if (existsSync(built)) return built
-  throw new Error(
-    'helm not found on PATH or in $(go env GOPATH)/bin: run scripts/ensure-tools.sh (chart tests never skip)',
-  )
-}
-
-const HELM = findHelm()
-
-interface Run {
-  status: number
-  stdout: string
-  stderr: string
-}
-
-function helm(args: string[]): Run {
-  const r = spawnSync(HELM, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
-  if (r.error !== undefined) throw r.error
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
-}
-
-type Doc = Record<string, unknown>
+import { CHART, HELM, KUBE_VERSION, helm, renderChart, type Doc } from '../helpers/helm.js'
 
 /** Walks parsed YAML: `at(doc, 'spec', 'ports', 0, 'name')`; undefined when a step is missing. */
 function at(node: unknown, ...path: (string | number)[]): unknown {
@@ -68,20 +33,7 @@ function firstContainer(docs: Doc[]): Doc {
 }
 
 function template(args: string[] = []): Doc[] {
-  const r = helm([
-    'template',
-    'rel',
-    CHART,
-    '--namespace',
-    'portcullis-system',
-    '--kube-version',
-    KUBE_VERSION,
-    ...args,
-  ])
-  expect(r.status, r.stderr).toBe(0)
-  return parseAllDocuments(r.stdout)
-    .map((d) => d.toJS() as Doc | null)
-    .filter((d): d is Doc => d !== null)
+  return renderChart(args)
 }
 
 function one(docs: Doc[], kind: string, name?: string): Doc {
@@ -345,6 +297,32 @@ describe('helm template with every feature (ci/all-features-values.yaml)', () =>
     ])
   })
 
+  it('renders the Grafana dashboard ConfigMap: sidecar label, namespace, annotations, the JSON file verbatim', () => {
+    const cm = one(docs, 'ConfigMap', 'rel-portcullis-dashboard')
+    expect(at(cm, 'metadata', 'namespace')).toBe('monitoring')
+    expect(at(cm, 'metadata', 'labels')).toMatchObject({ grafana_dashboard: '1', team: 'platform' })
+    expect(at(cm, 'metadata', 'annotations')).toEqual({ grafana_folder: 'Portcullis' })
+    const json = String(at(cm, 'data', 'portcullis.json'))
+    expect(json).toBe(readFileSync(join(CHART, 'dashboards', 'portcullis.json'), 'utf8').trimEnd())
+    expect((JSON.parse(json) as { uid: string }).uid).toBe('portcullis')
+  })
+
+  it('renders the PrometheusRule with its namespace, labels, alert labels and thresholds from values', () => {
+    const rule = one(docs, 'PrometheusRule', 'rel-portcullis')
+    expect(at(rule, 'metadata', 'namespace')).toBe('monitoring')
+    expect(at(rule, 'metadata', 'labels', 'release')).toBe('prometheus')
+    expect(at(rule, 'metadata', 'annotations')).toEqual({ 'example.com/owner': 'platform' })
+    const rules = list(rule, 'spec', 'groups', 0, 'rules')
+    const byName = new Map(rules.map((r) => [String(r['alert']), r]))
+    for (const r of rules) expect(at(r, 'labels', 'team')).toBe('platform')
+    expect(String(at(byName.get('PortcullisCheckLatencyHigh'), 'expr'))).toMatch(/> 0\.05\s*$/)
+    expect(String(at(byName.get('PortcullisAuthorizerErrors'), 'expr'))).toMatch(/> 0\.1\s*$/)
+    const spike = String(at(byName.get('PortcullisDenySpike'), 'expr'))
+    expect(spike).toContain('> 5 * sum')
+    expect(spike).toMatch(/> 2\s*$/)
+    expect(String(at(byName.get('PortcullisJwksKeysAgingOut'), 'expr'))).toContain('[4h]')
+  })
+
   it('fills the topology spread label selector with the pod selector labels', () => {
     const tsc = at(one(docs, 'Deployment'), 'spec', 'template', 'spec', 'topologySpreadConstraints')
     expect(at(tsc, 0, 'labelSelector')).toEqual({
@@ -400,6 +378,28 @@ describe('helm template: switches', () => {
     expect(docs.some((d) => at(d, 'kind') === 'ServiceMonitor')).toBe(true)
   })
 
+  it('grafana.dashboards and prometheusRule are off by default; the PrometheusRule, like the ServiceMonitor, needs its CRD unless renderMode=always', () => {
+    const kinds = (docs: Doc[]): unknown[] => docs.map((d) => at(d, 'kind'))
+    expect(kinds(template())).not.toContain('PrometheusRule')
+    expect(kinds(template())).not.toContain('ConfigMap')
+    expect(kinds(template(['--set', 'grafana.dashboards.enabled=true']))).toContain('ConfigMap')
+    expect(kinds(template(['--set', 'prometheusRule.enabled=true']))).not.toContain(
+      'PrometheusRule',
+    )
+    const capable = template([
+      '--set',
+      'prometheusRule.enabled=true',
+      '--api-versions',
+      'monitoring.coreos.com/v1/PrometheusRule',
+    ])
+    const rule = one(capable, 'PrometheusRule')
+    // Defaults: the release namespace, the dashboard's sidecar label default.
+    expect(at(rule, 'metadata', 'namespace')).toBe('portcullis-system')
+    const cm = one(template(['--set', 'grafana.dashboards.enabled=true']), 'ConfigMap')
+    expect(at(cm, 'metadata', 'namespace')).toBe('portcullis-system')
+    expect(at(cm, 'metadata', 'labels', 'grafana_dashboard')).toBe('1')
+  })
+
   it('podDisruptionBudget.maxUnavailable wins over minAvailable', () => {
     const pdb = one(
       template([
@@ -441,6 +441,16 @@ describe('values.schema.json rejects bad values at install time', () => {
     ['a port out of range', ['--set', 'extAuthz.grpcPort=70000'], /grpcPort/],
     ['an account ID that is not 12 digits', ['--set-string', 'accountId=1234'], /accountId/],
     ['an unknown log level', ['--set', 'logLevel=verbose'], /logLevel/],
+    [
+      'an alert threshold that is not a number',
+      ['--set', 'prometheusRule.checkLatencyP99Seconds=fast'],
+      /checkLatencyP99Seconds/,
+    ],
+    [
+      'a JWKS staleness that is not a Prometheus duration',
+      ['--set', 'prometheusRule.jwksStaleAfter=six hours'],
+      /jwksStaleAfter/,
+    ],
   ]
   for (const [what, args, message] of cases) {
     it(`refuses ${what}`, () => {

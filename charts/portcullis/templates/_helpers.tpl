@@ -93,3 +93,12 @@ false
   verbs: [get, list, watch, create, update, patch, delete]
 {{- end }}
 {{- end }}
+
+{{/* Whether the PrometheusRule renders: always, or when the cluster serves the CRD. */}}
+{{- define "portcullis.renderPrometheusRule" -}}
+{{- if and .Values.prometheusRule.enabled (or (eq .Values.prometheusRule.renderMode "always") (.Capabilities.APIVersions.Has "monitoring.coreos.com/v1/PrometheusRule")) -}}
+true
+{{- else -}}
+false
+{{- end }}
+{{- end }}

@@ -246,6 +246,8 @@ interface MetricView {
 
 export function renderMetricsReference(): string {
   const metrics = new Metrics({ defaultMetrics: false })
+  // Registered only in Kubernetes mode; registering it here puts it in the table too.
+  metrics.watchLeader(() => false)
   const rows = metrics.registry.getMetricsAsArray().map((m) => {
     const v = m as unknown as MetricView
     if (v.type === undefined) throw new Error(`${v.name}: the metric reports no type`)

@@ -230,6 +230,21 @@ describe('checker failures → 500 Internal server error deny, server keeps serv
       'returns a non-string metadata value',
       () => allowOutcome({ metadata: { n: 1 } as unknown as Record<string, string> }),
     ],
+    [
+      // The encoder measures, then writes: a value that differs between the two reads leaves
+      // bytes of the pooled buffer unwritten; they must never reach Envoy.
+      "allows with a header value that changes between the encoder's measuring and writing",
+      () => {
+        let n = 200
+        const shrinking = {
+          name: 'x-portcullis-principal',
+          get value(): string {
+            return 'x'.repeat(n--)
+          },
+        }
+        return allowOutcome({ upstreamHeaders: [shrinking], headersToRemove: [] })
+      },
+    ],
   ]
   for (const [name, script] of bad) {
     it(`checker ${name}`, async () => {

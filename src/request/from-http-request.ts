@@ -185,7 +185,8 @@ export function fromHttpRequest(
     headers.set(name, value)
   }
 
-  const method = orig.method.toUpperCase()
+  // As sent: methods are case-sensitive (RFC 9110 §9.1), so `get` matches no route.
+  const method = orig.method
   if (!METHOD_TOKEN.test(method)) return fail('ERR_REQUEST_MALFORMED', 'invalid original method')
   const target = splitTarget(orig.target)
   if (target === null) return fail('ERR_REQUEST_INVALID_PATH', 'unusable original URI')
@@ -205,6 +206,10 @@ export function fromHttpRequest(
   }
 
   const authority = orig.forwardedHost ?? first(req.headers, 'host') ?? ''
+  const host = hostFromAuthority(authority)
+  if (host === undefined) {
+    return fail('ERR_REQUEST_INVALID_PATH', 'authority is not a plain host[:port]')
+  }
   // The proxy's subrequest Host is usually the auth service; signatures cover the original one.
   if (authority !== '') headers.set('host', authority)
 
@@ -223,7 +228,7 @@ export function fromHttpRequest(
     path: target.path,
     rawQuery: target.rawQuery,
     authority,
-    host: hostFromAuthority(authority),
+    host,
     scheme: scheme(req.headers),
     protocol: `HTTP/${req.httpVersion}`,
     headers,

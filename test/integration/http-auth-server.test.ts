@@ -154,7 +154,7 @@ describe('nginx auth_request', () => {
   it('X-Original-Method / X-Original-URI give the original request; allow puts upstream headers on the 200 for auth_request_set', async () => {
     const r = await call(envoyServer.port, 'GET', '/auth', {
       host: 'portcullis.internal',
-      'x-original-method': 'put',
+      'x-original-method': 'PUT',
       'x-original-uri': '/prod/pets/9?v=2',
       'x-forwarded-host': 'petstore.example.com',
       'x-forwarded-proto': 'https',

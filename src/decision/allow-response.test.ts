@@ -62,6 +62,27 @@ describe('allowOutcome', () => {
     }
   })
 
+  it('removes client-sent underscore spellings (x_portcullis_*, mixed), which CGI/WSGI/PHP read as x-portcullis-*', () => {
+    const o = allowOutcome(
+      req({
+        x_portcullis_principal: 'forged',
+        'x_portcullis-context-team': 'forged',
+        'x-portcullis_role': 'admin',
+        x_portcullisx: 'kept: another name',
+        'x-portcullisfoo': 'kept: another name',
+        x_port: 'kept',
+      }),
+      { principal: 'alice', context: { team: 'pets' } },
+      'X',
+      undefined,
+    )
+    expect(o.headersToRemove).toEqual([
+      'x_portcullis_principal',
+      'x_portcullis-context-team',
+      'x-portcullis_role',
+    ])
+  })
+
   it('builds a reusable identity header list once (same frozen array for the same context object), per principal', () => {
     const context = { tier: 'gold' }
     const a = allowOutcome(req(), { principal: 'alice', context }, 'X', undefined)

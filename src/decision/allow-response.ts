@@ -1,7 +1,8 @@
 /**
  * Builds the allow answer: upstream identity headers (`x-portcullis-principal`,
- * `x-portcullis-context-<key>`) and the removal of every client-sent `x-portcullis-*` header, so an
- * upstream can trust that those headers come from Portcullis alone (DESIGN §4). Values that are not
+ * `x-portcullis-context-<key>`) and the removal of every client-sent `x-portcullis-*` header (and
+ * `x_portcullis_*`, which CGI-style servers read as the same), so an upstream can trust that those
+ * headers come from Portcullis alone. Values that are not
  * plain visible ASCII are sent encoded (upstream-header-value.ts), never altered or refused.
  *
  * @module
@@ -110,6 +111,20 @@ function buildHeaders(identity: AllowIdentity): HeaderEntry[] {
   return upstream
 }
 
+/**
+ * True for `x-portcullis-*` in any spelling that CGI, WSGI and PHP servers read as the same
+ * variable (`HTTP_X_PORTCULLIS_…`): `-` and `_` are interchangeable after `x` and after
+ * `portcullis`. Names reach here lower-cased.
+ */
+function injectedSpelling(name: string): boolean {
+  if (name.length < INJECTED_PREFIX.length || name.charCodeAt(0) !== 0x78) return false
+  const a = name.charCodeAt(1)
+  const b = name.charCodeAt(12)
+  return (
+    (a === 0x2d || a === 0x5f) && (b === 0x2d || b === 0x5f) && name.startsWith('portcullis', 2)
+  )
+}
+
 export function allowOutcome(
   req: RequestContext,
   identity: AllowIdentity,
@@ -119,9 +134,10 @@ export function allowOutcome(
   const upstream = upstreamHeaders(identity)
   // Envoy applies headers_to_remove after the headers it sets, so only client copies of names we
   // do not set are listed; names we set are overwritten (OVERWRITE_IF_EXISTS_OR_ADD) instead.
+  // Underscore spellings are never names we set: they are always removed.
   let headersToRemove: string[] | undefined
   for (const name of req.headers.keys()) {
-    if (name.startsWith(INJECTED_PREFIX) && !upstream.some((h) => h.name === name)) {
+    if (injectedSpelling(name) && !upstream.some((h) => h.name === name)) {
       ;(headersToRemove ??= []).push(name)
     }
   }

@@ -1,6 +1,7 @@
 /**
- * Which peers may tell us the client address (`X-Forwarded-For`, `X-Real-IP`): a CIDR list
- * compiled once. Without it the TCP peer is the client, whatever headers say.
+ * Which peers may tell us about the client's connection (`X-Forwarded-For`, `X-Real-IP`,
+ * `X-Forwarded-Proto`): a CIDR list compiled once. Without it the TCP peer is the client and the
+ * scheme is `http`, whatever headers say.
  *
  * @module
  */

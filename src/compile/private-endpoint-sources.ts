@@ -13,11 +13,11 @@
  *
  * @module
  */
-import ipaddr from 'ipaddr.js'
+import { parseIpAddress, parseIpCidr, type IpAddress, type IpCidr } from '../lib/ip-address.js'
 import type { LabelMatcher } from './label-selector.js'
 import type { PodIdentity, WorkloadDirectory } from './workload-directory.js'
 
-type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number]
+type Cidr = IpCidr
 
 export interface CompiledIpBlock {
   readonly cidr: Cidr
@@ -40,7 +40,7 @@ export interface CompiledSource {
 export interface SourceIdentity {
   readonly namespace: string | undefined
   readonly serviceAccount: string | undefined
-  readonly ip: ipaddr.IPv4 | ipaddr.IPv6 | undefined
+  readonly ip: IpAddress | undefined
   /** The pod that owns the source IP (Kubernetes mode), when it agrees with the SPIFFE principal. */
   readonly pod?: PodIdentity | undefined
   /** Kubernetes mode's live directory; undefined in local mode, where selectors never match. */
@@ -49,30 +49,15 @@ export interface SourceIdentity {
 
 /** Parses a CIDR or bare address (bare = host route). Returns undefined when invalid. */
 export function parseCidr(text: string): Cidr | undefined {
-  try {
-    if (text.includes('/')) return ipaddr.parseCIDR(text)
-    const addr = ipaddr.parse(text)
-    return [addr, addr.kind() === 'ipv4' ? 32 : 128]
-  } catch {
-    return undefined
-  }
+  return parseIpCidr(text)
 }
 
-/** Parses an address; IPv4-mapped IPv6 (`::ffff:10.0.0.1`) becomes IPv4 so IPv4 CIDRs apply. */
-export function parseIp(text: string | undefined): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
-  if (text === undefined || text === '') return undefined
-  try {
-    const addr = ipaddr.parse(text)
-    if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {
-      return (addr as ipaddr.IPv6).toIPv4Address()
-    }
-    return addr
-  } catch {
-    return undefined
-  }
+/** Parses an address; IPv4-mapped IPv6 (`::ffff:10.0.0.1`, and only that) becomes IPv4. */
+export function parseIp(text: string | undefined): IpAddress | undefined {
+  return parseIpAddress(text)
 }
 
-function inCidr(ip: ipaddr.IPv4 | ipaddr.IPv6, cidr: Cidr): boolean {
+function inCidr(ip: IpAddress, cidr: Cidr): boolean {
   return ip.kind() === cidr[0].kind() && ip.match(cidr)
 }
 
@@ -95,7 +80,7 @@ export function parseSpiffe(
  */
 export function resolveSourceIdentity(
   spiffe: { readonly namespace: string; readonly serviceAccount: string } | undefined,
-  ip: ipaddr.IPv4 | ipaddr.IPv6 | undefined,
+  ip: IpAddress | undefined,
   workloads: WorkloadDirectory | undefined,
 ): SourceIdentity {
   if (workloads === undefined) {

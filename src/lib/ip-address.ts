@@ -26,9 +26,13 @@ export type IpCidr = [IpAddress, number]
  */
 export function ipv6Bytes(text: string): number[] | null {
   if (text.includes('%') || isIP(text) !== 6) return null
+  return expandIpv6(text)
+}
+
+/** {@link ipv6Bytes} for text `isIP` already called IPv6 and that has no zone id. */
+function expandIpv6(text: string): number[] {
   let s = text
-  const dot = s.indexOf('.')
-  if (dot !== -1) {
+  if (s.includes('.')) {
     // A trailing dotted quad is the last two 16-bit groups.
     const start = s.lastIndexOf(':') + 1
     const o = s.slice(start).split('.').map(Number)
@@ -63,9 +67,8 @@ export function parseIpAddress(text: string | undefined): IpAddress | undefined 
   if (text === undefined) return undefined
   const family = isIP(text)
   if (family === 4) return ipaddr.IPv4.parse(text)
-  if (family !== 6) return undefined
-  const bytes = ipv6Bytes(text)
-  if (bytes === null) return undefined
+  if (family !== 6 || text.includes('%')) return undefined
+  const bytes = expandIpv6(text)
   return isIpv4Mapped(bytes) ? new ipaddr.IPv4(bytes.slice(12)) : new ipaddr.IPv6(bytes)
 }
 

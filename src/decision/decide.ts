@@ -154,6 +154,11 @@ export class Decider implements Checker {
     note(() => `methodArn ${methodArn}`)
 
     const peer = identifyPeer(req.sourcePrincipal, this.#trustDomains)
+    if (peer !== undefined && peer.principal === undefined) {
+      note(
+        () => 'source principal identifies nobody (not a SPIFFE id of a configured trust domain)',
+      )
+    }
     const isPrivate = api.endpointType === 'PRIVATE'
     let endpoint: CompiledApi['endpoints'][number] | undefined
     let source: SourceAttribution

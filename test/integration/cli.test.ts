@@ -101,7 +101,9 @@ describe('portcullis check', () => {
       '--source-principal',
       'spiffe://other.example/ns/web/sa/frontend',
     ]
-    expect((await run(args)).code).toBe(1)
+    const foreign = await run(args)
+    expect(foreign.code).toBe(1)
+    expect(foreign.stdout).toContain('source principal identifies nobody')
     expect((await run([...args, '--trust-domains', 'cluster.local,other.example'])).code).toBe(0)
     expect((await run(args, { PORTCULLIS_TRUST_DOMAINS: 'other.example' })).code).toBe(0)
     const bad = await run([...args, '--trust-domains', 'Other.Example'])

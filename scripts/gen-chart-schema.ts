@@ -76,6 +76,11 @@ export const ChartValues = Type.Object(
       ['trace', 'debug', 'info', 'warn', 'error', 'fatal'].map((l) => Type.Literal(l)),
       { description: 'Log level.' },
     ),
+    trustDomains: Type.Array(Type.String({ pattern: '^[a-z0-9._-]+$', maxLength: 255 }), {
+      minItems: 1,
+      uniqueItems: true,
+      description: 'SPIFFE trust domains whose ids name a namespace and service account.',
+    }),
     cache: Type.Object(
       {
         maxEntries: Type.Integer({ minimum: 1, description: 'Decision cache size (entries).' }),

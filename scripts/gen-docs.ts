@@ -372,6 +372,11 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
         default: DEFAULTS.logLevel,
         text: 'JSON log level on stdout: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',
       },
+      'trust-domains': {
+        arg: 'TD,...',
+        default: 'cluster.local',
+        text: 'SPIFFE trust domains whose ids name a namespace and service account (PrivateEndpoint sources, `portcullis:Source*` and `aws:SourceVpc` keys). Ids of other trust domains, and malformed ids, identify nobody and carry no `portcullis:SourcePrincipal`. Comma-separated; list several for federation.',
+      },
       'trust-forwarded-from': {
         arg: 'CIDR',
         default: '',
@@ -434,6 +439,11 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
         arg: 'IP',
         default: '',
         text: 'Client address (`aws:SourceIp`, PrivateEndpoint `ipBlocks`).',
+      },
+      'trust-domains': {
+        arg: 'TD,...',
+        default: 'cluster.local',
+        text: 'SPIFFE trust domains whose ids name a namespace and service account (PrivateEndpoint sources, `portcullis:Source*` and `aws:SourceVpc` keys). Ids of other trust domains, and malformed ids, identify nobody and carry no `portcullis:SourcePrincipal`. Comma-separated; list several for federation.',
       },
       'source-principal': {
         arg: 'SPIFFE',

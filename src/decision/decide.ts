@@ -13,10 +13,10 @@ import type { ConditionValue } from '../policy/types.js'
 import { normalizePath } from '../request/normalize-path.js'
 import {
   parseIp,
-  parseSpiffe,
   resolveSourceIdentity,
   sourceMatches,
 } from '../compile/private-endpoint-sources.js'
+import { DEFAULT_TRUST_DOMAINS, identifyPeer, type TrustDomains } from '../compile/peer-identity.js'
 import { buildConditionContext, type SourceAttribution } from './condition-context.js'
 import { denyFixed, denyPrincipal, type DenyContext } from './deny-response.js'
 import { resolveApi } from './resolve-api.js'
@@ -55,6 +55,8 @@ export interface DeciderOptions {
   readonly logger?: DeciderLogger
   /** Attach explanations (notes, deciding statements) to outcomes: `portcullis check`, debugging. */
   readonly explain?: boolean
+  /** SPIFFE trust domains whose ids name a namespace / service account. Default `cluster.local`. */
+  readonly trustDomains?: TrustDomains
 }
 
 export class Decider implements Checker {
@@ -63,6 +65,7 @@ export class Decider implements Checker {
   readonly #gateIdentity: PrivateGateIdentity | undefined
   readonly #logger: DeciderLogger | undefined
   readonly #explain: boolean
+  readonly #trustDomains: TrustDomains
 
   constructor(opts: DeciderOptions) {
     this.#snapshot = opts.snapshot
@@ -70,6 +73,7 @@ export class Decider implements Checker {
     this.#gateIdentity = opts.privateGateIdentity
     this.#logger = opts.logger
     this.#explain = opts.explain ?? false
+    this.#trustDomains = opts.trustDomains ?? DEFAULT_TRUST_DOMAINS
   }
 
   ready(): boolean {
@@ -150,24 +154,31 @@ export class Decider implements Checker {
     }
     note(() => `methodArn ${methodArn}`)
 
-    const spiffe = parseSpiffe(req.sourcePrincipal)
+    const peer = identifyPeer(req.sourcePrincipal, this.#trustDomains)
+    if (peer !== undefined && peer.principal === undefined) {
+      note(
+        () => 'source principal identifies nobody (not a SPIFFE id of a configured trust domain)',
+      )
+    }
     const isPrivate = api.endpointType === 'PRIVATE'
     let endpoint: CompiledApi['endpoints'][number] | undefined
     let source: SourceAttribution
     if (isPrivate) {
       // Kubernetes mode also looks the source IP up among pod IPs (snapshot.workloads), so the
       // source namespace and service account condition keys come from the pod without SPIFFE too.
-      const who = resolveSourceIdentity(spiffe, parseIp(req.sourceIp), snapshot.workloads)
+      const who = resolveSourceIdentity(peer, parseIp(req.sourceIp), snapshot.workloads)
       endpoint = api.endpoints.find((e) => e.sources.some((s) => sourceMatches(s, who)))
       source = {
+        principal: peer?.principal,
         namespace: who.namespace,
         serviceAccount: who.serviceAccount,
         endpointName: endpoint?.name,
       }
     } else {
       source = {
-        namespace: spiffe?.namespace,
-        serviceAccount: spiffe?.serviceAccount,
+        principal: peer?.principal,
+        namespace: peer?.namespace,
+        serviceAccount: peer?.serviceAccount,
         endpointName: undefined,
       }
     }

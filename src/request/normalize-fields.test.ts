@@ -66,6 +66,9 @@ describe('normalizeIp', () => {
   const rows: [string | undefined, string | undefined][] = [
     ['10.1.2.3', '10.1.2.3'],
     ['::ffff:10.1.2.3', '10.1.2.3'],
+    // IPv4-compatible (RFC 4291 §2.5.5.1) is not IPv4-mapped: it stays IPv6.
+    ['::10.1.2.3', '::a01:203'],
+    ['::ffff:0:10.1.2.3', '::ffff:0:a01:203'],
     ['2001:0DB8:0:0:0:0:0:1', '2001:db8::1'],
     ['[::1]', '::1'],
     ['fe80::1%eth0', 'fe80::1'],

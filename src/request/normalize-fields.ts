@@ -5,8 +5,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
-import { isIP } from 'node:net'
-import ipaddr from 'ipaddr.js'
+import { canonicalIp } from '../lib/ip-address.js'
 
 /** The request target split at the first `?`, or null when it is not a usable origin-form path. */
 export interface SplitTarget {
@@ -57,20 +56,11 @@ export function hostFromAuthority(authority: string): string | undefined {
 
 /**
  * A textual IP in canonical form (IPv4 dotted quad, IPv6 RFC 5952, IPv4-mapped IPv6 unwrapped to
- * IPv4, zone id dropped), or undefined when `raw` is not an IP literal. `node:net` validates first
- * because ipaddr.js also accepts legacy forms such as `127.1` and `0x7f.0.0.1`.
+ * IPv4, zone id dropped), or undefined when `raw` is not an IP literal. The rule (which IPv6
+ * addresses are IPv4 peers) lives in one place, shared with every other address parser.
  */
 export function normalizeIp(raw: string | undefined): string | undefined {
-  if (raw === undefined || raw === '') return undefined
-  let s = raw.trim()
-  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1)
-  const pct = s.indexOf('%')
-  if (pct !== -1) s = s.slice(0, pct)
-  const family = isIP(s)
-  if (family === 4) return s
-  if (family !== 6) return undefined
-  const v6 = ipaddr.IPv6.parse(s)
-  return v6.isIPv4MappedAddress() ? v6.toIPv4Address().toString() : v6.toRFC5952String()
+  return canonicalIp(raw)
 }
 
 const MAX_REQUEST_ID_LENGTH = 128

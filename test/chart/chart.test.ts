@@ -117,6 +117,10 @@ describe('helm template with chart defaults (ci/default-values.yaml)', () => {
     const envNames = (at(container, 'env') as Doc[]).map((e) => at(e, 'name'))
     expect(envNames).toContain('PORTCULLIS_TOKEN_CACHE_MAX_ENTRIES')
     expect(envNames).not.toContain('PORTCULLIS_JWT_OFFLOAD_MAX_IN_FLIGHT')
+    // SPIFFE ids name a namespace only in the local trust domain unless more are listed.
+    expect(
+      (at(container, 'env') as Doc[]).find((e) => at(e, 'name') === 'PORTCULLIS_TRUST_DOMAINS'),
+    ).toEqual({ name: 'PORTCULLIS_TRUST_DOMAINS', value: 'cluster.local' })
     expect(at(container, 'ports')).toEqual([
       { name: 'grpc', containerPort: 9001, protocol: 'TCP' },
       { name: 'http', containerPort: 9002, protocol: 'TCP' },
@@ -253,6 +257,7 @@ describe('helm template with every feature (ci/all-features-values.yaml)', () =>
       PORTCULLIS_JWT_OFFLOAD_MAX_IN_FLIGHT: '0',
       PORTCULLIS_WATCH_NAMESPACES: 'shop,web',
       PORTCULLIS_NETWORK_POLICIES: 'true',
+      PORTCULLIS_TRUST_DOMAINS: 'cluster.local,west.example',
       NODE_OPTIONS: '--max-old-space-size=384',
     })
     expect(at(container, 'image')).toBe('ghcr.io/portcullis-dev/portcullis:9.9.9')
@@ -451,6 +456,9 @@ describe('values.schema.json rejects bad values at install time', () => {
       ['--set', 'prometheusRule.jwksStaleAfter=six hours'],
       /jwksStaleAfter/,
     ],
+    ['an upper-case trust domain', ['--set', 'trustDomains={Cluster.local}'], /trustDomains/],
+    ['a trust domain with a port', ['--set', 'trustDomains={cluster.local:443}'], /trustDomains/],
+    ['no trust domain at all', ['--set', 'trustDomains=null'], /trustDomains/],
   ]
   for (const [what, args, message] of cases) {
     it(`refuses ${what}`, () => {

@@ -64,9 +64,12 @@ export const ChartValues = Type.Object(
       closed,
     ),
     admin: Type.Object({ port: Port('Metrics/health port (--metrics-port).') }, closed),
-    accountId: Type.String({
-      pattern: '^([0-9]{12})?$',
-      description: 'Default 12-digit account ID.',
+    // A number is admitted only so the chart's own `fail` can say what to do (`--set` turns
+    // 111122223333 into a number, and numbers lose the leading zeros account IDs may have); the
+    // schema's bare "got number, want string" would not.
+    accountId: Type.Union([Type.String({ pattern: '^([0-9]{12})?$' }), Type.Number()], {
+      description:
+        'Default 12-digit account ID, as a string (--set-string accountId=..., or quoted in a values file).',
     }),
     region: Type.String({
       pattern: '^([a-z]{2}(-[a-z]+)+-[0-9]+)?$',

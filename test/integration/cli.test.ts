@@ -15,7 +15,7 @@ function run(
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
-      'node',
+      process.execPath,
       ['bin/portcullis.js', ...args],
       { env: { ...process.env, ...env }, timeout: 60_000 },
       (err, stdout, stderr) => {

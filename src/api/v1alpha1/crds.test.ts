@@ -117,6 +117,8 @@ describe('buildCustomResourceDefinitions', () => {
       'principals.portcullis.dev',
       'policies.portcullis.dev',
       'privateendpoints.portcullis.dev',
+      'apikeys.portcullis.dev',
+      'usageplans.portcullis.dev',
     ])
     for (const crd of crds) {
       const spec = crd['spec'] as Node

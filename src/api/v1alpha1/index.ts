@@ -4,12 +4,14 @@
  *
  * @module
  */
+import type { ApiKeySpec } from './api-key.js'
 import type { AuthorizerSpec } from './authorizer.js'
 import type { ObjectMeta, ObjectStatus } from './common.js'
 import type { PolicySpec } from './policy.js'
 import type { PrincipalSpec } from './principal.js'
 import type { PrivateEndpointSpec } from './private-endpoint.js'
 import type { RestApiSpec } from './rest-api.js'
+import type { UsagePlanSpec } from './usage-plan.js'
 
 export * from './common.js'
 export * from './rest-api.js'
@@ -17,6 +19,8 @@ export * from './authorizer.js'
 export * from './principal.js'
 export * from './policy.js'
 export * from './private-endpoint.js'
+export * from './api-key.js'
+export * from './usage-plan.js'
 export * from './kinds.js'
 export * from './validate-semantics.js'
 export * from './crds.js'
@@ -37,4 +41,7 @@ export type Authorizer = Resource<'Authorizer', AuthorizerSpec>
 export type Principal = Resource<'Principal', PrincipalSpec>
 export type Policy = Resource<'Policy', PolicySpec>
 export type PrivateEndpoint = Resource<'PrivateEndpoint', PrivateEndpointSpec>
-export type PortcullisResource = RestApi | Authorizer | Principal | Policy | PrivateEndpoint
+export type ApiKey = Resource<'ApiKey', ApiKeySpec>
+export type UsagePlan = Resource<'UsagePlan', UsagePlanSpec>
+export type PortcullisResource =
+  RestApi | Authorizer | Principal | Policy | PrivateEndpoint | ApiKey | UsagePlan

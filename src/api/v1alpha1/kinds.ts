@@ -5,13 +5,23 @@
  * @module
  */
 import type { TSchema } from '@sinclair/typebox'
+import { ApiKeySpec } from './api-key.js'
 import { AuthorizerSpec } from './authorizer.js'
 import { PolicySpec } from './policy.js'
 import { PrincipalSpec } from './principal.js'
 import { PrivateEndpointSpec } from './private-endpoint.js'
 import { RestApiSpec } from './rest-api.js'
+import { UsagePlanSpec } from './usage-plan.js'
 
-export const KINDS = ['RestApi', 'Authorizer', 'Principal', 'Policy', 'PrivateEndpoint'] as const
+export const KINDS = [
+  'RestApi',
+  'Authorizer',
+  'Principal',
+  'Policy',
+  'PrivateEndpoint',
+  'ApiKey',
+  'UsagePlan',
+] as const
 export type PortcullisKind = (typeof KINDS)[number]
 
 export interface PrinterColumn {
@@ -157,6 +167,67 @@ export const KIND_INFO: { readonly [K in PortcullisKind]: KindInfo } = {
       'PrivateEndpoint is the counterpart of a VPC interface endpoint: the in-cluster sources that reach PRIVATE APIs through it, and its endpoint policy.',
     spec: PrivateEndpointSpec,
     printerColumns: [READY, REASON, AGE],
+  },
+  ApiKey: {
+    kind: 'ApiKey',
+    listKind: 'ApiKeyList',
+    plural: 'apikeys',
+    singular: 'apikey',
+    shortNames: ['ak'],
+    description:
+      'ApiKey is an API Gateway API key: its value (in a Secret), whether it is enabled and its customer id. Usage plans name the keys they admit.',
+    spec: ApiKeySpec,
+    printerColumns: [
+      {
+        name: 'Enabled',
+        type: 'boolean',
+        jsonPath: '.spec.enabled',
+        description: 'Disabled keys are refused.',
+      },
+      {
+        name: 'Customer',
+        type: 'string',
+        jsonPath: '.spec.customerId',
+        description: 'Customer id.',
+        priority: 1,
+      },
+      READY,
+      REASON,
+      AGE,
+    ],
+  },
+  UsagePlan: {
+    kind: 'UsagePlan',
+    listKind: 'UsagePlanList',
+    plural: 'usageplans',
+    singular: 'usageplan',
+    shortNames: ['uplan'],
+    description:
+      'UsagePlan is an API Gateway usage plan: the API stages its API keys may call, a token-bucket throttle (plan-wide and per method) and a quota per DAY, WEEK or MONTH.',
+    spec: UsagePlanSpec,
+    printerColumns: [
+      {
+        name: 'Rate',
+        type: 'number',
+        jsonPath: '.spec.throttle.rateLimit',
+        description: 'Requests per second per key.',
+      },
+      {
+        name: 'Quota',
+        type: 'integer',
+        jsonPath: '.spec.quota.limit',
+        description: 'Requests per period per key.',
+      },
+      {
+        name: 'Period',
+        type: 'string',
+        jsonPath: '.spec.quota.period',
+        description: 'Quota period.',
+      },
+      READY,
+      REASON,
+      AGE,
+    ],
   },
 }
 

@@ -13,7 +13,8 @@ import { KIND_INFO, type PortcullisKind } from './kinds.js'
 import type { PolicySpec } from './policy.js'
 import type { PrincipalSpec } from './principal.js'
 import type { PrivateEndpointSpec } from './private-endpoint.js'
-import type { RestApiSpec } from './rest-api.js'
+import { HTTP_METHODS, type RestApiSpec } from './rest-api.js'
+import type { UsagePlanSpec } from './usage-plan.js'
 
 /** One problem in one field; `path` is the full field path, e.g. `spec.routes[2].path`. */
 export interface FieldError {
@@ -55,7 +56,11 @@ export function validateSemantics(kind: PortcullisKind, spec: unknown): FieldErr
     case 'PrivateEndpoint':
       checkPrivateEndpoint(spec as PrivateEndpointSpec, errors)
       break
+    case 'UsagePlan':
+      checkUsagePlan(spec as UsagePlanSpec, errors)
+      break
     case 'Policy':
+    case 'ApiKey':
       break
     default: {
       const never: never = kind
@@ -97,6 +102,8 @@ export function policyFieldsOf(kind: PortcullisKind, spec: unknown): PolicyField
         : [{ path: 'spec.policy', kind: 'endpoint', value: s.policy }]
     }
     case 'Authorizer':
+    case 'ApiKey':
+    case 'UsagePlan':
       return []
     default: {
       const never: never = kind
@@ -424,5 +431,43 @@ function checkPrivateEndpoint(spec: PrivateEndpointSpec, errors: FieldError[]): 
         }
       })
     })
+  })
+}
+
+// ---------------------------------------------------------------------------------------------------
+// UsagePlan: per-method throttle keys.
+
+export type ParsedMethodThrottleKey =
+  | { readonly ok: true; readonly path: string; readonly method: string }
+  | { readonly ok: false; readonly message: string }
+
+/**
+ * Parses a per-method throttle key, `/resource/path/METHOD` as AWS writes it (`/pets/{petId}/GET`;
+ * the root resource is `//GET`). The path part must itself be a valid route path.
+ */
+export function parseMethodThrottleKey(key: string): ParsedMethodThrottleKey {
+  const slash = key.lastIndexOf('/')
+  const method = key.slice(slash + 1)
+  const rawPath = slash <= 0 ? '' : key.slice(0, slash)
+  const path = rawPath === '' ? '/' : rawPath
+  if (slash < 0 || !key.startsWith('/') || !(HTTP_METHODS as readonly string[]).includes(method)) {
+    return {
+      ok: false,
+      message: `"${key}": expected /resource/path/METHOD with METHOD one of ${HTTP_METHODS.join(', ')}`,
+    }
+  }
+  const parsed = parseRoutePath(path)
+  if (!parsed.ok) return { ok: false, message: `"${key}": ${parsed.message}` }
+  return { ok: true, path, method }
+}
+
+function checkUsagePlan(spec: UsagePlanSpec, errors: FieldError[]): void {
+  spec.apiStages.forEach((stage, i) => {
+    for (const key of Object.keys(stage.throttle ?? {})) {
+      const parsed = parseMethodThrottleKey(key)
+      if (!parsed.ok) {
+        errors.push({ path: `spec.apiStages[${i}].throttle`, message: parsed.message })
+      }
+    }
   })
 }

@@ -34,6 +34,8 @@ import {
   type PortcullisKind,
   type Principal,
   type PrivateEndpoint,
+  type ApiKey,
+  type UsagePlan,
   type RestApi,
 } from '../api/v1alpha1/index.js'
 
@@ -97,6 +99,14 @@ export type LoadedPrivateEndpoint = Loaded<'PrivateEndpoint'> & {
   readonly object: PrivateEndpoint
   readonly spec: PrivateEndpoint['spec']
 }
+export type LoadedApiKey = Loaded<'ApiKey'> & {
+  readonly object: ApiKey
+  readonly spec: ApiKey['spec']
+}
+export type LoadedUsagePlan = Loaded<'UsagePlan'> & {
+  readonly object: UsagePlan
+  readonly spec: UsagePlan['spec']
+}
 export type LoadedSecret = Loaded<'Secret'> & {
   /** Decoded values (`data` base64-decoded as UTF-8, overlaid by `stringData`, as the API server does). */
   readonly data: Readonly<Record<string, string>>
@@ -115,6 +125,8 @@ export type LoadedObject =
   | LoadedPrincipal
   | LoadedPolicy
   | LoadedPrivateEndpoint
+  | LoadedApiKey
+  | LoadedUsagePlan
   | LoadedSecret
   | LoadedService
 

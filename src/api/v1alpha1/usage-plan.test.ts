@@ -55,7 +55,7 @@ describe('ApiKey and UsagePlan schemas', () => {
       'p.yaml',
     )
     if (r.status === 'loaded') {
-      expect((r.object as { spec: { quota: unknown } }).spec.quota).toEqual({
+      expect((r.object as { spec: { quota?: unknown } }).spec.quota).toEqual({
         limit: 10000,
         period: 'DAY',
         offset: 0,

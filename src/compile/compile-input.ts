@@ -76,6 +76,28 @@ export interface PrivateEndpointInputSpec {
   readonly policy?: unknown
 }
 
+export interface ApiKeyInputSpec {
+  readonly valueFrom: { readonly secretKeyRef: { readonly name: string; readonly key: string } }
+  readonly enabled: boolean
+  readonly customerId?: string
+}
+
+export interface UsagePlanInputSpec {
+  readonly apiStages: readonly {
+    readonly apiName: string
+    readonly stage: string
+    readonly throttle?: Readonly<Record<string, ThrottleInput>>
+  }[]
+  readonly throttle?: ThrottleInput
+  readonly quota?: { readonly limit: number; readonly period: string; readonly offset: number }
+  readonly apiKeys?: readonly string[]
+}
+
+export interface ThrottleInput {
+  readonly rateLimit: number
+  readonly burstLimit: number
+}
+
 export interface SecretInput {
   readonly ref: ObjectRef
   readonly file: string
@@ -96,6 +118,8 @@ export interface CompileInput {
   readonly principals: readonly Manifest<PrincipalInputSpec>[]
   readonly policies: readonly Manifest<PolicyInputSpec>[]
   readonly privateEndpoints: readonly Manifest<PrivateEndpointInputSpec>[]
+  readonly apiKeys?: readonly Manifest<ApiKeyInputSpec>[]
+  readonly usagePlans?: readonly Manifest<UsagePlanInputSpec>[]
   readonly secrets: readonly SecretInput[]
   readonly services: readonly ServiceBinding[]
 }

@@ -12,6 +12,7 @@ import { buildRouteTable } from './route-table.js'
 import { parseCidr, type CompiledSource } from './private-endpoint-sources.js'
 import { compileLabelSelector, type LabelMatcher } from './label-selector.js'
 import type { WorkloadDirectory } from './workload-directory.js'
+import { compileUsagePlans } from './usage-plans.js'
 import type {
   AccessKeyEntry,
   AuthorizationType,
@@ -488,6 +489,14 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
   wildcardHosts.sort((a, b) => b.suffix.length - a.suffix.length)
   counts['RestApi'] = apisByRef.size
 
+  const usage = compileUsagePlans(
+    input,
+    apisByRef,
+    opts.previous?.usage,
+    (e) => errors.push(e),
+    (w) => warnings.push(w),
+  )
+
   const snapshot: Snapshot = Object.freeze({
     generation: opts.generation,
     apisByRef,
@@ -495,7 +504,8 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
     wildcardHosts: Object.freeze(wildcardHosts),
     accessKeys,
     authorizers,
-    objectCounts: Object.freeze(counts),
+    usage: usage.index,
+    objectCounts: Object.freeze({ ...counts, ...usage.counts }),
     defaults: opts.defaults,
     ...(opts.workloads ? { workloads: opts.workloads } : {}),
   })

@@ -8,6 +8,7 @@ import type { CompiledPolicy } from '../policy/index.js'
 import type { RouteTable } from './route-table.js'
 import type { CompiledSource } from './private-endpoint-sources.js'
 import type { WorkloadDirectory } from './workload-directory.js'
+import type { UsageIndex } from './usage-plans.js'
 
 export type AuthorizationType = 'NONE' | 'AWS_IAM' | 'CUSTOM' | 'COGNITO_USER_POOLS' | 'JWT'
 
@@ -86,6 +87,8 @@ export interface Snapshot {
   readonly wildcardHosts: readonly { readonly suffix: string; readonly api: CompiledApi }[]
   readonly accessKeys: ReadonlyMap<string, AccessKeyEntry>
   readonly authorizers: ReadonlyMap<string, CompiledAuthorizer>
+  /** API keys and the usage plans that admit them per API. */
+  readonly usage: UsageIndex
   /** Objects per kind that compiled (for the portcullis_config_objects gauge). */
   readonly objectCounts: Readonly<Record<string, number>>
   readonly defaults: { readonly accountId: string; readonly region: string }

@@ -26,6 +26,8 @@ export function groupObjects(objects: readonly LoadedObject[], errors: LoadError
     principals: [] as Manifest<never>[],
     policies: [] as Manifest<never>[],
     privateEndpoints: [] as Manifest<never>[],
+    apiKeys: [] as Manifest<never>[],
+    usagePlans: [] as Manifest<never>[],
     secrets: [] as {
       ref: LoadedObject['ref']
       file: string
@@ -49,6 +51,12 @@ export function groupObjects(objects: readonly LoadedObject[], errors: LoadError
         break
       case 'PrivateEndpoint':
         input.privateEndpoints.push(o as never)
+        break
+      case 'ApiKey':
+        input.apiKeys.push(o as never)
+        break
+      case 'UsagePlan':
+        input.usagePlans.push(o as never)
         break
       case 'Secret':
         input.secrets.push({ ref: o.ref, file: o.file, data: o.data })

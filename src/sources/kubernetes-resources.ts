@@ -1,5 +1,5 @@
 /**
- * The resources Kubernetes mode reads, with their API paths: the five `portcullis.dev/v1alpha1`
+ * The resources Kubernetes mode reads, with their API paths: the `portcullis.dev/v1alpha1`
  * kinds, `v1` Secrets and `v1` Services.
  *
  * @module
@@ -18,6 +18,8 @@ export const CUSTOM_RESOURCES: readonly CustomResource[] = [
   { kind: 'Principal', plural: 'principals' },
   { kind: 'Policy', plural: 'policies' },
   { kind: 'PrivateEndpoint', plural: 'privateendpoints' },
+  { kind: 'ApiKey', plural: 'apikeys' },
+  { kind: 'UsagePlan', plural: 'usageplans' },
 ]
 
 /** Collection path of a custom resource, in one namespace or (undefined) across the cluster. */

@@ -43,6 +43,8 @@ const BUCKETS: readonly Bucket[] = [
   'principals',
   'policies',
   'privateEndpoints',
+  'apiKeys',
+  'usagePlans',
   'secrets',
   'services',
 ]
@@ -118,6 +120,8 @@ function toInput(objs: Map<string, { bucket: Bucket; obj: AnyObject }>): Compile
     principals: [],
     policies: [],
     privateEndpoints: [],
+    apiKeys: [],
+    usagePlans: [],
     secrets: [],
     services: [],
   }

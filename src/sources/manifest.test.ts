@@ -247,11 +247,11 @@ describe('parseManifestText: schema and semantic violations, one exact line each
 
   it('an unknown portcullis.dev kind is an error, not a silent ignore', () => {
     const r = parseManifestText(
-      'apiVersion: portcullis.dev/v1alpha1\nkind: UsagePlan\nmetadata: {name: u}\nspec: {}',
+      'apiVersion: portcullis.dev/v1alpha1\nkind: Stage\nmetadata: {name: u}\nspec: {}',
       'x.yaml',
     )
     expect(lines(r)).toEqual([
-      'x.yaml: UsagePlan/default/u: unknown kind or version portcullis.dev/v1alpha1 UsagePlan (this build serves portcullis.dev/v1alpha1 RestApi, Authorizer, Principal, Policy, PrivateEndpoint)',
+      'x.yaml: Stage/default/u: unknown kind or version portcullis.dev/v1alpha1 Stage (this build serves portcullis.dev/v1alpha1 RestApi, Authorizer, Principal, Policy, PrivateEndpoint, ApiKey, UsagePlan)',
     ])
   })
 })

@@ -86,15 +86,15 @@ false
 
 {{/* RBAC rules on namespaced objects: cluster-wide when watch.namespaces is empty, else one Role per namespace. */}}
 {{- define "portcullis.namespacedRules" }}
-# Configuration: the five Portcullis kinds.
+# Configuration: the Portcullis kinds.
 - apiGroups: ["portcullis.dev"]
-  resources: [restapis, authorizers, principals, policies, privateendpoints]
+  resources: [restapis, authorizers, principals, policies, privateendpoints, apikeys, usageplans]
   verbs: [get, list, watch]
 # The leader reports Ready conditions and observedGeneration.
 - apiGroups: ["portcullis.dev"]
-  resources: [restapis/status, authorizers/status, principals/status, policies/status, privateendpoints/status]
+  resources: [restapis/status, authorizers/status, principals/status, policies/status, privateendpoints/status, apikeys/status, usageplans/status]
   verbs: [get, update, patch]
-# Access keys (Secrets referenced by Principals) and bound Services.
+# Secrets referenced by Principals (access keys) and ApiKeys (key values), and bound Services.
 - apiGroups: [""]
   resources: [secrets, services]
   verbs: [get, list, watch]

@@ -18,6 +18,9 @@ import { createLogger, type Logger, type LogLevel } from '../observability/logge
 import { startGrpcServer } from '../servers/ext-authz-grpc.js'
 import { startHttpAuthServer } from '../servers/ext-authz-http.js'
 import { startAdminServer } from '../servers/admin-http.js'
+import { LocalUsageCounter } from '../usage/local-counter.js'
+import { buildUsageReport } from '../usage/usage-report.js'
+import { EMPTY_USAGE_INDEX } from '../compile/usage-plans.js'
 
 export interface AppOptions {
   /** Local mode: the folder to load and watch. Required unless `kubernetes` is given. */
@@ -91,6 +94,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     },
     '(warm-up)',
   )
+  const usageCounter = new LocalUsageCounter()
   const config = new ConfigRuntime({
     load: k8s ? () => k8s.load() : () => loadFolderConfig([dir]),
     defaults: { accountId: opts.accountId, region: opts.region },
@@ -100,6 +104,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     logger,
     onSnapshot: (next, prev) => {
       authn.onSnapshot(next, prev)
+      // Counters of plan/key pairs that no longer exist are unreachable: free them.
+      const live = new Set(next.usage.planList.flatMap((p) => p.keys.map((k) => `${p.ref}\n${k}`)))
+      usageCounter.retain((plan, key) => live.has(`${plan}\n${key}`))
     },
   })
   let watcher: DirectoryWatcher | undefined
@@ -116,6 +123,12 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
 
   const decider = new Decider({
     snapshot: config.current,
+    usage: {
+      counter: usageCounter,
+      observe: (plan, result) => {
+        metrics.usagePlanRequest(plan, result)
+      },
+    },
     flows: authn.flows,
     ...(authn.privateGateIdentity ? { privateGateIdentity: authn.privateGateIdentity } : {}),
     ...(opts.trustDomains !== undefined ? { trustDomains: opts.trustDomains } : {}),
@@ -143,6 +156,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     host: opts.host,
     ready: () => decider.ready(),
     metrics,
+    usage: () =>
+      buildUsageReport(config.current()?.usage ?? EMPTY_USAGE_INDEX, usageCounter, Date.now()),
     logger,
   })
   logger.info(

@@ -33,6 +33,11 @@ export interface AllowOutcome {
   readonly api: string | undefined
   /** Small flat metadata echoed as Envoy dynamic metadata (e.g. decision id, principal). */
   readonly metadata: Readonly<Record<string, string>>
+  /**
+   * The API key a CUSTOM authorizer named (`usageIdentifierKey`), for `apiKeySource: AUTHORIZER`.
+   * Read by the API key step only; never sent anywhere.
+   */
+  readonly usageIdentifierKey?: string
   readonly explain?: Explanation
 }
 

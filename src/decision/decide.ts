@@ -24,6 +24,8 @@ import { detectSigV4 } from '../authn/sigv4/detect-sigv4.js'
 import { noneFlow } from './flows/none-flow.js'
 import { PrincipalConditions } from './flows/principal-conditions.js'
 import { combineEndpointGate } from '../policy/index.js'
+import { applyApiKeyStep, type ApiKeyStepOptions } from './api-key-step.js'
+import { LocalUsageCounter } from '../usage/local-counter.js'
 
 /** API Gateway refuses methodArns longer than this with 414 (reference §2.2). */
 const MAX_METHOD_ARN_BYTES = 1600
@@ -57,6 +59,8 @@ export interface DeciderOptions {
   readonly explain?: boolean
   /** SPIFFE trust domains whose ids name a namespace / service account. Default `cluster.local`. */
   readonly trustDomains?: TrustDomains
+  /** Counting for usage plans. Default: in-process counters of this Decider. */
+  readonly usage?: Partial<ApiKeyStepOptions>
 }
 
 export class Decider implements Checker {
@@ -66,6 +70,7 @@ export class Decider implements Checker {
   readonly #logger: DeciderLogger | undefined
   readonly #explain: boolean
   readonly #trustDomains: TrustDomains
+  readonly #usage: ApiKeyStepOptions
 
   constructor(opts: DeciderOptions) {
     this.#snapshot = opts.snapshot
@@ -74,6 +79,11 @@ export class Decider implements Checker {
     this.#logger = opts.logger
     this.#explain = opts.explain ?? false
     this.#trustDomains = opts.trustDomains ?? DEFAULT_TRUST_DOMAINS
+    this.#usage = {
+      counter: opts.usage?.counter ?? new LocalUsageCounter(),
+      now: opts.usage?.now ?? Date.now,
+      ...(opts.usage?.observe ? { observe: opts.usage.observe } : {}),
+    }
   }
 
   ready(): boolean {
@@ -266,10 +276,7 @@ export class Decider implements Checker {
     const finish = (flowOutcome: CheckOutcome): CheckOutcome => {
       let outcome = flowOutcome
       if (outcome.allowed && route.apiKeyRequired) {
-        // No usage plans exist in this product yet: an API-key-protected method cannot be
-        // verified, so it is denied as AWS denies an invalid key (403 Forbidden), not let through.
-        outcome = denyFixed('forbidden', 'ERR_API_KEY_UNVERIFIABLE', deny)
-        note(() => 'apiKeyRequired: no usage plans configured')
+        outcome = applyApiKeyStep(outcome, { req, snapshot, api, match, deny, note }, this.#usage)
       }
       return explain(explaining, outcome, notes)
     }

@@ -23,6 +23,8 @@ export type DenyKind =
   | 'authorizer_error'
   | 'internal'
   | 'sigv4'
+  | 'throttled'
+  | 'quota_exceeded'
 
 interface Spec {
   readonly status: number
@@ -42,6 +44,8 @@ const SPECS: Record<DenyKind, Spec> = {
   authorizer_error: { status: 500, errorType: 'AuthorizerConfigurationException' },
   internal: { status: 500, errorType: 'InternalServerErrorException' },
   sigv4: { status: 403, errorType: 'InvalidSignatureException' },
+  throttled: { status: 429, errorType: 'TooManyRequestsException' },
+  quota_exceeded: { status: 429, errorType: 'LimitExceededException' },
 }
 
 export interface DenyContext {
@@ -113,6 +117,8 @@ const FIXED_MESSAGES: Partial<Record<DenyKind, string | null>> = {
   unauthorized: 'Unauthorized',
   authorizer_error: null,
   internal: null,
+  throttled: 'Too Many Requests',
+  quota_exceeded: 'Limit Exceeded',
 }
 
 /** The fixed bodies, serialised once. */
@@ -130,7 +136,9 @@ export function denyFixed(
     | 'uri_too_long'
     | 'unauthorized'
     | 'authorizer_error'
-    | 'internal',
+    | 'internal'
+    | 'throttled'
+    | 'quota_exceeded',
   code: string,
   ctx: DenyContext,
   extraHeaders: readonly HeaderEntry[] = [],

@@ -80,6 +80,8 @@ function outcomeLabel(outcome: string): string {
   return OUTCOME_LABEL.test(outcome) ? outcome : 'other'
 }
 
+export type UsagePlanResult = 'allowed' | 'throttled' | 'quota_exceeded' | 'invalid_key'
+
 export class Metrics {
   /** The registry `/metrics` renders; private to this instance (never prom-client's global one). */
   readonly registry: Registry
@@ -95,6 +97,8 @@ export class Metrics {
   private readonly jwksFetches: Counter<'host' | 'document' | 'outcome'>
   private readonly tokenCacheHits: HotCounter<'authorizer'>
   private readonly signatureChecks: HotCounter<'where'>
+  private readonly usagePlanRequests: HotCounter<'plan' | 'result'>
+  private readonly usagePlanHandles = new Map<string, CounterHandle>()
   /**
    * Per-check metric handles by decision → api → code: a check bumps numbers in handles found by
    * two Map lookups (no label hashing, no string building). Bounded by the label cardinality
@@ -195,6 +199,12 @@ export class Metrics {
       labelNames: ['where'],
       registry,
     })
+    this.usagePlanRequests = new HotCounter({
+      name: 'portcullis_usage_plan_requests_total',
+      help: 'Requests of apiKeyRequired methods by usage plan and result (allowed, throttled, quota_exceeded, invalid_key; plan "none" when no plan was found).',
+      labelNames: ['plan', 'result'],
+      registry,
+    })
     if (options.defaultMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry })
       for (const name of REJECTED_DEFAULT_METRICS) this.registry.removeSingleMetric(name)
@@ -224,6 +234,24 @@ export class Metrics {
     }
     counter.value++
     this.durationHandles[decision].observe(seconds)
+  }
+
+  /**
+   * One request through the API key step. `plan` is a UsagePlan ref (configuration-bounded) or
+   * `none`; key ids and values are never labels.
+   */
+  usagePlanRequest(plan: string, result: UsagePlanResult): void {
+    const id = `${plan}\u0000${result}`
+    let handle = this.usagePlanHandles.get(id)
+    if (handle === undefined) {
+      const label = nameLabel(plan)
+      handle = this.usagePlanRequests.handle(`${label}\u0000${result}`, () => ({
+        plan: label,
+        result,
+      }))
+      if (this.usagePlanHandles.size < 10_000) this.usagePlanHandles.set(id, handle)
+    }
+    handle.value++
   }
 
   cacheRequest(result: CacheResult): void {

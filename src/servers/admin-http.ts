@@ -1,7 +1,7 @@
 /**
  * The metrics-port server (DESIGN §6): `GET /healthz` (200 while the process serves),
  * `GET /readyz` (200 once a configuration snapshot is loaded, 503 before), `GET /metrics`
- * (Prometheus text format from our own registry).
+ * (Prometheus text format from our own registry), `GET /usage` (usage plans' quota read-out, JSON).
  *
  * @module
  */
@@ -18,6 +18,8 @@ export interface AdminServerOptions {
   /** Readiness (usually `checker.ready()`). */
   readonly ready: () => boolean
   readonly metrics: Metrics
+  /** `GET /usage`: the usage plans' read-out as JSON (absent: 404). */
+  readonly usage?: () => unknown
   readonly logger?: Logger
 }
 
@@ -70,9 +72,22 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<Runnin
           },
         )
         return
-      default:
-        text(res, 404, 'not found\n')
+      case '/usage': {
+        if (opts.usage === undefined) break
+        let body: string
+        try {
+          body = JSON.stringify(opts.usage())
+        } catch (err) {
+          opts.logger?.error({ err }, 'building the usage read-out failed')
+          text(res, 500, 'usage unavailable\n')
+          return
+        }
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+        res.end(body)
+        return
+      }
     }
+    text(res, 404, 'not found\n')
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -82,7 +97,7 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<Runnin
     })
   })
   const port = (server.address() as AddressInfo).port
-  opts.logger?.info({ port }, 'admin server listening (/healthz /readyz /metrics)')
+  opts.logger?.info({ port }, 'admin server listening (/healthz /readyz /metrics /usage)')
   let closed: Promise<void> | undefined
   return {
     port,

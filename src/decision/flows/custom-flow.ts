@@ -14,7 +14,7 @@ import type {
 import type { CompiledAuthorizer } from '../../compile/snapshot.js'
 import { combineSameAccount, precheckExplicitDeny } from '../../policy/index.js'
 import type { CompiledPolicy, EvaluationResult, PolicyRequest } from '../../policy/index.js'
-import type { CheckOutcome } from '../check-outcome.js'
+import type { AllowOutcome, CheckOutcome } from '../check-outcome.js'
 import { allowOutcome } from '../allow-response.js'
 import { denyAuthorizerPolicy, denyFixed, denyPrincipal } from '../deny-response.js'
 import { explained } from '../explained.js'
@@ -120,11 +120,14 @@ function decideWith(
       if (combined === 'Allow') {
         return explained(
           ctx.explain,
-          allowOutcome(
-            ctx.req,
-            { principal: outcome.principalId, context: outcome.context },
-            'ALLOW_AUTHORIZER',
-            ctx.api.ref,
+          withUsageIdentifierKey(
+            allowOutcome(
+              ctx.req,
+              { principal: outcome.principalId, context: outcome.context },
+              'ALLOW_AUTHORIZER',
+              ctx.api.ref,
+            ),
+            outcome.usageIdentifierKey,
           ),
           notes,
           statements,
@@ -143,4 +146,9 @@ function decideWith(
       )
     }
   }
+}
+
+/** The authorizer's API key rides along for `apiKeySource: AUTHORIZER` (the API key step reads it). */
+function withUsageIdentifierKey(allow: AllowOutcome, key: string | undefined): AllowOutcome {
+  return key === undefined ? allow : { ...allow, usageIdentifierKey: key }
 }

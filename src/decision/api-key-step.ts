@@ -114,7 +114,8 @@ function withKeyId(allow: AllowOutcome, keyId: string): AllowOutcome {
       Object.freeze({ name: API_KEY_ID_HEADER, value: keyId }),
     ])
     if (Object.isFrozen(base)) {
-      if (byKey === undefined) WITH_KEY.set(base, (byKey = new Map()))
+      if (byKey === undefined)
+        WITH_KEY.set(base, (byKey = new Map<string, readonly HeaderEntry[]>()))
       if (byKey.size >= WITH_KEY_MAX) byKey.clear()
       byKey.set(keyId, headers)
     }
@@ -124,7 +125,14 @@ function withKeyId(allow: AllowOutcome, keyId: string): AllowOutcome {
   const remove = allow.headersToRemove.includes(API_KEY_ID_HEADER)
     ? allow.headersToRemove.filter((h) => h !== API_KEY_ID_HEADER)
     : allow.headersToRemove
-  const metadata = { ...allow.metadata, api_key: keyId }
-  const { usageIdentifierKey: _dropped, ...rest } = allow
-  return { ...rest, upstreamHeaders: headers, headersToRemove: remove, metadata }
+  // usageIdentifierKey is left behind: the outcome carries the key's id from here on, not its value.
+  return {
+    allowed: true,
+    upstreamHeaders: headers,
+    headersToRemove: remove,
+    code: allow.code,
+    api: allow.api,
+    metadata: { ...allow.metadata, api_key: keyId },
+    ...(allow.explain !== undefined ? { explain: allow.explain } : {}),
+  }
 }

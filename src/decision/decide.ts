@@ -81,7 +81,7 @@ export class Decider implements Checker {
     this.#trustDomains = opts.trustDomains ?? DEFAULT_TRUST_DOMAINS
     this.#usage = {
       counter: opts.usage?.counter ?? new LocalUsageCounter(),
-      now: opts.usage?.now ?? Date.now,
+      now: opts.usage?.now ?? ((): number => Date.now()),
       ...(opts.usage?.observe ? { observe: opts.usage.observe } : {}),
     }
   }

@@ -13,6 +13,10 @@ import { requestFromCli } from '../request/from-cli.js'
 import { loadFolderConfig } from '../sources/folder-config.js'
 import { LastGoodCompiler, formatLoadError } from '../sources/last-good.js'
 import type { CheckOutcome } from '../decision/check-outcome.js'
+import type { Snapshot } from '../compile/snapshot.js'
+import { planKey } from '../compile/usage-plans.js'
+import { LocalUsageCounter } from '../usage/local-counter.js'
+import { buildUsageReport, type KeyUsageReport } from '../usage/usage-report.js'
 import {
   UsageError,
   accountFlag,
@@ -85,8 +89,11 @@ export async function checkCommand(
       return 2
     }
     authn.onSnapshot(result.snapshot, undefined)
+    // An offline check counts only itself: its usage read-out shows the plan's limits for the key.
+    const counter = new LocalUsageCounter()
     const decider = new Decider({
       snapshot: () => result.snapshot,
+      usage: { counter },
       explain: true,
       trustDomains,
       flows: authn.flows,
@@ -99,11 +106,35 @@ export async function checkCommand(
       },
     })
     const outcome = await decider.check(built.req)
-    out(flags.values['json'] === true ? JSON.stringify(toJson(outcome), null, 2) : toText(outcome))
+    const usage = usageOf(outcome, result.snapshot, counter)
+    out(
+      flags.values['json'] === true
+        ? JSON.stringify({ ...toJson(outcome), ...(usage ? { usage } : {}) }, null, 2)
+        : toText(outcome),
+    )
     return outcome.allowed ? 0 : 1
   } finally {
     authn.close()
   }
+}
+
+/** The quota read-out of the key an allowed apiKeyRequired check used (plans with a quota only). */
+function usageOf(
+  o: CheckOutcome,
+  snapshot: Snapshot,
+  counter: LocalUsageCounter,
+): (KeyUsageReport & { readonly plan: string }) | undefined {
+  const keyId = o.allowed ? o.metadata['api_key'] : undefined
+  if (keyId === undefined || o.api === undefined) return undefined
+  const plan = snapshot.usage.plans.get(planKey(o.api, keyId))?.plan
+  if (plan === undefined) return undefined
+  const report = buildUsageReport(
+    { ...snapshot.usage, planList: [{ ...plan, keys: [keyId] }] },
+    counter,
+    Date.now(),
+  )
+  const key = report.plans[0]?.keys[0]
+  return key === undefined ? undefined : { plan: plan.ref, ...key }
 }
 
 function toJson(o: CheckOutcome): object {

@@ -274,11 +274,26 @@ export class Decider implements Checker {
       explain: explaining,
     }
     const finish = (flowOutcome: CheckOutcome): CheckOutcome => {
-      let outcome = flowOutcome
-      if (outcome.allowed && route.apiKeyRequired) {
-        outcome = applyApiKeyStep(outcome, { req, snapshot, api, match, deny, note }, this.#usage)
+      const outcome = explain(explaining, flowOutcome, notes)
+      if (!outcome.allowed || !route.apiKeyRequired) return outcome
+      // AWS checks the API key after authorization (the AUTHORIZER source needs its answer).
+      const keyNotes: string[] = []
+      const keyNote = (make: () => string): void => {
+        if (explaining) keyNotes.push(make())
       }
-      return explain(explaining, outcome, notes)
+      const after = applyApiKeyStep(
+        outcome,
+        { req, snapshot, api, match, deny, note: keyNote },
+        this.#usage,
+      )
+      if (!explaining) return after
+      return {
+        ...after,
+        explain: {
+          notes: [...(outcome.explain?.notes ?? []), ...keyNotes],
+          statements: outcome.explain?.statements ?? [],
+        },
+      }
     }
     const outcome = flow(ctx)
     return outcome instanceof Promise ? outcome.then(finish) : finish(outcome)

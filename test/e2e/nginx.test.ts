@@ -433,6 +433,49 @@ describe('nginx auth_request → Portcullis: CUSTOM (TOKEN authorizer on loopbac
   })
 })
 
+describe('nginx auth_request → Portcullis: API key and usage plan (quick start POST /pets)', () => {
+  const KEY = 'PartnerAExampleKey0000000000001'
+
+  it('no key or a wrong key: 403 {"message":"Forbidden"} ForbiddenException, upstream untouched', async () => {
+    expectDenial(
+      await send('/pets', { method: 'POST' }),
+      403,
+      { message: 'Forbidden' },
+      'ForbiddenException',
+    )
+    expectDenial(
+      await send('/pets', {
+        method: 'POST',
+        headers: { 'x-api-key': 'WrongWrongWrongWrongWrong01' },
+      }),
+      403,
+      { message: 'Forbidden' },
+      'ForbiddenException',
+    )
+  })
+
+  it('the key is allowed; the upstream gets its id from Portcullis, not the client-forged one', async () => {
+    const r = await send('/pets', {
+      method: 'POST',
+      headers: { 'x-api-key': KEY, 'x-portcullis-api-key-id': 'shop/forged' },
+    })
+    expect(r.status).toBe(200)
+    expect(upstreamSeen[0]!.headers['x-portcullis-api-key-id']).toBe('shop/partner-a')
+  })
+
+  it('past the per-method burst: 429 {"message":"Too Many Requests"} reaches the client', async () => {
+    // Burst 10, refill 5/s: a quick series runs the bucket dry well within 40 requests.
+    let denied: Answer | undefined
+    for (let i = 0; i < 40 && denied === undefined; i++) {
+      const r = await send('/pets', { method: 'POST', headers: { 'x-api-key': KEY } })
+      if (r.status !== 200) denied = r
+    }
+    upstreamSeen = []
+    expect(denied).toBeDefined()
+    expectDenial(denied!, 429, { message: 'Too Many Requests' }, 'TooManyRequestsException')
+  })
+})
+
 describe('nginx auth_request → Portcullis: JWT (quick start /me, real loopback OIDC issuer)', () => {
   const claims = petstoreAccessClaims
 

@@ -15,6 +15,8 @@ command -v python3 >/dev/null 2>&1 || apt_pkgs+=(python3)
 python3 -m pip --version >/dev/null 2>&1 || apt_pkgs+=(python3-pip)
 # etcd for the real kube-apiserver of test/integration/kubernetes-*.test.ts.
 command -v etcd >/dev/null 2>&1 || [ -x /usr/bin/etcd ] || apt_pkgs+=(etcd-server)
+# redis-server (7, with TLS) for the shared usage-plan counting tests.
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || apt_pkgs+=(redis-server)
 
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   echo "ensure-tools: installing Debian packages: ${apt_pkgs[*]}" >&2

@@ -18,7 +18,8 @@ import { createLogger, type Logger, type LogLevel } from '../observability/logge
 import { startGrpcServer } from '../servers/ext-authz-grpc.js'
 import { startHttpAuthServer } from '../servers/ext-authz-http.js'
 import { startAdminServer } from '../servers/admin-http.js'
-import { LocalUsageCounter } from '../usage/local-counter.js'
+import { startUsageCounting } from './usage-runtime.js'
+import type { RedisStoreOptions } from '../usage/redis-store.js'
 import { buildUsageReport } from '../usage/usage-report.js'
 import { EMPTY_USAGE_INDEX } from '../compile/usage-plans.js'
 
@@ -45,6 +46,8 @@ export interface AppOptions {
   readonly tokenCacheMaxEntries?: number
   /** JWT signature checks allowed in the thread pool at once (0 = on the event loop). */
   readonly jwtOffloadMaxInFlight?: number
+  /** Shared usage-plan counting on Redis; absent: in-process counting. */
+  readonly usageStore?: RedisStoreOptions
   readonly logger?: Logger
 }
 
@@ -94,7 +97,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     },
     '(warm-up)',
   )
-  const usageCounter = new LocalUsageCounter()
+  const usage = await startUsageCounting(opts.usageStore, metrics, logger)
+  const usageCounter = usage.counter
   const config = new ConfigRuntime({
     load: k8s ? () => k8s.load() : () => loadFolderConfig([dir]),
     defaults: { accountId: opts.accountId, region: opts.region },
@@ -155,6 +159,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     port: opts.metricsPort,
     host: opts.host,
     ready: () => decider.ready(),
+    readyDetail: () => usage.detail(),
     metrics,
     usage: () =>
       buildUsageReport(config.current()?.usage ?? EMPTY_USAGE_INDEX, usageCounter, Date.now()),
@@ -186,6 +191,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       await Promise.allSettled([grpc.close(), http.close()])
       await admin.close()
       authn.close()
+      await usage.close()
     },
   }
 }

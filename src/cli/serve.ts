@@ -5,7 +5,9 @@
  *
  * @module
  */
+import { readFile } from 'node:fs/promises'
 import { startApp } from '../app/app.js'
+import { usageStoreProblem } from '../usage/redis-store.js'
 import { MAX_OFFLOAD_IN_FLIGHT } from '../authn/jwt/signature-offload.js'
 import type { LogLevel } from '../observability/logger.js'
 import {
@@ -47,6 +49,10 @@ export const SERVE_FLAGS = {
   'watch-namespaces': { type: 'string' },
   'network-policies': { type: 'boolean' },
   'gateway-namespaces': { type: 'string' },
+  // Shared usage-plan counting (env: PORTCULLIS_USAGE_STORE). Its password may come separately
+  // from PORTCULLIS_USAGE_STORE_PASSWORD (a Secret), which keeps it out of the command line.
+  'usage-store': { type: 'string' },
+  'usage-store-ca-file': { type: 'string' },
 } as const
 
 export async function serveCommand(argv: readonly string[]): Promise<number> {
@@ -61,6 +67,13 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   }
   const podNamespace = nonEmpty(process.env['POD_NAMESPACE'])
   const gateways = stringFlag(flags, 'gateway-namespaces')
+  const usageStore = stringFlag(flags, 'usage-store')
+  if (usageStore !== undefined) {
+    const problem = usageStoreProblem(usageStore)
+    if (problem !== undefined) throw new UsageError(`--usage-store: ${problem}`)
+  }
+  const caFile = stringFlag(flags, 'usage-store-ca-file')
+  const usagePassword = nonEmpty(process.env['PORTCULLIS_USAGE_STORE_PASSWORD'])
   const logLevel = stringFlag(flags, 'log-level') ?? DEFAULTS.logLevel
   if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level: one of ${LEVELS.join(', ')}`)
   const app = await startApp({
@@ -85,6 +98,15 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     trustForwardedFrom: listFlag(flags, 'trust-forwarded-from'),
     trustDomains: trustDomainsFlag(flags),
     httpPathPrefix: stringFlag(flags, 'http-path-prefix'),
+    ...(usageStore !== undefined
+      ? {
+          usageStore: {
+            url: usageStore,
+            ...(usagePassword !== undefined ? { password: usagePassword } : {}),
+            ...(caFile !== undefined ? { tls: { ca: await readFile(caFile, 'utf8') } } : {}),
+          },
+        }
+      : {}),
     cacheMaxEntries: countFlag(flags, 'cache-max-entries', 10_000, 1),
     tokenCacheMaxEntries: countFlag(flags, 'token-cache-max-entries', 10_000, 0),
     ...(stringFlag(flags, 'jwt-offload-max-in-flight') !== undefined

@@ -99,6 +99,8 @@ export class Metrics {
   private readonly signatureChecks: HotCounter<'where'>
   private readonly usagePlanRequests: HotCounter<'plan' | 'result'>
   private readonly usagePlanHandles = new Map<string, CounterHandle>()
+  private readonly usageStoreFallback: HotCounter<never>
+  private readonly usageStoreShared: Gauge
   /**
    * Per-check metric handles by decision → api → code: a check bumps numbers in handles found by
    * two Map lookups (no label hashing, no string building). Bounded by the label cardinality
@@ -205,6 +207,18 @@ export class Metrics {
       labelNames: ['plan', 'result'],
       registry,
     })
+    this.usageStoreFallback = new HotCounter<never>({
+      name: 'portcullis_usage_store_fallback_requests_total',
+      help: 'apiKeyRequired requests counted with per-replica limits because the shared usage store (Redis) was down or slow.',
+      labelNames: [],
+      registry,
+    })
+    this.usageStoreShared = new Gauge({
+      name: 'portcullis_usage_store_shared',
+      help: 'Whether usage plans are counted on the shared store (1) or per replica (0); absent without --usage-store.',
+      registers: [registry],
+    })
+    this.registry.removeSingleMetric('portcullis_usage_store_shared')
     if (options.defaultMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry })
       for (const name of REJECTED_DEFAULT_METRICS) this.registry.removeSingleMetric(name)
@@ -252,6 +266,19 @@ export class Metrics {
       if (this.usagePlanHandles.size < 10_000) this.usagePlanHandles.set(id, handle)
     }
     handle.value++
+  }
+
+  /** The counter the shared usage store bumps per request counted in fallback. */
+  usageStoreFallbackCounter(): CounterHandle {
+    return this.usageStoreFallback.handle('', () => ({}))
+  }
+
+  /** Shared (1) or per-replica (0) counting; registers the gauge on first use (--usage-store only). */
+  setUsageStoreShared(shared: boolean): void {
+    if (this.registry.getSingleMetric('portcullis_usage_store_shared') === undefined) {
+      this.registry.registerMetric(this.usageStoreShared)
+    }
+    this.usageStoreShared.set(shared ? 1 : 0)
   }
 
   cacheRequest(result: CacheResult): void {

@@ -18,6 +18,8 @@ export interface AdminServerOptions {
   /** Readiness (usually `checker.ready()`). */
   readonly ready: () => boolean
   readonly metrics: Metrics
+  /** Extra lines for `/readyz` (e.g. how usage plans are counted); never changes the status. */
+  readonly readyDetail?: () => readonly string[]
   /** `GET /usage`: the usage plans' read-out as JSON (absent: 404). */
   readonly usage?: () => unknown
   readonly logger?: Logger
@@ -57,7 +59,12 @@ export async function startAdminServer(opts: AdminServerOptions): Promise<Runnin
         } catch (err) {
           opts.logger?.error({ err }, 'readiness check threw; reporting not ready')
         }
-        text(res, ready ? 200 : 503, ready ? 'ready\n' : 'not ready\n')
+        const detail = opts.readyDetail?.() ?? []
+        text(
+          res,
+          ready ? 200 : 503,
+          (ready ? 'ready\n' : 'not ready\n') + detail.map((l) => `${l}\n`).join(''),
+        )
         return
       }
       case '/metrics':

@@ -84,6 +84,31 @@ export const ChartValues = Type.Object(
       uniqueItems: true,
       description: 'SPIFFE trust domains whose ids name a namespace and service account.',
     }),
+    usageStore: Type.Object(
+      {
+        url: Type.String({
+          pattern: '^$|^rediss?://[^\\s]+$',
+          description: 'Redis URL for shared usage-plan counting (empty: in process).',
+        }),
+        passwordSecret: Type.Object(
+          {
+            name: Type.String({ description: 'Secret with the Redis password (empty: none).' }),
+            key: Type.String({ minLength: 1, description: 'Key in that Secret.' }),
+          },
+          closed,
+        ),
+        tls: Type.Object(
+          {
+            caSecret: Type.String({
+              description: 'Secret with the CA bundle (empty: system CAs).',
+            }),
+            caKey: Type.String({ minLength: 1, description: 'Key in that Secret.' }),
+          },
+          closed,
+        ),
+      },
+      { ...closed, description: 'Shared usage-plan counting on Redis.' },
+    ),
     cache: Type.Object(
       {
         maxEntries: Type.Integer({ minimum: 1, description: 'Decision cache size (entries).' }),

@@ -248,6 +248,8 @@ export function renderMetricsReference(): string {
   const metrics = new Metrics({ defaultMetrics: false })
   // Registered only in Kubernetes mode; registering it here puts it in the table too.
   metrics.watchLeader(() => false)
+  // Registered only with --usage-store; likewise.
+  metrics.setUsageStoreShared(true)
   const rows = metrics.registry.getMetricsAsArray().map((m) => {
     const v = m as unknown as MetricView
     if (v.type === undefined) throw new Error(`${v.name}: the metric reports no type`)
@@ -416,6 +418,16 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
         arg: 'NS,...',
         default: '(own namespace)',
         text: 'Kubernetes mode, with `--network-policies`: namespaces whose pods (the proxies) may always reach the pods of private APIs. Default: the namespace Portcullis runs in (`POD_NAMESPACE`).',
+      },
+      'usage-store': {
+        arg: 'URL',
+        default: '(in process)',
+        text: "Count usage plans' throttles and quotas on Redis, shared by every replica: `redis://[user:pass@]host:port[/db]` or `rediss://` (TLS). A password may come from `PORTCULLIS_USAGE_STORE_PASSWORD` instead. Redis down or slow: each replica counts on its own until it answers (see /readyz).",
+      },
+      'usage-store-ca-file': {
+        arg: 'FILE',
+        default: '(system CAs)',
+        text: 'PEM CA bundle that signed the Redis server certificate (`rediss://`).',
       },
     },
     check: {

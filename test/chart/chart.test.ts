@@ -85,11 +85,13 @@ describe('helm template with chart defaults (ci/default-values.yaml)', () => {
       [
         'ClusterRole/rel-portcullis',
         'ClusterRoleBinding/rel-portcullis',
+        'CustomResourceDefinition/apikeys.portcullis.dev',
         'CustomResourceDefinition/authorizers.portcullis.dev',
         'CustomResourceDefinition/policies.portcullis.dev',
         'CustomResourceDefinition/principals.portcullis.dev',
         'CustomResourceDefinition/privateendpoints.portcullis.dev',
         'CustomResourceDefinition/restapis.portcullis.dev',
+        'CustomResourceDefinition/usageplans.portcullis.dev',
         'Deployment/rel-portcullis',
         'Role/rel-portcullis-leader-election',
         'RoleBinding/rel-portcullis-leader-election',
@@ -262,6 +264,28 @@ describe('helm template with every feature (ci/all-features-values.yaml)', () =>
       NODE_OPTIONS: '--max-old-space-size=384',
     })
     expect(at(container, 'image')).toBe('ghcr.io/portcullis-dev/portcullis:9.9.9')
+  })
+
+  it('usageStore: the Redis URL by env, its password and CA only from Secrets', () => {
+    const env = at(container, 'env') as Doc[]
+    const byName = (n: string) => env.find((e) => at(e, 'name') === n)
+    expect(byName('PORTCULLIS_USAGE_STORE')).toEqual({
+      name: 'PORTCULLIS_USAGE_STORE',
+      value: 'rediss://redis.portcullis.svc:6380',
+    })
+    expect(byName('PORTCULLIS_USAGE_STORE_PASSWORD')).toEqual({
+      name: 'PORTCULLIS_USAGE_STORE_PASSWORD',
+      valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'password' } },
+    })
+    expect(byName('PORTCULLIS_USAGE_STORE_CA_FILE')).toEqual({
+      name: 'PORTCULLIS_USAGE_STORE_CA_FILE',
+      value: '/etc/portcullis/usage-store-ca/ca.crt',
+    })
+    expect(at(container, 'volumeMounts')).toContainEqual({
+      name: 'usage-store-ca',
+      mountPath: '/etc/portcullis/usage-store-ca',
+      readOnly: true,
+    })
   })
 
   it('with watch.namespaces: a Role per namespace, and the ClusterRole keeps only read on namespaces and pods (PrivateEndpoint sources span namespaces)', () => {

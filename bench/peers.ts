@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { startRedis } from '../test/helpers/redis.js'
 import { startDemoTokenAuthorizer } from '../examples/demo/token-authorizer.js'
 import { DEMO_RESOURCE, startDemoIssuer } from '../examples/demo/oidc-issuer.js'
 
@@ -40,6 +41,19 @@ export async function startTokenAuthorizerPeer(): Promise<Peer> {
     }
   } catch (err) {
     throw portError('demo TOKEN authorizer', TOKEN_AUTHORIZER_PORT, err)
+  }
+}
+
+/** Where the Redis row's `--usage-store` points: a redis-server the bench starts and stops. */
+export const REDIS_PORT = 9103
+
+/** A real redis-server (Debian package) on 127.0.0.1:9103, temp dir, no persistence. */
+export async function startRedisPeer(): Promise<Peer> {
+  try {
+    const redis = await startRedis({ port: REDIS_PORT })
+    return { close: () => redis.stop() }
+  } catch (err) {
+    throw portError('redis-server', REDIS_PORT, err)
   }
 }
 

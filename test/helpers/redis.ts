@@ -37,6 +37,8 @@ export interface RunningRedis {
 }
 
 export interface StartRedisOptions {
+  /** A fixed loopback port (the bench's peers use fixed ports); default: a free one. */
+  readonly port?: number
   readonly password?: string
   readonly tls?: boolean
 }
@@ -111,7 +113,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RunningR
     )
   }
   const dir = await mkdtemp(join(tmpdir(), 'portcullis-redis-'))
-  const port = await freePort()
+  const port = opts.port ?? (await freePort())
   let ca: string | undefined
   if (opts.tls === true) {
     await makeCerts(dir)

@@ -26,6 +26,7 @@ export interface RouteInputSpec {
   readonly authorizerName?: string
   readonly authorizationScopes?: readonly string[]
   readonly apiKeyRequired?: boolean
+  readonly enforcement?: string
 }
 
 export interface RestApiInputSpec {
@@ -40,6 +41,13 @@ export interface RestApiInputSpec {
     readonly vpcEndpointIds?: readonly string[]
   }
   readonly policy?: unknown
+  readonly candidatePolicy?: unknown
+  readonly enforcement?: string
+  readonly decisionLog?: {
+    readonly enabled?: boolean
+    readonly sample?: number
+    readonly denyOnly?: boolean
+  }
   readonly apiKeySource?: string
   readonly routes: readonly RouteInputSpec[]
 }

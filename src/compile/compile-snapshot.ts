@@ -20,7 +20,9 @@ import type {
   CompiledAuthorizer,
   CompiledEndpoint,
   CompiledPrincipal,
+  CompiledRollout,
   CompiledRoute,
+  EnforcementMode,
   Snapshot,
 } from './snapshot.js'
 import type {
@@ -29,6 +31,7 @@ import type {
   Manifest,
   ObjectRef,
   AuthorizerInputSpec,
+  RestApiInputSpec,
 } from './compile-input.js'
 
 /** Kind-specific compile of an Authorizer (lambda or jwt), provided by the authn modules. */
@@ -391,31 +394,56 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
         authorizer,
         authorizationScopes: r.authorizationScopes ?? [],
         apiKeyRequired: r.apiKeyRequired ?? false,
+        enforcement: enforcementMode(r.enforcement),
       })
       return { path: r.path, methods: r.methods, route }
     })
     const { table, errors: routeErrors } = buildRouteTable(routeInputs)
     for (const e of routeErrors) err(file, ref, `spec.routes[${e.index}].path`, e.message)
-    if (errors.length !== before || (spec.policy !== undefined && resourcePolicy === undefined))
+    const candidatePolicy =
+      spec.candidatePolicy === undefined
+        ? undefined
+        : policyErrors(
+            file,
+            ref,
+            'spec.candidatePolicy',
+            spec.candidatePolicy,
+            'resource',
+            arnPrefix,
+          )
+    if (
+      errors.length !== before ||
+      (spec.policy !== undefined && resourcePolicy === undefined) ||
+      (spec.candidatePolicy !== undefined && candidatePolicy === undefined)
+    )
       continue
+    const compiledApi: CompiledApi = Object.freeze({
+      ref: apiRef,
+      namespace: ref.namespace,
+      name: ref.name,
+      apiId,
+      accountId,
+      region,
+      stage,
+      stageVariables: spec.stageVariables ?? {},
+      endpointType,
+      endpoints: apiEndpoints,
+      resourcePolicy,
+      arnPrefix,
+      routes: table,
+      apiKeySource: spec.apiKeySource === 'AUTHORIZER' ? 'AUTHORIZER' : 'HEADER',
+      rollout: undefined,
+    })
+    const rollout = compileRollout(
+      spec,
+      routeInputs.some((r) => r.route.enforcement === 'DryRun'),
+      candidatePolicy === undefined
+        ? undefined
+        : Object.freeze({ ...compiledApi, resourcePolicy: candidatePolicy }),
+    )
     apisByRef.set(
       apiRef,
-      Object.freeze({
-        ref: apiRef,
-        namespace: ref.namespace,
-        name: ref.name,
-        apiId,
-        accountId,
-        region,
-        stage,
-        stageVariables: spec.stageVariables ?? {},
-        endpointType,
-        endpoints: apiEndpoints,
-        resourcePolicy,
-        arnPrefix,
-        routes: table,
-        apiKeySource: spec.apiKeySource === 'AUTHORIZER' ? 'AUTHORIZER' : 'HEADER',
-      }),
+      rollout === undefined ? compiledApi : Object.freeze({ ...compiledApi, rollout }),
     )
     apiFiles.set(apiRef, m)
   }
@@ -552,4 +580,25 @@ function principalConditionKeys(
   }
   for (const [k, v] of Object.entries(tags)) m.set(`aws:principaltag/${k.toLowerCase()}`, v)
   return m
+}
+
+function enforcementMode(v: string | undefined): EnforcementMode | undefined {
+  return v === 'DryRun' ? 'DryRun' : v === 'Enforce' ? 'Enforce' : undefined
+}
+
+/** Undefined unless the API has a dry-run, a decision log or a candidate policy. */
+function compileRollout(
+  spec: RestApiInputSpec,
+  routeDryRun: boolean,
+  candidate: CompiledApi | undefined,
+): CompiledRollout | undefined {
+  const enforcement = enforcementMode(spec.enforcement) ?? 'Enforce'
+  const log = spec.decisionLog
+  const decisionLog =
+    log?.enabled === true && (log.sample ?? 1) > 0
+      ? Object.freeze({ sample: Math.min(1, log.sample ?? 1), denyOnly: log.denyOnly === true })
+      : undefined
+  const anyDryRun = enforcement === 'DryRun' || routeDryRun
+  if (!anyDryRun && decisionLog === undefined && candidate === undefined) return undefined
+  return Object.freeze({ enforcement, anyDryRun, decisionLog, candidate })
 }

@@ -141,7 +141,8 @@ export class Decider implements Checker {
     const candidate =
       snapshot === undefined ? undefined : resolveApi(snapshot, req)?.rollout?.candidate
     if (snapshot === undefined || candidate === undefined) return undefined
-    return this.#decide(snapshot, req, { decision_id: req.requestId }, candidate, undefined, true)
+    // Not a repeat of a served request: authorizers may be called, as for the live answer.
+    return this.#decide(snapshot, req, { decision_id: req.requestId }, candidate, undefined)
   }
 
   /** An API with a dry-run, a decision log or a candidate policy. */

@@ -19,7 +19,7 @@ export interface DecidedAnswer {
   readonly code: string
 }
 
-/** One line of the decision log (docs/reference/decision-log.schema.json). */
+/** One line of the decision log (docs/decision-log.schema.json). */
 export interface DecisionLine {
   readonly time: string
   readonly requestId: string

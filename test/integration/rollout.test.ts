@@ -12,6 +12,7 @@ import { Writable } from 'node:stream'
 import { Ajv } from 'ajv'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startApp, type RunningApp } from '../../src/app/app.js'
+import { checkCommand } from '../../src/cli/check.js'
 import { buildCheckRequest, createOfficialCheckClient } from '../helpers/envoy-client.js'
 import { answer, loopbackAppOptions } from '../helpers/portcullis-app.js'
 import { ALICE, signWithSdk } from '../helpers/sign-request.js'
@@ -59,9 +60,7 @@ interface Line {
 }
 
 async function loadSchema(): Promise<(v: unknown) => boolean> {
-  const schema = JSON.parse(
-    await readFile('docs/reference/decision-log.schema.json', 'utf8'),
-  ) as object
+  const schema = JSON.parse(await readFile('docs/decision-log.schema.json', 'utf8')) as object
   const validate = new Ajv({ allErrors: true }).compile(schema)
   return (v) => {
     const ok = validate(v)
@@ -324,7 +323,63 @@ describe('a decision-log stream that stops reading', () => {
     // 450 denials logged (denyOnly) into a queue of 64: all but the first lines are dropped.
     expect(blocked.dropped).toBeGreaterThan(300)
     expect(blocked.written).toBeLessThan(150)
-    // Generous: the point is no stall (a blocked write would add seconds), not a tight ratio.
-    expect(blocked.p99).toBeLessThan(reading.p99 * 3 + 5)
+    // Generous (the machine is shared): a check waiting on the stuck stream would never answer.
+    expect(blocked.p99).toBeLessThan(reading.p99 * 5 + 50)
+  })
+})
+
+describe('portcullis check --candidate', () => {
+  it('prints the live and the candidate answers, exit code from the live one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rollout-cli-'))
+    await writeFile(join(dir, 'rollout.yaml'), ROLLOUT_API)
+    try {
+      let text = ''
+      const code = await checkCommand(
+        [
+          '--config',
+          dir,
+          '--method',
+          'GET',
+          '--url',
+          'http://rollout.example.com/pets',
+          '--candidate',
+          '--json',
+        ],
+        (s) => {
+          text += s
+        },
+        () => undefined,
+      )
+      expect(code).toBe(0)
+      const printed = JSON.parse(text) as {
+        decision: string
+        candidate: { decision: string; code: string; statements: unknown[] }
+      }
+      expect(printed.decision).toBe('allow')
+      expect(printed.candidate.decision).toBe('deny')
+      expect(printed.candidate.code).toBe('ERR_POLICY_IMPLICIT_DENY')
+      let plain = ''
+      await checkCommand(
+        [
+          '--config',
+          dir,
+          '--method',
+          'GET',
+          '--url',
+          'http://rollout.example.com/trial',
+          '--candidate',
+        ],
+        (s) => {
+          plain += s + '\n'
+        },
+        () => undefined,
+      )
+      // Live: the dry-run route's would-be denial; candidate: TrialReads allows it.
+      expect(plain).toContain('x-portcullis-dry-run: deny 403 ERR_POLICY_IMPLICIT_DENY')
+      expect(plain).toContain('Sid TrialReads')
+      expect(plain).toContain('the candidate policy decides otherwise')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

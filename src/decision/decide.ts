@@ -120,7 +120,13 @@ export class Decider implements Checker {
     try {
       const api = resolveApi(snapshot, req)
       const rollout = api?.rollout
-      if (api !== undefined && rollout !== undefined) {
+      // An API whose only rollout feature is a decision log takes the plain path when no decision
+      // log is written.
+      if (
+        api !== undefined &&
+        rollout !== undefined &&
+        (rollout.anyDryRun || rollout.candidate !== undefined || this.#rollout?.logging === true)
+      ) {
         return this.#decideRollout(snapshot, req, meta, api, rollout)
       }
       const outcome = this.#decide(snapshot, req, meta, api, undefined)

@@ -23,17 +23,12 @@ import type {
   CompiledRoute,
   Snapshot,
 } from './snapshot.js'
-import type {
-  CompileError,
-  CompileInput,
-  Manifest,
-  ObjectRef,
-  AuthorizerInputSpec,
-} from './compile-input.js'
+import type { AuthorizerSpec, AuthorizerType, RestApiSpec } from '../api/v1alpha1/index.js'
+import type { CompileError, CompileInput, Manifest, ObjectRef } from './compile-input.js'
 
 /** Kind-specific compile of an Authorizer (lambda or jwt), provided by the authn modules. */
 export type AuthorizerCompiler = (
-  m: Manifest<AuthorizerInputSpec>,
+  m: Manifest<AuthorizerSpec>,
   defaults: { readonly accountId: string; readonly region: string },
 ) =>
   | { ok: true; runtime: AuthorizerRuntimeConfig }
@@ -64,7 +59,7 @@ const ALLOW_ALL_ENDPOINT = {
 const PRINCIPAL_ARN =
   /^arn:aws[a-z-]*:(iam|sts)::([0-9]{12}):(user|role|assumed-role|root)(\/[\x21-\x7e]*)?$/
 
-const AUTHORIZER_TYPES_FOR: Partial<Record<AuthorizationType, readonly string[]>> = {
+const AUTHORIZER_TYPES_FOR: Partial<Record<AuthorizationType, readonly AuthorizerType[]>> = {
   CUSTOM: ['TOKEN', 'REQUEST'],
   COGNITO_USER_POOLS: ['COGNITO_USER_POOLS'],
   JWT: ['JWT'],
@@ -224,7 +219,7 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
       Object.freeze({
         ref,
         name: m.ref.name,
-        type: m.spec.type as CompiledAuthorizer['type'],
+        type: m.spec.type,
         runtime: res.runtime,
       }),
     )
@@ -304,7 +299,7 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
 
   // RestApis.
   const apisByRef = new Map<string, CompiledApi>()
-  const apiFiles = new Map<string, Manifest<unknown>>()
+  const apiFiles = new Map<string, Manifest<RestApiSpec>>()
   for (const m of sortByRef(input.restApis)) {
     const { ref, file, spec } = m
     const before = errors.length
@@ -343,7 +338,7 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
         ? undefined
         : policyErrors(file, ref, 'spec.policy', spec.policy, 'resource', arnPrefix)
     const routeInputs = spec.routes.map((r, i) => {
-      const authorizationType = (r.authorizationType ?? 'NONE') as AuthorizationType
+      const authorizationType = r.authorizationType
       let authorizer: CompiledAuthorizer | undefined
       const wanted = AUTHORIZER_TYPES_FOR[authorizationType]
       if (wanted) {
@@ -432,8 +427,7 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
     hostClaims.set(h, list)
   }
   for (const [apiRef, m] of apiFiles) {
-    const spec = m.spec as { hosts?: readonly string[] }
-    ;(spec.hosts ?? []).forEach((h, i) => {
+    ;(m.spec.hosts ?? []).forEach((h, i) => {
       claim(h, apiRef, m.file, m.ref, `spec.hosts[${i}]`)
     })
   }

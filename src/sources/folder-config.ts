@@ -7,8 +7,15 @@
  */
 import { loadManifests } from './load-manifests.js'
 import type { LoadedConfig, LoadError } from './last-good.js'
-import type { CompileInput, Manifest } from '../compile/compile-input.js'
-import type { LoadedObject } from './manifest.js'
+import type { CompileInput, SecretInput, ServiceBinding } from '../compile/compile-input.js'
+import type {
+  LoadedAuthorizer,
+  LoadedObject,
+  LoadedPolicy,
+  LoadedPrincipal,
+  LoadedPrivateEndpoint,
+  LoadedRestApi,
+} from './manifest.js'
 
 export async function loadFolderConfig(
   paths: readonly string[],
@@ -21,34 +28,30 @@ export async function loadFolderConfig(
 /** Groups loaded objects by kind; problems found while grouping are appended to `errors`. */
 export function groupObjects(objects: readonly LoadedObject[], errors: LoadError[]): CompileInput {
   const input = {
-    restApis: [] as Manifest<never>[],
-    authorizers: [] as Manifest<never>[],
-    principals: [] as Manifest<never>[],
-    policies: [] as Manifest<never>[],
-    privateEndpoints: [] as Manifest<never>[],
-    secrets: [] as {
-      ref: LoadedObject['ref']
-      file: string
-      data: Readonly<Record<string, string>>
-    }[],
-    services: [] as { ref: LoadedObject['ref']; file: string; restApi: string }[],
+    restApis: [] as LoadedRestApi[],
+    authorizers: [] as LoadedAuthorizer[],
+    principals: [] as LoadedPrincipal[],
+    policies: [] as LoadedPolicy[],
+    privateEndpoints: [] as LoadedPrivateEndpoint[],
+    secrets: [] as SecretInput[],
+    services: [] as ServiceBinding[],
   }
   for (const o of objects) {
     switch (o.kind) {
       case 'RestApi':
-        input.restApis.push(o as never)
+        input.restApis.push(o)
         break
       case 'Authorizer':
-        input.authorizers.push(o as never)
+        input.authorizers.push(o)
         break
       case 'Principal':
-        input.principals.push(o as never)
+        input.principals.push(o)
         break
       case 'Policy':
-        input.policies.push(o as never)
+        input.policies.push(o)
         break
       case 'PrivateEndpoint':
-        input.privateEndpoints.push(o as never)
+        input.privateEndpoints.push(o)
         break
       case 'Secret':
         input.secrets.push({ ref: o.ref, file: o.file, data: o.data })

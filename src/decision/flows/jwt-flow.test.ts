@@ -15,6 +15,7 @@ import type { RequestContext } from '../../request/request-context.js'
 import { Decider } from '../decide.js'
 import type { CheckOutcome } from '../check-outcome.js'
 import { LoopbackIssuer } from '../../../test/helpers/jwt-loopback-issuer.js'
+import { authorizerSpec, restApiSpec } from '../../../test/helpers/specs.js'
 
 const HOST = 'pets.example.com'
 const issuer = new LoopbackIssuer({ pathPrefix: '/oidc' })
@@ -25,7 +26,7 @@ const input = (withPolicy: boolean): CompileInput => ({
     {
       ref: { kind: 'RestApi', namespace: 'shop', name: 'pets' },
       file: 'k',
-      spec: {
+      spec: restApiSpec({
         accountId: '111122223333',
         region: 'us-east-1',
         hosts: [HOST],
@@ -54,18 +55,18 @@ const input = (withPolicy: boolean): CompileInput => ({
             authorizationScopes: ['pets/read'],
           },
         ],
-      },
+      }),
     },
   ],
   authorizers: [
     {
       ref: { kind: 'Authorizer', namespace: 'shop', name: 'oidc' },
       file: 'k',
-      spec: {
+      spec: authorizerSpec({
         type: 'JWT',
         jwksUri: issuer.jwksUri,
         jwtConfiguration: { issuer: issuer.issuer, audience: ['petstore'] },
-      },
+      }),
     },
   ],
   principals: [],

@@ -8,12 +8,8 @@
 import type { AuthorizerCompiler } from '../compile/compile-snapshot.js'
 import type { Snapshot } from '../compile/snapshot.js'
 import type { WorkloadDirectory } from '../compile/workload-directory.js'
-import {
-  LastGoodCompiler,
-  formatLoadError,
-  type LoadedConfig,
-  type ReloadResult,
-} from '../sources/last-good.js'
+import { formatConfigProblem } from '../api/config-problem.js'
+import { LastGoodCompiler, type LoadedConfig, type ReloadResult } from '../sources/last-good.js'
 
 export interface ConfigRuntimeLogger {
   info(obj: object, msg: string): void
@@ -114,7 +110,7 @@ export class ConfigRuntime {
     if (result.allErrors.length > 0) {
       metrics?.configReload('failure')
       for (const e of result.allErrors)
-        logger?.error({ config_error: formatLoadError(e) }, formatLoadError(e))
+        logger?.error({ config_error: formatConfigProblem(e) }, formatConfigProblem(e))
       if (result.keptPrevious.length > 0) {
         logger?.warn(
           { kept: result.keptPrevious },

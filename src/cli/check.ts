@@ -11,7 +11,8 @@ import { createAuthnRuntime } from '../app/authn-runtime.js'
 import { Decider } from '../decision/decide.js'
 import { requestFromCli } from '../request/from-cli.js'
 import { loadFolderConfig } from '../sources/folder-config.js'
-import { LastGoodCompiler, formatLoadError } from '../sources/last-good.js'
+import { formatConfigProblem } from '../api/config-problem.js'
+import { LastGoodCompiler } from '../sources/last-good.js'
 import type { CheckOutcome } from '../decision/check-outcome.js'
 import { UsageError, accountFlag, listFlag, parseFlags, regionFlag, stringFlag } from './options.js'
 
@@ -70,7 +71,7 @@ export async function checkCommand(
       ...(authn.authorizerCompiler ? { authorizerCompiler: authn.authorizerCompiler } : {}),
     })
     if (result.allErrors.length > 0) {
-      for (const e of result.allErrors) err(formatLoadError(e))
+      for (const e of result.allErrors) err(formatConfigProblem(e))
       return 2
     }
     authn.onSnapshot(result.snapshot, undefined)

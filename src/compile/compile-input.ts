@@ -54,7 +54,3 @@ export interface CompileError {
   readonly path: string
   readonly message: string
 }
-
-export function formatCompileError(e: CompileError): string {
-  return `${e.file}: ${e.ref.kind}/${e.ref.namespace}/${e.ref.name}: ${e.path}: ${e.message}`
-}

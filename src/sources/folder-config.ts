@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { ConfigProblem } from '../api/config-problem.js'
 import { loadManifests } from './load-manifests.js'
 import type { LoadedConfig, LoadError } from './last-good.js'
 import type { CompileInput, SecretInput, ServiceBinding } from '../compile/compile-input.js'
@@ -75,11 +76,6 @@ export function groupObjects(objects: readonly LoadedObject[], errors: LoadError
   return input
 }
 
-function toLoadError(e: {
-  file: string
-  ref?: LoadedObject['ref']
-  path: string
-  message: string
-}): LoadError {
+function toLoadError(e: ConfigProblem): LoadError {
   return { file: e.file, ref: e.ref, path: e.path, message: e.message }
 }

@@ -11,6 +11,8 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { Type, type TSchema } from '@sinclair/typebox'
 import { parseAllDocuments } from 'yaml'
+import type { ConfigProblem } from '../api/config-problem.js'
+import { formatObjectRef, type ObjectRef } from '../api/object-ref.js'
 import {
   REST_API_ANNOTATION,
   SecretManifest,
@@ -39,34 +41,12 @@ import {
 
 export const DEFAULT_NAMESPACE = 'default'
 
-/** Identifies one object: `kind/namespace/name`. */
-export interface ObjectRef {
-  readonly kind: string
-  readonly namespace: string
-  readonly name: string
-}
+export type { ObjectRef } from '../api/object-ref.js'
+export { formatObjectRef } from '../api/object-ref.js'
 
-/** A configuration problem: which file, which object, which field, what is wrong. */
-export interface ConfigError {
+/** A manifest problem (the loaders' errors carry a stable code for callers that branch on it). */
+export interface ConfigError extends ConfigProblem {
   readonly code: 'ERR_CONFIG_INVALID_MANIFEST'
-  readonly file: string
-  readonly ref?: ObjectRef
-  /** Field path such as `spec.routes[0].path`; empty when the problem is the file or the object. */
-  readonly path: string
-  readonly message: string
-}
-
-/** `file: kind/namespace/name: field: problem`, leaving out the parts an error does not have. */
-export function formatConfigError(e: ConfigError): string {
-  const parts = [e.file]
-  if (e.ref !== undefined) parts.push(formatObjectRef(e.ref))
-  if (e.path !== '') parts.push(e.path)
-  parts.push(e.message)
-  return parts.join(': ')
-}
-
-export function formatObjectRef(ref: ObjectRef): string {
-  return `${ref.kind}/${ref.namespace}/${ref.name}`
 }
 
 interface Loaded<K extends string> {

@@ -12,7 +12,7 @@ import { Decider } from '../decision/decide.js'
 import { requestFromCli } from '../request/from-cli.js'
 import { loadFolderConfig } from '../sources/folder-config.js'
 import { formatConfigProblem } from '../api/config-problem.js'
-import { LastGoodCompiler } from '../sources/last-good.js'
+import { LastGoodCompiler } from '../compile/last-good.js'
 import type { CheckOutcome } from '../decision/check-outcome.js'
 import { UsageError, accountFlag, listFlag, parseFlags, regionFlag, stringFlag } from './options.js'
 

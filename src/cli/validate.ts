@@ -8,7 +8,7 @@ import { resolve } from 'node:path'
 import { createAuthnRuntime } from '../app/authn-runtime.js'
 import { loadFolderConfig } from '../sources/folder-config.js'
 import { formatConfigProblem } from '../api/config-problem.js'
-import { LastGoodCompiler } from '../sources/last-good.js'
+import { LastGoodCompiler } from '../compile/last-good.js'
 import { UsageError, accountFlag, parseFlags, regionFlag } from './options.js'
 
 export const VALIDATE_FLAGS = {

@@ -7,7 +7,7 @@
  */
 import type { ConfigProblem } from '../api/config-problem.js'
 import { loadManifests } from './load-manifests.js'
-import type { LoadedConfig, LoadError } from './last-good.js'
+import type { LoadedConfig, LoadError } from '../compile/last-good.js'
 import type { CompileInput, SecretInput, ServiceBinding } from '../compile/compile-input.js'
 import type {
   LoadedAuthorizer,

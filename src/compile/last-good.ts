@@ -6,11 +6,7 @@
  *
  * @module
  */
-import {
-  compileSnapshot,
-  type CompileOptions,
-  type CompileResult,
-} from '../compile/compile-snapshot.js'
+import { compileSnapshot, type CompileOptions, type CompileResult } from './compile-snapshot.js'
 import type { ConfigProblem } from '../api/config-problem.js'
 import type {
   CompileError,
@@ -19,7 +15,7 @@ import type {
   ObjectRef,
   SecretInput,
   ServiceBinding,
-} from '../compile/compile-input.js'
+} from './compile-input.js'
 
 /** What a loader produced: the objects that passed schema validation, and the problems found. */
 export interface LoadedConfig {

@@ -6,6 +6,7 @@
  * @module
  */
 import type { ConfigProblem } from '../api/config-problem.js'
+import { REST_API_ANNOTATION, serviceBindingProblem } from '../api/core-v1.js'
 import { loadManifests } from './load-manifests.js'
 import type { LoadedConfig, LoadError } from '../compile/last-good.js'
 import type { CompileInput, SecretInput, ServiceBinding } from '../compile/compile-input.js'
@@ -57,20 +58,20 @@ export function groupObjects(objects: readonly LoadedObject[], errors: LoadError
       case 'Secret':
         input.secrets.push({ ref: o.ref, file: o.file, data: o.data })
         break
-      case 'Service':
-        // A Service can only bind a RestApi of its own namespace: binding another team's API
-        // would let one namespace route traffic under another's policies.
-        if (o.restApi.namespace === o.ref.namespace) {
+      case 'Service': {
+        const problem = serviceBindingProblem(o.ref.namespace, o.restApi)
+        if (problem === undefined) {
           input.services.push({ ref: o.ref, file: o.file, restApi: o.restApi.name })
         } else {
           errors.push({
             file: o.file,
             ref: o.ref,
-            path: 'metadata.annotations[portcullis.dev/rest-api]',
-            message: `must name a RestApi in namespace ${o.ref.namespace}, not ${o.restApi.namespace}/${o.restApi.name}`,
+            path: `metadata.annotations[${REST_API_ANNOTATION}]`,
+            message: problem,
           })
         }
         break
+      }
     }
   }
   return input

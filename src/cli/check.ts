@@ -34,8 +34,9 @@ export async function checkCommand(
   argv: readonly string[],
   out: (s: string) => void,
   err: (s: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const flags = parseFlags(argv, CHECK_FLAGS)
+  const flags = parseFlags(argv, CHECK_FLAGS, env)
   const config = stringFlag(flags, 'config')
   const method = stringFlag(flags, 'method')
   const url = stringFlag(flags, 'url')

@@ -24,6 +24,7 @@ export interface ConfigRuntimeLogger {
 export interface ConfigRuntimeMetrics {
   configReload(result: 'success' | 'failure'): void
   setConfigObjects(kind: string, count: number): void
+  setConfigObjectsNotReady(counts: Readonly<Record<string, number>>): void
 }
 
 export interface ConfigRuntimeOptions {
@@ -110,6 +111,7 @@ export class ConfigRuntime {
     this.#opts.onSnapshot?.(result.snapshot, previous)
     for (const [kind, n] of Object.entries(result.snapshot.objectCounts))
       metrics?.setConfigObjects(kind, n)
+    metrics?.setConfigObjectsNotReady(notReadyCounts(result))
     for (const w of result.warnings) logger?.warn({}, w)
     if (result.allErrors.length > 0) {
       metrics?.configReload('failure')
@@ -134,6 +136,21 @@ export class ConfigRuntime {
     )
     return result
   }
+}
+
+/** Per kind, the objects an error names (their Ready condition is False); 0 for every other kind. */
+function notReadyCounts(result: ReloadResult): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const kind of Object.keys(result.snapshot.objectCounts)) counts[kind] = 0
+  const seen = new Set<string>()
+  for (const e of result.allErrors) {
+    if (e.ref === undefined) continue
+    const key = `${e.ref.kind}/${e.ref.namespace}/${e.ref.name}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    counts[e.ref.kind] = (counts[e.ref.kind] ?? 0) + 1
+  }
+  return counts
 }
 
 function emptyInput(): LoadedConfig['input'] {

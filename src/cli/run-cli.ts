@@ -13,12 +13,16 @@ export const USAGE = `usage:
   portcullis serve (--config DIR | --kubernetes) [--grpc-port 9001] [--http-port 9002]
                    [--metrics-port 9090] [--grpc-socket PATH] [--account-id ID] [--region R]
                    [--log-level L] [--bind-address ADDR] [--trust-forwarded-from CIDR]...
+                   [--trust-domains TD,...]
                    [--http-path-prefix P] [--cache-max-entries N] [--token-cache-max-entries N]
                    [--jwt-offload-max-in-flight N] [--watch-namespaces NS,...]
                    [--network-policies] [--gateway-namespaces NS,...]
   portcullis check --config DIR --method M --url URL [-H 'Name: value']... [--source-ip IP]
-                   [--source-principal SPIFFE] [--context-extension k=v]... [--data BODY] [--json]
+                   [--source-principal SPIFFE] [--trust-domains TD,...]
+                   [--context-extension k=v]... [--data BODY] [--json]
   portcullis validate PATH...
+--trust-domains (default cluster.local): SPIFFE ids of other trust domains, and malformed ids,
+identify no namespace or service account, and portcullis:SourcePrincipal is absent for them.
 Every flag can also be set as PORTCULLIS_<FLAG> (e.g. PORTCULLIS_GRPC_PORT=9001).`
 
 /** Where a command writes: `process.stdout`/`process.stderr`, or a test's collectors. */

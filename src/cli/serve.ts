@@ -18,6 +18,7 @@ import {
   portFlag,
   regionFlag,
   stringFlag,
+  trustDomainsFlag,
 } from './options.js'
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -34,6 +35,8 @@ export const SERVE_FLAGS = {
   region: { type: 'string' },
   'log-level': { type: 'string' },
   'trust-forwarded-from': { type: 'string', multiple: true },
+  // SPIFFE trust domains, comma-separated (see trustDomainsFlag; env: PORTCULLIS_TRUST_DOMAINS).
+  'trust-domains': { type: 'string' },
   'http-path-prefix': { type: 'string' },
   // Bounds of the per-pod caches (entries): custom-authorizer results and verified JWTs (0 = off).
   'cache-max-entries': { type: 'string' },
@@ -83,6 +86,7 @@ export async function serveCommand(
     region: regionFlag(flags),
     logLevel: logLevel as LogLevel,
     trustForwardedFrom: listFlag(flags, 'trust-forwarded-from'),
+    trustDomains: trustDomainsFlag(flags),
     httpPathPrefix: stringFlag(flags, 'http-path-prefix'),
     cacheMaxEntries: countFlag(flags, 'cache-max-entries', 10_000, 1),
     tokenCacheMaxEntries: countFlag(flags, 'token-cache-max-entries', 10_000, 0),

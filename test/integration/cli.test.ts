@@ -30,10 +30,15 @@ async function run(
 /** The real entry point as a user runs it, for the smoke tests. */
 function spawnCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('node', ['bin/portcullis.js', ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1
-      resolve({ code, stdout, stderr })
-    })
+    execFile(
+      process.execPath,
+      ['bin/portcullis.js', ...args],
+      { timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1
+        resolve({ code, stdout, stderr })
+      },
+    )
   })
 }
 
@@ -99,6 +104,42 @@ describe('portcullis check', () => {
       PORTCULLIS_CONFIG: 'examples/quickstart',
     })
     expect(r.code).toBe(0)
+  })
+
+  it('--trust-domains (or PORTCULLIS_TRUST_DOMAINS): a foreign SPIFFE id names a namespace only when its domain is listed', async () => {
+    const args = [
+      'check',
+      ...Q,
+      '--method',
+      'GET',
+      '--url',
+      'http://inventory.shop.internal/items',
+      '--source-principal',
+      'spiffe://other.example/ns/web/sa/frontend',
+    ]
+    const foreign = await run(args)
+    expect(foreign.code).toBe(1)
+    expect(foreign.stdout).toContain('source principal identifies nobody')
+    expect((await run([...args, '--trust-domains', 'cluster.local,other.example'])).code).toBe(0)
+    expect((await run(args, { PORTCULLIS_TRUST_DOMAINS: 'other.example' })).code).toBe(0)
+    const bad = await run([...args, '--trust-domains', 'Other.Example'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('--trust-domains: ')
+  })
+
+  it('--source-ip is canonical as the servers make it: ::a.b.c.d is IPv6, ::ffff:a.b.c.d is IPv4', async () => {
+    const args = ['check', ...Q, '--method', 'GET', '--url', 'http://inventory.shop.internal/items']
+    expect((await run([...args, '--source-ip', '::ffff:10.20.1.5'])).code).toBe(0)
+    expect((await run([...args, '--source-ip', '::10.20.1.5'])).code).toBe(1)
+    expect((await run([...args, '--source-ip', '10.20.1'])).code).toBe(2)
+  })
+
+  it('serve refuses an empty or invalid --trust-domains before starting (exit 2)', async () => {
+    for (const bad of [',', 'cluster.local:443']) {
+      const r = await run(['serve', ...Q, `--trust-domains=${bad}`])
+      expect(r.code, bad).toBe(2)
+      expect(r.stderr).toContain('--trust-domains: ')
+    }
   })
 
   it('exit 2 on usage errors, with the problem and the usage on stderr', async () => {

@@ -5,6 +5,9 @@
  * error while the rest serves; a PRIVATE API bound to a Service gets a NetworkPolicy (owned by the
  * Service, pruned when no longer wanted); the leader Lease is held and released; Secret values never
  * reach the logs; and `portcullis serve --kubernetes` reads PORTCULLIS_WATCH_NAMESPACES.
+ * The API server enforces RBAC, and Portcullis runs with a token of the chart's own ServiceAccount
+ * bound by the chart's own RBAC (`helm template`), as its pod would: a permission missing from the
+ * chart fails these tests. The test's own client keeps admin rights.
  */
 import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
@@ -23,7 +26,9 @@ import {
 } from '../helpers/envoy-client.js'
 import {
   createNamespace,
+  installChartRbac,
   startKubeApiServer,
+  type ChartServiceAccount,
   type KubeApiServer,
 } from '../helpers/kube-apiserver.js'
 import { answer } from '../helpers/portcullis-app.js'
@@ -34,6 +39,8 @@ const PORTCULLIS_NS = 'portcullis-system'
 const CRD_BASE = '/apis/portcullis.dev/v1alpha1/namespaces'
 
 let kube: KubeApiServer
+/** The chart's ServiceAccount (release `rel`, all namespaces): what the pods run as. */
+let sa: ChartServiceAccount
 let app: RunningApp
 let client: OfficialCheckClient
 const logLines: string[] = []
@@ -134,6 +141,7 @@ function readyCondition(obj: Record<string, unknown> | undefined) {
 beforeAll(async () => {
   kube = await startKubeApiServer()
   for (const ns of ['shop', 'web', PORTCULLIS_NS]) await createNamespace(kube.client, ns)
+  sa = await installChartRbac(kube, { release: 'rel', namespace: PORTCULLIS_NS })
   for (const file of ['petstore.yaml', 'identities.yaml', 'private.yaml']) {
     const text = await readFile(
       new URL(`../../examples/quickstart/${file}`, import.meta.url),
@@ -152,7 +160,7 @@ beforeAll(async () => {
   })
   app = await startApp({
     kubernetes: {
-      kubeConfig: kube.kubeConfig,
+      kubeConfig: sa.kubeConfig,
       namespaces: [],
       networkPolicies: true,
       podName: 'portcullis-test-0',
@@ -178,6 +186,29 @@ afterAll(async () => {
 }, 60_000)
 
 describe('Kubernetes mode against a real kube-apiserver', () => {
+  it("the API server enforces RBAC: the chart's ServiceAccount reads configuration but may not write it", async () => {
+    const list = await sa.client.request({
+      method: 'GET',
+      path: '/apis/portcullis.dev/v1alpha1/restapis',
+    })
+    expect(Array.isArray(list['items'])).toBe(true)
+    await expect(
+      sa.client.request({
+        method: 'POST',
+        path: '/apis/portcullis.dev/v1alpha1/namespaces/shop/restapis',
+        body: {
+          apiVersion: 'portcullis.dev/v1alpha1',
+          kind: 'RestApi',
+          metadata: { name: 'not-allowed', namespace: 'shop' },
+          spec: { hosts: ['x.example.com'], routes: [] },
+        },
+      }),
+    ).rejects.toMatchObject({ status: 403 })
+    await expect(
+      sa.client.request({ method: 'DELETE', path: '/api/v1/namespaces/shop' }),
+    ).rejects.toMatchObject({ status: 403 })
+  })
+
   it('becomes ready once every initial list is done, and serves the quick start from the API server', async () => {
     await eventually(
       '/readyz 200',
@@ -292,6 +323,9 @@ describe('Kubernetes mode against a real kube-apiserver', () => {
     expect((await getPets()).http).toBe(200)
     const metrics = await (await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`)).text()
     expect(metrics).toMatch(/portcullis_config_reloads_total\{result="failure"\} [1-9]/)
+    // The metrics behind the chart's PortcullisObjectsNotReady and PortcullisNoLeader alerts.
+    expect(metrics).toMatch(/^portcullis_config_objects_not_ready\{kind="RestApi"\} 1$/m)
+    expect(metrics).toMatch(/^portcullis_leader 1$/m)
   })
 
   it('a bad edit of a serving object: Ready=False/InvalidServingPrevious, and the last valid version keeps serving', async () => {
@@ -405,7 +439,7 @@ describe('Kubernetes mode against a real kube-apiserver', () => {
     expect((lease?.['spec'] as { holderIdentity: string }).holderIdentity).toBe('portcullis-test-0')
     expect(app.kubernetes?.isLeader()).toBe(true)
     const contender = new LeaderLease({
-      client: kube.client,
+      client: sa.client,
       namespace: PORTCULLIS_NS,
       identity: 'contender',
       leaseDurationSeconds: 4,
@@ -461,6 +495,16 @@ describe('Kubernetes mode against a real kube-apiserver', () => {
       'in-process app serves default/elsewhere',
       async () => answer(await client.check(elsewhere)).http === 200,
     )
+    // The CLI runs as a second release installed with watch.namespaces: one Role per watched
+    // namespace instead of cluster-wide read of Secrets and Portcullis objects.
+    const cliSa = await installChartRbac(kube, {
+      release: 'cli',
+      namespace: PORTCULLIS_NS,
+      set: ['watch.namespaces={shop,web}', 'networkPolicies.enabled=false'],
+    })
+    await expect(
+      cliSa.client.request({ method: 'GET', path: '/api/v1/namespaces/default/secrets' }),
+    ).rejects.toMatchObject({ status: 403 })
     const child = spawn(
       process.execPath,
       [
@@ -486,7 +530,7 @@ describe('Kubernetes mode against a real kube-apiserver', () => {
         cwd: new URL('../..', import.meta.url),
         env: {
           ...process.env,
-          KUBECONFIG: kube.kubeconfigPath,
+          KUBECONFIG: cliSa.kubeconfigPath,
           PORTCULLIS_WATCH_NAMESPACES: 'shop,web',
           PORTCULLIS_NETWORK_POLICIES: 'false',
           POD_NAME: 'cli-0',
@@ -534,7 +578,7 @@ describe('Kubernetes mode against a real kube-apiserver', () => {
 
   it('on shutdown the leader releases the Lease and a successor takes over at once', async () => {
     const successor = new LeaderLease({
-      client: kube.client,
+      client: sa.client,
       namespace: PORTCULLIS_NS,
       identity: 'successor',
       leaseDurationSeconds: 30,

@@ -9,7 +9,8 @@
  * edits, a new pod getting its IP, and a pod deletion change decisions within seconds without a
  * restart; a SPIFFE principal of a selected namespace is attributed through the namespace labels;
  * the generated NetworkPolicy carries the same selectors as a peer; and with no such endpoint left
- * the watch stops.
+ * the watch stops. The API server enforces RBAC and Portcullis runs with a token of the chart's own
+ * ServiceAccount under the chart's own RBAC (`helm template`), as its pod would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApp, type RunningApp } from '../../src/app/app.js'
@@ -20,7 +21,11 @@ import {
   createOfficialCheckClient,
   type OfficialCheckClient,
 } from '../helpers/envoy-client.js'
-import { startKubeApiServer, type KubeApiServer } from '../helpers/kube-apiserver.js'
+import {
+  installChartRbac,
+  startKubeApiServer,
+  type KubeApiServer,
+} from '../helpers/kube-apiserver.js'
 import { answer } from '../helpers/portcullis-app.js'
 import { loopbackAppOptions } from '../helpers/portcullis-app.js'
 
@@ -173,9 +178,11 @@ beforeAll(async () => {
       routes: [{ path: '/x', methods: ['GET'], authorizationType: 'NONE' }],
     },
   })
+  // Portcullis runs as the chart's ServiceAccount under the chart's RBAC, with RBAC enforced.
+  const sa = await installChartRbac(kube, { release: 'rel', namespace: 'portcullis-system' })
   app = await startApp({
     kubernetes: {
-      kubeConfig: kube.kubeConfig,
+      kubeConfig: sa.kubeConfig,
       namespaces: [],
       networkPolicies: true,
       podName: 'portcullis-test-0',

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startApp, type RunningApp } from '../../src/app/app.js'
 import { LeaderLease } from '../../src/controller/leader-lease.js'
 import { createLogger } from '../../src/observability/logger.js'
-import { KubeApiError } from '../../src/sources/kubernetes-client.js'
+import { KubeApiError, type KubeClient } from '../../src/sources/kubernetes-client.js'
 import {
   buildCheckRequest,
   createOfficialCheckClient,
@@ -107,9 +107,9 @@ async function eventually<T>(
 
 const LEASE_PATH = `/apis/coordination.k8s.io/v1/namespaces/${PORTCULLIS_NS}/leases/portcullis-leader`
 
-/** Counts lease reads through the test's client: one per acquire/renew attempt of a candidate. */
-function countLeaseReads(): () => number {
-  const spy = vi.spyOn(kube.client, 'request')
+/** Counts lease reads through `client`: one per acquire/renew attempt of a candidate using it. */
+function countLeaseReads(client: KubeClient): () => number {
+  const spy = vi.spyOn(client, 'request')
   return () => spy.mock.calls.filter(([r]) => r.method === 'GET' && r.path === LEASE_PATH).length
 }
 
@@ -446,7 +446,7 @@ describe('Kubernetes mode against a real kube-apiserver', () => {
       retryIntervalMs: 200,
     })
     // Counted, not timed: after several real attempts against the held lease it is still follower.
-    const attempts = countLeaseReads()
+    const attempts = countLeaseReads(sa.client)
     try {
       contender.start()
       await eventually('three contender attempts', () => Promise.resolve(attempts() >= 3))
@@ -584,7 +584,7 @@ describe('Kubernetes mode against a real kube-apiserver', () => {
       leaseDurationSeconds: 30,
       retryIntervalMs: 200,
     })
-    const attempts = countLeaseReads()
+    const attempts = countLeaseReads(sa.client)
     try {
       successor.start()
       // The CLI process (cli-0) may have released its candidacy; the app still holds the lease.

@@ -25,6 +25,11 @@ const K8sList = (description: string): TSchema =>
   Type.Array(Type.Object({}, { additionalProperties: true }), { description })
 const StringMap = (description: string): TSchema =>
   Type.Object({}, { description, additionalProperties: Type.String() })
+/** A non-negative number; also as a string, since `helm --set x=0.5` passes a string. */
+const Threshold = (description: string): TSchema =>
+  Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$' })], {
+    description,
+  })
 const IntOrPercent = (description: string): TSchema =>
   Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^([0-9]+%?)?$' })], {
     description,
@@ -59,9 +64,12 @@ export const ChartValues = Type.Object(
       closed,
     ),
     admin: Type.Object({ port: Port('Metrics/health port (--metrics-port).') }, closed),
-    accountId: Type.String({
-      pattern: '^([0-9]{12})?$',
-      description: 'Default 12-digit account ID.',
+    // A number is admitted only so the chart's own `fail` can say what to do (`--set` turns
+    // 111122223333 into a number, and numbers lose the leading zeros account IDs may have); the
+    // schema's bare "got number, want string" would not.
+    accountId: Type.Union([Type.String({ pattern: '^([0-9]{12})?$' }), Type.Number()], {
+      description:
+        'Default 12-digit account ID, as a string (--set-string accountId=..., or quoted in a values file).',
     }),
     region: Type.String({
       pattern: '^([a-z]{2}(-[a-z]+)+-[0-9]+)?$',
@@ -71,6 +79,11 @@ export const ChartValues = Type.Object(
       ['trace', 'debug', 'info', 'warn', 'error', 'fatal'].map((l) => Type.Literal(l)),
       { description: 'Log level.' },
     ),
+    trustDomains: Type.Array(Type.String({ pattern: '^[a-z0-9._-]+$', maxLength: 255 }), {
+      minItems: 1,
+      uniqueItems: true,
+      description: 'SPIFFE trust domains whose ids name a namespace and service account.',
+    }),
     cache: Type.Object(
       {
         maxEntries: Type.Integer({ minimum: 1, description: 'Decision cache size (entries).' }),
@@ -148,6 +161,41 @@ export const ChartValues = Type.Object(
           description: 'Scrape timeout.',
         }),
         labels: StringMap('Extra ServiceMonitor labels.'),
+      },
+      closed,
+    ),
+    prometheusRule: Type.Object(
+      {
+        enabled: Type.Boolean({ description: 'Create a PrometheusRule with the alerts.' }),
+        renderMode: Type.Union([Type.Literal('ifCapable'), Type.Literal('always')], {
+          description: 'When to render the PrometheusRule.',
+        }),
+        namespace: Type.String({ description: 'Namespace; empty = the release namespace.' }),
+        labels: StringMap('Extra PrometheusRule labels.'),
+        annotations: StringMap('PrometheusRule annotations.'),
+        alertLabels: StringMap('Extra labels on every alert.'),
+        checkLatencyP99Seconds: Threshold('Check latency p99 alert threshold, seconds.'),
+        authorizerErrorRatio: Threshold('Authorizer error ratio (0-1) alert threshold.'),
+        denySpikeFactor: Threshold('Deny rate over its previous hour that alerts.'),
+        denySpikeMinPerSecond: Threshold('Least deny rate (per second) that alerts.'),
+        jwksStaleAfter: Type.String({
+          pattern: '^[0-9]+(m|h|d)$',
+          description: 'No successful issuer document fetch for this long is critical.',
+        }),
+      },
+      closed,
+    ),
+    grafana: Type.Object(
+      {
+        dashboards: Type.Object(
+          {
+            enabled: Type.Boolean({ description: 'Ship the dashboard ConfigMap.' }),
+            namespace: Type.String({ description: 'Namespace; empty = the release namespace.' }),
+            labels: StringMap('ConfigMap labels (the sidecar label).'),
+            annotations: StringMap('ConfigMap annotations.'),
+          },
+          closed,
+        ),
       },
       closed,
     ),

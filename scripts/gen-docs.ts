@@ -246,6 +246,8 @@ interface MetricView {
 
 export function renderMetricsReference(): string {
   const metrics = new Metrics({ defaultMetrics: false })
+  // Registered only in Kubernetes mode; registering it here puts it in the table too.
+  metrics.watchLeader(() => false)
   const rows = metrics.registry.getMetricsAsArray().map((m) => {
     const v = m as unknown as MetricView
     if (v.type === undefined) throw new Error(`${v.name}: the metric reports no type`)
@@ -370,6 +372,11 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
         default: DEFAULTS.logLevel,
         text: 'JSON log level on stdout: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',
       },
+      'trust-domains': {
+        arg: 'TD,...',
+        default: 'cluster.local',
+        text: 'SPIFFE trust domains whose ids name a namespace and service account (PrivateEndpoint sources, `portcullis:Source*` and `aws:SourceVpc` keys). Ids of other trust domains, and malformed ids, identify nobody and carry no `portcullis:SourcePrincipal`. Comma-separated; list several for federation.',
+      },
       'trust-forwarded-from': {
         arg: 'CIDR',
         default: '',
@@ -432,6 +439,11 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
         arg: 'IP',
         default: '',
         text: 'Client address (`aws:SourceIp`, PrivateEndpoint `ipBlocks`).',
+      },
+      'trust-domains': {
+        arg: 'TD,...',
+        default: 'cluster.local',
+        text: 'SPIFFE trust domains whose ids name a namespace and service account (PrivateEndpoint sources, `portcullis:Source*` and `aws:SourceVpc` keys). Ids of other trust domains, and malformed ids, identify nobody and carry no `portcullis:SourcePrincipal`. Comma-separated; list several for federation.',
       },
       'source-principal': {
         arg: 'SPIFFE',

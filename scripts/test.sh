@@ -4,7 +4,11 @@
 # skips: a missing tool fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || npm ci
+# Everything below runs on the Node that package.json pins (node_modules/.bin/node, see
+# scripts/check-node.sh), also when this script is started outside npm.
+export PATH="$PWD/node_modules/.bin:$PATH"
+[ -x node_modules/.bin/node ] || npm ci
+bash scripts/check-node.sh
 bash scripts/ensure-tools.sh
 export PATH="$PATH:$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:/usr/sbin"
 # CI=1 makes vitest fail on any skipped or todo test (see vitest.config.ts).

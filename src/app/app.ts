@@ -8,6 +8,7 @@ import { resolve } from 'node:path'
 import { ConfigRuntime } from './config-runtime.js'
 import { createAuthnRuntime } from './authn-runtime.js'
 import { Decider } from '../decision/decide.js'
+import type { TrustDomains } from '../compile/peer-identity.js'
 import type { KubernetesMode, KubernetesModeOptions } from '../controller/kubernetes-mode.js'
 import { FolderSource } from '../sources/folder-source.js'
 import { parseManifestObject } from '../sources/manifest.js'
@@ -31,6 +32,8 @@ export interface AppOptions {
   readonly region: string
   readonly logLevel: LogLevel
   readonly trustForwardedFrom: readonly string[]
+  /** SPIFFE trust domains whose ids name a namespace / service account. Default `cluster.local`. */
+  readonly trustDomains?: TrustDomains
   readonly httpPathPrefix: string | undefined
   /** Bound on cached custom-authorizer results (entries). Default 10 000. */
   readonly cacheMaxEntries?: number
@@ -71,6 +74,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const k8s = opts.kubernetes
     ? new (await import('../controller/kubernetes-mode.js')).KubernetesMode(opts.kubernetes, logger)
     : undefined
+  if (k8s !== undefined) metrics.watchLeader(() => k8s.isLeader())
   if (k8s === undefined && opts.configDir === undefined) {
     throw new TypeError('startApp: configDir or kubernetes is required')
   }
@@ -112,6 +116,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     snapshot: config.current,
     flows: authn.flows,
     ...(authn.privateGateIdentity ? { privateGateIdentity: authn.privateGateIdentity } : {}),
+    ...(opts.trustDomains !== undefined ? { trustDomains: opts.trustDomains } : {}),
     logger,
   })
   const grpc = await startGrpcServer({

@@ -23,6 +23,7 @@ export interface ConfigRuntimeLogger {
 export interface ConfigRuntimeMetrics {
   configReload(result: 'success' | 'failure'): void
   setConfigObjects(kind: string, count: number): void
+  setConfigObjectsNotReady(counts: Readonly<Record<string, number>>): void
 }
 
 /** Called after each reload with its result and the snapshot it replaced. */
@@ -136,6 +137,7 @@ export class ConfigRuntime {
     this.#snapshot = result.snapshot
     for (const [kind, n] of Object.entries(result.snapshot.objectCounts))
       metrics?.setConfigObjects(kind, n)
+    metrics?.setConfigObjectsNotReady(notReadyCounts(result))
     for (const w of result.warnings) logger?.warn({}, w)
     if (result.allErrors.length > 0) {
       metrics?.configReload('failure')
@@ -165,6 +167,21 @@ export class ConfigRuntime {
   #publish(result: ReloadResult, previous: Snapshot | undefined): void {
     for (const listener of [...this.#listeners]) listener(result, previous)
   }
+}
+
+/** Per kind, the objects an error names (their Ready condition is False); 0 for every other kind. */
+function notReadyCounts(result: ReloadResult): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const kind of Object.keys(result.snapshot.objectCounts)) counts[kind] = 0
+  const seen = new Set<string>()
+  for (const e of result.allErrors) {
+    if (e.ref === undefined) continue
+    const key = `${e.ref.kind}/${e.ref.namespace}/${e.ref.name}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    counts[e.ref.kind] = (counts[e.ref.kind] ?? 0) + 1
+  }
+  return counts
 }
 
 function emptyInput(): LoadedConfig['input'] {

@@ -1,6 +1,6 @@
 /**
  * `portcullis check --config DIR --method M --url URL [-H 'Name: value']... [--source-ip IP]
- * [--source-principal SPIFFE] [--context-extension k=v]... [--json]`: one decision offline, with
+ * [--source-principal SPIFFE] [--trust-domains TD,...] [--context-extension k=v]... [--json]`: one decision offline, with
  * the reason and the statements that decided it. Exit 0 allowed, 1 denied, 2 usage/config error.
  *
  * @module
@@ -14,7 +14,15 @@ import { loadFolderConfig } from '../sources/folder-config.js'
 import { formatConfigProblem } from '../api/config-problem.js'
 import { LastGoodCompiler } from '../compile/last-good.js'
 import type { CheckOutcome } from '../decision/check-outcome.js'
-import { UsageError, accountFlag, listFlag, parseFlags, regionFlag, stringFlag } from './options.js'
+import {
+  UsageError,
+  accountFlag,
+  listFlag,
+  parseFlags,
+  regionFlag,
+  stringFlag,
+  trustDomainsFlag,
+} from './options.js'
 
 export const CHECK_FLAGS = {
   config: { type: 'string' },
@@ -23,6 +31,8 @@ export const CHECK_FLAGS = {
   header: { type: 'string', short: 'H', multiple: true },
   'source-ip': { type: 'string' },
   'source-principal': { type: 'string' },
+  // SPIFFE trust domains, comma-separated, as for serve (see trustDomainsFlag).
+  'trust-domains': { type: 'string' },
   'context-extension': { type: 'string', multiple: true },
   data: { type: 'string' },
   'data-file': { type: 'string' },
@@ -35,8 +45,9 @@ export async function checkCommand(
   argv: readonly string[],
   out: (s: string) => void,
   err: (s: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const flags = parseFlags(argv, CHECK_FLAGS)
+  const flags = parseFlags(argv, CHECK_FLAGS, env)
   const config = stringFlag(flags, 'config')
   const method = stringFlag(flags, 'method')
   const url = stringFlag(flags, 'url')
@@ -61,6 +72,7 @@ export async function checkCommand(
     body,
   })
   if (!built.ok) throw new UsageError(built.error)
+  const trustDomains = trustDomainsFlag(flags)
 
   const loaded = await loadFolderConfig([resolve(config)])
   const authn = createAuthnRuntime()
@@ -78,6 +90,7 @@ export async function checkCommand(
     const decider = new Decider({
       snapshot: () => result.snapshot,
       explain: true,
+      trustDomains,
       flows: authn.flows,
       ...(authn.privateGateIdentity ? { privateGateIdentity: authn.privateGateIdentity } : {}),
       logger: {

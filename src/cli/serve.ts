@@ -18,6 +18,7 @@ import {
   portFlag,
   regionFlag,
   stringFlag,
+  trustDomainsFlag,
 } from './options.js'
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -34,6 +35,8 @@ export const SERVE_FLAGS = {
   region: { type: 'string' },
   'log-level': { type: 'string' },
   'trust-forwarded-from': { type: 'string', multiple: true },
+  // SPIFFE trust domains, comma-separated (see trustDomainsFlag; env: PORTCULLIS_TRUST_DOMAINS).
+  'trust-domains': { type: 'string' },
   'http-path-prefix': { type: 'string' },
   // Bounds of the per-pod caches (entries): custom-authorizer results and verified JWTs (0 = off).
   'cache-max-entries': { type: 'string' },
@@ -46,8 +49,11 @@ export const SERVE_FLAGS = {
   'gateway-namespaces': { type: 'string' },
 } as const
 
-export async function serveCommand(argv: readonly string[]): Promise<number> {
-  const flags = parseFlags(argv, SERVE_FLAGS)
+export async function serveCommand(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const flags = parseFlags(argv, SERVE_FLAGS, env)
   const configDir = stringFlag(flags, 'config')
   const kubernetes = flags.values['kubernetes'] === true
   if (kubernetes && configDir !== undefined) {
@@ -56,7 +62,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   if (!kubernetes && configDir === undefined) {
     throw new UsageError('serve needs --config DIR or --kubernetes')
   }
-  const podNamespace = nonEmpty(process.env['POD_NAMESPACE'])
+  const podNamespace = nonEmpty(env['POD_NAMESPACE'])
   const gateways = stringFlag(flags, 'gateway-namespaces')
   const logLevel = stringFlag(flags, 'log-level') ?? DEFAULTS.logLevel
   if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level: one of ${LEVELS.join(', ')}`)
@@ -66,7 +72,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       ? {
           namespaces: commaList(stringFlag(flags, 'watch-namespaces')),
           networkPolicies: flags.values['network-policies'] === true,
-          podName: nonEmpty(process.env['POD_NAME']),
+          podName: nonEmpty(env['POD_NAME']),
           podNamespace,
           ...(gateways !== undefined ? { gatewayNamespaces: commaList(gateways) } : {}),
         }
@@ -80,6 +86,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     region: regionFlag(flags),
     logLevel: logLevel as LogLevel,
     trustForwardedFrom: listFlag(flags, 'trust-forwarded-from'),
+    trustDomains: trustDomainsFlag(flags),
     httpPathPrefix: stringFlag(flags, 'http-path-prefix'),
     cacheMaxEntries: countFlag(flags, 'cache-max-entries', 10_000, 1),
     tokenCacheMaxEntries: countFlag(flags, 'token-cache-max-entries', 10_000, 0),

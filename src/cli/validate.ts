@@ -20,8 +20,9 @@ export async function validateCommand(
   argv: readonly string[],
   out: (s: string) => void,
   err: (s: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const flags = parseFlags(argv, VALIDATE_FLAGS, process.env, true)
+  const flags = parseFlags(argv, VALIDATE_FLAGS, env, true)
   if (flags.positionals.length === 0) throw new UsageError('validate needs at least one PATH')
   const loaded = await loadFolderConfig(flags.positionals.map((p) => resolve(p)))
   const authn = createAuthnRuntime()

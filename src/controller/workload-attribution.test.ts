@@ -150,6 +150,32 @@ describe('PrivateEndpoint attribution by pod identity through the Decider', () =
     expect((await decider(local.snapshot).check(request('10.244.1.7'))).allowed).toBe(false)
   })
 
+  it('without the IAM module denies a request to the private API that carries a SigV4 credential anywhere in Authorization, rather than passing it as anonymous', async () => {
+    const index = new WorkloadIndex()
+    const { snapshot } = compileSnapshot(input, {
+      defaults: { accountId: '111122223333', region: 'us-east-1' },
+      generation: 1,
+      workloads: index,
+    })
+    index.applyNamespace('/web', undefined, nsRecord({ team: 'shop' }))
+    index.applyPod('web/checkout-1', undefined, podRecord({ app: 'checkout' }))
+    const withAuthorization = (value: string): RequestContext => ({
+      ...request('10.244.1.7'),
+      headers: new Map([['authorization', value]]),
+    })
+    const d = decider(snapshot)
+    // A bearer token is not a SigV4 identity: the gate evaluates the caller as anonymous.
+    expect((await d.check(withAuthorization('Bearer abc'))).allowed).toBe(true)
+    const sig =
+      'AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00'
+    for (const value of [sig, `Bearer abc,${sig}`]) {
+      expect(await d.check(withAuthorization(value))).toMatchObject({
+        allowed: false,
+        code: 'ERR_SIGV4_UNAVAILABLE',
+      })
+    }
+  })
+
   it('gives policies the pod namespace and service account as aws:SourceVpc / portcullis:Source* keys without SPIFFE', async () => {
     const keyed: CompileInput = {
       ...input,

@@ -13,13 +13,14 @@ import type { ConditionValue } from '../policy/types.js'
 import { normalizePath } from '../request/normalize-path.js'
 import {
   parseIp,
-  parseSpiffe,
   resolveSourceIdentity,
   sourceMatches,
 } from '../compile/private-endpoint-sources.js'
+import { DEFAULT_TRUST_DOMAINS, identifyPeer, type TrustDomains } from '../compile/peer-identity.js'
 import { buildConditionContext, type SourceAttribution } from './condition-context.js'
 import { denyFixed, denyPrincipal, type DenyContext } from './deny-response.js'
 import { resolveApi } from './resolve-api.js'
+import { detectSigV4 } from '../authn/sigv4/detect-sigv4.js'
 import { noneFlow } from './flows/none-flow.js'
 import { PrincipalConditions } from './flows/principal-conditions.js'
 import { combineEndpointGate } from '../policy/index.js'
@@ -54,6 +55,8 @@ export interface DeciderOptions {
   readonly logger?: DeciderLogger
   /** Attach explanations (notes, deciding statements) to outcomes: `portcullis check`, debugging. */
   readonly explain?: boolean
+  /** SPIFFE trust domains whose ids name a namespace / service account. Default `cluster.local`. */
+  readonly trustDomains?: TrustDomains
 }
 
 export class Decider implements Checker {
@@ -62,6 +65,7 @@ export class Decider implements Checker {
   readonly #gateIdentity: PrivateGateIdentity | undefined
   readonly #logger: DeciderLogger | undefined
   readonly #explain: boolean
+  readonly #trustDomains: TrustDomains
 
   constructor(opts: DeciderOptions) {
     this.#snapshot = opts.snapshot
@@ -69,6 +73,7 @@ export class Decider implements Checker {
     this.#gateIdentity = opts.privateGateIdentity
     this.#logger = opts.logger
     this.#explain = opts.explain ?? false
+    this.#trustDomains = opts.trustDomains ?? DEFAULT_TRUST_DOMAINS
   }
 
   ready(): boolean {
@@ -149,24 +154,31 @@ export class Decider implements Checker {
     }
     note(() => `methodArn ${methodArn}`)
 
-    const spiffe = parseSpiffe(req.sourcePrincipal)
+    const peer = identifyPeer(req.sourcePrincipal, this.#trustDomains)
+    if (peer !== undefined && peer.principal === undefined) {
+      note(
+        () => 'source principal identifies nobody (not a SPIFFE id of a configured trust domain)',
+      )
+    }
     const isPrivate = api.endpointType === 'PRIVATE'
     let endpoint: CompiledApi['endpoints'][number] | undefined
     let source: SourceAttribution
     if (isPrivate) {
       // Kubernetes mode also looks the source IP up among pod IPs (snapshot.workloads), so the
       // source namespace and service account condition keys come from the pod without SPIFFE too.
-      const who = resolveSourceIdentity(spiffe, parseIp(req.sourceIp), snapshot.workloads)
+      const who = resolveSourceIdentity(peer, parseIp(req.sourceIp), snapshot.workloads)
       endpoint = api.endpoints.find((e) => e.sources.some((s) => sourceMatches(s, who)))
       source = {
+        principal: peer?.principal,
         namespace: who.namespace,
         serviceAccount: who.serviceAccount,
         endpointName: endpoint?.name,
       }
     } else {
       source = {
-        namespace: spiffe?.namespace,
-        serviceAccount: spiffe?.serviceAccount,
+        principal: peer?.principal,
+        namespace: peer?.namespace,
+        serviceAccount: peer?.serviceAccount,
         endpointName: undefined,
       }
     }
@@ -271,11 +283,10 @@ function anonymousUnlessSigned(
   req: RequestContext,
   deny: DenyContext,
 ): { kind: 'anonymous' } | { kind: 'deny'; outcome: DenyOutcome } {
-  const auth = req.headers.get('authorization')
-  if (
-    (auth !== undefined && auth.startsWith('AWS4-')) ||
-    /(^|&)X-Amz-Signature=/i.test(req.rawQuery)
-  ) {
+  // The same reading as the IAM flow's: a SigV4 credential anywhere in the Authorization value
+  // (also joined after another scheme) or in the query is a signed request.
+  const presence = detectSigV4(req)
+  if (presence !== 'none' && presence !== 'other-authorization') {
     return { kind: 'deny', outcome: denyFixed('internal', 'ERR_SIGV4_UNAVAILABLE', deny) }
   }
   return { kind: 'anonymous' }

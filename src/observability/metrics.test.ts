@@ -44,4 +44,31 @@ describe('Metrics', () => {
     expect(text).not.toContain('nodejs_active_requests_total')
     expect(text).not.toContain('nodejs_active_resources_total')
   })
+
+  it('portcullis_config_objects_not_ready replaces its counts: a kind fixed since reads 0, bad kinds share Other', async () => {
+    const m = new Metrics({ defaultMetrics: false })
+    m.setConfigObjectsNotReady({ RestApi: 2, Policy: 1 })
+    m.setConfigObjectsNotReady({ RestApi: 0, Policy: 1, 'Bad Kind': 1, 'Worse!': 2 })
+    const text = await m.render()
+    expect(text).toContain('portcullis_config_objects_not_ready{kind="RestApi"} 0')
+    expect(text).toContain('portcullis_config_objects_not_ready{kind="Policy"} 1')
+    expect(text).toContain('portcullis_config_objects_not_ready{kind="Other"} 3')
+  })
+
+  it('portcullis_leader is absent until a leader source is attached, then follows it at each scrape', async () => {
+    const m = new Metrics({ defaultMetrics: false })
+    expect(await m.render()).not.toMatch(/^portcullis_leader /m)
+    let leader = true
+    m.watchLeader(() => leader)
+    expect(await m.render()).toMatch(/^portcullis_leader 1$/m)
+    leader = false
+    expect(await m.render()).toMatch(/^portcullis_leader 0$/m)
+  })
+
+  it('exports both config reload series at 0 from the start, so the first failure is an increase', async () => {
+    const m = new Metrics({ defaultMetrics: false })
+    const text = await m.render()
+    expect(text).toContain('portcullis_config_reloads_total{result="success"} 0')
+    expect(text).toContain('portcullis_config_reloads_total{result="failure"} 0')
+  })
 })

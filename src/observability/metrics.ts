@@ -91,6 +91,7 @@ export class Metrics {
   private readonly authorizerDuration: Histogram<'authorizer'>
   private readonly configReloads: Counter<'result'>
   private readonly configObjects: Gauge<'kind'>
+  private readonly configObjectsNotReady: Gauge<'kind'>
   private readonly jwksFetches: Counter<'host' | 'document' | 'outcome'>
   private readonly tokenCacheHits: HotCounter<'authorizer'>
   private readonly signatureChecks: HotCounter<'where'>
@@ -157,9 +158,20 @@ export class Metrics {
       labelNames: ['result'],
       registers,
     })
+    // Both series exist from the start: a series born at 1 by the first failure would be invisible
+    // to increase() and rate(), so an alert on reload failures would miss a pod's first one.
+    for (const result of ['success', 'failure'] as const) this.configReloads.inc({ result }, 0)
     this.configObjects = new Gauge({
       name: 'portcullis_config_objects',
       help: 'Objects in the serving configuration snapshot, by kind.',
+      labelNames: ['kind'],
+      registers,
+    })
+    this.configObjectsNotReady = new Gauge({
+      name: 'portcullis_config_objects_not_ready',
+      help:
+        'Objects the last compile rejected (their Ready condition is False), by kind; each keeps ' +
+        'serving its last valid version, if it had one.',
       labelNames: ['kind'],
       registers,
     })
@@ -266,6 +278,35 @@ export class Metrics {
   /** Objects of one kind (`RestApi`, `Authorizer`, ...) in the serving snapshot. */
   setConfigObjects(kind: string, count: number): void {
     this.configObjects.set({ kind: KIND_LABEL.test(kind) ? kind : 'Other' }, count)
+  }
+
+  /**
+   * Objects of each kind the last compile rejected (Ready=False). Replaces the previous counts, so
+   * a kind whose objects became valid again reads 0.
+   */
+  setConfigObjectsNotReady(counts: Readonly<Record<string, number>>): void {
+    this.configObjectsNotReady.reset()
+    for (const [kind, n] of Object.entries(counts)) {
+      this.configObjectsNotReady.inc({ kind: KIND_LABEL.test(kind) ? kind : 'Other' }, n)
+    }
+  }
+
+  /**
+   * Exports `portcullis_leader`, read from `isLeader` at each scrape (so a leader that has lost its
+   * lease without noticing yet reads 0 as soon as it would itself).
+   */
+  watchLeader(isLeader: () => boolean): void {
+    // Registered only here (Kubernetes mode): in file mode there is no election, and a constant
+    // would make a "no leader" alert meaningless.
+    this.registry.removeSingleMetric('portcullis_leader')
+    new Gauge({
+      name: 'portcullis_leader',
+      help: 'Whether this replica holds the leader lease (1) or not (0); absent outside Kubernetes mode.',
+      registers: [this.registry],
+      collect() {
+        this.set(isLeader() ? 1 : 0)
+      },
+    })
   }
 
   /**

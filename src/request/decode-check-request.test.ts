@@ -422,7 +422,13 @@ const httpFields = {
     { arbitrary: fc.constantFrom('/', '/pets?limit=10', '/a/../b', '/%zz', '/x#frag'), weight: 6 },
     { arbitrary: oddString, weight: 1 },
   ),
-  host: oddString,
+  host: fc.oneof(
+    {
+      arbitrary: fc.constantFrom('Petstore.Example.com', 'a.example.com:8443', '[::1]:80', ''),
+      weight: 6,
+    },
+    { arbitrary: oddString, weight: 1 },
+  ),
   scheme: fc.constantFrom('http', 'https', 'HTTPS', ''),
   query: oddString,
   fragment: oddString,

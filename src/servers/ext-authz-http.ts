@@ -42,7 +42,7 @@ export interface HttpAuthServerOptions {
    * checks of the path after it. Must start with `/`; a trailing `/` is ignored.
    */
   readonly pathPrefix?: string
-  /** Proxies (CIDRs or addresses) whose X-Forwarded-For / X-Real-IP give the client IP. Default none. */
+  /** Proxies (CIDRs or addresses) whose X-Forwarded-For / X-Real-IP / X-Forwarded-Proto are believed. Default none. */
   readonly trustForwardedFrom?: readonly string[]
   readonly metrics?: Metrics
   readonly logger?: Logger

@@ -1,47 +1,13 @@
 // Chart tests with the real helm binary (helm-unittest installs from GitHub, which we cannot reach):
 // `helm lint --strict` and `helm template` over ci/*.yaml and targeted --set cases, then asserts on
 // the parsed YAML. A missing helm FAILS the suite: it never skips.
-import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseAllDocuments } from 'yaml'
 import { describe, expect, it } from 'vitest'
 import { buildCustomResourceDefinitions } from '../../src/api/v1alpha1/crds.js'
-
-const CHART = join(import.meta.dirname, '..', '..', 'charts', 'portcullis')
-// A helm built with `go install` reports Kubernetes v1.20 by default (its version comes from
-// ldflags), which the chart's kubeVersion (>=1.25) refuses; pin a current version explicitly.
-const KUBE_VERSION = '1.30.0'
-
-function findHelm(): string {
-  const onPath = spawnSync('sh', ['-c', 'command -v helm'], { encoding: 'utf8' }).stdout.trim()
-  if (onPath !== '') return onPath
-  let gopath = join(homedir(), 'go')
-  const go = spawnSync('go', ['env', 'GOPATH'], { encoding: 'utf8' })
-  if (go.status === 0 && go.stdout.trim() !== '') gopath = go.stdout.trim()
-  const built = join(gopath, 'bin', 'helm')
-  if (existsSync(built)) return built
-  throw new Error(
-    'helm not found on PATH or in $(go env GOPATH)/bin: run scripts/ensure-tools.sh (chart tests never skip)',
-  )
-}
-
-const HELM = findHelm()
-
-interface Run {
-  status: number
-  stdout: string
-  stderr: string
-}
-
-function helm(args: string[]): Run {
-  const r = spawnSync(HELM, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
-  if (r.error !== undefined) throw r.error
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
-}
-
-type Doc = Record<string, unknown>
+import { CHART, HELM, KUBE_VERSION, helm, renderChart, type Doc } from '../helpers/helm.js'
 
 /** Walks parsed YAML: `at(doc, 'spec', 'ports', 0, 'name')`; undefined when a step is missing. */
 function at(node: unknown, ...path: (string | number)[]): unknown {
@@ -68,20 +34,7 @@ function firstContainer(docs: Doc[]): Doc {
 }
 
 function template(args: string[] = []): Doc[] {
-  const r = helm([
-    'template',
-    'rel',
-    CHART,
-    '--namespace',
-    'portcullis-system',
-    '--kube-version',
-    KUBE_VERSION,
-    ...args,
-  ])
-  expect(r.status, r.stderr).toBe(0)
-  return parseAllDocuments(r.stdout)
-    .map((d) => d.toJS() as Doc | null)
-    .filter((d): d is Doc => d !== null)
+  return renderChart(args)
 }
 
 function one(docs: Doc[], kind: string, name?: string): Doc {
@@ -165,6 +118,10 @@ describe('helm template with chart defaults (ci/default-values.yaml)', () => {
     const envNames = (at(container, 'env') as Doc[]).map((e) => at(e, 'name'))
     expect(envNames).toContain('PORTCULLIS_TOKEN_CACHE_MAX_ENTRIES')
     expect(envNames).not.toContain('PORTCULLIS_JWT_OFFLOAD_MAX_IN_FLIGHT')
+    // SPIFFE ids name a namespace only in the local trust domain unless more are listed.
+    expect(
+      (at(container, 'env') as Doc[]).find((e) => at(e, 'name') === 'PORTCULLIS_TRUST_DOMAINS'),
+    ).toEqual({ name: 'PORTCULLIS_TRUST_DOMAINS', value: 'cluster.local' })
     expect(at(container, 'ports')).toEqual([
       { name: 'grpc', containerPort: 9001, protocol: 'TCP' },
       { name: 'http', containerPort: 9002, protocol: 'TCP' },
@@ -301,6 +258,7 @@ describe('helm template with every feature (ci/all-features-values.yaml)', () =>
       PORTCULLIS_JWT_OFFLOAD_MAX_IN_FLIGHT: '0',
       PORTCULLIS_WATCH_NAMESPACES: 'shop,web',
       PORTCULLIS_NETWORK_POLICIES: 'true',
+      PORTCULLIS_TRUST_DOMAINS: 'cluster.local,west.example',
       NODE_OPTIONS: '--max-old-space-size=384',
     })
     expect(at(container, 'image')).toBe('ghcr.io/portcullis-dev/portcullis:9.9.9')
@@ -343,6 +301,32 @@ describe('helm template with every feature (ci/all-features-values.yaml)', () =>
     expect(at(np, 'spec', 'ingress', 0, 'from')).toEqual([
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } } },
     ])
+  })
+
+  it('renders the Grafana dashboard ConfigMap: sidecar label, namespace, annotations, the JSON file verbatim', () => {
+    const cm = one(docs, 'ConfigMap', 'rel-portcullis-dashboard')
+    expect(at(cm, 'metadata', 'namespace')).toBe('monitoring')
+    expect(at(cm, 'metadata', 'labels')).toMatchObject({ grafana_dashboard: '1', team: 'platform' })
+    expect(at(cm, 'metadata', 'annotations')).toEqual({ grafana_folder: 'Portcullis' })
+    const json = String(at(cm, 'data', 'portcullis.json'))
+    expect(json).toBe(readFileSync(join(CHART, 'dashboards', 'portcullis.json'), 'utf8').trimEnd())
+    expect((JSON.parse(json) as { uid: string }).uid).toBe('portcullis')
+  })
+
+  it('renders the PrometheusRule with its namespace, labels, alert labels and thresholds from values', () => {
+    const rule = one(docs, 'PrometheusRule', 'rel-portcullis')
+    expect(at(rule, 'metadata', 'namespace')).toBe('monitoring')
+    expect(at(rule, 'metadata', 'labels', 'release')).toBe('prometheus')
+    expect(at(rule, 'metadata', 'annotations')).toEqual({ 'example.com/owner': 'platform' })
+    const rules = list(rule, 'spec', 'groups', 0, 'rules')
+    const byName = new Map(rules.map((r) => [String(r['alert']), r]))
+    for (const r of rules) expect(at(r, 'labels', 'team')).toBe('platform')
+    expect(String(at(byName.get('PortcullisCheckLatencyHigh'), 'expr'))).toMatch(/> 0\.05\s*$/)
+    expect(String(at(byName.get('PortcullisAuthorizerErrors'), 'expr'))).toMatch(/> 0\.1\s*$/)
+    const spike = String(at(byName.get('PortcullisDenySpike'), 'expr'))
+    expect(spike).toContain('> 5 * sum')
+    expect(spike).toMatch(/> 2\s*$/)
+    expect(String(at(byName.get('PortcullisJwksKeysAgingOut'), 'expr'))).toContain('[4h]')
   })
 
   it('fills the topology spread label selector with the pod selector labels', () => {
@@ -400,6 +384,28 @@ describe('helm template: switches', () => {
     expect(docs.some((d) => at(d, 'kind') === 'ServiceMonitor')).toBe(true)
   })
 
+  it('grafana.dashboards and prometheusRule are off by default; the PrometheusRule, like the ServiceMonitor, needs its CRD unless renderMode=always', () => {
+    const kinds = (docs: Doc[]): unknown[] => docs.map((d) => at(d, 'kind'))
+    expect(kinds(template())).not.toContain('PrometheusRule')
+    expect(kinds(template())).not.toContain('ConfigMap')
+    expect(kinds(template(['--set', 'grafana.dashboards.enabled=true']))).toContain('ConfigMap')
+    expect(kinds(template(['--set', 'prometheusRule.enabled=true']))).not.toContain(
+      'PrometheusRule',
+    )
+    const capable = template([
+      '--set',
+      'prometheusRule.enabled=true',
+      '--api-versions',
+      'monitoring.coreos.com/v1/PrometheusRule',
+    ])
+    const rule = one(capable, 'PrometheusRule')
+    // Defaults: the release namespace, the dashboard's sidecar label default.
+    expect(at(rule, 'metadata', 'namespace')).toBe('portcullis-system')
+    const cm = one(template(['--set', 'grafana.dashboards.enabled=true']), 'ConfigMap')
+    expect(at(cm, 'metadata', 'namespace')).toBe('portcullis-system')
+    expect(at(cm, 'metadata', 'labels', 'grafana_dashboard')).toBe('1')
+  })
+
   it('podDisruptionBudget.maxUnavailable wins over minAvailable', () => {
     const pdb = one(
       template([
@@ -441,6 +447,19 @@ describe('values.schema.json rejects bad values at install time', () => {
     ['a port out of range', ['--set', 'extAuthz.grpcPort=70000'], /grpcPort/],
     ['an account ID that is not 12 digits', ['--set-string', 'accountId=1234'], /accountId/],
     ['an unknown log level', ['--set', 'logLevel=verbose'], /logLevel/],
+    [
+      'an alert threshold that is not a number',
+      ['--set', 'prometheusRule.checkLatencyP99Seconds=fast'],
+      /checkLatencyP99Seconds/,
+    ],
+    [
+      'a JWKS staleness that is not a Prometheus duration',
+      ['--set', 'prometheusRule.jwksStaleAfter=six hours'],
+      /jwksStaleAfter/,
+    ],
+    ['an upper-case trust domain', ['--set', 'trustDomains={Cluster.local}'], /trustDomains/],
+    ['a trust domain with a port', ['--set', 'trustDomains={cluster.local:443}'], /trustDomains/],
+    ['no trust domain at all', ['--set', 'trustDomains=null'], /trustDomains/],
   ]
   for (const [what, args, message] of cases) {
     it(`refuses ${what}`, () => {
@@ -449,6 +468,38 @@ describe('values.schema.json rejects bad values at install time', () => {
       expect(r.stderr).toMatch(message)
     })
   }
+
+  // `--set` turns 111122223333 into a number, and an unquoted number in a values file is one too;
+  // the schema admits numbers only so that the chart can answer with the fix instead of helm's bare
+  // "got number, want string".
+  it('refuses a numeric accountId from --set, naming --set-string as the fix', () => {
+    const r = helm([
+      'template',
+      'rel',
+      CHART,
+      '--kube-version',
+      KUBE_VERSION,
+      '--set',
+      'accountId=111122223333',
+    ])
+    expect(r.status).not.toBe(0)
+    expect(r.stderr).toMatch(
+      /accountId must be a string of 12 digits, got the number 111122223333 .*use --set-string accountId=/,
+    )
+  })
+
+  it('refuses an unquoted accountId in a values file (its leading zero already lost), saying to quote it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-chart-'))
+    try {
+      const file = join(dir, 'values.yaml')
+      writeFileSync(file, 'accountId: 012345678901\n')
+      const r = helm(['template', 'rel', CHART, '--kube-version', KUBE_VERSION, '-f', file])
+      expect(r.status).not.toBe(0)
+      expect(r.stderr).toMatch(/got the number 12345678901 .*quote it in a values file/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 
   it('refuses a full name longer than 63 characters instead of truncating it', () => {
     const r = helm([
@@ -462,5 +513,46 @@ describe('values.schema.json rejects bad values at install time', () => {
     ])
     expect(r.status).not.toBe(0)
     expect(r.stderr).toMatch(/longer than 63 characters/)
+  })
+})
+
+describe("README's helm install line", () => {
+  /** The `--set…` flags of the README's `helm install portcullis charts/portcullis …` command. */
+  function readmeInstallFlags(): string[] {
+    const readme = readFileSync(join(CHART, '..', '..', 'README.md'), 'utf8')
+    const start = readme.indexOf('helm install portcullis charts/portcullis')
+    expect(start, 'README has a `helm install portcullis charts/portcullis` line').toBeGreaterThan(
+      -1,
+    )
+    const lines: string[] = []
+    for (const line of readme.slice(start).split('\n')) {
+      lines.push(line.replace(/\\$/, ''))
+      if (!line.endsWith('\\')) break
+    }
+    const words = lines
+      .join(' ')
+      .split(/\s+/)
+      .filter((w) => w !== '')
+    const flags: string[] = []
+    words.forEach((w, i) => {
+      if (/^--set(-string)?$/.test(w)) flags.push(w, words[i + 1] ?? '')
+    })
+    return flags
+  }
+
+  it('installs as written: the account ID reaches the binary as the 12-digit string', () => {
+    const flags = readmeInstallFlags()
+    expect(flags).toContain('accountId=111122223333')
+    const args = strings(firstContainer(template(flags)), 'args')
+    expect(args[args.indexOf('--account-id') + 1]).toBe('111122223333')
+    expect(args[args.indexOf('--region') + 1]).toBe('us-east-1')
+  })
+
+  it('keeps an account ID with a leading zero intact when passed the same way', () => {
+    const args = strings(
+      firstContainer(template(['--set-string', 'accountId=012345678901'])),
+      'args',
+    )
+    expect(args[args.indexOf('--account-id') + 1]).toBe('012345678901')
   })
 })

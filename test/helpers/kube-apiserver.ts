@@ -1,10 +1,13 @@
 /**
  * A real Kubernetes API server on loopback for integration tests: Debian's `etcd` (temp data dir,
  * free ports) plus a `kube-apiserver` built from the Go module proxy by `scripts/ensure-tools.sh`
- * (~/.cache/portcullis/bin/kube-apiserver, or $PORTCULLIS_KUBE_APISERVER). Static token auth,
- * AlwaysAllow authorization, a generated service-account key, self-signed serving certificate; our
- * CRDs (built from src/api/v1alpha1, the same objects `npm run gen:crds` writes) are applied and
- * waited for. A missing binary is an error, never a skip.
+ * (~/.cache/portcullis/bin/kube-apiserver, or $PORTCULLIS_KUBE_APISERVER). Static token auth for
+ * the test's admin (system:masters), RBAC authorization, a generated service-account key (so the
+ * TokenRequest API issues ServiceAccount tokens), self-signed serving certificate; our CRDs (built
+ * from src/api/v1alpha1, the same objects `npm run gen:crds` writes) are applied and waited for.
+ * {@link installChartRbac} applies the chart's own ServiceAccount and RBAC (`helm template`) and
+ * returns a kubeconfig with that ServiceAccount's token, so Portcullis runs with exactly the rights
+ * its pod would have. A missing binary is an error, never a skip.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
@@ -15,7 +18,8 @@ import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KubeConfig } from '@kubernetes/client-node'
 import { buildCustomResourceDefinitions } from '../../src/api/v1alpha1/crds.js'
-import { KubeClient } from '../../src/sources/kubernetes-client.js'
+import { KubeClient, isRecord } from '../../src/sources/kubernetes-client.js'
+import { renderChart } from './helm.js'
 
 export const KUBE_APISERVER_BIN =
   process.env['PORTCULLIS_KUBE_APISERVER'] ??
@@ -38,6 +42,8 @@ export interface KubeApiServer {
   readonly kubeconfigPath: string
   /** Raw JSON client with admin rights (test setup and assertions). */
   readonly client: KubeClient
+  /** A kubeconfig (object and file) authenticating with `token` instead of the admin's. */
+  kubeConfigFor(token: string, name: string): Promise<{ kubeConfig: KubeConfig; path: string }>
   /** Last lines of the API server's log (for failure messages). */
   logTail(): string
   stop(): Promise<void>
@@ -157,7 +163,8 @@ export async function startKubeApiServer(): Promise<KubeApiServer> {
       `--secure-port=${apiPort}`,
       `--cert-dir=${join(dir, 'certs')}`,
       `--token-auth-file=${join(dir, 'tokens.csv')}`,
-      '--authorization-mode=AlwaysAllow',
+      // Real authorization: a permission missing from the chart's RBAC fails the tests.
+      '--authorization-mode=RBAC',
       '--anonymous-auth=false',
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${join(dir, 'sa.pub')}`,
@@ -181,23 +188,34 @@ export async function startKubeApiServer(): Promise<KubeApiServer> {
       apiDied,
     )
     const ca = await readFile(certFile, 'utf8')
-    const kubeconfigYaml = [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      `- name: test`,
-      `  cluster: {server: "${server}", certificate-authority-data: "${Buffer.from(ca).toString('base64')}"}`,
-      'users:',
-      `- name: admin`,
-      `  user: {token: "${token}"}`,
-      'contexts:',
-      '- name: test',
-      '  context: {cluster: test, user: admin, namespace: default}',
-      'current-context: test',
-      '',
-    ].join('\n')
-    const kubeconfigPath = join(dir, 'kubeconfig')
-    await writeFile(kubeconfigPath, kubeconfigYaml, { mode: 0o600 })
+    const kubeconfigFor = async (
+      bearer: string,
+      name: string,
+    ): Promise<{ kubeConfig: KubeConfig; path: string; yaml: string }> => {
+      const yaml = [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        `- name: test`,
+        `  cluster: {server: "${server}", certificate-authority-data: "${Buffer.from(ca).toString('base64')}"}`,
+        'users:',
+        `- name: ${name}`,
+        `  user: {token: "${bearer}"}`,
+        'contexts:',
+        '- name: test',
+        `  context: {cluster: test, user: ${name}, namespace: default}`,
+        'current-context: test',
+        '',
+      ].join('\n')
+      const path = join(dir, `kubeconfig-${name}`)
+      await writeFile(path, yaml, { mode: 0o600 })
+      const kubeConfig = new KubeConfig()
+      kubeConfig.loadFromString(yaml)
+      return { kubeConfig, path, yaml }
+    }
+    const admin = await kubeconfigFor(token, 'admin')
+    const kubeconfigYaml = admin.yaml
+    const kubeconfigPath = admin.path
     const kubeConfig = new KubeConfig()
     kubeConfig.loadFromString(kubeconfigYaml)
     const client = new KubeClient(kubeConfig)
@@ -246,6 +264,10 @@ export async function startKubeApiServer(): Promise<KubeApiServer> {
       kubeConfig,
       kubeconfigPath,
       client,
+      kubeConfigFor: async (bearer, name) => {
+        const { kubeConfig: kc, path } = await kubeconfigFor(bearer, name)
+        return { kubeConfig: kc, path }
+      },
       logTail: () => api.log.slice(-40).join('\n'),
       stop: stopAll,
     }
@@ -262,4 +284,109 @@ export async function createNamespace(client: KubeClient, name: string): Promise
     path: '/api/v1/namespaces',
     body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
   })
+}
+
+export interface ChartRbacOptions {
+  /** Helm release name; the ServiceAccount is `<release>-portcullis`. */
+  readonly release: string
+  /** The release namespace (created when missing). */
+  readonly namespace: string
+  /** Extra `--set` values, e.g. `watch.namespaces={shop,web}`. */
+  readonly set?: readonly string[]
+}
+
+export interface ChartServiceAccount {
+  readonly name: string
+  readonly namespace: string
+  /** Authenticates as `system:serviceaccount:<namespace>:<name>` (a TokenRequest token). */
+  readonly kubeConfig: KubeConfig
+  readonly kubeconfigPath: string
+  /** A raw JSON client with the ServiceAccount's rights. */
+  readonly client: KubeClient
+}
+
+const RBAC_PATHS: Record<string, (ns: string) => string> = {
+  ServiceAccount: (ns) => `/api/v1/namespaces/${ns}/serviceaccounts`,
+  ClusterRole: () => '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+  ClusterRoleBinding: () => '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+  Role: (ns) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`,
+  RoleBinding: (ns) => `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`,
+}
+
+/**
+ * Applies the chart's ServiceAccount and RBAC (`helm template --show-only` serviceaccount.yaml and
+ * rbac.yaml, so the objects are the ones a `helm install` creates) with the admin client, then
+ * returns a kubeconfig with a token of that ServiceAccount from the TokenRequest API, as the
+ * kubelet mounts into the pod. Namespaces the RBAC objects name are created when missing.
+ */
+export async function installChartRbac(
+  kube: KubeApiServer,
+  opts: ChartRbacOptions,
+): Promise<ChartServiceAccount> {
+  const docs = renderChart(
+    [
+      '--show-only',
+      'templates/serviceaccount.yaml',
+      '--show-only',
+      'templates/rbac.yaml',
+      ...(opts.set ?? []).flatMap((v) => ['--set', v]),
+    ],
+    { release: opts.release, namespace: opts.namespace },
+  ).filter((d) => d['kind'] !== undefined)
+  const namespaces = new Set<string>([opts.namespace])
+  for (const d of docs) {
+    const ns = isRecord(d['metadata']) ? d['metadata']['namespace'] : undefined
+    if (typeof ns === 'string') namespaces.add(ns)
+  }
+  for (const ns of namespaces) {
+    await kube.client
+      .request({ method: 'GET', path: `/api/v1/namespaces/${ns}` })
+      .catch(() => createNamespace(kube.client, ns))
+  }
+  let sa: string | undefined
+  for (const d of docs) {
+    const kind = String(d['kind'])
+    const toPath = RBAC_PATHS[kind]
+    if (toPath === undefined) throw new Error(`unexpected ${kind} in the chart's RBAC templates`)
+    const meta = isRecord(d['metadata']) ? d['metadata'] : {}
+    const ns = typeof meta['namespace'] === 'string' ? meta['namespace'] : opts.namespace
+    await kube.client.request({ method: 'POST', path: toPath(ns), body: d })
+    if (kind === 'ServiceAccount') sa = String(meta['name'])
+  }
+  if (sa === undefined) throw new Error('the chart rendered no ServiceAccount')
+  const tokenRequest = await kube.client.request({
+    method: 'POST',
+    path: `/api/v1/namespaces/${opts.namespace}/serviceaccounts/${sa}/token`,
+    body: {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { expirationSeconds: 3600 },
+    },
+  })
+  const status = tokenRequest['status']
+  const token = isRecord(status) ? status['token'] : undefined
+  if (typeof token !== 'string') throw new Error('TokenRequest returned no token')
+  const { kubeConfig, path } = await kube.kubeConfigFor(token, `sa-${opts.release}`)
+  const client = new KubeClient(kubeConfig)
+  // RBAC is enforced from the authorizer's informer cache: wait until the bindings are seen.
+  const until = Date.now() + 20_000
+  for (;;) {
+    const ok = await client
+      .request({
+        method: 'GET',
+        path: `/apis/coordination.k8s.io/v1/namespaces/${opts.namespace}/leases`,
+      })
+      .then(
+        () => true,
+        () => false,
+      )
+    if (ok) break
+    if (Date.now() > until) {
+      throw new Error(
+        `ServiceAccount ${opts.namespace}/${sa} never got its RBAC:\n${kube.logTail()}`,
+      )
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  return { name: sa, namespace: opts.namespace, kubeConfig, kubeconfigPath: path, client }
 }

@@ -32,8 +32,20 @@ export interface RunningPrometheus {
   query(promql: string): Promise<PromSample[]>
   /** Active scrape targets as Prometheus reports them. */
   targets(): Promise<PromTarget[]>
+  /** Alerting rules as Prometheus evaluates them (`GET /api/v1/rules?type=alert`). */
+  alertRules(): Promise<PromAlertRule[]>
   stderr(): string
   stop(): Promise<void>
+}
+
+export interface PromAlertRule {
+  readonly name: string
+  /** `ok`, `err` or `unknown` (not evaluated yet). */
+  readonly health: string
+  readonly lastError?: string
+  /** `inactive`, `pending` or `firing`. */
+  readonly state: string
+  readonly alerts: { readonly labels: Record<string, string>; readonly state: string }[]
 }
 
 export interface StartPrometheusOptions {
@@ -41,6 +53,8 @@ export interface StartPrometheusOptions {
   readonly targets: readonly string[]
   readonly metricsPath?: string
   readonly scrapeIntervalSeconds?: number
+  /** Rule files (absolute paths) Prometheus loads and evaluates every scrape interval. */
+  readonly ruleFiles?: readonly string[]
   readonly startTimeoutMs?: number
 }
 
@@ -63,6 +77,7 @@ export async function startPrometheus(opts: StartPrometheusOptions): Promise<Run
   scrape_interval: ${interval}
   scrape_timeout: ${interval}
   evaluation_interval: ${interval}
+rule_files: [${(opts.ruleFiles ?? []).map((f) => JSON.stringify(f)).join(', ')}]
 scrape_configs:
   - job_name: portcullis
     metrics_path: ${opts.metricsPath ?? '/metrics'}
@@ -107,6 +122,12 @@ scrape_configs:
         data: { activeTargets: PromTarget[] }
       }
       return body.data.activeTargets
+    },
+    async alertRules() {
+      const body = (await getJson(`${url}/api/v1/rules?type=alert`)) as {
+        data: { groups: { rules: PromAlertRule[] }[] }
+      }
+      return body.data.groups.flatMap((g) => g.rules)
     },
     stderr: () => stderr,
     async stop() {

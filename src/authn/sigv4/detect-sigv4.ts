@@ -5,16 +5,16 @@
  * @module
  */
 import type { RequestContext } from '../../request/request-context.js'
-import { isSpaceAt } from './sigv4-params.js'
 import { SIGV4_ALGORITHM } from './string-to-sign.js'
 import { percentDecode } from './uri-encode.js'
 
 /**
  * - `none`: no Authorization header, no presigned parameters.
- * - `header`: Authorization with algorithm `AWS4-HMAC-SHA256`.
+ * - `header`: Authorization naming `AWS4-HMAC-SHA256` (as its algorithm, or after another
+ *   credential joined on); the verifier sorts out which.
  * - `query`: presigned parameters (`X-Amz-Algorithm`, `X-Amz-Credential` or `X-Amz-Signature`).
  * - `both`: presigned parameters and an Authorization header of any kind (AWS refuses the pair).
- * - `other-authorization`: an Authorization header that is not `AWS4-HMAC-SHA256` (Bearer,
+ * - `other-authorization`: an Authorization header that never names `AWS4-HMAC-SHA256` (Bearer,
  *   Basic, SigV4a `AWS4-ECDSA-P256-SHA256`, ...).
  */
 export type SigV4Presence = 'none' | 'header' | 'query' | 'both' | 'other-authorization'
@@ -49,16 +49,9 @@ export function detectSigV4(req: Pick<RequestContext, 'headers' | 'rawQuery'>): 
   if (authorization !== undefined && query) return 'both'
   if (query) return 'query'
   if (authorization === undefined) return 'none'
-  return firstWordIs(authorization, SIGV4_ALGORITHM) ? 'header' : 'other-authorization'
-}
-
-/**
- * `text.trim().split(/\s/, 1)[0] === word`, without the trimmed copy, the array or the regex:
- * this runs on every request to a private API.
- */
-function firstWordIs(text: string, word: string): boolean {
-  let start = 0
-  while (start < text.length && isSpaceAt(text, start)) start++
-  const end = start + word.length
-  return text.startsWith(word, start) && (end === text.length || isSpaceAt(text, end))
+  // Anywhere, not only as the first word: a SigV4 credential after another one (a repeated
+  // Authorization header, joined with `,` on the way) still names a signer. It goes to the
+  // verifier, which refuses the pair, rather than passing as an anonymous bearer while a reader
+  // downstream takes the signature.
+  return authorization.includes(SIGV4_ALGORITHM) ? 'header' : 'other-authorization'
 }

@@ -218,7 +218,8 @@ describe('SigV4 fast paths agree with the plain definitions', () => {
     )
   })
 
-  it('paramsFromAuthorization (no Map, no regex) splits like search(/\\s/) + split(",") + first-wins', () => {
+  it('paramsFromAuthorization (no Map, no regex) splits like search(/\\s/) + split(","), refusing repeats', () => {
+    const KNOWN = new Set(['Credential', 'Signature', 'SignedHeaders'])
     const headers = new Map([['x-amz-date', '20150830T123600Z']])
     const piece = fc.oneof(
       fc.constantFrom(
@@ -229,6 +230,8 @@ describe('SigV4 fast paths agree with the plain definitions', () => {
         ' Signature = cd ',
         'x',
         'Other=1',
+        'AWS4-HMAC-SHA256 Credential=B/c',
+        'Basic dXNlcg==',
         '',
       ),
       fc.string({ maxLength: 6 }),
@@ -252,10 +255,18 @@ describe('SigV4 fast paths agree with the plain definitions', () => {
             if (p === '') continue
             const eq = p.indexOf('=')
             if (eq < 0) {
-              refused = p
+              refused = `'${p}' not a valid key=value pair`
               break
             }
             const key = p.slice(0, eq).trim()
+            if (/\s/.test(key)) {
+              refused = 'must appear only once and hold a single credential'
+              break
+            }
+            if (KNOWN.has(key) && fields.has(key)) {
+              refused = `parameter '${key}' must appear only once`
+              break
+            }
             if (!fields.has(key)) fields.set(key, p.slice(eq + 1).trim())
           }
           if (refused !== undefined) {

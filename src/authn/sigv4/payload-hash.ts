@@ -1,7 +1,9 @@
 /**
  * Which payload hash goes into the canonical request (reference §0.3): the body when the proxy
- * sent all of it, else a signed `x-amz-content-sha256`, else the empty-body hash when the request
- * evidently has no body; otherwise the body is needed and the request is refused.
+ * sent all of it (a signed `x-amz-content-sha256` must then match it), else a signed
+ * `x-amz-content-sha256` (`UNSIGNED-PAYLOAD` included), else the empty-body hash when the request
+ * evidently has no body; otherwise the body is needed and the request is refused. A partial body
+ * is always refused.
  *
  * @module
  */
@@ -22,6 +24,11 @@ export type PayloadHashResult =
 type PayloadSource = Pick<RequestContext, 'method' | 'headers' | 'body' | 'bodyPartial'>
 
 /**
+ * The order is the rule: a body the proxy sent is the body the upstream receives, so once it is
+ * here it alone decides the payload hash, and a claim about it (a hash, or `UNSIGNED-PAYLOAD`,
+ * which names none) is only accepted when it matches. A claim stands in for the body only when
+ * the proxy did not send one.
+ *
  * @param signedContentSha256 the `x-amz-content-sha256` value when that header is present (the
  * caller has already refused it unsigned, like every `x-amz-*` header).
  */
@@ -29,31 +36,40 @@ export function payloadHashFor(
   req: PayloadSource,
   signedContentSha256: string | undefined,
 ): PayloadHashResult {
-  if (signedContentSha256 !== undefined) {
+  // A truncated body can be neither hashed nor compared with a claim. Refused even when no body
+  // bytes came with the marker: a request that says it was cut short is not verified as whole.
+  if (req.bodyPartial) return partial()
+  if (req.body !== undefined) {
+    const actual = req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body)
+    if (signedContentSha256 === undefined) return { ok: true, payloadHash: actual }
     const claimed = signedContentSha256.trim()
-    // The client declared the body out of the signature: nothing about the body to verify.
-    if (claimed === UNSIGNED_PAYLOAD) return { ok: true, payloadHash: claimed }
-    if (req.body !== undefined) {
-      if (req.bodyPartial) return partial()
-      // Signers put the header value in the canonical request; the body must still match it, or
-      // a body swapped after signing would pass.
-      if (sha256Hex(req.body) !== claimed.toLowerCase()) {
-        return {
-          ok: false,
-          failure: sigV4Failure(
-            'ERR_SIGV4_PAYLOAD_HASH_MISMATCH',
-            'InvalidSignatureException',
-            SIGV4_MESSAGES.signatureMismatch,
-          ),
-        }
+    if (claimed === UNSIGNED_PAYLOAD) {
+      // Accepting it would let a body swapped after signing through unchecked.
+      return {
+        ok: false,
+        failure: sigV4Failure(
+          'ERR_SIGV4_UNSIGNED_PAYLOAD',
+          'InvalidSignatureException',
+          SIGV4_MESSAGES.unsignedPayloadWithBody,
+        ),
+      }
+    }
+    // Signers put the header value in the canonical request; the body must match it.
+    if (claimed.toLowerCase() !== actual) {
+      return {
+        ok: false,
+        failure: sigV4Failure(
+          'ERR_SIGV4_PAYLOAD_HASH_MISMATCH',
+          'InvalidSignatureException',
+          SIGV4_MESSAGES.signatureMismatch,
+        ),
       }
     }
     return { ok: true, payloadHash: claimed }
   }
-  if (req.body !== undefined) {
-    if (req.bodyPartial) return partial()
-    return { ok: true, payloadHash: req.body.length === 0 ? EMPTY_SHA256 : sha256Hex(req.body) }
-  }
+  // No body to check: the signed claim is what the client signed (UNSIGNED-PAYLOAD included).
+  if (signedContentSha256 !== undefined)
+    return { ok: true, payloadHash: signedContentSha256.trim() }
   const contentLength = req.headers.get('content-length')
   if (contentLength !== undefined && contentLength.trim() === '0')
     return { ok: true, payloadHash: EMPTY_SHA256 }

@@ -36,6 +36,10 @@ function incomplete(message: string): SigV4ParamsResult {
   }
 }
 
+function duplicate(param: string): SigV4ParamsResult {
+  return incomplete(SIGV4_MESSAGES.headerDuplicate(param))
+}
+
 /** The `\s` class (what `trim()` and `search(/\s/)` use), for code units outside ASCII. */
 const WHITESPACE = /\s/
 
@@ -77,7 +81,9 @@ function splitSignedHeaders(value: string): string[] {
  * Parses `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...` the way API Gateway
  * does: the first word is the algorithm (checked later, as AWS does), the rest is a comma list of
  * `key=value` pairs. A piece without `=` is refused with AWS's "missing equal-sign" text (what
- * `Bearer x` gets); missing parameters are listed together, then `Authorization=<value>`.
+ * `Bearer x` gets); missing parameters are listed together, then `Authorization=<value>`. A
+ * repeated parameter, or a second credential joined on (a repeated header), is refused: the
+ * request must name one identity only.
  *
  * One pass over index ranges, the same result as `trim()`, `search(/\s/)`, `split(',')` and a
  * `trim()` of every piece, key and value (fast-paths.test.ts compares them): only the algorithm
@@ -116,16 +122,25 @@ export function paramsFromAuthorization(
     // The piece is trimmed, so the key only needs its right end trimmed, the value its left.
     let ke = eq
     while (ke > ps && isSpaceAt(authorization, ke - 1)) ke--
+    // A parameter name never holds whitespace. One that does is the start of another credential
+    // (`<scheme> <param>=`): proxies join a repeated Authorization header with `,`, so two
+    // headers arrive as one value, and a later reader could pick the other credential.
+    for (let i = ps; i < ke; i++) {
+      if (isSpaceAt(authorization, i)) return incomplete(SIGV4_MESSAGES.headerRepeated)
+    }
     let vs = eq + 1
     while (vs < pe && isSpaceAt(authorization, vs)) vs++
-    // First occurrence wins; a repeated field cannot help an attacker (the signature covers
-    // everything but this header) but must not make parsing order-dependent either.
+    // A repeated field is refused, like a repeated presigned parameter: whichever copy we read,
+    // another reader of the same header could take the other one.
     if (equalsAt(authorization, ps, ke, 'Credential')) {
-      credential ??= authorization.slice(vs, pe)
+      if (credential !== undefined) return duplicate('Credential')
+      credential = authorization.slice(vs, pe)
     } else if (equalsAt(authorization, ps, ke, 'Signature')) {
-      signature ??= authorization.slice(vs, pe)
+      if (signature !== undefined) return duplicate('Signature')
+      signature = authorization.slice(vs, pe)
     } else if (equalsAt(authorization, ps, ke, 'SignedHeaders')) {
-      signedHeaders ??= authorization.slice(vs, pe)
+      if (signedHeaders !== undefined) return duplicate('SignedHeaders')
+      signedHeaders = authorization.slice(vs, pe)
     }
   }
   const amzDate = headers.get('x-amz-date')

@@ -29,6 +29,7 @@ export type SigV4ErrorCode =
   | 'ERR_SIGV4_PARTIAL_BODY'
   | 'ERR_SIGV4_BODY_REQUIRED'
   | 'ERR_SIGV4_PAYLOAD_HASH_MISMATCH'
+  | 'ERR_SIGV4_UNSIGNED_PAYLOAD'
   | 'ERR_SIGV4_SIGNATURE_MISMATCH'
   | 'ERR_SIGV4_INTERNAL'
 
@@ -100,6 +101,12 @@ export const SIGV4_MESSAGES = {
   /** [portcullis] AWS's behaviour for a repeated auth parameter is unknown; refuse it. */
   queryDuplicate: (param: string) =>
     `AWS query-string parameter '${param}' must appear only once. Re-examine the query-string parameters.`,
+  /** [portcullis] the header counterpart of queryDuplicate. */
+  headerDuplicate: (param: string) =>
+    `Authorization header parameter '${param}' must appear only once. Re-examine the Authorization header.`,
+  /** [portcullis] two Authorization headers (joined with `,` on the way) or a malformed name. */
+  headerRepeated:
+    'Authorization header must appear only once and hold a single credential. Re-examine the Authorization header.',
   malformedDate: (value: string) =>
     `Date must be in ISO-8601 'basic format'. Got '${value}'. See http://en.wikipedia.org/wiki/ISO_8601`,
   /** S3's texts for X-Amz-Expires (the only AWS texts for it). */
@@ -134,6 +141,9 @@ export const SIGV4_MESSAGES = {
   /** [portcullis] */
   bodyRequired:
     'The request body is needed to verify this signature but the proxy did not send it. Sign an x-amz-content-sha256 header or have the proxy forward the body.',
+  /** [portcullis] */
+  unsignedPayloadWithBody:
+    'The request body was forwarded for signature verification, so it must be signed: x-amz-content-sha256: UNSIGNED-PAYLOAD is accepted only when the proxy does not forward the body. Sign the body hash instead.',
   signatureMismatch:
     'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
   /** [portcullis] never reached unless the verifier itself is broken; fail closed. */

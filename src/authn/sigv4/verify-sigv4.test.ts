@@ -159,17 +159,17 @@ describe('verifySigV4 accepts', () => {
     expect(verify(await signed({ atMs: NOW + 300_000 }))).toMatchObject({ ok: true })
   })
 
-  it('a signed x-amz-content-sha256: UNSIGNED-PAYLOAD, whatever body (even partial) Envoy sent', async () => {
-    const req = await signed({
+  it('a signed x-amz-content-sha256: UNSIGNED-PAYLOAD only when no body is forwarded', async () => {
+    // Reference §0.3: the claim stands in for the body only when the proxy did not send it.
+    const post = await signed({
       method: 'POST',
       body: 'abc',
       headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
     })
-    expect(verify(req)).toMatchObject({ ok: true })
-    expect(verify({ ...req, body: Buffer.from('other'), bodyPartial: true })).toMatchObject({
-      ok: true,
-    })
-    expect(verify({ ...req, body: undefined })).toMatchObject({ ok: true })
+    expect(verify({ ...post, body: undefined })).toMatchObject({ ok: true })
+    const get = await signed({ headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' } })
+    expect(get.body).toBeUndefined()
+    expect(verify(get)).toMatchObject({ ok: true })
   })
 
   it('POST with Content-Length: 0 and no body forwarded (empty-body rule)', async () => {
@@ -307,6 +307,107 @@ describe('verifySigV4 refuses with AWS status, type and text', () => {
       'IncompleteSignatureException',
       "AWS query-string parameters must include 'X-Amz-Credential'. AWS query-string parameters must include 'X-Amz-Signature'. AWS query-string parameters must include 'X-Amz-SignedHeaders'. Re-examine the query-string parameters.",
     )
+  })
+
+  it.each(['Credential', 'Signature', 'SignedHeaders'])(
+    'an Authorization header repeating %s, first or last copy the valid one',
+    async (param) => {
+      const req = await signed()
+      const auth = req.headers.get('authorization') ?? ''
+      const other = { Credential: 'AKIAOTHER', Signature: 'ab', SignedHeaders: 'host' }[param]
+      const copy = `${param}=${other}`
+      const [alg, rest] = [auth.slice(0, auth.indexOf(' ')), auth.slice(auth.indexOf(' ') + 1)]
+      for (const value of [`${auth}, ${copy}`, `${alg} ${copy}, ${rest}`]) {
+        expectFailure(
+          verify(withHeaders(req, { authorization: value })),
+          'ERR_SIGV4_INCOMPLETE',
+          'IncompleteSignatureException',
+          `Authorization header parameter '${param}' must appear only once. Re-examine the Authorization header.`,
+        )
+      }
+    },
+  )
+
+  it('two Authorization headers (joined with a comma by the proxy) are refused in any order', async () => {
+    const alice = (await signed()).headers.get('authorization') ?? ''
+    const req = await signed()
+    const REPEATED =
+      'Authorization header must appear only once and hold a single credential. Re-examine the Authorization header.'
+    // A second SigV4 credential, or another scheme whose token ends in '=' (base64 padding).
+    for (const second of [
+      `AWS4-HMAC-SHA256 Credential=AKIAOTHER/20260115/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)}`,
+      'Basic dXNlcjpwYXNzd29yZA==',
+    ]) {
+      expectFailure(
+        verify(withHeaders(req, { authorization: `${alice},${second}` })),
+        'ERR_SIGV4_INCOMPLETE',
+        'IncompleteSignatureException',
+        REPEATED,
+      )
+    }
+    // The valid one second: a Bearer first fails at its token, a SigV4 first at the joined credential.
+    expect(verify(withHeaders(req, { authorization: `Bearer abc,${alice}` }))).toMatchObject({
+      ok: false,
+      code: 'ERR_SIGV4_INCOMPLETE',
+    })
+    expectFailure(
+      verify(
+        withHeaders(req, {
+          authorization: `AWS4-HMAC-SHA256 Credential=AKIAOTHER/20260115/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=${'0'.repeat(64)},${alice}`,
+        }),
+      ),
+      'ERR_SIGV4_INCOMPLETE',
+      'IncompleteSignatureException',
+      REPEATED,
+    )
+  })
+
+  it('a repeated x-amz-date / Date / x-amz-security-token / x-amz-content-sha256 (joined with a comma) is refused', async () => {
+    // Proxies join repeated headers with `,`; every one of these must then fail, never pick a copy.
+    const req = await signed()
+    const date = req.headers.get('x-amz-date') ?? ''
+    expect(verify(withHeaders(req, { 'x-amz-date': `${date},${date}` }))).toMatchObject({
+      ok: false,
+      code: 'ERR_SIGV4_MALFORMED_DATE',
+    })
+    const http = 'Thu, 15 Jan 2026 12:00:00 GMT'
+    expect(
+      verify(withHeaders(req, { 'x-amz-date': undefined, date: `${http},${http}` })),
+    ).toMatchObject({ ok: false, code: 'ERR_SIGV4_MALFORMED_DATE' })
+    expect(verify(withHeaders(req, { 'x-amz-security-token': 'a,b' }))).toMatchObject({
+      ok: false,
+      code: 'ERR_SIGV4_SESSION_TOKEN',
+    })
+    const hashed = await signed({ method: 'POST', body: 'hello', applyChecksum: true })
+    const hash = hashed.headers.get('x-amz-content-sha256') ?? ''
+    const twice = withHeaders(hashed, { 'x-amz-content-sha256': `${hash},${hash}` })
+    expect(verify(twice)).toMatchObject({ ok: false, code: 'ERR_SIGV4_PAYLOAD_HASH_MISMATCH' })
+    // Without the body, the joined value is what the canonical header says: not what was signed.
+    expect(verify({ ...twice, body: undefined })).toMatchObject({
+      ok: false,
+      code: 'ERR_SIGV4_SIGNATURE_MISMATCH',
+    })
+  })
+
+  it.each([
+    'X-Amz-Algorithm',
+    'X-Amz-Credential',
+    'X-Amz-Signature',
+    'X-Amz-SignedHeaders',
+    'X-Amz-Date',
+    'X-Amz-Expires',
+    'X-Amz-Security-Token',
+  ])('presigned query repeating %s (also percent-encoded) is refused', async (name) => {
+    const req = await presigned()
+    const encoded = name.replace(/-/g, '%2D')
+    for (const extra of [`${name}=x`, `${encoded}=x`]) {
+      expectFailure(
+        verify({ ...req, rawQuery: `${req.rawQuery}&${extra}&${name}=y` }),
+        'ERR_SIGV4_INCOMPLETE',
+        'IncompleteSignatureException',
+        `AWS query-string parameter '${name}' must appear only once. Re-examine the query-string parameters.`,
+      )
+    }
   })
 
   it('presigned query with a repeated auth parameter', async () => {
@@ -558,6 +659,37 @@ describe('verifySigV4 refuses with AWS status, type and text', () => {
       errorType: 'InvalidSignatureException',
     })
     expect(r.ok ? '' : r.message).toMatch(/body is needed/)
+  })
+
+  it('UNSIGNED-PAYLOAD with the body forwarded: refused, the body as signed or swapped', async () => {
+    const req = await signed({
+      method: 'POST',
+      body: 'abc',
+      headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    })
+    for (const body of ['abc', 'tampered']) {
+      expectFailure(
+        verify({ ...req, body: Buffer.from(body) }),
+        'ERR_SIGV4_UNSIGNED_PAYLOAD',
+        'InvalidSignatureException',
+        'The request body was forwarded for signature verification, so it must be signed: x-amz-content-sha256: UNSIGNED-PAYLOAD is accepted only when the proxy does not forward the body. Sign the body hash instead.',
+      )
+    }
+  })
+
+  it('UNSIGNED-PAYLOAD with a partial body, or the partial marker without body bytes: refused', async () => {
+    const req = await signed({
+      method: 'POST',
+      body: 'abc',
+      headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    })
+    for (const body of [Buffer.from('ab'), undefined]) {
+      expect(verify({ ...req, body, bodyPartial: true })).toMatchObject({
+        ok: false,
+        code: 'ERR_SIGV4_PARTIAL_BODY',
+        errorType: 'InvalidSignatureException',
+      })
+    }
   })
 
   it('a body that does not match the signed x-amz-content-sha256', async () => {

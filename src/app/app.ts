@@ -10,8 +10,7 @@ import { createAuthnRuntime } from './authn-runtime.js'
 import { Decider } from '../decision/decide.js'
 import type { TrustDomains } from '../compile/peer-identity.js'
 import type { KubernetesMode, KubernetesModeOptions } from '../controller/kubernetes-mode.js'
-import { DirectoryWatcher } from '../sources/directory-watcher.js'
-import { loadFolderConfig } from '../sources/folder-config.js'
+import { FolderSource } from '../sources/folder-source.js'
 import { parseManifestObject } from '../sources/manifest.js'
 import { Metrics } from '../observability/metrics.js'
 import { createLogger, type Logger, type LogLevel } from '../observability/logger.js'
@@ -101,27 +100,26 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     '(warm-up)',
   )
   const config = new ConfigRuntime({
-    load: k8s ? () => k8s.load() : () => loadFolderConfig([dir]),
+    source: k8s ?? new FolderSource(dir),
     defaults: { accountId: opts.accountId, region: opts.region },
     ...(authn.authorizerCompiler ? { authorizerCompiler: authn.authorizerCompiler } : {}),
     ...(k8s ? { workloads: k8s.workloadDirectory } : {}),
     metrics,
     logger,
-    onSnapshot: (next, prev) => {
-      authn.onSnapshot(next, prev)
-    },
   })
-  let watcher: DirectoryWatcher | undefined
+  config.subscribe((result, previous) => {
+    authn.onSnapshot(result.snapshot, previous)
+  })
   if (k8s) {
-    // Not awaited: /readyz says 503 until every initial list is done and compiled.
-    k8s.start(config)
-  } else {
-    await config.reload()
-    watcher = new DirectoryWatcher(dir, () => {
-      void config.reload()
+    config.subscribe((result) => {
+      k8s.published(result)
     })
-    await watcher.start()
+  } else {
+    // A folder is read before serving; in Kubernetes mode /readyz says 503 until every initial
+    // list is done and compiled.
+    await config.reload()
   }
+  await config.start()
 
   const audit = createDecisionAudit({
     target: opts.decisionLog,
@@ -185,8 +183,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     async close() {
       if (closed) return
       closed = true
-      watcher?.close()
-      await k8s?.close()
+      await config.stop()
       await Promise.allSettled([grpc.close(), http.close()])
       await admin.close()
       await audit.close()

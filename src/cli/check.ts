@@ -13,7 +13,8 @@ import { createAuthnRuntime } from '../app/authn-runtime.js'
 import { Decider } from '../decision/decide.js'
 import { requestFromCli } from '../request/from-cli.js'
 import { loadFolderConfig } from '../sources/folder-config.js'
-import { LastGoodCompiler, formatLoadError } from '../sources/last-good.js'
+import { formatConfigProblem } from '../api/config-problem.js'
+import { LastGoodCompiler } from '../compile/last-good.js'
 import type { CheckOutcome } from '../decision/check-outcome.js'
 import {
   UsageError,
@@ -48,8 +49,9 @@ export async function checkCommand(
   argv: readonly string[],
   out: (s: string) => void,
   err: (s: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const flags = parseFlags(argv, CHECK_FLAGS)
+  const flags = parseFlags(argv, CHECK_FLAGS, env)
   const config = stringFlag(flags, 'config')
   const method = stringFlag(flags, 'method')
   const url = stringFlag(flags, 'url')
@@ -85,7 +87,7 @@ export async function checkCommand(
       ...(authn.authorizerCompiler ? { authorizerCompiler: authn.authorizerCompiler } : {}),
     })
     if (result.allErrors.length > 0) {
-      for (const e of result.allErrors) err(formatLoadError(e))
+      for (const e of result.allErrors) err(formatConfigProblem(e))
       return 2
     }
     authn.onSnapshot(result.snapshot, undefined)

@@ -51,8 +51,11 @@ export const SERVE_FLAGS = {
   'gateway-namespaces': { type: 'string' },
 } as const
 
-export async function serveCommand(argv: readonly string[]): Promise<number> {
-  const flags = parseFlags(argv, SERVE_FLAGS)
+export async function serveCommand(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const flags = parseFlags(argv, SERVE_FLAGS, env)
   const configDir = stringFlag(flags, 'config')
   const kubernetes = flags.values['kubernetes'] === true
   if (kubernetes && configDir !== undefined) {
@@ -61,7 +64,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   if (!kubernetes && configDir === undefined) {
     throw new UsageError('serve needs --config DIR or --kubernetes')
   }
-  const podNamespace = nonEmpty(process.env['POD_NAMESPACE'])
+  const podNamespace = nonEmpty(env['POD_NAMESPACE'])
   const gateways = stringFlag(flags, 'gateway-namespaces')
   const logLevel = stringFlag(flags, 'log-level') ?? DEFAULTS.logLevel
   if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level: one of ${LEVELS.join(', ')}`)
@@ -71,7 +74,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       ? {
           namespaces: commaList(stringFlag(flags, 'watch-namespaces')),
           networkPolicies: flags.values['network-policies'] === true,
-          podName: nonEmpty(process.env['POD_NAME']),
+          podName: nonEmpty(env['POD_NAME']),
           podNamespace,
           ...(gateways !== undefined ? { gatewayNamespaces: commaList(gateways) } : {}),
         }

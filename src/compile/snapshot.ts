@@ -4,25 +4,31 @@
  *
  * @module
  */
+import type { AuthorizationType, AuthorizerType } from '../api/v1alpha1/index.js'
+import type { JwtRuntimeConfig } from '../authn/jwt/index.js'
+import type { LambdaAuthorizerConfig } from '../authn/lambda/index.js'
 import type { CompiledPolicy } from '../policy/index.js'
 import type { RouteTable } from './route-table.js'
 import type { CompiledSource } from './private-endpoint-sources.js'
 import type { WorkloadDirectory } from './workload-directory.js'
 
-export type AuthorizationType = 'NONE' | 'AWS_IAM' | 'CUSTOM' | 'COGNITO_USER_POOLS' | 'JWT'
+export type { AuthorizationType } from '../api/v1alpha1/index.js'
 
 /** An Authorizer object after compile; `runtime` is the kind-specific compiled config. */
 export interface CompiledAuthorizer {
   readonly ref: string
   readonly name: string
-  readonly type: 'TOKEN' | 'REQUEST' | 'COGNITO_USER_POOLS' | 'JWT'
+  readonly type: AuthorizerType
   readonly runtime: AuthorizerRuntimeConfig
 }
 
-/** Filled in by the authn modules' compilers (lambda / jwt). */
+/**
+ * Filled in by the authn modules' compilers: TOKEN / REQUEST authorizers run over HTTP (`lambda`),
+ * COGNITO_USER_POOLS / JWT ones verify tokens (`jwt`). The flows switch on `kind`.
+ */
 export type AuthorizerRuntimeConfig =
-  | { readonly kind: 'lambda'; readonly config: unknown }
-  | { readonly kind: 'jwt'; readonly config: unknown }
+  | { readonly kind: 'lambda'; readonly config: LambdaAuthorizerConfig }
+  | { readonly kind: 'jwt'; readonly config: JwtRuntimeConfig }
 
 export interface CompiledRoute {
   readonly path: string

@@ -34,7 +34,7 @@ import {
 import { boundaryDeny } from './boundary-deny.js'
 import { encodeOutcome } from './encode-check-response.js'
 import { createHealthService } from './grpc-health.js'
-import { loadProtos } from './load-protos.js'
+import { loadProtos } from '../request/load-protos.js'
 import { outcomeProblem } from './validate-outcome.js'
 
 export interface GrpcServerOptions {

@@ -6,11 +6,7 @@
  *
  * @module
  */
-import type {
-  LambdaAuthorizerConfig,
-  LambdaAuthorizerRuntime,
-  LambdaOutcome,
-} from '../../authn/lambda/index.js'
+import type { LambdaAuthorizerRuntime, LambdaOutcome } from '../../authn/lambda/index.js'
 import type { CompiledAuthorizer } from '../../compile/snapshot.js'
 import { combineSameAccount, precheckExplicitDeny } from '../../policy/index.js'
 import type { CompiledPolicy, EvaluationResult, PolicyRequest } from '../../policy/index.js'
@@ -31,7 +27,7 @@ export function createCustomFlow(runtime: LambdaAuthorizerRuntime<CompiledPolicy
         ['route has no usable authorizer'],
       )
     }
-    const config = authorizer.runtime.config as LambdaAuthorizerConfig
+    const config = authorizer.runtime.config
     const anonymous = {
       action: 'execute-api:Invoke',
       resource: ctx.methodArn,

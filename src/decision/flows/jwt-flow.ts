@@ -190,6 +190,5 @@ function claimsContext(claims: Readonly<Record<string, string>>): Readonly<Recor
 
 function identityHeaderOf(a: CompiledAuthorizer): string | undefined {
   if (a.runtime.kind !== 'jwt') return undefined
-  const cfg = a.runtime.config as { configs: readonly { identityHeader: string }[] }
-  return cfg.configs[0]?.identityHeader
+  return a.runtime.config.configs[0]?.identityHeader
 }

@@ -45,6 +45,8 @@ export const SERVE_FLAGS = {
   'token-cache-max-entries': { type: 'string' },
   // JWT signature checks allowed in libuv's thread pool at once (0 = on the event loop).
   'jwt-offload-max-in-flight': { type: 'string' },
+  // Decision log: `stdout` or a file (off by default); the per-API `decisionLog` settings apply.
+  'decision-log': { type: 'string' },
   // Kubernetes mode (env: PORTCULLIS_WATCH_NAMESPACES, comma-separated, empty = all namespaces).
   'watch-namespaces': { type: 'string' },
   'network-policies': { type: 'boolean' },
@@ -55,8 +57,11 @@ export const SERVE_FLAGS = {
   'usage-store-ca-file': { type: 'string' },
 } as const
 
-export async function serveCommand(argv: readonly string[]): Promise<number> {
-  const flags = parseFlags(argv, SERVE_FLAGS)
+export async function serveCommand(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const flags = parseFlags(argv, SERVE_FLAGS, env)
   const configDir = stringFlag(flags, 'config')
   const kubernetes = flags.values['kubernetes'] === true
   if (kubernetes && configDir !== undefined) {
@@ -65,7 +70,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   if (!kubernetes && configDir === undefined) {
     throw new UsageError('serve needs --config DIR or --kubernetes')
   }
-  const podNamespace = nonEmpty(process.env['POD_NAMESPACE'])
+  const podNamespace = nonEmpty(env['POD_NAMESPACE'])
   const gateways = stringFlag(flags, 'gateway-namespaces')
   const usageStore = stringFlag(flags, 'usage-store')
   if (usageStore !== undefined) {
@@ -82,7 +87,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       ? {
           namespaces: commaList(stringFlag(flags, 'watch-namespaces')),
           networkPolicies: flags.values['network-policies'] === true,
-          podName: nonEmpty(process.env['POD_NAME']),
+          podName: nonEmpty(env['POD_NAME']),
           podNamespace,
           ...(gateways !== undefined ? { gatewayNamespaces: commaList(gateways) } : {}),
         }
@@ -109,6 +114,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       : {}),
     cacheMaxEntries: countFlag(flags, 'cache-max-entries', 10_000, 1),
     tokenCacheMaxEntries: countFlag(flags, 'token-cache-max-entries', 10_000, 0),
+    ...decisionLogFlag(flags),
     ...(stringFlag(flags, 'jwt-offload-max-in-flight') !== undefined
       ? {
           jwtOffloadMaxInFlight: countFlag(
@@ -129,6 +135,13 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     process.once('SIGINT', stop)
   })
   return 0
+}
+
+function decisionLogFlag(flags: ParsedFlags): { decisionLog?: string } {
+  const v = stringFlag(flags, 'decision-log')
+  if (v === undefined) return {}
+  if (v === '') throw new UsageError('--decision-log: stdout or a file path')
+  return { decisionLog: v }
 }
 
 function countFlag(

@@ -11,7 +11,7 @@ import type { CompiledApi, Snapshot } from '../compile/snapshot.js'
 import type { RouteMatch } from '../compile/route-table.js'
 import type { CompiledRoute } from '../compile/snapshot.js'
 import type { RequestContext } from '../request/request-context.js'
-import { planKey, type MethodThrottle } from '../compile/usage-plans.js'
+import { planKey, type MethodThrottle } from '../compile/kinds/usage-plan.js'
 import type { UsageCounter, UsageResult } from '../usage/usage-counter.js'
 import { denyFixed, type DenyContext } from './deny-response.js'
 import { INJECTED_PREFIX } from './allow-response.js'
@@ -39,6 +39,8 @@ export interface ApiKeyStepInput {
   readonly match: RouteMatch<CompiledRoute>
   readonly deny: DenyContext
   readonly note: (make: () => string) => void
+  /** False to check the key and plan only (a repeat of a counted request): no counting, no metric. */
+  readonly count?: boolean
 }
 
 export function applyApiKeyStep(
@@ -50,7 +52,7 @@ export function applyApiKeyStep(
   const fromAuthorizer = api.apiKeySource === 'AUTHORIZER'
   const value = fromAuthorizer ? allow.usageIdentifierKey : req.headers.get(API_KEY_HEADER)
   const refuse = (code: string, why: string): CheckOutcome => {
-    opts.observe?.(NO_PLAN, 'invalid_key')
+    if (input.count !== false) opts.observe?.(NO_PLAN, 'invalid_key')
     note(() => `API key (${fromAuthorizer ? 'usageIdentifierKey' : API_KEY_HEADER}): ${why}`)
     return denyFixed('forbidden', code, deny)
   }
@@ -66,6 +68,7 @@ export function applyApiKeyStep(
     )
   }
   const plan = forApi.plan
+  if (input.count === false) return withKeyId(allow, key.id)
   const result = opts.counter.consume(
     {
       plan: plan.ref,
@@ -126,13 +129,12 @@ function withKeyId(allow: AllowOutcome, keyId: string): AllowOutcome {
     ? allow.headersToRemove.filter((h) => h !== API_KEY_ID_HEADER)
     : allow.headersToRemove
   // usageIdentifierKey is left behind: the outcome carries the key's id from here on, not its value.
-  return {
-    allowed: true,
+  const out: { -readonly [K in keyof AllowOutcome]: AllowOutcome[K] } = {
+    ...allow,
     upstreamHeaders: headers,
     headersToRemove: remove,
-    code: allow.code,
-    api: allow.api,
     metadata: { ...allow.metadata, api_key: keyId },
-    ...(allow.explain !== undefined ? { explain: allow.explain } : {}),
   }
+  delete out.usageIdentifierKey
+  return out
 }

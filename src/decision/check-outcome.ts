@@ -6,6 +6,7 @@
  */
 import type { RequestContext } from '../request/request-context.js'
 import type { StatementRef } from '../policy/types.js'
+import type { DecidedAnswer, DecisionTrace } from './decision-trace.js'
 
 /** Why a decision came out as it did: for `portcullis check` and debug logs, never for the wire. */
 export interface Explanation {
@@ -39,6 +40,13 @@ export interface AllowOutcome {
    */
   readonly usageIdentifierKey?: string
   readonly explain?: Explanation
+  /**
+   * Dry-run: the answer as decided, which this allow stands in for (metrics count it, with
+   * `enforcement="dry_run"`; the upstream reads it in `x-portcullis-dry-run`).
+   */
+  readonly dryRun?: DecidedAnswer
+  /** The decision-log record of this decision, when it is logged (see decision-trace.ts). */
+  readonly trace?: DecisionTrace
 }
 
 export interface DenyOutcome {
@@ -56,6 +64,7 @@ export interface DenyOutcome {
   readonly api: string | undefined
   readonly metadata: Readonly<Record<string, string>>
   readonly explain?: Explanation
+  readonly trace?: DecisionTrace
 }
 
 export type CheckOutcome = AllowOutcome | DenyOutcome

@@ -5,13 +5,13 @@
  *
  * @module
  */
-import type { QuotaPeriod } from '../api/v1alpha1/usage-plan.js'
-import { API_KEY_VALUE_PATTERN } from '../api/v1alpha1/api-key.js'
-import { parseMethodThrottleKey } from '../api/v1alpha1/validate-semantics.js'
-import { ApiKeyIndex, type ApiKeyEntry } from '../usage/api-key-index.js'
-import type { Quota, Throttle } from '../usage/usage-counter.js'
-import type { CompileError, CompileInput, ObjectRef } from './compile-input.js'
-import type { CompiledApi } from './snapshot.js'
+import { API_KEY_VALUE_PATTERN } from '../../api/v1alpha1/api-key.js'
+import { parseMethodThrottleKey } from '../../api/v1alpha1/validate-semantics.js'
+import { ApiKeyIndex, type ApiKeyEntry } from '../../usage/api-key-index.js'
+import type { Quota, Throttle } from '../../usage/usage-counter.js'
+import type { CompileInput, ObjectRef } from '../compile-input.js'
+import type { CompiledApi } from '../snapshot.js'
+import type { CompileContext } from './compile-context.js'
 
 export interface CompiledUsagePlan {
   /** `namespace/name`. */
@@ -58,23 +58,23 @@ export function planKey(apiRef: string, keyId: string): string {
 
 const refOf = (r: ObjectRef): string => `${r.namespace}/${r.name}`
 
-export interface UsageCompileResult {
-  readonly index: UsageIndex
-  readonly counts: { readonly ApiKey: number; readonly UsagePlan: number }
-}
-
 /**
  * Problems go to `err` (the object is then not served) or `warn`. A plan naming an ApiKey that does
  * not exist or is invalid still serves its other keys: that key is simply admitted nowhere.
  */
 export function compileUsagePlans(
   input: CompileInput,
+  secrets: ReadonlyMap<string, Readonly<Record<string, string>>>,
   apisByRef: ReadonlyMap<string, CompiledApi>,
-  previous: UsageIndex | undefined,
-  err: (e: CompileError) => void,
-  warn: (message: string) => void,
-): UsageCompileResult {
-  const secrets = new Map(input.secrets.map((s) => [refOf(s.ref), s.data]))
+  ctx: CompileContext,
+): UsageIndex {
+  const previous = ctx.opts.previous?.usage
+  const err = (e: { file: string; ref: ObjectRef; path: string; message: string }): void => {
+    ctx.err(e.file, e.ref, e.path, e.message)
+  }
+  const warn = (message: string): void => {
+    ctx.warnings.push(message)
+  }
   const keys = new ApiKeyIndex()
   const keysById = new Map<string, ApiKeyEntry>()
   for (const m of [...(input.apiKeys ?? [])].sort((a, b) => cmp(refOf(a.ref), refOf(b.ref)))) {
@@ -155,7 +155,7 @@ export function compileUsagePlans(
           ? undefined
           : Object.freeze({
               limit: spec.quota.limit,
-              period: spec.quota.period as QuotaPeriod,
+              period: spec.quota.period,
               offset: spec.quota.offset,
             }),
       keys: Object.freeze(admitted),
@@ -212,10 +212,9 @@ export function compileUsagePlans(
     planList.push(plan)
   }
   planList.sort((a, b) => cmp(a.ref, b.ref))
-  return {
-    index: Object.freeze({ keys, keysById, plans, planList: Object.freeze(planList) }),
-    counts: { ApiKey: keysById.size, UsagePlan: planList.length },
-  }
+  ctx.counts.ApiKey = keysById.size
+  ctx.counts.UsagePlan = planList.length
+  return Object.freeze({ keys, keysById, plans, planList: Object.freeze(planList) })
 }
 
 function cmp(a: string, b: string): number {

@@ -1,25 +1,22 @@
 import { describe, expect, it } from 'vitest'
-import { compileSnapshot } from './compile-snapshot.js'
-import type {
-  ApiKeyInputSpec,
-  CompileInput,
-  Manifest,
-  UsagePlanInputSpec,
-} from './compile-input.js'
-import { planKey } from './usage-plans.js'
+import { compileSnapshot } from '../compile-snapshot.js'
+import type { ApiKeySpec, UsagePlanSpec } from '../../api/v1alpha1/index.js'
+import type { CompileInput, Manifest } from '../compile-input.js'
+import { apiKeySpec, restApiSpec, usagePlanSpec, type Loose } from '../../../test/helpers/specs.js'
+import { planKey } from './usage-plan.js'
 
 const VALUE_A = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01'
 const VALUE_B = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb02'
 
-const key = (name: string, enabled = true): Manifest<ApiKeyInputSpec> => ({
+const key = (name: string, enabled = true): Manifest<ApiKeySpec> => ({
   ref: { kind: 'ApiKey', namespace: 'shop', name },
   file: 'keys.yaml',
-  spec: { valueFrom: { secretKeyRef: { name: `${name}-key`, key: 'value' } }, enabled },
+  spec: apiKeySpec({ valueFrom: { secretKeyRef: { name: `${name}-key`, key: 'value' } }, enabled }),
 })
-const plan = (name: string, spec: Partial<UsagePlanInputSpec>): Manifest<UsagePlanInputSpec> => ({
+const plan = (name: string, spec: Loose<UsagePlanSpec>): Manifest<UsagePlanSpec> => ({
   ref: { kind: 'UsagePlan', namespace: 'shop', name },
   file: 'plans.yaml',
-  spec: { apiStages: [{ apiName: 'petstore', stage: 'prod' }], ...spec },
+  spec: usagePlanSpec({ apiStages: [{ apiName: 'petstore', stage: 'prod' }], ...spec }),
 })
 const secret = (name: string, value: string) => ({
   ref: { kind: 'Secret', namespace: 'shop', name },
@@ -32,14 +29,14 @@ const input = (over: Partial<CompileInput>): CompileInput => ({
     {
       ref: { kind: 'RestApi', namespace: 'shop', name: 'petstore' },
       file: 'api.yaml',
-      spec: {
+      spec: restApiSpec({
         hosts: ['pets.example.com'],
         stage: 'prod',
         routes: [
           { path: '/pets', methods: ['GET', 'POST'], apiKeyRequired: true },
           { path: '/pets/{petId}', methods: ['ANY'], apiKeyRequired: true },
         ],
-      },
+      }),
     },
   ],
   authorizers: [],

@@ -112,6 +112,29 @@ describe('two replicas on one Redis', () => {
   })
 })
 
+describe('per-method throttle on Redis', () => {
+  it("narrows the plan's: a method with burst 3 stops at 3 (within a block per replica) while the plan has 100", async () => {
+    const a = await open(redis)
+    const b = await open(redis)
+    const method = { id: 'shop/api GET /pets/{petId}', limits: { rateLimit: 0, burstLimit: 3 } }
+    const r = req('shop/method', {
+      planThrottle: { rateLimit: 0, burstLimit: 100 },
+      methodThrottle: method,
+    })
+    let allowed = 0
+    for (let i = 0; i < 20; i++) {
+      if (a.counter.consume(r, Date.now()) === 'allowed') allowed++
+      if (b.counter.consume(r, Date.now()) === 'allowed') allowed++
+      await tick()
+    }
+    expect(allowed).toBeGreaterThanOrEqual(3 - 2 * rateBlock(0, 3))
+    expect(allowed).toBeLessThanOrEqual(3 + 2 * rateBlock(0, 3))
+    // Another method of the plan still gets the plan's tokens.
+    const other = { ...r, methodThrottle: undefined }
+    expect(a.counter.consume(other, Date.now())).toBe('allowed')
+  })
+})
+
 describe('Redis killed and restarted mid-run', () => {
   it('falls back to per-replica limits at once, never waits, and adds the fallback counts when back', async () => {
     const a = await open(redis)

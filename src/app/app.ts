@@ -20,7 +20,7 @@ import { startAdminServer } from '../servers/admin-http.js'
 import { startUsageCounting } from './usage-runtime.js'
 import type { RedisStoreOptions } from '../usage/redis-store.js'
 import { buildUsageReport } from '../usage/usage-report.js'
-import { EMPTY_USAGE_INDEX } from '../compile/kinds/usage-plan.js'
+import { EMPTY_USAGE_INDEX } from '../compile/usage-index.js'
 import { createDecisionAudit } from './decision-audit.js'
 import type { Writable } from 'node:stream'
 

@@ -17,7 +17,7 @@ import { formatConfigProblem } from '../api/config-problem.js'
 import { LastGoodCompiler } from '../compile/last-good.js'
 import type { CheckOutcome } from '../decision/check-outcome.js'
 import type { Snapshot } from '../compile/snapshot.js'
-import { planKey } from '../compile/kinds/usage-plan.js'
+import { planKey } from '../compile/usage-index.js'
 import { LocalUsageCounter } from '../usage/local-counter.js'
 import { buildUsageReport, type KeyUsageReport } from '../usage/usage-report.js'
 import {

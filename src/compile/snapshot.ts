@@ -11,7 +11,7 @@ import type { CompiledPolicy } from '../policy/index.js'
 import type { RouteTable } from './route-table.js'
 import type { CompiledSource } from './private-endpoint-sources.js'
 import type { WorkloadDirectory } from './workload-directory.js'
-import type { UsageIndex } from './kinds/usage-plan.js'
+import type { UsageIndex } from './usage-index.js'
 
 export type { AuthorizationType } from '../api/v1alpha1/index.js'
 

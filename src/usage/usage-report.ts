@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { UsageIndex } from '../compile/kinds/usage-plan.js'
+import type { UsageIndex } from '../compile/usage-index.js'
 import type { QuotaPeriod } from '../api/v1alpha1/usage-plan.js'
 import type { UsageCounter } from './usage-counter.js'
 

@@ -3,7 +3,7 @@ import { compileSnapshot } from '../compile-snapshot.js'
 import type { ApiKeySpec, UsagePlanSpec } from '../../api/v1alpha1/index.js'
 import type { CompileInput, Manifest } from '../compile-input.js'
 import { apiKeySpec, restApiSpec, usagePlanSpec, type Loose } from '../../../test/helpers/specs.js'
-import { planKey } from './usage-plan.js'
+import { planKey } from '../usage-index.js'
 
 const VALUE_A = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01'
 const VALUE_B = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb02'

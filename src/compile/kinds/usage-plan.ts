@@ -1,60 +1,23 @@
 /**
- * Compiles ApiKey and UsagePlan objects into the snapshot's usage index: the key index (by value
- * digest) and, per API and key, the one plan that admits the key there with its limits. Everything
- * a request needs is resolved here, so the decision step does two map lookups.
+ * Compiles ApiKey and UsagePlan objects into the snapshot's usage index (usage-index.ts): the key
+ * index (by value digest) and, per API and key, the one plan that admits the key there with its
+ * limits. Everything a request needs is resolved here, so the decision step does two map lookups.
  *
  * @module
  */
 import { API_KEY_VALUE_PATTERN } from '../../api/v1alpha1/api-key.js'
 import { parseMethodThrottleKey } from '../../api/v1alpha1/validate-semantics.js'
 import { ApiKeyIndex, type ApiKeyEntry } from '../../usage/api-key-index.js'
-import type { Quota, Throttle } from '../../usage/usage-counter.js'
+import {
+  planKey,
+  type CompiledUsagePlan,
+  type MethodThrottle,
+  type PlanForApi,
+  type UsageIndex,
+} from '../usage-index.js'
 import type { CompileInput, ObjectRef } from '../compile-input.js'
 import type { CompiledApi } from '../snapshot.js'
 import type { CompileContext } from './compile-context.js'
-
-export interface CompiledUsagePlan {
-  /** `namespace/name`. */
-  readonly ref: string
-  readonly throttle: Throttle | undefined
-  readonly quota: Quota | undefined
-  /** Ids of the keys the plan admits (compiled keys only). */
-  readonly keys: readonly string[]
-}
-
-export interface MethodThrottle {
-  /** Stable id of the method inside the plan: `<api ref> <METHOD> <resource path>`. */
-  readonly id: string
-  readonly limits: Throttle
-}
-
-/** One plan as it applies to one API stage. */
-export interface PlanForApi {
-  readonly plan: CompiledUsagePlan
-  /** `<METHOD> <resource path>` (the route's declared method, `ANY` included) → throttle. */
-  readonly methodThrottles: ReadonlyMap<string, MethodThrottle>
-}
-
-export interface UsageIndex {
-  readonly keys: ApiKeyIndex
-  /** Key id → entry, for read-outs. */
-  readonly keysById: ReadonlyMap<string, ApiKeyEntry>
-  /** `<api ref>\n<key id>` → the plan admitting the key on that API's stage. */
-  readonly plans: ReadonlyMap<string, PlanForApi>
-  /** Every compiled plan, by ref order (for `/usage`). */
-  readonly planList: readonly CompiledUsagePlan[]
-}
-
-export const EMPTY_USAGE_INDEX: UsageIndex = Object.freeze({
-  keys: new ApiKeyIndex(),
-  keysById: new Map(),
-  plans: new Map(),
-  planList: Object.freeze([]),
-})
-
-export function planKey(apiRef: string, keyId: string): string {
-  return `${apiRef}\n${keyId}`
-}
 
 const refOf = (r: ObjectRef): string => `${r.namespace}/${r.name}`
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { parseManifestObject } from '../../sources/manifest.js'
-import { parseMethodThrottleKey } from './validate-semantics.js'
+import { parseManifestObject } from './manifest.js'
+import { parseMethodThrottleKey } from '../api/v1alpha1/validate-semantics.js'
 
 /** Problems reported for one object, as `path: message` lines (empty = loaded). */
 function problems(kind: string, spec: unknown): string[] {

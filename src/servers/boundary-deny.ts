@@ -6,6 +6,7 @@
  * @module
  */
 import type { DenyOutcome } from '../decision/check-outcome.js'
+import { sealHeaders } from '../decision/validated-headers.js'
 import type { RequestErrorCode } from '../request/request-parse-result.js'
 
 export type BoundaryCode = RequestErrorCode | 'ERR_INTERNAL'
@@ -24,9 +25,9 @@ function deny(
     httpStatus,
     grpcCode: PERMISSION_DENIED,
     body: JSON.stringify({ message }),
-    headers: Object.freeze([
-      Object.freeze({ name: 'content-type', value: 'application/json' }),
-      Object.freeze({ name: 'x-amzn-errortype', value: errorType }),
+    headers: sealHeaders([
+      { name: 'content-type', value: 'application/json' },
+      { name: 'x-amzn-errortype', value: errorType },
     ]),
     code,
     api: undefined,

@@ -7,7 +7,8 @@
 import { resolve } from 'node:path'
 import { createAuthnRuntime } from '../app/authn-runtime.js'
 import { loadFolderConfig } from '../sources/folder-config.js'
-import { LastGoodCompiler, formatLoadError } from '../sources/last-good.js'
+import { formatConfigProblem } from '../api/config-problem.js'
+import { LastGoodCompiler } from '../compile/last-good.js'
 import { UsageError, accountFlag, parseFlags, regionFlag } from './options.js'
 
 export const VALIDATE_FLAGS = {
@@ -33,7 +34,7 @@ export async function validateCommand(
     })
     for (const w of loaded.warnings) err(`warning: ${w}`)
     for (const w of result.warnings) err(`warning: ${w}`)
-    for (const e of result.allErrors) out(formatLoadError(e))
+    for (const e of result.allErrors) out(formatConfigProblem(e))
     const counts = Object.entries(result.snapshot.objectCounts)
       .filter(([, n]) => n > 0)
       .map(([k, n]) => `${n} ${k}`)

@@ -170,12 +170,31 @@ describe('portcullis check', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('a.yaml: RestApi/n/a: spec.routes[0].path')
   })
+
+  it('names a missing --config path without an empty field segment', async () => {
+    const missing = join(tmpdir(), 'portcullis-no-such-config')
+    const r = await run(['check', '--config', missing, '--method', 'GET', '--url', 'http://a/x'])
+    expect(r.code).toBe(2)
+    // A file-level problem has no object and no field: the line is `file: problem`, never `file: : problem`.
+    expect(r.stderr.trim().split('\n')).toContain(`${missing}: cannot read: ENOENT`)
+  })
 })
 
 describe('portcullis validate', () => {
   it('exit 0 for the quick start', async () => {
     const r = await run(['validate', 'examples/quickstart'])
     expect(r.code).toBe(0)
+  })
+
+  it('prints a file that is not YAML as `file: invalid YAML: ...`, without empty segments', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-yaml-'))
+    await writeFile(join(dir, 'a.yaml'), 'kind: [unclosed\n')
+    const r = await run(['validate', dir])
+    expect(r.code).toBe(1)
+    const lines = r.stdout.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^\S*a\.yaml: invalid YAML: \S/)
+    expect(lines[0]).not.toContain(': :')
   })
 
   it('exit 1 with file: kind/namespace/name: field: problem lines for schema, policy and reference errors', async () => {

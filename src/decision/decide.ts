@@ -25,7 +25,7 @@ import { noneFlow } from './flows/none-flow.js'
 import { PrincipalConditions } from './flows/principal-conditions.js'
 import { combineEndpointGate } from '../policy/index.js'
 
-/** API Gateway refuses methodArns longer than this with 414 (reference §2.2). */
+/** API Gateway refuses methodArns longer than this with 414 (API Gateway quotas). */
 const MAX_METHOD_ARN_BYTES = 1600
 
 export interface DeciderLogger {
@@ -34,8 +34,8 @@ export interface DeciderLogger {
 }
 
 /**
- * Private-API gate needs the SigV4 identity before the method's own flow (reference §1.4). The
- * AWS_IAM module provides this; until it is registered, any SigV4-looking request to a private
+ * Private-API gate needs the SigV4 identity before the method's own flow (docs/private-apis.md).
+ * The AWS_IAM module provides this; until it is registered, any SigV4-looking request to a private
  * API is denied (fail closed).
  */
 export type PrivateGateIdentity = (
@@ -190,7 +190,7 @@ export class Decider implements Checker {
 
     let verifiedPrincipal: VerifiedPrincipal | undefined
     if (isPrivate) {
-      // A private API is reachable only through one of its endpoints (DESIGN §3.3).
+      // A private API is reachable only through one of its endpoints (docs/private-apis.md).
       if (endpoint === undefined) {
         return explain(
           explaining,
@@ -199,7 +199,7 @@ export class Decider implements Checker {
         )
       }
       note(() => `private endpoint ${endpoint.ref}`)
-      // A private API without a resource policy denies everything (reference §1.4).
+      // A private API without a resource policy denies everything, as on AWS.
       if (api.resourcePolicy === undefined) {
         return explain(
           explaining,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { RequestContext } from '../request/request-context.js'
 import { allowOutcome, NO_CONTEXT } from './allow-response.js'
+import { isValidatedHeaders } from './validated-headers.js'
 
 const req = (headers: Record<string, string> = {}): RequestContext => ({
   requestId: 'r-1',
@@ -88,7 +89,7 @@ describe('allowOutcome', () => {
     const a = allowOutcome(req(), { principal: 'alice', context }, 'X', undefined)
     const b = allowOutcome(req(), { principal: 'alice', context }, 'X', undefined)
     expect(b.upstreamHeaders).toBe(a.upstreamHeaders)
-    expect(Object.isFrozen(a.upstreamHeaders)).toBe(true)
+    expect(isValidatedHeaders(a.upstreamHeaders)).toBe(true)
     // Same context object, other principal: its own list, never alice's.
     const c = allowOutcome(req(), { principal: 'bob', context }, 'X', undefined)
     expect(c.upstreamHeaders[0]).toEqual({ name: 'x-portcullis-principal', value: 'bob' })
@@ -100,7 +101,7 @@ describe('allowOutcome', () => {
     const b = allowOutcome(req(), { principal: 'alice', context, reusable: false }, 'X', undefined)
     expect(a.upstreamHeaders).toEqual(b.upstreamHeaders)
     expect(a.upstreamHeaders).not.toBe(b.upstreamHeaders)
-    expect(Object.isFrozen(a.upstreamHeaders)).toBe(false)
+    expect(isValidatedHeaders(a.upstreamHeaders)).toBe(false)
   })
 
   it('shares one list per principal for identities without context, and none without a principal', () => {

@@ -10,24 +10,22 @@
 import type { AllowOutcome, HeaderEntry } from './check-outcome.js'
 import type { RequestContext } from '../request/request-context.js'
 import { encodeUpstreamHeaderValue } from './upstream-header-value.js'
+import { sealHeaders, type ValidatedHeaders } from './validated-headers.js'
+import { BoundedMemo } from '../lib/bounded-memo.js'
 
 export const INJECTED_PREFIX = 'x-portcullis-'
 
 const NOT_TOKEN = /[^a-z0-9!#$%&'*+.^_`|~-]/g
 
 /** Header names per context key: keys repeat on every request (claims, authorizer context). */
-const NAME_CACHE = new Map<string, string>()
-const NAME_CACHE_MAX = 4096
+const NAME_CACHE = new BoundedMemo<string, string>(4096)
+
+const makeContextHeaderName = (key: string): string =>
+  `${INJECTED_PREFIX}context-${key.toLowerCase().replace(NOT_TOKEN, '-')}`
 
 /** `x-portcullis-context-<key>` with the key made an RFC 9110 token (anything else becomes `-`). */
 function contextHeaderName(key: string): string {
-  let name = NAME_CACHE.get(key)
-  if (name === undefined) {
-    name = `${INJECTED_PREFIX}context-${key.toLowerCase().replace(NOT_TOKEN, '-')}`
-    if (NAME_CACHE.size >= NAME_CACHE_MAX) NAME_CACHE.clear()
-    NAME_CACHE.set(key, name)
-  }
-  return name
+  return NAME_CACHE.getOrMake(key, makeContextHeaderName)
 }
 
 export interface AllowIdentity {
@@ -46,7 +44,7 @@ export interface AllowIdentity {
 /** The upstream headers for one identity, kept with the principal they were built for. */
 interface BuiltHeaders {
   readonly principal: string | undefined
-  readonly headers: readonly HeaderEntry[]
+  readonly headers: ValidatedHeaders
 }
 
 /**
@@ -56,29 +54,23 @@ interface BuiltHeaders {
  */
 const HEADERS_BY_CONTEXT = new WeakMap<object, BuiltHeaders>()
 const EMPTY: readonly string[] = Object.freeze([])
-const NO_HEADERS: readonly HeaderEntry[] = Object.freeze([])
+const NO_HEADERS: ValidatedHeaders = sealHeaders([])
 
 /** An identity without context (IAM callers, public routes). */
 export const NO_CONTEXT: Readonly<Record<string, string>> = Object.freeze({})
 
 /** Principal-only header lists (IAM callers build a fresh empty context): per principal, bounded. */
-const PRINCIPAL_HEADERS = new Map<string, readonly HeaderEntry[]>()
-const PRINCIPAL_HEADERS_MAX = 4096
+const PRINCIPAL_HEADERS = new BoundedMemo<string, ValidatedHeaders>(4096)
 
-function principalOnly(principal: string | undefined): readonly HeaderEntry[] {
-  if (principal === undefined) return NO_HEADERS
-  let headers = PRINCIPAL_HEADERS.get(principal)
-  if (headers === undefined) {
-    headers = Object.freeze([
-      Object.freeze({
-        name: `${INJECTED_PREFIX}principal`,
-        value: encodeUpstreamHeaderValue(principal),
-      }),
-    ])
-    if (PRINCIPAL_HEADERS.size >= PRINCIPAL_HEADERS_MAX) PRINCIPAL_HEADERS.clear()
-    PRINCIPAL_HEADERS.set(principal, headers)
-  }
-  return headers
+const makePrincipalHeaders = (principal: string): ValidatedHeaders =>
+  sealHeaders([
+    { name: `${INJECTED_PREFIX}principal`, value: encodeUpstreamHeaderValue(principal) },
+  ])
+
+function principalOnly(principal: string | undefined): ValidatedHeaders {
+  return principal === undefined
+    ? NO_HEADERS
+    : PRINCIPAL_HEADERS.getOrMake(principal, makePrincipalHeaders)
 }
 
 function isEmpty(o: object): boolean {
@@ -91,12 +83,12 @@ function upstreamHeaders(identity: AllowIdentity): readonly HeaderEntry[] {
   if (identity.reusable === false) return buildHeaders(identity)
   const cached = HEADERS_BY_CONTEXT.get(identity.context)
   if (cached !== undefined && cached.principal === identity.principal) return cached.headers
-  const headers = Object.freeze(buildHeaders(identity).map((h) => Object.freeze(h)))
+  const headers = sealHeaders(buildHeaders(identity))
   HEADERS_BY_CONTEXT.set(identity.context, { principal: identity.principal, headers })
   return headers
 }
 
-/** The header list, unfrozen: the encoder and the validator cache only frozen lists. */
+/** The header list, unsealed: only sealed lists get validator and encoder cache entries. */
 function buildHeaders(identity: AllowIdentity): HeaderEntry[] {
   const upstream: HeaderEntry[] = []
   if (identity.principal !== undefined) {

@@ -1,11 +1,13 @@
 /**
  * The one mapping table from a denial reason to what the client sees: HTTP status, gRPC status,
- * AWS's exact JSON body and `x-amzn-errortype` (DESIGN §4, reference §8). Bodies follow AWS to the
+ * AWS's exact JSON body and `x-amzn-errortype` (docs/wire.md#denials). Bodies follow AWS to the
  * letter, including the capital `M` of ACCESS_DENIED bodies.
  *
  * @module
  */
 import type { DenyOutcome, HeaderEntry } from './check-outcome.js'
+import { sealHeaders, type ValidatedHeaders } from './validated-headers.js'
+import { BoundedMemo } from '../lib/bounded-memo.js'
 
 const GRPC_PERMISSION_DENIED = 7
 const GRPC_UNAUTHENTICATED = 16
@@ -54,10 +56,17 @@ export interface DenyContext {
 }
 
 /**
- * The usual denial headers, one frozen array per error type: the encoder caches the bytes of a
- * denial per header array, so constant arrays make repeated denials cheap.
+ * The usual denial headers, one sealed list per error type: the encoder caches the bytes of a
+ * denial per sealed list, so repeated denials are cheap. Error types are a fixed set of texts; the
+ * bound only caps a bug.
  */
-const HEADERS_BY_ERROR_TYPE = new Map<string, readonly HeaderEntry[]>()
+const HEADERS_BY_ERROR_TYPE = new BoundedMemo<string, ValidatedHeaders>(64)
+
+const makeDenyHeaders = (errorType: string): ValidatedHeaders =>
+  sealHeaders([
+    { name: 'content-type', value: 'application/json' },
+    { name: 'x-amzn-errortype', value: errorType },
+  ])
 
 function denyHeaders(errorType: string, extra: readonly HeaderEntry[]): readonly HeaderEntry[] {
   if (extra.length > 0) {
@@ -67,15 +76,7 @@ function denyHeaders(errorType: string, extra: readonly HeaderEntry[]): readonly
       ...extra,
     ]
   }
-  let headers = HEADERS_BY_ERROR_TYPE.get(errorType)
-  if (headers === undefined) {
-    headers = Object.freeze([
-      Object.freeze({ name: 'content-type', value: 'application/json' }),
-      Object.freeze({ name: 'x-amzn-errortype', value: errorType }),
-    ])
-    HEADERS_BY_ERROR_TYPE.set(errorType, headers)
-  }
-  return headers
+  return HEADERS_BY_ERROR_TYPE.getOrMake(errorType, makeDenyHeaders)
 }
 
 function outcome(

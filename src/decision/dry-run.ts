@@ -14,6 +14,7 @@ import type { AllowOutcome, CheckOutcome, HeaderEntry } from './check-outcome.js
 import type { DecidedAnswer } from './decision-trace.js'
 import type { RequestContext } from '../request/request-context.js'
 import { NO_CONTEXT, allowOutcome } from './allow-response.js'
+import { BoundedMemo } from '../lib/bounded-memo.js'
 
 export const DRY_RUN_HEADER = 'x-portcullis-dry-run'
 
@@ -33,18 +34,15 @@ export function answerOf(o: CheckOutcome): DecidedAnswer {
 }
 
 /** Header entries per answer: a handful of codes and statuses recur on every request. */
-const HEADERS = new Map<string, HeaderEntry>()
-const HEADERS_MAX = 1024
+const HEADERS = new BoundedMemo<string, HeaderEntry>(1024)
+const makeDryRunHeader = (value: string): HeaderEntry =>
+  Object.freeze({ name: DRY_RUN_HEADER, value })
 
 function dryRunHeader(answer: DecidedAnswer): HeaderEntry {
-  const value = `${answer.decision} ${String(answer.status)} ${answer.code}`
-  let entry = HEADERS.get(value)
-  if (entry === undefined) {
-    entry = Object.freeze({ name: DRY_RUN_HEADER, value })
-    if (HEADERS.size >= HEADERS_MAX) HEADERS.clear()
-    HEADERS.set(value, entry)
-  }
-  return entry
+  return HEADERS.getOrMake(
+    `${answer.decision} ${String(answer.status)} ${answer.code}`,
+    makeDryRunHeader,
+  )
 }
 
 /**

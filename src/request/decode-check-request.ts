@@ -1,23 +1,42 @@
 /**
  * Hand-rolled CheckRequest decoder: raw `envoy.service.auth.v3.CheckRequest` bytes straight to the
- * RequestParseResult, without protobufjs's generic decode + toObject (~15 µs per request).
+ * RequestParseResult, without a generic protobuf decode + toObject.
  *
- * It walks the message with protobufjs's own BufferReader, in the same order and with the same
- * bounds, depth and length checks as the decoder protobufjs 7 generates for our `proto/` subset
- * (see node_modules/protobufjs/src/decoder.js), so it accepts and rejects exactly the byte strings
- * the generic path does, and reads strings the same way (Buffer utf8Slice: invalid UTF-8 becomes
- * U+FFFD; a string overrunning its message is clamped, not an error). Known fields are read as
- * their declared type whatever the wire type says (protobufjs does not check it); unknown fields
- * are skipped with Reader.skipType. Only what fromCheckRequest reads is kept; every other known
- * field (destination, time, metadata Structs, ...) is still walked, because a malformed one makes
- * the generic decoder throw. The kept fields are handed to fromCheckRequest, so translation rules
- * stay in one place. `decode-check-request.test.ts` proves the results equal on random and
- * corrupted requests. Field numbers: envoy/service/auth/v3/{external_auth,attribute_context}.proto,
- * envoy/config/core/v3/{address,base}.proto, google/protobuf/{struct,timestamp,any}.proto.
+ * Its contract is the proto3 wire format (protobuf.dev/programming-guides/encoding), read strictly,
+ * because a parser that is lenient where others are strict is a place for two readers of the same
+ * bytes to disagree. Any violation below makes the whole request ERR_REQUEST_MALFORMED:
+ *
+ * - a varint is at most 10 bytes and carries no bits beyond 64 (its 10th byte is 0 or 1); a 32-bit
+ *   field keeps the low 32 bits of a longer varint, as the spec's casts do;
+ * - a tag is a varint below 2³² with a field number ≥ 1 and a wire type of VARINT (0), I64 (1),
+ *   LEN (2) or I32 (5): groups (3, 4) do not exist in proto3, 6 and 7 are not wire types;
+ * - every varint, fixed-width value and LEN payload lies inside its enclosing message (a length
+ *   running past it is truncation, not something to clamp);
+ * - a known field arrives with its declared wire type (no field we read is a packable scalar);
+ *   unknown field numbers are skipped by wire type;
+ * - a `string` field is valid UTF-8 (the proto3 rule; replacing bad bytes with U+FFFD would
+ *   change what a signature or a policy compares);
+ * - message nesting is at most 100 deep (the common implementations' recursion limit).
+ *
+ * Where the spec leaves room, we refuse rather than pick a reading that another parser might not:
+ * - a singular message field occurring twice in one message: the spec merges the two, a naive
+ *   decoder (protobufjs among them) keeps the last; Envoy never sends either;
+ * - a key occurring twice in `http.headers` or `context_extensions`: the spec keeps the last value;
+ *   Envoy joins repeated headers into one entry, so a second entry is not a request it sends.
+ * Repeated singular scalars keep the last value, as the spec says. Map entries keep the order in
+ * which they arrive: RequestContext.headers is "in the order received".
+ *
+ * Only what fromCheckRequest reads is kept; every other field (destination, time, metadata
+ * Structs, ...) is still walked and checked against the same rules. The kept fields are handed to
+ * fromCheckRequest, so translation rules stay in one place. `decode-check-request.test.ts` checks
+ * the rules against an independent reference reader and proves the results equal to protobufjs's
+ * on every encoding both accept. Field numbers: envoy/service/auth/v3/{external_auth,
+ * attribute_context}.proto, envoy/config/core/v3/{address,base}.proto,
+ * google/protobuf/{struct,timestamp,any}.proto.
  *
  * @module
  */
-import protobuf from 'protobufjs/minimal.js'
+import { isUtf8 } from 'node:buffer'
 import type {
   AttributeContextWire,
   CheckRequestWire,
@@ -31,12 +50,10 @@ import {
   type RequestParseResult,
 } from './request-parse-result.js'
 
-type Reader = protobuf.Reader
-/** Node's Buffer UTF-8 decoder that BufferReader.string() calls (not in @types/node). */
+/** Node's Buffer UTF-8 decoder without toString's argument checks (not in @types/node). */
 type Utf8SliceBuffer = Buffer & { utf8Slice(start: number, end: number): string }
-const { Reader } = protobuf
 
-/** What the server answers for bytes that are not a CheckRequest (the generic decoder threw). */
+/** What the server answers for bytes that are not a valid CheckRequest encoding. */
 export const UNDECODABLE_RESULT: RequestParseResult = Object.freeze({
   ok: false,
   code: 'ERR_REQUEST_MALFORMED',
@@ -44,529 +61,636 @@ export const UNDECODABLE_RESULT: RequestParseResult = Object.freeze({
   requestId: 'undecodable',
 })
 
+/** Nesting depth beyond which a message is refused (the usual protobuf recursion limit). */
+export const MAX_MESSAGE_DEPTH = 100
+
 /** A decoding failure; caught in decodeCheckRequest, never escapes. */
 class Malformed extends Error {}
+/** One instance: bytes from the network should not buy a stack trace each. */
+const MALFORMED = new Malformed('CheckRequest is not a valid proto3 encoding')
 
-/** map<string, string> fields decode into a Map: cheaper than an object with dynamic keys. */
+function malformed(): never {
+  throw MALFORMED
+}
+
+const VARINT = 0
+const I64 = 1
+const LEN = 2
+const I32 = 5
+
+/** The buffer, the read position and the end of the message being read. */
+class Wire {
+  pos = 0
+  constructor(
+    readonly buf: Utf8SliceBuffer,
+    public end: number,
+  ) {}
+}
+
 type StringMap = Map<string, string>
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 type HeaderValueWire = Mutable<
   NonNullable<NonNullable<HttpRequestWire['header_map']>['headers']>[number]
 >
 
+/** A varint inside the current message: ≤ 10 bytes, nothing beyond 64 bits. */
+function varint(w: Wire): number {
+  const pos = w.pos
+  if (pos < w.end) {
+    const b = w.buf[pos] ?? 0
+    if (b < 0x80) {
+      w.pos = pos + 1
+      return b
+    }
+  }
+  return longVarint(w)
+}
+
 /**
- * Enters a length-delimited message of nesting depth `n`, like the generated decoder: bounds the
- * reader to the message and returns the outer bound to restore with `leave`.
+ * The multi-byte case. The value is exact up to 2⁵³, which is all a length or a tag can be; larger
+ * values of fields we only skip need no exactness.
  */
-function enter(r: Reader, n: number): number {
-  if (n > Reader.recursionLimit) throw new Malformed('maximum nesting depth exceeded')
-  const end = r.uint32() + r.pos
-  if (end > r.len) throw new Malformed('index out of range')
-  const outer = r.len
-  r.len = end
+function longVarint(w: Wire): number {
+  const { buf, end } = w
+  let pos = w.pos
+  let value = 0
+  let scale = 1
+  for (let i = 0; i < 10; i++) {
+    if (pos >= end) malformed()
+    const b = buf[pos++] ?? 0
+    if (i === 9 && b > 1) malformed()
+    value += (b & 0x7f) * scale
+    if (b < 0x80) {
+      w.pos = pos
+      return value
+    }
+    scale *= 128
+  }
+  return malformed()
+}
+
+/** A tag: field number ≥ 1, below 2³², a proto3 wire type. Returns the raw tag. */
+function tag(w: Wire): number {
+  const t = varint(w)
+  if (t < 8 || t > 0xffffffff) malformed()
+  const wt = t & 7
+  if (wt === 3 || wt === 4 || wt > 5) malformed()
+  return t
+}
+
+/** A known field must come with its declared wire type. */
+function want(t: number, wireType: number): void {
+  if ((t & 7) !== wireType) malformed()
+}
+
+/** A LEN prefix: the payload must fit inside the current message. */
+function length(w: Wire): number {
+  const n = varint(w)
+  if (n > w.end - w.pos) malformed()
+  return n
+}
+
+function fixed(w: Wire, bytes: number): void {
+  if (w.end - w.pos < bytes) malformed()
+  w.pos += bytes
+}
+
+/** An unknown field, skipped by its wire type (tag() has already refused the others). */
+function skipField(w: Wire, t: number): void {
+  switch (t & 7) {
+    case VARINT:
+      varint(w)
+      break
+    case I64:
+      fixed(w, 8)
+      break
+    case LEN: {
+      // Not `w.pos += length(w)`: that reads w.pos before length() moves it past the prefix.
+      const n = length(w)
+      w.pos += n
+      break
+    }
+    case I32:
+      fixed(w, 4)
+      break
+    default:
+      malformed()
+  }
+}
+
+/**
+ * A `string` field. utf8Slice turns invalid sequences into U+FFFD; only a string holding one
+ * (rare) pays for the strict check that tells a real U+FFFD from a replaced byte.
+ */
+function str(w: Wire, t: number): string {
+  want(t, LEN)
+  const n = length(w)
+  const start = w.pos
+  w.pos = start + n
+  const s = w.buf.utf8Slice(start, start + n)
+  if (s.indexOf('\ufffd') !== -1 && !isUtf8(w.buf.subarray(start, start + n))) malformed()
+  return s
+}
+
+/** A `string` field we do not keep: checked for UTF-8 all the same, ASCII without a copy. */
+function skipStr(w: Wire, t: number): void {
+  want(t, LEN)
+  const n = length(w)
+  const { buf } = w
+  const start = w.pos
+  const end = start + n
+  w.pos = end
+  for (let i = start; i < end; i++) {
+    if ((buf[i] ?? 0) >= 0x80) {
+      if (!isUtf8(buf.subarray(start, end))) malformed()
+      return
+    }
+  }
+}
+
+function bytes(w: Wire, t: number): Buffer {
+  want(t, LEN)
+  const n = length(w)
+  const start = w.pos
+  w.pos = start + n
+  return w.buf.subarray(start, start + n)
+}
+
+function skipVarint(w: Wire, t: number): void {
+  want(t, VARINT)
+  varint(w)
+}
+
+/**
+ * Enters a LEN-encoded message field at nesting depth `n`: bounds the reader to it and returns
+ * the outer bound for `leave`. Reads never pass `end`, so a loop `while (w.pos < w.end)` finishes
+ * exactly at the message's last byte.
+ */
+function enter(w: Wire, t: number, n: number): number {
+  want(t, LEN)
+  if (n > MAX_MESSAGE_DEPTH) malformed()
+  const len = length(w)
+  const outer = w.end
+  w.end = w.pos + len
   return outer
 }
 
-function leave(r: Reader, outer: number): void {
-  if (r.pos !== r.len) throw new Malformed('index out of range')
-  r.len = outer
+function leave(w: Wire, outer: number): void {
+  w.end = outer
 }
 
 /**
- * BufferReader.string(), inlined: a length, then the bytes decoded with Buffer's UTF-8 decoder
- * (invalid sequences become U+FFFD), clamped to the current message bound rather than rejected.
+ * One `map<string, string>` entry: key = 1, value = 2, both '' when absent. Into `target` when
+ * given (a key already there is refused), else only checked.
  */
-function readString(r: Reader): string {
-  const len = r.uint32()
-  const start = r.pos
-  const end = Math.min(start + len, r.len)
-  r.pos = end
-  return (r.buf as Utf8SliceBuffer).utf8Slice(start, end)
-}
-
-/** BufferReader.string() without building the string (utf8Slice never throws). */
-function skipString(r: Reader): void {
-  const len = r.uint32()
-  r.pos = Math.min(r.pos + len, r.len)
-}
-
-/** Reader.bytes() without the slice. */
-function skipBytes(r: Reader): void {
-  const len = r.uint32()
-  if (r.pos + len > r.len) throw new Malformed('index out of range')
-  r.pos += len
-}
-
-/**
- * One `map<string, string>` entry at the current position, into `target` when given. Mirrors the
- * generated map code: key and value default to '', the entry must end exactly at its bound.
- */
-function mapEntry(r: Reader, n: number, target: StringMap | undefined): void {
-  const end = r.uint32() + r.pos
-  if (end > r.len) throw new Malformed('index out of range')
-  const outer = r.len
-  r.len = end
+function stringMapEntry(w: Wire, t: number, n: number, target: StringMap | undefined): void {
+  const outer = enter(w, t, n)
   let k = ''
   let v = ''
-  while (r.pos < end) {
-    const t = r.uint32()
-    switch (t >>> 3) {
+  while (w.pos < w.end) {
+    const f = tag(w)
+    switch (f >>> 3) {
       case 1:
-        if (target === undefined) skipString(r)
-        else k = readString(r)
+        if (target === undefined) skipStr(w, f)
+        else k = str(w, f)
         break
       case 2:
-        if (target === undefined) skipString(r)
-        else v = readString(r)
+        if (target === undefined) skipStr(w, f)
+        else v = str(w, f)
         break
       default:
-        r.skipType(t & 7, n)
+        skipField(w, f)
     }
   }
-  if (r.pos !== end) throw new Malformed('index out of range')
-  r.len = outer
-  // Last value wins at the key's first position: what protobufjs's object gives (fromCheckRequest
-  // restores the object's integer-keys-first order where it matters).
-  target?.set(k, v)
+  leave(w, outer)
+  if (target !== undefined) {
+    if (target.has(k)) malformed()
+    target.set(k, v)
+  }
 }
 
-/**
- * A skipped message reports whether it is "poisoned": whether its final state (last occurrence
- * of singular fields, last value per map key) holds a map entry of message type whose value was
- * absent. protobufjs decodes such an entry to `null` and then throws in toObject, so the generic
- * path answers undecodable for it, and so must we.
- */
-type Poisoned = boolean
-
-/**
- * One `map<string, Message>` entry into `finals` (key → poisoned). The value is decoded at depth
- * n + 1 by `value`; an entry without a value stores null in protobufjs, hence poison.
- */
+/** One `map<string, Message>` entry, the value (field 2) walked at depth n + 1 by `value`. */
 function messageMapEntry(
-  r: Reader,
+  w: Wire,
+  t: number,
   n: number,
-  finals: Map<string, Poisoned>,
-  value: (r: Reader, n: number) => Poisoned,
+  value: (w: Wire, t: number, n: number) => void,
 ): void {
-  const end = r.uint32() + r.pos
-  if (end > r.len) throw new Malformed('index out of range')
-  const outer = r.len
-  r.len = end
-  let k = ''
-  let v: Poisoned = true
-  while (r.pos < end) {
-    const t = r.uint32()
-    switch (t >>> 3) {
+  const outer = enter(w, t, n)
+  let seen = false
+  while (w.pos < w.end) {
+    const f = tag(w)
+    switch (f >>> 3) {
       case 1:
-        k = readString(r)
+        skipStr(w, f)
         break
       case 2:
-        v = value(r, n + 1)
+        if (seen) malformed()
+        seen = true
+        value(w, f, n + 1)
         break
       default:
-        r.skipType(t & 7, n)
+        skipField(w, f)
     }
   }
-  if (r.pos !== end) throw new Malformed('index out of range')
-  r.len = outer
-  finals.set(k, v)
-}
-
-function anyPoisoned(finals: Map<string, Poisoned> | undefined): Poisoned {
-  if (finals !== undefined) for (const p of finals.values()) if (p) return true
-  return false
-}
-
-function newMap(): StringMap {
-  return new Map<string, string>()
+  leave(w, outer)
 }
 
 // google.protobuf.Struct { map<string, Value> fields = 1 }
-function skipStruct(r: Reader, n: number): Poisoned {
-  const outer = enter(r, n)
-  let fields: Map<string, Poisoned> | undefined
-  while (r.pos < r.len) {
-    const t = r.uint32()
-    if (t >>> 3 === 1) messageMapEntry(r, n, (fields ??= new Map<string, Poisoned>()), skipValue)
-    else r.skipType(t & 7, n)
+function skipStruct(w: Wire, t: number, n: number): void {
+  const outer = enter(w, t, n)
+  while (w.pos < w.end) {
+    const f = tag(w)
+    if (f >>> 3 === 1) messageMapEntry(w, f, n, skipValue)
+    else skipField(w, f)
   }
-  leave(r, outer)
-  return anyPoisoned(fields)
+  leave(w, outer)
 }
 
 // google.protobuf.ListValue { repeated Value values = 1 }
-function skipListValue(r: Reader, n: number): Poisoned {
-  const outer = enter(r, n)
-  let poisoned = false
-  while (r.pos < r.len) {
-    const t = r.uint32()
-    if (t >>> 3 === 1) poisoned = skipValue(r, n + 1) || poisoned
-    else r.skipType(t & 7, n)
+function skipListValue(w: Wire, t: number, n: number): void {
+  const outer = enter(w, t, n)
+  while (w.pos < w.end) {
+    const f = tag(w)
+    if (f >>> 3 === 1) skipValue(w, f, n + 1)
+    else skipField(w, f)
   }
-  leave(r, outer)
-  return poisoned
+  leave(w, outer)
 }
 
-// google.protobuf.Value { null_value=1 (enum), number_value=2 (double), string_value=3,
-// bool_value=4, struct_value=5, list_value=6 }. Decoding does not clear the other members of the
-// oneof, and toObject visits each one set, so both struct_value and list_value count.
-function skipValue(r: Reader, n: number): Poisoned {
-  const outer = enter(r, n)
-  let struct: Poisoned = false
-  let list: Poisoned = false
-  while (r.pos < r.len) {
-    const t = r.uint32()
-    switch (t >>> 3) {
+// google.protobuf.Value { oneof { null_value=1 (enum); number_value=2 (double); string_value=3;
+// bool_value=4; struct_value=5; list_value=6 } }
+function skipValue(w: Wire, t: number, n: number): void {
+  const outer = enter(w, t, n)
+  let struct = false
+  let list = false
+  while (w.pos < w.end) {
+    const f = tag(w)
+    switch (f >>> 3) {
       case 1:
-        r.int32()
+      case 4:
+        skipVarint(w, f)
         break
       case 2:
-        r.double()
+        want(f, I64)
+        fixed(w, 8)
         break
       case 3:
-        skipString(r)
-        break
-      case 4:
-        r.bool()
+        skipStr(w, f)
         break
       case 5:
-        struct = skipStruct(r, n + 1)
+        if (struct) malformed()
+        struct = true
+        skipStruct(w, f, n + 1)
         break
       case 6:
-        list = skipListValue(r, n + 1)
+        if (list) malformed()
+        list = true
+        skipListValue(w, f, n + 1)
         break
       default:
-        r.skipType(t & 7, n)
+        skipField(w, f)
     }
   }
-  leave(r, outer)
-  return struct || list
+  leave(w, outer)
 }
 
 // google.protobuf.Any { string type_url = 1; bytes value = 2 }
-function skipAny(r: Reader, n: number): Poisoned {
-  const outer = enter(r, n)
-  while (r.pos < r.len) {
-    const t = r.uint32()
-    switch (t >>> 3) {
+function skipAny(w: Wire, t: number, n: number): void {
+  const outer = enter(w, t, n)
+  while (w.pos < w.end) {
+    const f = tag(w)
+    switch (f >>> 3) {
       case 1:
-        skipString(r)
+        skipStr(w, f)
         break
       case 2:
-        skipBytes(r)
+        bytes(w, f)
         break
       default:
-        r.skipType(t & 7, n)
+        skipField(w, f)
     }
   }
-  leave(r, outer)
-  return false
+  leave(w, outer)
 }
 
 // config.core.v3.Metadata { map<string, Struct> filter_metadata = 1;
 // map<string, Any> typed_filter_metadata = 2 }
-function skipMetadata(r: Reader, n: number): Poisoned {
-  const outer = enter(r, n)
-  let filter: Map<string, Poisoned> | undefined
-  let typed: Map<string, Poisoned> | undefined
-  while (r.pos < r.len) {
-    const t = r.uint32()
-    switch (t >>> 3) {
+function skipMetadata(w: Wire, t: number, n: number): void {
+  const outer = enter(w, t, n)
+  while (w.pos < w.end) {
+    const f = tag(w)
+    switch (f >>> 3) {
       case 1:
-        messageMapEntry(r, n, (filter ??= new Map<string, Poisoned>()), skipStruct)
+        messageMapEntry(w, f, n, skipStruct)
         break
       case 2:
-        messageMapEntry(r, n, (typed ??= new Map<string, Poisoned>()), skipAny)
+        messageMapEntry(w, f, n, skipAny)
         break
       default:
-        r.skipType(t & 7, n)
+        skipField(w, f)
     }
   }
-  leave(r, outer)
-  return anyPoisoned(filter) || anyPoisoned(typed)
+  leave(w, outer)
 }
+
+/** Field kinds of the flat messages we never keep: string or varint, by field number − 1. */
+type FlatKind = 's' | 'v'
 
 /** Messages of strings and varints we never keep (Pipe, EnvoyInternalAddress, TLSSession, Timestamp). */
-function skipFlat(r: Reader, n: number, kinds: readonly ('s' | 'u32' | 'i64' | 'i32')[]): void {
-  const outer = enter(r, n)
-  while (r.pos < r.len) {
-    const t = r.uint32()
-    const kind = kinds[(t >>> 3) - 1]
-    if (kind === 's') skipString(r)
-    else if (kind === 'u32') r.uint32()
-    else if (kind === 'i32') r.int32()
-    else if (kind === 'i64') r.int64()
-    else r.skipType(t & 7, n)
+function skipFlat(w: Wire, t: number, n: number, kinds: readonly FlatKind[]): void {
+  const outer = enter(w, t, n)
+  while (w.pos < w.end) {
+    const f = tag(w)
+    const kind = kinds[(f >>> 3) - 1]
+    if (kind === 's') skipStr(w, f)
+    else if (kind === 'v') skipVarint(w, f)
+    else skipField(w, f)
   }
-  leave(r, outer)
+  leave(w, outer)
 }
 
-const PIPE = ['s', 'u32'] as const // path = 1, mode = 2
-const INTERNAL_ADDRESS = ['s', 's'] as const // server_listener_name = 1, endpoint_id = 2
-const TLS_SESSION = ['s'] as const // sni = 1
-const TIMESTAMP = ['i64', 'i32'] as const // seconds = 1, nanos = 2
+const PIPE: readonly FlatKind[] = ['s', 'v'] // path = 1, mode = 2
+const INTERNAL_ADDRESS: readonly FlatKind[] = ['s', 's'] // server_listener_name = 1, endpoint_id = 2
+const TLS_SESSION: readonly FlatKind[] = ['s'] // sni = 1
+const TIMESTAMP: readonly FlatKind[] = ['v', 'v'] // int64 seconds = 1, int32 nanos = 2
 
-// config.core.v3.SocketAddress { protocol=1 (enum), address=2, port_value=3, named_port=4,
-// resolver_name=5, ipv4_compat=6 (bool) }; returns the address when present.
-function socketAddress(r: Reader, n: number, keep: boolean): { address?: string } {
-  const outer = enter(r, n)
+// config.core.v3.SocketAddress { protocol=1 (enum); address=2; oneof { port_value=3;
+// named_port=4 }; resolver_name=5; ipv4_compat=6 (bool) }; returns the address when kept.
+function socketAddress(w: Wire, t: number, n: number, keep: boolean): { address?: string } {
+  const outer = enter(w, t, n)
   const out: { address?: string } = {}
-  while (r.pos < r.len) {
-    const t = r.uint32()
-    switch (t >>> 3) {
+  while (w.pos < w.end) {
+    const f = tag(w)
+    switch (f >>> 3) {
       case 1:
-        r.int32()
+      case 3:
+      case 6:
+        skipVarint(w, f)
         break
       case 2:
-        if (keep) out.address = readString(r)
-        else skipString(r)
-        break
-      case 3:
-        r.uint32()
+        if (keep) out.address = str(w, f)
+        else skipStr(w, f)
         break
       case 4:
       case 5:
-        skipString(r)
-        break
-      case 6:
-        r.bool()
+        skipStr(w, f)
         break
       default:
-        r.skipType(t & 7, n)
+        skipField(w, f)
     }
   }
-  leave(r, outer)
+  leave(w, outer)
   return out
 }
 
 // config.core.v3.Address { oneof { socket_address=1; pipe=2; envoy_internal_address=3 } }
-function address(r: Reader, n: number, keep: boolean): NonNullable<PeerWire['address']> {
-  const outer = enter(r, n)
+function address(w: Wire, t: number, n: number, keep: boolean): NonNullable<PeerWire['address']> {
+  const outer = enter(w, t, n)
   const out: Mutable<NonNullable<PeerWire['address']>> = {}
-  while (r.pos < r.len) {
-    const t = r.uint32()
-    switch (t >>> 3) {
+  let pipe = false
+  let internal = false
+  while (w.pos < w.end) {
+    const f = tag(w)
+    switch (f >>> 3) {
       case 1:
-        out.socket_address = socketAddress(r, n + 1, keep)
+        if (out.socket_address !== undefined) malformed()
+        out.socket_address = socketAddress(w, f, n + 1, keep)
         break
       case 2:
-        skipFlat(r, n + 1, PIPE)
+        if (pipe) malformed()
+        pipe = true
+        skipFlat(w, f, n + 1, PIPE)
         break
       case 3:
-        skipFlat(r, n + 1, INTERNAL_ADDRESS)
+        if (internal) malformed()
+        internal = true
+        skipFlat(w, f, n + 1, INTERNAL_ADDRESS)
         break
       default:
-        r.skipType(t & 7, n)
+        skipField(w, f)
     }
   }
-  leave(r, outer)
+  leave(w, outer)
   return out
 }
 
 // AttributeContext.Peer { address=1; service=2; map labels=3; principal=4; certificate=5 }
-function peer(r: Reader, n: number, keep: boolean): PeerWire {
-  const outer = enter(r, n)
+function peer(w: Wire, t: number, n: number, keep: boolean): PeerWire {
+  const outer = enter(w, t, n)
   const out: Mutable<PeerWire> = {}
-  while (r.pos < r.len) {
-    const t = r.uint32()
-    switch (t >>> 3) {
+  while (w.pos < w.end) {
+    const f = tag(w)
+    switch (f >>> 3) {
       case 1:
-        out.address = address(r, n + 1, keep)
+        if (out.address !== undefined) malformed()
+        out.address = address(w, f, n + 1, keep)
         break
       case 3:
-        mapEntry(r, n, undefined)
+        stringMapEntry(w, f, n, undefined)
         break
       case 4:
-        if (keep) out.principal = readString(r)
-        else skipString(r)
+        if (keep) out.principal = str(w, f)
+        else skipStr(w, f)
         break
       case 2:
       case 5:
-        skipString(r)
+        skipStr(w, f)
         break
       default:
-        r.skipType(t & 7, n)
+        skipField(w, f)
     }
   }
-  leave(r, outer)
+  leave(w, outer)
   return out
 }
 
 // config.core.v3.HeaderValue { key=1; value=2; bytes raw_value=3 }
-function headerValue(r: Reader, n: number): HeaderValueWire {
-  const outer = enter(r, n)
+function headerValue(w: Wire, t: number, n: number): HeaderValueWire {
+  const outer = enter(w, t, n)
   const out: HeaderValueWire = {}
-  while (r.pos < r.len) {
-    const t = r.uint32()
-    switch (t >>> 3) {
+  while (w.pos < w.end) {
+    const f = tag(w)
+    switch (f >>> 3) {
       case 1:
-        out.key = readString(r)
+        out.key = str(w, f)
         break
       case 2:
-        out.value = readString(r)
+        out.value = str(w, f)
         break
       case 3:
-        out.raw_value = r.bytes()
+        out.raw_value = bytes(w, f)
         break
       default:
-        r.skipType(t & 7, n)
+        skipField(w, f)
     }
   }
-  leave(r, outer)
+  leave(w, outer)
   return out
 }
 
 // config.core.v3.HeaderMap { repeated HeaderValue headers = 1 }
-function headerMap(r: Reader, n: number): NonNullable<HttpRequestWire['header_map']> {
-  const outer = enter(r, n)
+function headerMap(w: Wire, t: number, n: number): NonNullable<HttpRequestWire['header_map']> {
+  const outer = enter(w, t, n)
   let headers: HeaderValueWire[] | undefined
-  while (r.pos < r.len) {
-    const t = r.uint32()
-    if (t >>> 3 === 1) (headers ??= []).push(headerValue(r, n + 1))
-    else r.skipType(t & 7, n)
+  while (w.pos < w.end) {
+    const f = tag(w)
+    if (f >>> 3 === 1) (headers ??= []).push(headerValue(w, f, n + 1))
+    else skipField(w, f)
   }
-  leave(r, outer)
+  leave(w, outer)
   return headers === undefined ? {} : { headers }
 }
 
 // AttributeContext.HttpRequest { id=1; method=2; map headers=3; path=4; host=5; scheme=6;
 // query=7; fragment=8; int64 size=9; protocol=10; body=11; bytes raw_body=12;
 // HeaderMap header_map=13 }
-function httpRequest(r: Reader, n: number): HttpRequestWire {
-  const outer = enter(r, n)
+function httpRequest(w: Wire, t: number, n: number): HttpRequestWire {
+  const outer = enter(w, t, n)
   const out: Mutable<HttpRequestWire> = {}
   let headers: StringMap | undefined
-  while (r.pos < r.len) {
-    const t = r.uint32()
-    switch (t >>> 3) {
+  while (w.pos < w.end) {
+    const f = tag(w)
+    switch (f >>> 3) {
       case 1:
-        out.id = readString(r)
+        out.id = str(w, f)
         break
       case 2:
-        out.method = readString(r)
+        out.method = str(w, f)
         break
       case 3:
-        mapEntry(r, n, (headers ??= newMap()))
+        stringMapEntry(w, f, n, (headers ??= new Map<string, string>()))
         break
       case 4:
-        out.path = readString(r)
+        out.path = str(w, f)
         break
       case 5:
-        out.host = readString(r)
+        out.host = str(w, f)
         break
       case 6:
-        out.scheme = readString(r)
+        out.scheme = str(w, f)
         break
       case 7:
       case 8:
-        skipString(r)
+        skipStr(w, f)
         break
       case 9:
-        r.int64()
+        skipVarint(w, f)
         break
       case 10:
-        out.protocol = readString(r)
+        out.protocol = str(w, f)
         break
       case 11:
-        out.body = readString(r)
+        out.body = str(w, f)
         break
       case 12:
-        out.raw_body = r.bytes()
+        out.raw_body = bytes(w, f)
         break
       case 13:
-        out.header_map = headerMap(r, n + 1)
+        if (out.header_map !== undefined) malformed()
+        out.header_map = headerMap(w, f, n + 1)
         break
       default:
-        r.skipType(t & 7, n)
+        skipField(w, f)
     }
   }
-  leave(r, outer)
+  leave(w, outer)
   if (headers !== undefined) out.headers = headers
   return out
 }
 
 // AttributeContext.Request { Timestamp time = 1; HttpRequest http = 2 }
-function request(r: Reader, n: number): NonNullable<AttributeContextWire['request']> {
-  const outer = enter(r, n)
+function request(w: Wire, t: number, n: number): NonNullable<AttributeContextWire['request']> {
+  const outer = enter(w, t, n)
   let http: HttpRequestWire | undefined
-  while (r.pos < r.len) {
-    const t = r.uint32()
-    switch (t >>> 3) {
+  let time = false
+  while (w.pos < w.end) {
+    const f = tag(w)
+    switch (f >>> 3) {
       case 1:
-        skipFlat(r, n + 1, TIMESTAMP)
+        if (time) malformed()
+        time = true
+        skipFlat(w, f, n + 1, TIMESTAMP)
         break
       case 2:
-        http = httpRequest(r, n + 1)
+        if (http !== undefined) malformed()
+        http = httpRequest(w, f, n + 1)
         break
       default:
-        r.skipType(t & 7, n)
+        skipField(w, f)
     }
   }
-  leave(r, outer)
+  leave(w, outer)
   return http === undefined ? {} : { http }
 }
 
 // AttributeContext { source=1; destination=2; request=4; map context_extensions=10;
 // metadata_context=11; tls_session=12; route_metadata_context=13 }
-function attributeContext(
-  r: Reader,
-  n: number,
-): { wire: AttributeContextWire; poisoned: Poisoned } {
-  const outer = enter(r, n)
+function attributeContext(w: Wire, t: number, n: number): AttributeContextWire {
+  const outer = enter(w, t, n)
   const out: Mutable<AttributeContextWire> = {}
   let ext: StringMap | undefined
-  let metadata: Poisoned = false
-  let routeMetadata: Poisoned = false
-  while (r.pos < r.len) {
-    const t = r.uint32()
-    switch (t >>> 3) {
+  // Bit per skipped singular message field seen: destination, metadata, TLS, route metadata.
+  let skipped = 0
+  while (w.pos < w.end) {
+    const f = tag(w)
+    switch (f >>> 3) {
       case 1:
-        out.source = peer(r, n + 1, true)
+        if (out.source !== undefined) malformed()
+        out.source = peer(w, f, n + 1, true)
         break
       case 2:
-        peer(r, n + 1, false)
+        if ((skipped & 1) !== 0) malformed()
+        skipped |= 1
+        peer(w, f, n + 1, false)
         break
       case 4:
-        out.request = request(r, n + 1)
+        if (out.request !== undefined) malformed()
+        out.request = request(w, f, n + 1)
         break
       case 10:
-        mapEntry(r, n, (ext ??= newMap()))
+        stringMapEntry(w, f, n, (ext ??= new Map<string, string>()))
         break
       case 11:
-        metadata = skipMetadata(r, n + 1)
-        break
-      case 13:
-        routeMetadata = skipMetadata(r, n + 1)
+        if ((skipped & 2) !== 0) malformed()
+        skipped |= 2
+        skipMetadata(w, f, n + 1)
         break
       case 12:
-        skipFlat(r, n + 1, TLS_SESSION)
+        if ((skipped & 4) !== 0) malformed()
+        skipped |= 4
+        skipFlat(w, f, n + 1, TLS_SESSION)
+        break
+      case 13:
+        if ((skipped & 8) !== 0) malformed()
+        skipped |= 8
+        skipMetadata(w, f, n + 1)
         break
       default:
-        r.skipType(t & 7, n)
+        skipField(w, f)
     }
   }
-  leave(r, outer)
+  leave(w, outer)
   if (ext !== undefined) out.context_extensions = ext
-  return { wire: out, poisoned: metadata || routeMetadata }
+  return out
 }
 
 // CheckRequest { AttributeContext attributes = 1 }: the top level runs to the end of the buffer.
-function checkRequest(r: Reader): CheckRequestWire {
-  let attributes: { wire: AttributeContextWire; poisoned: Poisoned } | undefined
-  while (r.pos < r.len) {
-    const t = r.uint32()
-    if (t >>> 3 === 1) attributes = attributeContext(r, 1)
-    else r.skipType(t & 7, 0)
+function checkRequest(w: Wire): CheckRequestWire {
+  let attributes: AttributeContextWire | undefined
+  while (w.pos < w.end) {
+    const f = tag(w)
+    if (f >>> 3 === 1) {
+      if (attributes !== undefined) malformed()
+      attributes = attributeContext(w, f, 1)
+    } else skipField(w, f)
   }
-  if (attributes === undefined) return {}
-  // Only the last occurrence reaches protobufjs's toObject, which throws on a null map value.
-  if (attributes.poisoned) throw new Malformed('map entry of message type without a value')
-  return { attributes: attributes.wire }
+  return attributes === undefined ? {} : { attributes }
 }
 
 /**
- * CheckRequest bytes → RequestParseResult, equal to `fromCheckRequest(generic decode(bytes))`,
- * with UNDECODABLE_RESULT where the generic decoder throws. Never throws.
+ * CheckRequest bytes → RequestParseResult: UNDECODABLE_RESULT for bytes that break the wire rules
+ * above, else fromCheckRequest of the decoded fields. Never throws.
  */
 export function decodeCheckRequest(
   bytes: Uint8Array,
@@ -575,13 +699,13 @@ export function decodeCheckRequest(
 ): RequestParseResult {
   let wire: CheckRequestWire
   try {
-    // A BufferReader (Node Buffer view) is what grpc-js hands the generic decoder: its string()
-    // decodes with utf8Slice, which is the behaviour we must reproduce byte for byte.
-    const buf = Buffer.isBuffer(bytes)
-      ? bytes
-      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    wire = checkRequest(Reader.create(buf))
+    // grpc-js hands us a Buffer; a plain Uint8Array gets a Buffer view for utf8Slice.
+    const buf = (
+      Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    ) as Utf8SliceBuffer
+    wire = checkRequest(new Wire(buf, buf.length))
   } catch {
+    // MALFORMED, or a decoder bug: either way the request is not understood, so it is denied.
     return UNDECODABLE_RESULT
   }
   return fromCheckRequest(wire, limits, nowMs)

@@ -21,8 +21,8 @@ import { hostFromAuthority, normalizeIp, pickRequestId, splitTarget } from './no
  * Field comments cite envoy/service/auth/v3/attribute_context.proto.
  */
 /**
- * A proto `map<string, string>`: an object from the generic decoder, a Map (same entries, in
- * first-insertion order) from decodeCheckRequest.
+ * A proto `map<string, string>`: a Map in wire order from decodeCheckRequest (which refuses a
+ * repeated key), or a plain object from a generic decoder.
  */
 export type StringMapWire = Readonly<Record<string, string>> | ReadonlyMap<string, string>
 
@@ -72,40 +72,13 @@ export interface HttpRequestWire {
 }
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true })
-const ARRAY_INDEX = /^(?:0|[1-9][0-9]{0,9})$/
-
-/** An object key JavaScript orders before the others (an array index, < 2³² − 1). */
-function isArrayIndex(key: string): boolean {
-  const c = key.charCodeAt(0)
-  return c >= 0x30 && c <= 0x39 && ARRAY_INDEX.test(key) && Number(key) < 4294967295
+/** A map's entries: a Map's in its (wire) order, an object's in its own key order. */
+function entriesOf(map: StringMapWire): Iterable<readonly [string, string | undefined]> {
+  return map instanceof Map
+    ? (map as ReadonlyMap<string, string>)
+    : Object.entries(map as Readonly<Record<string, string>>)
 }
 
-/**
- * The map's entries in the order the generic decoder's object lists them: a Map keeps insertion
- * order, an object lists array-index keys first, ascending. Only such (unusual) keys force the
- * conversion; `__proto__` stays an ordinary own key, as protobufjs makes it.
- */
-function orderedKeys(map: StringMapWire): {
-  keys: Iterable<string>
-  get: (k: string) => string | undefined
-} {
-  if (!(map instanceof Map)) {
-    const o = map as Readonly<Record<string, string>>
-    return { keys: Object.keys(o), get: (k) => o[k] }
-  }
-  const m = map as ReadonlyMap<string, string>
-  let indexed = false
-  for (const k of m.keys()) if (isArrayIndex(k)) indexed = true
-  if (!indexed) return { keys: m.keys(), get: (k) => m.get(k) }
-  const o: Record<string, string> = {}
-  for (const [k, v] of m) {
-    if (k === '__proto__') Object.defineProperty(o, k, PROP)
-    o[k] = v
-  }
-  return { keys: Object.keys(o), get: (k) => o[k] }
-}
-
-const PROP: PropertyDescriptor = { enumerable: true, configurable: true, writable: true }
 const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/
 const NON_ASCII = /[^\x00-\x7f]/
 
@@ -168,9 +141,8 @@ function collectHeaders(
   if (map === undefined || map === null) return undefined
   const size = map instanceof Map ? map.size : Object.keys(map).length
   if (size > limits.maxHeaderCount + 16) return 'ERR_REQUEST_TOO_LARGE'
-  const { keys, get } = orderedKeys(map)
-  for (const n of keys) {
-    const value = get(n) ?? ''
+  for (const [n, v] of entriesOf(map)) {
+    const value = v ?? ''
     bytes += n.length + value.length
     if (bytes > limits.maxHeaderBytes) return 'ERR_REQUEST_TOO_LARGE'
     const name = headerName(n)
@@ -259,8 +231,7 @@ export function fromCheckRequest(
     }
     if (size > 0) {
       const m = new Map<string, string>()
-      const { keys, get } = orderedKeys(ext)
-      for (const k of keys) m.set(k, get(k) ?? '')
+      for (const [k, v] of entriesOf(ext)) m.set(k, v ?? '')
       contextExtensions = m
     }
   }

@@ -5,6 +5,7 @@ import { BOUNDARY_DENIALS } from './boundary-deny.js'
 import { toCheckResponse } from '../../test/helpers/check-response-wire.js'
 import { EncodeLengthError, encodeOutcome, utf8Size } from './encode-check-response.js'
 import { loadProtos } from '../request/load-protos.js'
+import { sealHeaders } from '../decision/validated-headers.js'
 
 interface MethodCodec {
   responseSerialize(v: unknown): Buffer
@@ -74,15 +75,15 @@ describe('encodeOutcome', () => {
     }
   })
 
-  it('stays byte-identical when cached parts are reused: shared frozen header arrays across bodies, statuses and request ids (property)', () => {
-    // The encoder caches ok_response bytes per header array and denied_response bytes per frozen
-    // header array + status + body: a stale cache entry would show up here as different bytes.
+  it('stays byte-identical when cached parts are reused: shared sealed header lists across bodies, statuses and request ids (property)', () => {
+    // The encoder caches ok_response bytes per sealed header list and denied_response bytes per
+    // sealed list + status + body: a stale cache entry would show up here as different bytes.
     const pool = [
-      Object.freeze([]),
-      Object.freeze([Object.freeze({ name: 'x-portcullis-principal', value: 'alice' })]),
-      Object.freeze([
-        Object.freeze({ name: 'content-type', value: 'application/json' }),
-        Object.freeze({ name: 'x-amzn-errortype', value: 'AccessDeniedException' }),
+      sealHeaders([]),
+      sealHeaders([{ name: 'x-portcullis-principal', value: 'alice' }]),
+      sealHeaders([
+        { name: 'content-type', value: 'application/json' },
+        { name: 'x-amzn-errortype', value: 'AccessDeniedException' },
       ]),
     ]
     const shared = fc.constantFrom(...pool)

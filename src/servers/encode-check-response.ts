@@ -2,8 +2,8 @@
  * Hand-rolled protobuf encoder: CheckOutcome → `envoy.service.auth.v3.CheckResponse` bytes, in
  * one buffer, without an intermediate message object. The generic path (protobufjs fromObject +
  * encode) costs ~18 µs per answer, mostly on the Struct and header lists; the parts that repeat
- * (status, the header lists deciders and caches hand out as the same arrays, the ok_response built
- * from them) are encoded once and copied.
+ * (status, the sealed header lists deciders and caches hand out as the same arrays — see
+ * decision/validated-headers.ts — and the ok_response built from them) are encoded once and copied.
  *
  * The mapping (what every outcome field becomes on the wire) is spelled out as a plain message in
  * test/helpers/check-response-wire.ts; `encode-check-response.test.ts` proves our bytes identical
@@ -20,6 +20,8 @@ import type {
   DenyOutcome,
   HeaderEntry,
 } from '../decision/check-outcome.js'
+import { isValidatedHeaders, type ValidatedHeaders } from '../decision/validated-headers.js'
+import { BoundedMemo } from '../lib/bounded-memo.js'
 
 const LEN = 2
 const VARINT = 0
@@ -169,32 +171,30 @@ function varintField(field: number, n: number): Buffer {
   return w.finish()
 }
 
-const statusCache = new Map<number, Buffer>()
+/** Per gRPC code; validated outcomes carry a handful, the bound only caps a bug. */
+const statusCache = new BoundedMemo<number, Buffer>(64)
+const makeStatusBytes = (code: number): Buffer => lenField(1, varintField(1, code))
 /** google.rpc.Status{code(1)} at CheckResponse field 1. */
 function statusBytes(code: number): Buffer {
-  let b = statusCache.get(code)
-  if (b === undefined) {
-    b = lenField(1, varintField(1, code))
-    statusCache.set(code, b)
-  }
-  return b
+  return statusCache.getOrMake(code, makeStatusBytes)
 }
 
 /**
- * ok_response (field 3) for headers only, per frozen header array: flows and caches hand out the
- * same frozen array for the same identity (allow-response.ts), so this is encoded once per identity.
+ * ok_response (field 3) for headers only, per sealed header list: flows and caches hand out the
+ * same list for the same identity (allow-response.ts), so this is encoded once per identity.
  */
-const okBytesCache = new WeakMap<readonly HeaderEntry[], Buffer>()
+const okBytesCache = new WeakMap<ValidatedHeaders, Buffer>()
 
 /** OkHttpResponse{headers(2), headers_to_remove(5)} at CheckResponse field 3. */
 function okResponseBytes(o: AllowOutcome): Buffer {
   const remove = o.headersToRemove
-  // Only shared (frozen) header lists are worth a cache entry; per-request ones are not.
-  if (remove.length === 0 && Object.isFrozen(o.upstreamHeaders)) {
-    let b = okBytesCache.get(o.upstreamHeaders)
+  // Only shared (sealed, so unchangeable) header lists get a cache entry; per-request ones not.
+  const upstream = o.upstreamHeaders
+  if (remove.length === 0 && isValidatedHeaders(upstream)) {
+    let b = okBytesCache.get(upstream)
     if (b === undefined) {
-      b = lenField(3, encodeHeaderOptions(2, o.upstreamHeaders))
-      okBytesCache.set(o.upstreamHeaders, b)
+      b = lenField(3, encodeHeaderOptions(2, upstream))
+      okBytesCache.set(upstream, b)
     }
     return b
   }
@@ -212,14 +212,14 @@ function okResponseBytes(o: AllowOutcome): Buffer {
  * denied_response (field 2) per (header array, status, body): deniers reuse constant header
  * arrays, and bodies repeat (fixed texts; principal texts per caller and method). Bounded.
  */
-const deniedBytesCache = new WeakMap<readonly HeaderEntry[], Map<string, Buffer>>()
+const deniedBytesCache = new WeakMap<ValidatedHeaders, BoundedMemo<string, Buffer>>()
 const DENIED_PER_HEADERS_MAX = 512
 
 /** DeniedHttpResponse{status(1): HttpStatus{code(1)}, headers(2), body(3)} at field 2. */
 function deniedResponseBytes(o: DenyOutcome): Buffer {
-  // Only shared (frozen) header arrays are worth a cache entry; per-request ones are not.
-  const cacheable = Object.isFrozen(o.headers)
-  let byBody = cacheable ? deniedBytesCache.get(o.headers) : undefined
+  // Only shared (sealed, so unchangeable) header lists get a cache entry; per-request ones not.
+  const shared = isValidatedHeaders(o.headers) ? o.headers : undefined
+  let byBody = shared !== undefined ? deniedBytesCache.get(shared) : undefined
   const key = `${String(o.httpStatus)} ${o.body}`
   const cached = byBody?.get(key)
   if (cached !== undefined) return cached
@@ -233,11 +233,12 @@ function deniedResponseBytes(o: DenyOutcome): Buffer {
   w.raw(headers)
   w.string(3, o.body, bodyLen)
   const bytes = w.finish()
-  if (!cacheable) return bytes
-  if (byBody === undefined) deniedBytesCache.set(o.headers, (byBody = new Map<string, Buffer>()))
-  if (byBody.size >= DENIED_PER_HEADERS_MAX) byBody.clear()
-  byBody.set(key, bytes)
-  return bytes
+  if (shared === undefined) return bytes
+  if (byBody === undefined) {
+    byBody = new BoundedMemo<string, Buffer>(DENIED_PER_HEADERS_MAX)
+    deniedBytesCache.set(shared, byBody)
+  }
+  return byBody.set(key, bytes)
 }
 
 /**

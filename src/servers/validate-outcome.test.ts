@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { BOUNDARY_DENIALS } from './boundary-deny.js'
 import { outcomeProblem } from './validate-outcome.js'
+import { isValidatedHeaders, sealHeaders } from '../decision/validated-headers.js'
 
 const allow = {
   allowed: true,
@@ -59,13 +60,22 @@ describe('outcomeProblem', () => {
     })
   }
 
-  it('remembers only deeply frozen header lists: a mutable list changed after passing is checked again', () => {
+  it('trusts only sealed header lists: any other list, frozen or not, is checked on every outcome', () => {
     const mutable = [{ name: 'x-a', value: 'ok' }]
     expect(outcomeProblem({ ...allow, upstreamHeaders: mutable })).toBeUndefined()
     mutable[0] = { name: 'x-a', value: 'a\r\nb' }
     expect(outcomeProblem({ ...allow, upstreamHeaders: mutable })).toEqual(expect.any(String))
-    const frozen = Object.freeze([Object.freeze({ name: 'x-a', value: 'ok' })])
-    expect(outcomeProblem({ ...allow, upstreamHeaders: frozen })).toBeUndefined()
-    expect(outcomeProblem({ ...allow, upstreamHeaders: frozen })).toBeUndefined()
+    // A frozen list with a frozen but invalid entry: freezing alone earns no trust.
+    const frozen = Object.freeze([Object.freeze({ name: 'x-a', value: 'a\nb' })])
+    expect(outcomeProblem({ ...allow, upstreamHeaders: frozen })).toEqual(expect.any(String))
+    const sealed = sealHeaders([{ name: 'x-a', value: 'ok' }])
+    expect(isValidatedHeaders(sealed)).toBe(true)
+    expect(Object.isFrozen(sealed) && Object.isFrozen(sealed[0])).toBe(true)
+    expect(outcomeProblem({ ...allow, upstreamHeaders: sealed })).toBeUndefined()
+  })
+
+  it('refuses to seal a list that breaks the header rules (a builder bug, not a request)', () => {
+    expect(() => sealHeaders([{ name: 'X-Upper', value: 'v' }])).toThrow(/invalid name/)
+    expect(() => sealHeaders([{ name: 'x-a', value: 'a\r\nb' }])).toThrow(/invalid value/)
   })
 })

@@ -5,47 +5,19 @@
  *
  * @module
  */
-/** RFC 9110 token: header names. We require lower case, as HeaderEntry documents. */
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/
-/**
- * RFC 9110 field-value without obs-text: visible ASCII, space, tab. Not obs-text either: gRPC
- * would send such a character as UTF-8 and the HTTP server as one Latin-1 byte, so the upstream
- * could not tell which. Identity values beyond ASCII arrive here already encoded
- * (decision/upstream-header-value.ts).
- */
-const HEADER_VALUE = /^[\t\x20-\x7e]*$/
-const MAX_HEADERS = 128
+import {
+  HEADER_NAME,
+  headerListProblem,
+  isValidatedHeaders,
+} from '../decision/validated-headers.js'
+
 const MAX_METADATA = 64
-
-/**
- * Header lists already found valid. Only deeply frozen lists are remembered (they cannot change
- * afterwards): flows and caches hand out the same frozen list for every request of an identity.
- */
-const VALID_FROZEN = new WeakSet<readonly unknown[]>()
-
-function deeplyFrozen(headers: readonly unknown[]): boolean {
-  return Object.isFrozen(headers) && headers.every((h) => Object.isFrozen(h))
-}
 
 function headersProblem(headers: unknown, what: string): string | undefined {
   if (!Array.isArray(headers)) return `${what} is not an array`
-  if (VALID_FROZEN.has(headers)) return undefined
-  const problem = headerListProblem(headers, what)
-  if (problem === undefined && deeplyFrozen(headers)) VALID_FROZEN.add(headers)
-  return problem
-}
-
-function headerListProblem(headers: unknown[], what: string): string | undefined {
-  if (headers.length > MAX_HEADERS) return `${what} has more than ${MAX_HEADERS} entries`
-  for (const h of headers) {
-    if (typeof h !== 'object' || h === null) return `${what} entry is not an object`
-    const { name, value } = h as { name?: unknown; value?: unknown }
-    if (typeof name !== 'string' || !HEADER_NAME.test(name)) return `${what} has an invalid name`
-    if (typeof value !== 'string' || !HEADER_VALUE.test(value)) {
-      return `${what} ${name} has an invalid value`
-    }
-  }
-  return undefined
+  // Checked when it was sealed, and frozen since.
+  if (isValidatedHeaders(headers)) return undefined
+  return headerListProblem(headers, what)
 }
 
 /** Returns why `outcome` cannot be sent, or undefined when it is a well-formed CheckOutcome. */

@@ -198,27 +198,94 @@ describe('bytes that are not text or not a CheckRequest', () => {
   })
 
   it('undecodable protobuf bytes → a decodable deny CheckResponse', async () => {
-    const def = officialAuthDefinition()[
-      'envoy.service.auth.v3.Authorization'
-    ] as unknown as Record<string, { responseDeserialize(b: Buffer): OfficialCheckResponse }>
-    const raw = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure())
-    try {
-      const res = await new Promise<OfficialCheckResponse>((resolve, reject) => {
-        raw.makeUnaryRequest(
-          '/envoy.service.auth.v3.Authorization/Check',
-          (b: Buffer) => b,
-          (b: Buffer) => def.Check!.responseDeserialize(b),
-          Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]),
-          (err, value) => {
-            if (err) reject(err)
-            else resolve(value!)
-          },
-        )
-      })
-      expectDeny(res, 'Forbidden', FORBIDDEN, 'ERR_REQUEST_MALFORMED')
-    } finally {
-      raw.close()
-    }
+    expectDeny(
+      await rawCheck(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01])),
+      'Forbidden',
+      FORBIDDEN,
+      'ERR_REQUEST_MALFORMED',
+    )
+  })
+})
+
+/** Sends `bytes` as the CheckRequest, as is, and decodes the answer with the official protos. */
+async function rawCheck(bytes: Buffer): Promise<OfficialCheckResponse> {
+  const def = officialAuthDefinition()['envoy.service.auth.v3.Authorization'] as unknown as Record<
+    string,
+    { responseDeserialize(b: Buffer): OfficialCheckResponse }
+  >
+  const raw = new grpc.Client(`127.0.0.1:${server.port}`, grpc.credentials.createInsecure())
+  try {
+    return await new Promise<OfficialCheckResponse>((resolve, reject) => {
+      raw.makeUnaryRequest(
+        '/envoy.service.auth.v3.Authorization/Check',
+        (b: Buffer) => b,
+        (b: Buffer) => def.Check!.responseDeserialize(b),
+        bytes,
+        (err, value) => {
+          if (err) reject(err)
+          else resolve(value!)
+        },
+      )
+    })
+  } finally {
+    raw.close()
+  }
+}
+
+// Minimal proto3 wire writer for requests no encoder would produce.
+const varint = (n: number): number[] => {
+  const out: number[] = []
+  for (; n >= 0x80; n = Math.floor(n / 128)) out.push((n & 0x7f) | 0x80)
+  return [...out, n]
+}
+const tag = (field: number, wireType: number): number[] => varint(field * 8 + wireType)
+const len = (field: number, body: number[]): number[] => [
+  ...tag(field, 2),
+  ...varint(body.length),
+  ...body,
+]
+const utf8 = (s: string): number[] => [...Buffer.from(s, 'utf8')]
+const entry = (field: number, k: string, v: number[]): number[] =>
+  len(field, [...len(1, utf8(k)), ...len(2, v)])
+/** CheckRequest{attributes{request{http{method GET, path /x, ...http}}, ...attrs}}. */
+const request = (http: number[], attrs: number[] = []): Buffer =>
+  Buffer.from(
+    len(1, [...len(4, len(2, [...len(2, utf8('GET')), ...len(4, utf8('/x')), ...http])), ...attrs]),
+  )
+
+describe('bytes outside the proto3 wire rules → 403 ERR_REQUEST_MALFORMED, checker not called', () => {
+  // Each of these protobufjs (the generic decoder grpc-js would use) decodes without complaint.
+  const cases: [string, Buffer][] = [
+    [
+      'a string field whose length runs past its message',
+      Buffer.from(len(1, len(4, len(2, [...len(2, utf8('GET')), ...tag(4, 2), 9, ...utf8('/x')])))),
+    ],
+    ['a known field (http.scheme) sent as a varint', request([...tag(6, 0), 1])],
+    ['a group (not proto3)', request([...tag(20, 3), ...tag(1, 0), 1, ...tag(20, 4)])],
+    ['field number 0', request([...tag(0, 0), 1])],
+    ['a varint over 10 bytes', request([...tag(20, 0), ...Array<number>(10).fill(0x80), 1])],
+    [
+      'attributes.request sent twice (protobufjs would keep the second)',
+      Buffer.from(len(1, [...request([]).subarray(2), ...request([]).subarray(2)])),
+    ],
+    [
+      'the same key twice in http.headers',
+      request([...entry(3, 'x-api-key', utf8('a')), ...entry(3, 'x-api-key', utf8('b'))]),
+    ],
+    ['invalid UTF-8 in an http.headers value', request(entry(3, 'x-a', [0x61, 0xff]))],
+  ]
+  for (const [name, bytes] of cases) {
+    it(name, async () => {
+      expectDeny(await rawCheck(bytes), 'Forbidden', FORBIDDEN, 'ERR_REQUEST_MALFORMED')
+      expect(checker.seen).toHaveLength(0)
+      await stillServes()
+    })
+  }
+
+  it('the same request written within the rules reaches the checker (the cases differ only by the fault)', async () => {
+    const res = await rawCheck(request(entry(3, 'x-api-key', utf8('a'))))
+    expect(res.status.code).toBe(0)
+    expect(checker.last().headers.get('x-api-key')).toBe('a')
   })
 })
 

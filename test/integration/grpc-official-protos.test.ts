@@ -94,6 +94,21 @@ describe('CheckRequest → RequestContext (official client, fully populated requ
     expect(req.timeMs).toBeLessThanOrEqual(Date.now())
   })
 
+  it('keeps headers in the order received, in both encodings (not sorted)', async () => {
+    checker.next = allowOutcome()
+    for (const encodeRawHeaders of [false, true]) {
+      await client.check(
+        buildCheckRequest({
+          path: '/a',
+          headers: { 'x-z': '1', 'x-a': '2', 'x-m': '3' },
+          encodeRawHeaders,
+        }),
+      )
+      const names = [...checker.last().headers.keys()].filter((k) => k.startsWith('x-'))
+      expect(names).toEqual(['x-z', 'x-a', 'x-m'])
+    }
+  })
+
   it('reads header_map (encode_raw_headers) raw bytes, joining repeated headers with ","', async () => {
     checker.next = allowOutcome()
     await client.check(

@@ -5,6 +5,7 @@
  * @module
  */
 import { isAscii } from 'node:buffer'
+import { BoundedMemo } from '../../lib/bounded-memo.js'
 import type { JwsAlgorithm } from './jws-algorithms.js'
 import { isJwsAlgorithm } from './jws-algorithms.js'
 import type { JwtDeny, JwtErrorCode } from './jwt-result.js'
@@ -111,8 +112,7 @@ interface ProtectedHeader {
  * a handful of identical headers (one per key), so the header's decode, parse and checks run once
  * per key instead of once per token. Only accepted headers are kept; bounded by clearing.
  */
-const HEADERS = new Map<string, ProtectedHeader>()
-const HEADERS_MAX = 256
+const HEADERS = new BoundedMemo<string, ProtectedHeader>(256)
 
 function checkHeader(segment: string): ProtectedHeader | JwtDeny {
   const known = HEADERS.get(segment)
@@ -124,10 +124,7 @@ function checkHeader(segment: string): ProtectedHeader | JwtDeny {
   if ('crit' in header || 'b64' in header) return EXTENSIONS
   const kid = header['kid']
   if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0)) return HEADER_MALFORMED
-  const checked: ProtectedHeader = Object.freeze({ alg, kid })
-  if (HEADERS.size >= HEADERS_MAX) HEADERS.clear()
-  HEADERS.set(segment, checked)
-  return checked
+  return HEADERS.set(segment, Object.freeze({ alg, kid }))
 }
 
 /**

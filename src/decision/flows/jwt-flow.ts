@@ -1,7 +1,7 @@
 /**
  * `COGNITO_USER_POOLS` and `JWT` routes: verify the token (signature by the issuer's JWKS, issuer,
  * audience / client id, token_use, time claims, scopes), then combine with the resource policy by
- * Table A, the caller being anonymous to IAM (reference §0.1, §1, §6). Claims go upstream as
+ * Table A, the caller being anonymous to IAM (docs/aws-semantics.md). Claims go upstream as
  * `x-portcullis-context-claims-<claim>`, `sub` as `x-portcullis-principal`.
  *
  * Synchronous whenever the verifier is (a cached token, or keys already held): the flow then
@@ -13,7 +13,9 @@ import type { JwtAllow, JwtResult } from '../../authn/jwt/index.js'
 import type { CompiledAuthorizer } from '../../compile/snapshot.js'
 import { combineSameAccount } from '../../policy/index.js'
 import type { EvaluationResult } from '../../policy/index.js'
-import type { CheckOutcome, HeaderEntry } from '../check-outcome.js'
+import type { CheckOutcome } from '../check-outcome.js'
+import { sealHeaders, type ValidatedHeaders } from '../validated-headers.js'
+import { BoundedMemo } from '../../lib/bounded-memo.js'
 import { allowOutcome, type AllowIdentity } from '../allow-response.js'
 import { denyFixed, denyPrincipal } from '../deny-response.js'
 import { explained } from '../explained.js'
@@ -120,29 +122,25 @@ function refusal(
   ])
 }
 
-const NO_CHALLENGE: readonly HeaderEntry[] = Object.freeze([])
+const NO_CHALLENGE: ValidatedHeaders = sealHeaders([])
 
 /**
  * The `www-authenticate` challenge per refusal text. Descriptions are a fixed set of constant
  * texts (jwt-result.ts: never token content), so a refusal flood builds no header per request;
  * the bound only guards against that ever changing.
  */
-const CHALLENGES = new Map<string, readonly HeaderEntry[]>()
-const CHALLENGES_MAX = 256
+const CHALLENGES = new BoundedMemo<string, ValidatedHeaders>(256)
 
-function challengeFor(description: string): readonly HeaderEntry[] {
-  let challenge = CHALLENGES.get(description)
-  if (challenge === undefined) {
-    challenge = Object.freeze([
-      Object.freeze({
-        name: 'www-authenticate',
-        value: `Bearer scope="" error="invalid_token" error_description="${description.replace(/"/g, "'")}"`,
-      }),
-    ])
-    if (CHALLENGES.size >= CHALLENGES_MAX) CHALLENGES.clear()
-    CHALLENGES.set(description, challenge)
-  }
-  return challenge
+const makeChallenge = (description: string): ValidatedHeaders =>
+  sealHeaders([
+    {
+      name: 'www-authenticate',
+      value: `Bearer scope="" error="invalid_token" error_description="${description.replace(/"/g, "'")}"`,
+    },
+  ])
+
+function challengeFor(description: string): ValidatedHeaders {
+  return CHALLENGES.getOrMake(description, makeChallenge)
 }
 
 /**
@@ -164,17 +162,11 @@ function identityOf(allow: JwtAllow): AllowIdentity {
 }
 
 /** `claims-<claim>` context keys by claim name: the same few names recur on every token. */
-const CONTEXT_KEYS = new Map<string, string>()
-const CONTEXT_KEYS_MAX = 4096
+const CONTEXT_KEYS = new BoundedMemo<string, string>(4096)
+const makeContextKey = (claim: string): string => `claims-${claim}`
 
 function contextKey(claim: string): string {
-  let key = CONTEXT_KEYS.get(claim)
-  if (key === undefined) {
-    key = `claims-${claim}`
-    if (CONTEXT_KEYS.size >= CONTEXT_KEYS_MAX) CONTEXT_KEYS.clear()
-    CONTEXT_KEYS.set(claim, key)
-  }
-  return key
+  return CONTEXT_KEYS.getOrMake(claim, makeContextKey)
 }
 
 /** `claims-<claim>` context entries, in claim order. */

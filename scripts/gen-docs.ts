@@ -3,6 +3,7 @@
  *
  * - `kinds.md` from the TypeBox schemas in `src/api/v1alpha1` (the same schemas as the CRDs);
  * - `metrics.md` from the Prometheus registry `src/observability/metrics.ts` builds;
+ * - `codes.md` from the reason code list `src/api/decision-codes.ts`;
  * - `cli.md` from the flag specs of the subcommands (`SERVE_FLAGS`, `CHECK_FLAGS`,
  *   `VALIDATE_FLAGS`), with the prose of each flag from {@link FLAG_DOCS} below. A flag without
  *   prose, or prose for a flag that does not exist, stops the generator.
@@ -20,6 +21,7 @@ import type { TSchema } from '@sinclair/typebox'
 import { format, resolveConfig } from 'prettier'
 import { API_VERSION, DNS_LABEL, DNS_SUBDOMAIN, ObjectStatus } from '../src/api/v1alpha1/common.js'
 import { KINDS, KIND_INFO } from '../src/api/v1alpha1/kinds.js'
+import { CODE_SECTIONS, PROBLEM_CODES, type CodeSpec } from '../src/api/decision-codes.js'
 import { CHECK_FLAGS } from '../src/cli/check.js'
 import { DEFAULTS, envName } from '../src/cli/options.js'
 import { SERVE_FLAGS } from '../src/cli/serve.js'
@@ -271,8 +273,8 @@ export function renderMetricsReference(): string {
     '',
     '- `api`: `namespace/name` of the RestApi, `none` when no API matched.',
     '- `decision`: `allow` or `deny`.',
-    '- `code`: the reason code of the answer (`ALLOW_…`, `ERR_…`; see',
-    '  [Answers on the wire](../wire.md#reason-codes)).',
+    '- `code`: the reason code of the answer, one of the [reason codes](codes.md); anything else',
+    '  would read `OTHER`.',
     '- `authorizer`: `namespace/name` of the Authorizer.',
     '- `outcome` (authorizers): for TOKEN/REQUEST authorizers the result of the call (`answered`,',
     '  `unauthorized`, `error`, `timeout`, …); for Cognito/JWT authorizers each token worked out',
@@ -296,6 +298,51 @@ export function renderMetricsReference(): string {
     '# configuration changes that were refused (the last good configuration keeps serving)',
     'increase(portcullis_config_reloads_total{result="failure"}[15m])',
     '```',
+    '',
+  ].join('\n')
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reason codes
+
+function statusCell(status: CodeSpec['status']): string {
+  return typeof status === 'number' ? String(status) : status.join(', ')
+}
+
+export function renderCodesReference(): string {
+  const sections = CODE_SECTIONS.flatMap((section) => [
+    `## ${section.title}`,
+    '',
+    table(
+      ['Code', 'HTTP', 'Meaning'],
+      Object.entries(section.codes).map(([name, spec]: [string, CodeSpec]) => [
+        `\`${name}\``,
+        statusCell(spec.status),
+        spec.meaning,
+      ]),
+    ),
+    '',
+  ])
+  return [
+    HEADER('src/api/decision-codes.ts'),
+    '',
+    '# Reason codes',
+    '',
+    'Every answer carries one of these codes: in `portcullis check`, in gRPC',
+    '`dynamic_metadata.code`, in the `code` label of `portcullis_check_requests_total` and in the',
+    'logs. Codes are stable; the HTTP column is the status the answer goes out with (the body and',
+    '`x-amzn-errortype` per status are in [Answers on the wire](../wire.md)). A checker answer',
+    'with a code not listed here, or a status its code does not list, is sent as `ERR_INTERNAL`.',
+    '',
+    ...sections,
+    '## Configuration and runtime problems',
+    '',
+    'Not answers: these codes appear in logs and in `portcullis validate` / `serve` output.',
+    '',
+    table(
+      ['Code', 'Meaning'],
+      Object.entries(PROBLEM_CODES).map(([name, meaning]) => [`\`${name}\``, meaning]),
+    ),
     '',
   ].join('\n')
 }
@@ -567,6 +614,7 @@ export async function renderDocs(): Promise<Map<string, string>> {
   const pages: [string, string][] = [
     ['kinds.md', renderKindsReference()],
     ['metrics.md', renderMetricsReference()],
+    ['codes.md', renderCodesReference()],
     ['cli.md', renderCliReference()],
   ]
   const files = new Map<string, string>()

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { AllowCode } from '../api/decision-codes.js'
 import type { AllowOutcome, HeaderEntry } from './check-outcome.js'
 import type { RequestContext } from '../request/request-context.js'
 import { encodeUpstreamHeaderValue } from './upstream-header-value.js'
@@ -128,7 +129,7 @@ function injectedSpelling(name: string): boolean {
 export function allowOutcome(
   req: RequestContext,
   identity: AllowIdentity,
-  code: string,
+  code: AllowCode,
   api: string | undefined,
 ): AllowOutcome {
   const upstream = upstreamHeaders(identity)

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { AllowCode, DenyCode } from '../api/decision-codes.js'
 import type { RequestContext } from '../request/request-context.js'
 import type { StatementRef } from '../policy/types.js'
 
@@ -28,7 +29,7 @@ export interface AllowOutcome {
   /** Client-sent header names to remove before the request goes upstream (`x-portcullis-*`). */
   readonly headersToRemove: readonly string[]
   /** Stable reason code for logs and metrics, e.g. `ALLOW_RESOURCE_POLICY`. */
-  readonly code: string
+  readonly code: AllowCode
   /** Resolved API (`namespace/name`) for metrics labels; undefined if none. */
   readonly api: string | undefined
   /** Small flat metadata echoed as Envoy dynamic metadata (e.g. decision id, principal). */
@@ -46,8 +47,8 @@ export interface DenyOutcome {
   readonly body: string
   /** Response headers to the client: content-type and x-amzn-errortype at least. */
   readonly headers: readonly HeaderEntry[]
-  /** Stable reason code (`ERR_...`) for logs and metric labels. */
-  readonly code: string
+  /** Stable reason code (`ERR_...`) for logs and metric labels; `httpStatus` is one it lists. */
+  readonly code: DenyCode
   readonly api: string | undefined
   readonly metadata: Readonly<Record<string, string>>
   readonly explain?: Explanation

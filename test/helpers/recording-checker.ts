@@ -60,7 +60,7 @@ export function denyOutcome(overrides: Partial<DenyOutcome> = {}): DenyOutcome {
       { name: 'content-type', value: 'application/json' },
       { name: 'x-amzn-errortype', value: 'UnauthorizedException' },
     ],
-    code: 'ERR_AUTHORIZER_UNAUTHORIZED',
+    code: 'ERR_UNAUTHORIZED',
     api: 'shop/petstore',
     metadata: { decision_id: 'dec-401' },
     ...overrides,

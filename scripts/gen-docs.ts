@@ -419,6 +419,11 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
         default: DEFAULTS.logLevel,
         text: 'JSON log level on stdout: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',
       },
+      'log-redact': {
+        arg: 'NAME,...',
+        default: '',
+        text: 'Field or header names whose values are replaced by `[REDACTED]` in the logs, at any depth, case-insensitively, on top of the built-in ones (`authorization`, `cookie`, `x-api-key`, `x-amz-security-token`, …, and any name containing `secret`, `token`, `password`, `credential`, `signature` or `apikey`). Repeat the flag, or comma-separate.',
+      },
       'trust-domains': {
         arg: 'TD,...',
         default: 'cluster.local',

@@ -31,6 +31,8 @@ export interface AppOptions {
   readonly accountId: string
   readonly region: string
   readonly logLevel: LogLevel
+  /** Field/header names redacted from logs on top of the built-in ones (`--log-redact`). */
+  readonly logRedact?: readonly string[]
   readonly trustForwardedFrom: readonly string[]
   /** SPIFFE trust domains whose ids name a namespace / service account. Default `cluster.local`. */
   readonly trustDomains?: TrustDomains
@@ -56,7 +58,8 @@ export interface RunningApp {
 }
 
 export async function startApp(opts: AppOptions): Promise<RunningApp> {
-  const logger = opts.logger ?? createLogger({ level: opts.logLevel })
+  const logger =
+    opts.logger ?? createLogger({ level: opts.logLevel, redactKeys: opts.logRedact ?? [] })
   const metrics = new Metrics()
   const authn = createAuthnRuntime({
     metrics,

@@ -34,6 +34,8 @@ export const SERVE_FLAGS = {
   'account-id': { type: 'string' },
   region: { type: 'string' },
   'log-level': { type: 'string' },
+  // Field and header names redacted from logs besides the built-in ones (env: comma-separated).
+  'log-redact': { type: 'string', multiple: true },
   'trust-forwarded-from': { type: 'string', multiple: true },
   // SPIFFE trust domains, comma-separated (see trustDomainsFlag; env: PORTCULLIS_TRUST_DOMAINS).
   'trust-domains': { type: 'string' },
@@ -66,6 +68,7 @@ export async function serveCommand(
   const gateways = stringFlag(flags, 'gateway-namespaces')
   const logLevel = stringFlag(flags, 'log-level') ?? DEFAULTS.logLevel
   if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level: one of ${LEVELS.join(', ')}`)
+  const logRedact = logRedactFlag(flags)
   const app = await startApp({
     configDir,
     kubernetes: kubernetes
@@ -85,6 +88,7 @@ export async function serveCommand(
     accountId: accountFlag(flags),
     region: regionFlag(flags),
     logLevel: logLevel as LogLevel,
+    logRedact,
     trustForwardedFrom: listFlag(flags, 'trust-forwarded-from'),
     trustDomains: trustDomainsFlag(flags),
     httpPathPrefix: stringFlag(flags, 'http-path-prefix'),
@@ -110,6 +114,24 @@ export async function serveCommand(
     process.once('SIGINT', stop)
   })
   return 0
+}
+
+/** A field or header name: an RFC 9110 token (covers JSON field names as logged, too). */
+const REDACT_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/
+
+/**
+ * `--log-redact NAME[,NAME...]` (repeatable; env `PORTCULLIS_LOG_REDACT`, comma-separated): extra
+ * names whose values never reach the log, matched case-insensitively at any depth of a logged
+ * object. They add to the built-in list; nothing can take a name off it.
+ */
+export function logRedactFlag(flags: ParsedFlags): string[] {
+  const names = listFlag(flags, 'log-redact').flatMap((v) => commaList(v))
+  for (const name of names) {
+    if (!REDACT_NAME.test(name)) {
+      throw new UsageError(`--log-redact: not a field or header name: ${JSON.stringify(name)}`)
+    }
+  }
+  return names
 }
 
 function countFlag(

@@ -22,7 +22,11 @@ import { format, resolveConfig } from 'prettier'
 import { API_VERSION, DNS_LABEL, DNS_SUBDOMAIN, ObjectStatus } from '../src/api/v1alpha1/common.js'
 import { KINDS, KIND_INFO } from '../src/api/v1alpha1/kinds.js'
 import { CODE_SECTIONS, PROBLEM_CODES, type CodeSpec } from '../src/api/decision-codes.js'
+import { DEFAULT_OFFLOAD_IN_FLIGHT } from '../src/authn/jwt/signature-offload.js'
+import { DEFAULT_TOKEN_CACHE_MAX } from '../src/authn/jwt/jwt-verifier.js'
+import { LAMBDA_AUTHORIZER_DEFAULTS } from '../src/authn/lambda/lambda-authorizer-config.js'
 import { CHECK_FLAGS } from '../src/cli/check.js'
+import { DEFAULT_TRUST_DOMAIN } from '../src/compile/peer-identity.js'
 import { DEFAULTS, envName } from '../src/cli/options.js'
 import { SERVE_FLAGS } from '../src/cli/serve.js'
 import { VALIDATE_FLAGS } from '../src/cli/validate.js'
@@ -426,7 +430,7 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
       },
       'trust-domains': {
         arg: 'TD,...',
-        default: 'cluster.local',
+        default: DEFAULT_TRUST_DOMAIN,
         text: 'SPIFFE trust domains whose ids name a namespace and service account (PrivateEndpoint sources, `portcullis:Source*` and `aws:SourceVpc` keys). Ids of other trust domains, and malformed ids, identify nobody and carry no `portcullis:SourcePrincipal`. Comma-separated; list several for federation.',
       },
       'trust-forwarded-from': {
@@ -441,17 +445,17 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
       },
       'cache-max-entries': {
         arg: 'N',
-        default: '10000',
+        default: String(LAMBDA_AUTHORIZER_DEFAULTS.cacheMaxEntries),
         text: 'Bound on cached custom-authorizer results (per pod, least recently used evicted first). At least 1.',
       },
       'token-cache-max-entries': {
         arg: 'N',
-        default: '10000',
+        default: String(DEFAULT_TOKEN_CACHE_MAX),
         text: 'Verified JWTs kept per Cognito/JWT authorizer (`0` = no token cache).',
       },
       'jwt-offload-max-in-flight': {
         arg: 'N',
-        default: '256 (0 on one CPU)',
+        default: `${DEFAULT_OFFLOAD_IN_FLIGHT} (0 on one CPU)`,
         text: "JWT signature checks that may run at once in Node's thread pool instead of on the event loop; past N they run inline, `0` always inline. Counted in `portcullis_jwt_signature_checks_total{where}`.",
       },
       'watch-namespaces': {
@@ -494,7 +498,7 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
       },
       'trust-domains': {
         arg: 'TD,...',
-        default: 'cluster.local',
+        default: DEFAULT_TRUST_DOMAIN,
         text: 'SPIFFE trust domains whose ids name a namespace and service account (PrivateEndpoint sources, `portcullis:Source*` and `aws:SourceVpc` keys). Ids of other trust domains, and malformed ids, identify nobody and carry no `portcullis:SourcePrincipal`. Comma-separated; list several for federation.',
       },
       'source-principal': {

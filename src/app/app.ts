@@ -37,9 +37,9 @@ export interface AppOptions {
   /** SPIFFE trust domains whose ids name a namespace / service account. Default `cluster.local`. */
   readonly trustDomains?: TrustDomains
   readonly httpPathPrefix: string | undefined
-  /** Bound on cached custom-authorizer results (entries). Default 10 000. */
+  /** Bound on cached custom-authorizer results (entries). Default LAMBDA_AUTHORIZER_DEFAULTS.cacheMaxEntries. */
   readonly cacheMaxEntries?: number
-  /** Bound on cached verified JWTs per token authorizer (entries; 0 = no token cache). Default 10 000. */
+  /** Bound on cached verified JWTs per token authorizer (entries; 0 = no token cache). Default DEFAULT_TOKEN_CACHE_MAX. */
   readonly tokenCacheMaxEntries?: number
   /** JWT signature checks allowed in the thread pool at once (0 = on the event loop). */
   readonly jwtOffloadMaxInFlight?: number

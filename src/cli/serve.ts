@@ -7,6 +7,8 @@
  */
 import { startApp } from '../app/app.js'
 import { MAX_OFFLOAD_IN_FLIGHT } from '../authn/jwt/signature-offload.js'
+import { DEFAULT_TOKEN_CACHE_MAX } from '../authn/jwt/jwt-verifier.js'
+import { LAMBDA_AUTHORIZER_DEFAULTS } from '../authn/lambda/lambda-authorizer-config.js'
 import type { LogLevel } from '../observability/logger.js'
 import {
   type ParsedFlags,
@@ -92,8 +94,13 @@ export async function serveCommand(
     trustForwardedFrom: listFlag(flags, 'trust-forwarded-from'),
     trustDomains: trustDomainsFlag(flags),
     httpPathPrefix: stringFlag(flags, 'http-path-prefix'),
-    cacheMaxEntries: countFlag(flags, 'cache-max-entries', 10_000, 1),
-    tokenCacheMaxEntries: countFlag(flags, 'token-cache-max-entries', 10_000, 0),
+    cacheMaxEntries: countFlag(
+      flags,
+      'cache-max-entries',
+      LAMBDA_AUTHORIZER_DEFAULTS.cacheMaxEntries,
+      1,
+    ),
+    tokenCacheMaxEntries: countFlag(flags, 'token-cache-max-entries', DEFAULT_TOKEN_CACHE_MAX, 0),
     ...(stringFlag(flags, 'jwt-offload-max-in-flight') !== undefined
       ? {
           jwtOffloadMaxInFlight: countFlag(

@@ -38,7 +38,7 @@ export interface AllowIdentity {
   /**
    * False when this context object will not be seen again (a token verified for one request, not
    * cached): its header list is then built plainly, with no cache entry anywhere (a weak-map
-   * insert per request costs about a microsecond and weighs on garbage collection). Default true:
+   * insert per request is work on the check path and weighs on garbage collection). Default true:
    * caches hand out the same context object for every hit, so its list is built once.
    */
   readonly reusable?: boolean

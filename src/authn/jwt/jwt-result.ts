@@ -27,8 +27,8 @@ export interface JwtAllow {
   /**
    * A mutable slot for what a consumer derives from this answer (the JWT flow keeps the upstream
    * identity here). The verifier returns the same JwtAllow for every cache hit of a token, so
-   * derived data is built once per token, without a WeakMap: WeakMap inserts cost about a
-   * microsecond each on the fresh-token path and weigh on every garbage collection.
+   * derived data is built once per token, without a WeakMap: a WeakMap insert per fresh token is
+   * work on the check path and weighs on every garbage collection.
    */
   readonly memo: JwtAllowMemo
 }

@@ -171,6 +171,14 @@ export const SERVICE_CODES = {
   ERR_INTERNAL: code(500, 'an unexpected failure (logged); never an allow'),
 } as const satisfies Record<`ERR_${string}`, CodeSpec>
 
+/** Candidate policies: the second, compared decision of a request (never sent). */
+export const CANDIDATE_CODES = {
+  ERR_CANDIDATE_UNDECIDED: code(
+    500,
+    "the candidate decision needs a custom authorizer's answer that is not cached: left out of the comparison",
+  ),
+} as const satisfies Record<`ERR_${string}`, CodeSpec>
+
 /** The sections of the reference page, in decision order. */
 export const CODE_SECTIONS = [
   { title: 'Allowed', codes: ALLOW_CODES },
@@ -184,6 +192,7 @@ export const CODE_SECTIONS = [
   { title: 'Custom authorizer calls', codes: LAMBDA_CODES },
   { title: 'Cognito and JWT tokens', codes: JWT_CODES },
   { title: 'Service', codes: SERVICE_CODES },
+  { title: 'Candidate policies', codes: CANDIDATE_CODES },
 ] as const
 
 export const DECISION_CODES = {
@@ -198,6 +207,7 @@ export const DECISION_CODES = {
   ...LAMBDA_CODES,
   ...JWT_CODES,
   ...SERVICE_CODES,
+  ...CANDIDATE_CODES,
 } as const satisfies Record<string, CodeSpec>
 
 export type DecisionCode = keyof typeof DECISION_CODES

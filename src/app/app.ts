@@ -17,6 +17,8 @@ import { createLogger, type Logger, type LogLevel } from '../observability/logge
 import { startGrpcServer } from '../servers/ext-authz-grpc.js'
 import { startHttpAuthServer } from '../servers/ext-authz-http.js'
 import { startAdminServer } from '../servers/admin-http.js'
+import { createDecisionAudit } from './decision-audit.js'
+import type { Writable } from 'node:stream'
 
 export interface AppOptions {
   /** Local mode: the folder to load and watch. Required unless `kubernetes` is given. */
@@ -43,6 +45,13 @@ export interface AppOptions {
   readonly tokenCacheMaxEntries?: number
   /** JWT signature checks allowed in the thread pool at once (0 = on the event loop). */
   readonly jwtOffloadMaxInFlight?: number
+  /**
+   * The decision log (`--decision-log`): `stdout`, a file path, or a stream (tests). Default off:
+   * APIs' `decisionLog` settings then log nothing.
+   */
+  readonly decisionLog?: string | Writable
+  /** Decision-log lines allowed to wait for a slow stream before lines are dropped. Default 8192. */
+  readonly decisionLogQueue?: number
   readonly logger?: Logger
 }
 
@@ -115,13 +124,21 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   }
   await config.start()
 
+  const audit = createDecisionAudit({
+    target: opts.decisionLog,
+    ...(opts.decisionLogQueue !== undefined ? { maxQueued: opts.decisionLogQueue } : {}),
+    metrics,
+    logger,
+  })
   const decider = new Decider({
     snapshot: config.current,
     flows: authn.flows,
     ...(authn.privateGateIdentity ? { privateGateIdentity: authn.privateGateIdentity } : {}),
     ...(opts.trustDomains !== undefined ? { trustDomains: opts.trustDomains } : {}),
+    rollout: audit.hooks,
     logger,
   })
+  const onDecided = audit.onDecided ? { onDecided: audit.onDecided } : {}
   const grpc = await startGrpcServer({
     checker: decider,
     port: opts.grpcPort,
@@ -129,6 +146,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     ...(opts.grpcSocket ? { socketPath: opts.grpcSocket } : {}),
     metrics,
     logger,
+    ...onDecided,
   })
   const http = await startHttpAuthServer({
     checker: decider,
@@ -138,6 +156,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     ...(opts.httpPathPrefix ? { pathPrefix: opts.httpPathPrefix } : {}),
     metrics,
     logger,
+    ...onDecided,
   })
   const admin = await startAdminServer({
     port: opts.metricsPort,
@@ -170,6 +189,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       await config.stop()
       await Promise.allSettled([grpc.close(), http.close()])
       await admin.close()
+      await audit.close()
       authn.close()
     },
   }

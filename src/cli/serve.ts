@@ -47,6 +47,8 @@ export const SERVE_FLAGS = {
   'token-cache-max-entries': { type: 'string' },
   // JWT signature checks allowed in libuv's thread pool at once (0 = on the event loop).
   'jwt-offload-max-in-flight': { type: 'string' },
+  // Decision log: `stdout` or a file (off by default); the per-API `decisionLog` settings apply.
+  'decision-log': { type: 'string' },
   // Kubernetes mode (env: PORTCULLIS_WATCH_NAMESPACES, comma-separated, empty = all namespaces).
   'watch-namespaces': { type: 'string' },
   'network-policies': { type: 'boolean' },
@@ -101,6 +103,7 @@ export async function serveCommand(
       1,
     ),
     tokenCacheMaxEntries: countFlag(flags, 'token-cache-max-entries', DEFAULT_TOKEN_CACHE_MAX, 0),
+    ...decisionLogFlag(flags),
     ...(stringFlag(flags, 'jwt-offload-max-in-flight') !== undefined
       ? {
           jwtOffloadMaxInFlight: countFlag(
@@ -139,6 +142,13 @@ export function logRedactFlag(flags: ParsedFlags): string[] {
     }
   }
   return names
+}
+
+function decisionLogFlag(flags: ParsedFlags): { decisionLog?: string } {
+  const v = stringFlag(flags, 'decision-log')
+  if (v === undefined) return {}
+  if (v === '') throw new UsageError('--decision-log: stdout or a file path')
+  return { decisionLog: v }
 }
 
 function countFlag(

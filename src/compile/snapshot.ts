@@ -37,6 +37,34 @@ export interface CompiledRoute {
   readonly authorizer: CompiledAuthorizer | undefined
   readonly authorizationScopes: readonly string[]
   readonly apiKeyRequired: boolean
+  /** This route's own mode; undefined: the API's. */
+  readonly enforcement: EnforcementMode | undefined
+}
+
+export type EnforcementMode = 'Enforce' | 'DryRun'
+
+/** Per-API decision-log settings, compiled. */
+export interface CompiledDecisionLog {
+  /** 0..1: the fraction of decisions logged. */
+  readonly sample: number
+  readonly denyOnly: boolean
+}
+
+/**
+ * What an API has under trial or audit. Undefined on an API with none of it: the decider then
+ * takes its plain path, with no per-request cost.
+ */
+export interface CompiledRollout {
+  /** The API's mode (a route's own mode wins). */
+  readonly enforcement: EnforcementMode
+  /** True when the API or one of its routes is in DryRun. */
+  readonly anyDryRun: boolean
+  readonly decisionLog: CompiledDecisionLog | undefined
+  /**
+   * The same API with `candidatePolicy` as its resource policy (and no rollout of its own): each
+   * request is decided again against it to count disagreements.
+   */
+  readonly candidate: CompiledApi | undefined
 }
 
 export interface CompiledEndpoint {
@@ -65,6 +93,7 @@ export interface CompiledApi {
   readonly arnPrefix: string
   readonly routes: RouteTable<CompiledRoute>
   readonly apiKeySource: 'HEADER' | 'AUTHORIZER'
+  readonly rollout: CompiledRollout | undefined
 }
 
 export interface CompiledPrincipal {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { AllowCode } from '../api/decision-codes.js'
+import type { AllowCode, DenyCode } from '../api/decision-codes.js'
 import type { AllowOutcome, HeaderEntry } from './check-outcome.js'
 import type { RequestContext } from '../request/request-context.js'
 import { encodeUpstreamHeaderValue } from './upstream-header-value.js'
@@ -129,7 +129,8 @@ function injectedSpelling(name: string): boolean {
 export function allowOutcome(
   req: RequestContext,
   identity: AllowIdentity,
-  code: AllowCode,
+  /** An `ALLOW_` code; a `DenyCode` only for a dry-run stand-in (dry-run.ts). */
+  code: AllowCode | DenyCode,
   api: string | undefined,
 ): AllowOutcome {
   const upstream = upstreamHeaders(identity)

@@ -7,6 +7,7 @@
 import type { AllowCode, DenyCode } from '../api/decision-codes.js'
 import type { RequestContext } from '../request/request-context.js'
 import type { StatementRef } from '../policy/types.js'
+import type { DecidedAnswer, DecisionTrace } from './decision-trace.js'
 
 /** Why a decision came out as it did: for `portcullis check` and debug logs, never for the wire. */
 export interface Explanation {
@@ -28,13 +29,23 @@ export interface AllowOutcome {
   readonly upstreamHeaders: readonly HeaderEntry[]
   /** Client-sent header names to remove before the request goes upstream (`x-portcullis-*`). */
   readonly headersToRemove: readonly string[]
-  /** Stable reason code for logs and metrics, e.g. `ALLOW_RESOURCE_POLICY`. */
-  readonly code: AllowCode
+  /**
+   * Stable reason code for logs and metrics, e.g. `ALLOW_RESOURCE_POLICY`: an `ALLOW_` code, except
+   * in dry-run (`dryRun` set), where it is the code as decided, an `ERR_` one for a would-be deny.
+   */
+  readonly code: AllowCode | DenyCode
   /** Resolved API (`namespace/name`) for metrics labels; undefined if none. */
   readonly api: string | undefined
   /** Small flat metadata echoed as Envoy dynamic metadata (e.g. decision id, principal). */
   readonly metadata: Readonly<Record<string, string>>
   readonly explain?: Explanation
+  /**
+   * Dry-run: the answer as decided, which this allow stands in for (metrics count it, with
+   * `enforcement="dry_run"`; the upstream reads it in `x-portcullis-dry-run`).
+   */
+  readonly dryRun?: DecidedAnswer
+  /** The decision-log record of this decision, when it is logged (see decision-trace.ts). */
+  readonly trace?: DecisionTrace
 }
 
 export interface DenyOutcome {
@@ -52,6 +63,7 @@ export interface DenyOutcome {
   readonly api: string | undefined
   readonly metadata: Readonly<Record<string, string>>
   readonly explain?: Explanation
+  readonly trace?: DecisionTrace
 }
 
 export type CheckOutcome = AllowOutcome | DenyOutcome

@@ -8,7 +8,7 @@ describe('Metrics', () => {
     const b = new Metrics({ defaultMetrics: false })
     a.observeCheck({ allowed: true, code: 'ALLOW_IAM', api: 'ns/api' }, 0.001)
     expect(await a.render()).toContain(
-      'portcullis_check_requests_total{api="ns/api",decision="allow",code="ALLOW_IAM"} 1',
+      'portcullis_check_requests_total{api="ns/api",decision="allow",code="ALLOW_IAM",enforcement="enforce"} 1',
     )
     expect(await b.render()).not.toContain('ALLOW_IAM')
   })
@@ -26,8 +26,8 @@ describe('Metrics', () => {
     // A code-shaped string that is not a listed code is no label value either.
     m.observeCheck({ allowed: false, code: 'ERR_MADE_UP' as DecisionCode, api: 'ns/api' }, 0.001)
     const text = await m.render()
-    expect(text).toContain('api="invalid",decision="deny",code="OTHER"')
-    expect(text).toContain('api="ns/api",decision="deny",code="OTHER"')
+    expect(text).toContain('api="invalid",decision="deny",code="OTHER",enforcement="enforce"')
+    expect(text).toContain('api="ns/api",decision="deny",code="OTHER",enforcement="enforce"')
     expect(text).not.toContain('ERR_MADE_UP')
     expect(text).toContain('authorizer="invalid",outcome="other"')
     // The host only: never the path or query of the document URL.

@@ -26,6 +26,9 @@ describe('outcomeProblem', () => {
     expect(outcomeProblem(allow)).toBeUndefined()
     expect(outcomeProblem(deny)).toBeUndefined()
     for (const d of Object.values(BOUNDARY_DENIALS)) expect(outcomeProblem(d)).toBeUndefined()
+    // A dry-run allow stands in for a would-be deny and carries its code.
+    const dryRun = { decision: 'deny', status: 403, code: 'ERR_POLICY_EXPLICIT_DENY' }
+    expect(outcomeProblem({ ...allow, code: 'ERR_POLICY_EXPLICIT_DENY', dryRun })).toBeUndefined()
   })
   const bad: [string, unknown][] = [
     ['null', null],

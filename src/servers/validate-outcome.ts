@@ -2,7 +2,7 @@
  * Checks a Checker's answer before it goes on the wire. A malformed outcome (a decider bug) must
  * become an internal deny: in particular a "deny" with gRPC code 0 or a 2xx status would let Envoy,
  * nginx or Traefik pass the request. The code must be one of the listed decision codes, of the
- * right kind (`ALLOW_` for an allow), and a deny's status one its code lists: logs, metrics and
+ * right kind (`ALLOW_` for an allow, but for a dry-run one), and a deny's status one its code lists: logs, metrics and
  * alerts then always mean what the reference says.
  *
  * @module
@@ -59,7 +59,9 @@ export function outcomeProblem(outcome: unknown): string | undefined {
   if (typeof o.code !== 'string') return 'code is not a string'
   const statuses = statusesOf(o.code)
   if (statuses.length === 0) return 'code is not a listed decision code'
-  if (Object.hasOwn(ALLOW_CODES, o.code) !== (o.allowed === true)) {
+  // A dry-run allow stands in for the decided answer and carries its code, `ERR_` ones included.
+  const allowCode = Object.hasOwn(ALLOW_CODES, o.code)
+  if (o.allowed === true ? !allowCode && o.dryRun === undefined : allowCode) {
     return 'code is not of the kind of the decision'
   }
   if (o.api !== undefined && typeof o.api !== 'string') return 'api is not a string'

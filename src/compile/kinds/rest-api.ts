@@ -16,6 +16,7 @@ import type {
   CompiledApi,
   CompiledAuthorizer,
   CompiledEndpoint,
+  CompiledRollout,
   CompiledRoute,
 } from '../snapshot.js'
 import { key, sortByRef, type CompileContext } from './compile-context.js'
@@ -128,33 +129,68 @@ export function compileRestApis(
         authorizer,
         authorizationScopes: r.authorizationScopes ?? [],
         apiKeyRequired: r.apiKeyRequired ?? false,
+        enforcement: r.enforcement,
       })
       return { path: r.path, methods: r.methods, route }
     })
     const { table, errors: routeErrors } = buildRouteTable(routeInputs)
     for (const e of routeErrors) ctx.err(file, ref, `spec.routes[${e.index}].path`, e.message)
-    if (ctx.errors.length !== before || (spec.policy !== undefined && resourcePolicy === undefined))
+    const candidatePolicy =
+      spec.candidatePolicy === undefined
+        ? undefined
+        : ctx.policy(file, ref, 'spec.candidatePolicy', spec.candidatePolicy, 'resource', arnPrefix)
+    if (
+      ctx.errors.length !== before ||
+      (spec.policy !== undefined && resourcePolicy === undefined) ||
+      (spec.candidatePolicy !== undefined && candidatePolicy === undefined)
+    )
       continue
+    const compiledApi: CompiledApi = Object.freeze({
+      ref: apiRef,
+      namespace: ref.namespace,
+      name: ref.name,
+      apiId,
+      accountId,
+      region,
+      stage,
+      stageVariables: spec.stageVariables ?? {},
+      endpointType,
+      endpoints: apiEndpoints,
+      resourcePolicy,
+      arnPrefix,
+      routes: table,
+      apiKeySource: spec.apiKeySource === 'AUTHORIZER' ? 'AUTHORIZER' : 'HEADER',
+      rollout: undefined,
+    })
+    const rollout = compileRollout(
+      spec,
+      routeInputs.some((r) => r.route.enforcement === 'DryRun'),
+      candidatePolicy === undefined
+        ? undefined
+        : Object.freeze({ ...compiledApi, resourcePolicy: candidatePolicy }),
+    )
     apisByRef.set(
       apiRef,
-      Object.freeze({
-        ref: apiRef,
-        namespace: ref.namespace,
-        name: ref.name,
-        apiId,
-        accountId,
-        region,
-        stage,
-        stageVariables: spec.stageVariables ?? {},
-        endpointType,
-        endpoints: apiEndpoints,
-        resourcePolicy,
-        arnPrefix,
-        routes: table,
-        apiKeySource: spec.apiKeySource === 'AUTHORIZER' ? 'AUTHORIZER' : 'HEADER',
-      }),
+      rollout === undefined ? compiledApi : Object.freeze({ ...compiledApi, rollout }),
     )
     apiFiles.set(apiRef, m)
   }
   return { apisByRef, apiFiles }
+}
+
+/** Undefined unless the API has a dry-run, a decision log or a candidate policy. */
+function compileRollout(
+  spec: RestApiSpec,
+  routeDryRun: boolean,
+  candidate: CompiledApi | undefined,
+): CompiledRollout | undefined {
+  const enforcement = spec.enforcement ?? 'Enforce'
+  const log = spec.decisionLog
+  const decisionLog =
+    log?.enabled === true && log.sample > 0
+      ? Object.freeze({ sample: Math.min(1, log.sample), denyOnly: log.denyOnly })
+      : undefined
+  const anyDryRun = enforcement === 'DryRun' || routeDryRun
+  if (!anyDryRun && decisionLog === undefined && candidate === undefined) return undefined
+  return Object.freeze({ enforcement, anyDryRun, decisionLog, candidate })
 }

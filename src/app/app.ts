@@ -33,13 +33,15 @@ export interface AppOptions {
   readonly accountId: string
   readonly region: string
   readonly logLevel: LogLevel
+  /** Field/header names redacted from logs on top of the built-in ones (`--log-redact`). */
+  readonly logRedact?: readonly string[]
   readonly trustForwardedFrom: readonly string[]
   /** SPIFFE trust domains whose ids name a namespace / service account. Default `cluster.local`. */
   readonly trustDomains?: TrustDomains
   readonly httpPathPrefix: string | undefined
-  /** Bound on cached custom-authorizer results (entries). Default 10 000. */
+  /** Bound on cached custom-authorizer results (entries). Default LAMBDA_AUTHORIZER_DEFAULTS.cacheMaxEntries. */
   readonly cacheMaxEntries?: number
-  /** Bound on cached verified JWTs per token authorizer (entries; 0 = no token cache). Default 10 000. */
+  /** Bound on cached verified JWTs per token authorizer (entries; 0 = no token cache). Default DEFAULT_TOKEN_CACHE_MAX. */
   readonly tokenCacheMaxEntries?: number
   /** JWT signature checks allowed in the thread pool at once (0 = on the event loop). */
   readonly jwtOffloadMaxInFlight?: number
@@ -65,7 +67,8 @@ export interface RunningApp {
 }
 
 export async function startApp(opts: AppOptions): Promise<RunningApp> {
-  const logger = opts.logger ?? createLogger({ level: opts.logLevel })
+  const logger =
+    opts.logger ?? createLogger({ level: opts.logLevel, redactKeys: opts.logRedact ?? [] })
   const metrics = new Metrics()
   const authn = createAuthnRuntime({
     metrics,

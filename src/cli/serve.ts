@@ -7,6 +7,8 @@
  */
 import { startApp } from '../app/app.js'
 import { MAX_OFFLOAD_IN_FLIGHT } from '../authn/jwt/signature-offload.js'
+import { DEFAULT_TOKEN_CACHE_MAX } from '../authn/jwt/jwt-verifier.js'
+import { LAMBDA_AUTHORIZER_DEFAULTS } from '../authn/lambda/lambda-authorizer-config.js'
 import type { LogLevel } from '../observability/logger.js'
 import {
   type ParsedFlags,
@@ -34,6 +36,8 @@ export const SERVE_FLAGS = {
   'account-id': { type: 'string' },
   region: { type: 'string' },
   'log-level': { type: 'string' },
+  // Field and header names redacted from logs besides the built-in ones (env: comma-separated).
+  'log-redact': { type: 'string', multiple: true },
   'trust-forwarded-from': { type: 'string', multiple: true },
   // SPIFFE trust domains, comma-separated (see trustDomainsFlag; env: PORTCULLIS_TRUST_DOMAINS).
   'trust-domains': { type: 'string' },
@@ -68,6 +72,7 @@ export async function serveCommand(
   const gateways = stringFlag(flags, 'gateway-namespaces')
   const logLevel = stringFlag(flags, 'log-level') ?? DEFAULTS.logLevel
   if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level: one of ${LEVELS.join(', ')}`)
+  const logRedact = logRedactFlag(flags)
   const app = await startApp({
     configDir,
     kubernetes: kubernetes
@@ -87,11 +92,17 @@ export async function serveCommand(
     accountId: accountFlag(flags),
     region: regionFlag(flags),
     logLevel: logLevel as LogLevel,
+    logRedact,
     trustForwardedFrom: listFlag(flags, 'trust-forwarded-from'),
     trustDomains: trustDomainsFlag(flags),
     httpPathPrefix: stringFlag(flags, 'http-path-prefix'),
-    cacheMaxEntries: countFlag(flags, 'cache-max-entries', 10_000, 1),
-    tokenCacheMaxEntries: countFlag(flags, 'token-cache-max-entries', 10_000, 0),
+    cacheMaxEntries: countFlag(
+      flags,
+      'cache-max-entries',
+      LAMBDA_AUTHORIZER_DEFAULTS.cacheMaxEntries,
+      1,
+    ),
+    tokenCacheMaxEntries: countFlag(flags, 'token-cache-max-entries', DEFAULT_TOKEN_CACHE_MAX, 0),
     ...decisionLogFlag(flags),
     ...(stringFlag(flags, 'jwt-offload-max-in-flight') !== undefined
       ? {
@@ -113,6 +124,24 @@ export async function serveCommand(
     process.once('SIGINT', stop)
   })
   return 0
+}
+
+/** A field or header name: an RFC 9110 token (covers JSON field names as logged, too). */
+const REDACT_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/
+
+/**
+ * `--log-redact NAME[,NAME...]` (repeatable; env `PORTCULLIS_LOG_REDACT`, comma-separated): extra
+ * names whose values never reach the log, matched case-insensitively at any depth of a logged
+ * object. They add to the built-in list; nothing can take a name off it.
+ */
+export function logRedactFlag(flags: ParsedFlags): string[] {
+  const names = listFlag(flags, 'log-redact').flatMap((v) => commaList(v))
+  for (const name of names) {
+    if (!REDACT_NAME.test(name)) {
+      throw new UsageError(`--log-redact: not a field or header name: ${JSON.stringify(name)}`)
+    }
+  }
+  return names
 }
 
 function decisionLogFlag(flags: ParsedFlags): { decisionLog?: string } {

@@ -4,34 +4,10 @@
  *
  * @module
  */
+import type { SIGV4_CODES } from '../../api/decision-codes.js'
 
-/** Every reason a SigV4 request is refused. Stable: metric `reason` and log code. */
-export type SigV4ErrorCode =
-  | 'ERR_SIGV4_MISSING'
-  | 'ERR_SIGV4_BOTH_FORMS'
-  | 'ERR_SIGV4_INCOMPLETE'
-  | 'ERR_SIGV4_MALFORMED_DATE'
-  | 'ERR_SIGV4_INVALID_EXPIRES'
-  | 'ERR_SIGV4_EXPIRED'
-  | 'ERR_SIGV4_NOT_YET_VALID'
-  | 'ERR_SIGV4_HOST_NOT_SIGNED'
-  | 'ERR_SIGV4_UNSUPPORTED_ALGORITHM'
-  | 'ERR_SIGV4_MALFORMED_CREDENTIAL'
-  | 'ERR_SIGV4_WRONG_REGION'
-  | 'ERR_SIGV4_WRONG_SERVICE'
-  | 'ERR_SIGV4_WRONG_TERMINATOR'
-  | 'ERR_SIGV4_DATE_MISMATCH'
-  | 'ERR_SIGV4_SESSION_TOKEN'
-  | 'ERR_SIGV4_UNSIGNED_HEADER'
-  | 'ERR_SIGV4_MALFORMED_QUERY'
-  | 'ERR_SIGV4_UNKNOWN_KEY'
-  | 'ERR_SIGV4_INACTIVE_KEY'
-  | 'ERR_SIGV4_PARTIAL_BODY'
-  | 'ERR_SIGV4_BODY_REQUIRED'
-  | 'ERR_SIGV4_PAYLOAD_HASH_MISMATCH'
-  | 'ERR_SIGV4_UNSIGNED_PAYLOAD'
-  | 'ERR_SIGV4_SIGNATURE_MISMATCH'
-  | 'ERR_SIGV4_INTERNAL'
+/** Every reason a SigV4 request is refused; listed with their meanings in `src/api/decision-codes.ts`. */
+export type SigV4ErrorCode = keyof typeof SIGV4_CODES
 
 /** `x-amzn-errortype` values this module answers with. */
 export type SigV4ErrorType =

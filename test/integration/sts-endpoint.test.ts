@@ -222,24 +222,24 @@ describe('STS endpoint with the AWS SDK', () => {
     ],
     [
       'a subject the trust condition does not list',
-      () => ({ WebIdentityToken: await token({ sub: 'system:serviceaccount:batch:other' }) }),
+      async () => ({ WebIdentityToken: await token({ sub: 'system:serviceaccount:batch:other' }) }),
       { error: 'AccessDenied', status: 403 },
     ],
     [
       'an audience outside clientIDList',
-      () => ({ WebIdentityToken: await token({ aud: 'other-client' }) }),
+      async () => ({ WebIdentityToken: await token({ aud: 'other-client' }) }),
       { error: 'InvalidIdentityTokenException', status: 400, message: 'Incorrect token audience' },
     ],
     [
       'an expired token',
-      () => ({
+      async () => ({
         WebIdentityToken: await token({ exp: Math.floor(Date.now() / 1000) - 3600 }),
       }),
       { error: 'ExpiredTokenException', status: 400 },
     ],
     [
       'a token from an issuer with no IdentityProvider',
-      () => ({ WebIdentityToken: await token({ iss: 'https://elsewhere.example' }) }),
+      async () => ({ WebIdentityToken: await token({ iss: 'https://elsewhere.example' }) }),
       {
         error: 'InvalidIdentityTokenException',
         status: 400,

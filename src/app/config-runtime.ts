@@ -160,6 +160,7 @@ function emptyInput(): LoadedConfig['input'] {
     principals: [],
     policies: [],
     privateEndpoints: [],
+    identityProviders: [],
     secrets: [],
     services: [],
   }

@@ -59,6 +59,14 @@ export interface PrincipalInputSpec {
   readonly policies?: readonly { readonly policyName: string; readonly policyDocument: unknown }[]
   readonly managedPolicyRefs?: readonly string[]
   readonly tags?: Readonly<Record<string, string>>
+  readonly assumeRolePolicyDocument?: unknown
+  readonly maxSessionDuration?: number
+}
+
+export interface IdentityProviderInputSpec {
+  readonly url: string
+  readonly clientIDList: readonly string[]
+  readonly jwksUri?: string
 }
 
 export interface PolicyInputSpec {
@@ -96,6 +104,8 @@ export interface CompileInput {
   readonly principals: readonly Manifest<PrincipalInputSpec>[]
   readonly policies: readonly Manifest<PolicyInputSpec>[]
   readonly privateEndpoints: readonly Manifest<PrivateEndpointInputSpec>[]
+  /** Absent = none (inputs built before the kind existed). */
+  readonly identityProviders?: readonly Manifest<IdentityProviderInputSpec>[]
   readonly secrets: readonly SecretInput[]
   readonly services: readonly ServiceBinding[]
 }

@@ -12,6 +12,12 @@ import { buildRouteTable } from './route-table.js'
 import { parseCidr, type CompiledSource } from './private-endpoint-sources.js'
 import { compileLabelSelector, type LabelMatcher } from './label-selector.js'
 import type { WorkloadDirectory } from './workload-directory.js'
+import {
+  DEFAULT_SESSION_DURATION,
+  identityProviderName,
+  parsePolicyDocument,
+} from '../api/v1alpha1/index.js'
+import { roleIdFor, type StsProvider, type StsRole } from '../sts/sts-directory.js'
 import type {
   AccessKeyEntry,
   AuthorizationType,
@@ -29,6 +35,7 @@ import type {
   Manifest,
   ObjectRef,
   AuthorizerInputSpec,
+  PrincipalInputSpec,
 } from './compile-input.js'
 
 /** Kind-specific compile of an Authorizer (lambda or jwt), provided by the authn modules. */
@@ -101,6 +108,7 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
     Principal: 0,
     Policy: 0,
     PrivateEndpoint: 0,
+    IdentityProvider: 0,
     Secret: input.secrets.length,
     Service: 0,
   }
@@ -120,6 +128,8 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
   // Principals and their access keys.
   const accessKeys = new Map<string, AccessKeyEntry>()
   const keyOwners = new Map<string, string>()
+  const roles = new Map<string, StsRole>()
+  const roleOwners = new Map<string, string>()
   for (const m of sortByRef(input.principals)) {
     const { ref, file, spec } = m
     const before = errors.length
@@ -194,6 +204,14 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
       ),
       policies: Object.freeze(policies),
     })
+    if (arnMatch[3] === 'role') {
+      const role = compileRole(spec, principal, roleOwners.get(spec.arn), (path, message) => {
+        err(file, ref, path, message)
+      })
+      if (role === undefined) continue
+      roles.set(role.arn, role)
+      roleOwners.set(role.arn, principal.ref)
+    }
     for (const k of keys) {
       keyOwners.set(k.id, principal.ref)
       accessKeys.set(
@@ -202,6 +220,33 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
       )
     }
     counts.Principal++
+  }
+
+  // Identity providers, by issuer: a token names its provider by `iss`.
+  const providers = new Map<string, StsProvider>()
+  for (const m of sortByRef(input.identityProviders ?? [])) {
+    const ref = key(m.ref.namespace, m.ref.name)
+    const known = providers.get(m.spec.url)
+    if (known !== undefined) {
+      err(
+        m.file,
+        m.ref,
+        'spec.url',
+        `issuer ${m.spec.url} is already declared by IdentityProvider ${known.ref}`,
+      )
+      continue
+    }
+    providers.set(
+      m.spec.url,
+      Object.freeze({
+        ref,
+        name: identityProviderName(m.spec.url),
+        issuer: m.spec.url,
+        clientIds: Object.freeze([...m.spec.clientIDList]),
+        jwksUri: m.spec.jwksUri,
+      }),
+    )
+    counts.IdentityProvider++
   }
 
   // Authorizers.
@@ -497,6 +542,7 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
     authorizers,
     objectCounts: Object.freeze(counts),
     defaults: opts.defaults,
+    sts: Object.freeze({ roles, providers }),
     ...(opts.workloads ? { workloads: opts.workloads } : {}),
   })
   return { snapshot, errors, warnings }
@@ -552,4 +598,50 @@ function principalConditionKeys(
   }
   for (const [k, v] of Object.entries(tags)) m.set(`aws:principaltag/${k.toLowerCase()}`, v)
   return m
+}
+
+/**
+ * A role Principal as STS sees it: its trust policy and longest session. A role without a trust
+ * policy compiles (it still signs with access keys) but nobody can assume it.
+ */
+function compileRole(
+  spec: PrincipalInputSpec,
+  principal: CompiledPrincipal,
+  owner: string | undefined,
+  err: (path: string, message: string) => void,
+): StsRole | undefined {
+  if (owner !== undefined) {
+    err('spec.arn', `role ${spec.arn} is already declared by Principal ${owner}`)
+    return undefined
+  }
+  let trust: CompiledPolicy | undefined
+  if (spec.assumeRolePolicyDocument !== undefined) {
+    const parsed = parsePolicyDocument(spec.assumeRolePolicyDocument)
+    const res = parsed.ok ? compilePolicy(parsed.document, { kind: 'trust' }) : undefined
+    if (!parsed.ok) {
+      err('spec.assumeRolePolicyDocument', parsed.message)
+      return undefined
+    }
+    if (res?.ok !== true) {
+      for (const e of res?.errors ?? []) {
+        err(
+          e.path === ''
+            ? 'spec.assumeRolePolicyDocument'
+            : `spec.assumeRolePolicyDocument.${e.path}`,
+          e.message,
+        )
+      }
+      return undefined
+    }
+    trust = res.policy
+  }
+  return Object.freeze({
+    arn: spec.arn,
+    accountId: principal.accountId,
+    name: spec.arn.slice(spec.arn.lastIndexOf('/') + 1),
+    roleId: roleIdFor(spec.arn),
+    trust,
+    maxSessionDuration: spec.maxSessionDuration ?? DEFAULT_SESSION_DURATION,
+    principal,
+  })
 }

@@ -8,6 +8,7 @@ import type { CompiledPolicy } from '../policy/index.js'
 import type { RouteTable } from './route-table.js'
 import type { CompiledSource } from './private-endpoint-sources.js'
 import type { WorkloadDirectory } from './workload-directory.js'
+import type { StsDirectory } from '../sts/sts-directory.js'
 
 export type AuthorizationType = 'NONE' | 'AWS_IAM' | 'CUSTOM' | 'COGNITO_USER_POOLS' | 'JWT'
 
@@ -68,6 +69,11 @@ export interface CompiledPrincipal {
   /** Condition keys this principal contributes (lower-cased names): aws:username, aws:userid, tags... */
   readonly conditionKeys: ReadonlyMap<string, string>
   readonly policies: readonly { readonly label: string; readonly policy: CompiledPolicy }[]
+  /**
+   * Only for an assumed-role session that was given a session policy: it narrows `policies`
+   * (an action is allowed only when both allow it).
+   */
+  readonly sessionPolicy?: { readonly label: string; readonly policy: CompiledPolicy } | undefined
 }
 
 export interface AccessKeyEntry {
@@ -89,6 +95,8 @@ export interface Snapshot {
   /** Objects per kind that compiled (for the portcullis_config_objects gauge). */
   readonly objectCounts: Readonly<Record<string, number>>
   readonly defaults: { readonly accountId: string; readonly region: string }
+  /** Roles that can be assumed and the identity providers whose tokens they trust. */
+  readonly sts: StsDirectory
   /**
    * Kubernetes mode only: pod IP → namespace/service account/labels and namespace → labels, for
    * PrivateEndpoint attribution. Deliberately NOT part of the frozen configuration: it is one live

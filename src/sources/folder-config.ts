@@ -26,6 +26,7 @@ export function groupObjects(objects: readonly LoadedObject[], errors: LoadError
     principals: [] as Manifest<never>[],
     policies: [] as Manifest<never>[],
     privateEndpoints: [] as Manifest<never>[],
+    identityProviders: [] as Manifest<never>[],
     secrets: [] as {
       ref: LoadedObject['ref']
       file: string
@@ -49,6 +50,9 @@ export function groupObjects(objects: readonly LoadedObject[], errors: LoadError
         break
       case 'PrivateEndpoint':
         input.privateEndpoints.push(o as never)
+        break
+      case 'IdentityProvider':
+        input.identityProviders.push(o as never)
         break
       case 'Secret':
         input.secrets.push({ ref: o.ref, file: o.file, data: o.data })

@@ -43,6 +43,7 @@ const BUCKETS: readonly Bucket[] = [
   'principals',
   'policies',
   'privateEndpoints',
+  'identityProviders',
   'secrets',
   'services',
 ]
@@ -118,6 +119,7 @@ function toInput(objs: Map<string, { bucket: Bucket; obj: AnyObject }>): Compile
     principals: [],
     policies: [],
     privateEndpoints: [],
+    identityProviders: [],
     secrets: [],
     services: [],
   }

@@ -34,6 +34,7 @@ import {
   type PortcullisKind,
   type Principal,
   type PrivateEndpoint,
+  type IdentityProvider,
   type RestApi,
 } from '../api/v1alpha1/index.js'
 
@@ -97,6 +98,10 @@ export type LoadedPrivateEndpoint = Loaded<'PrivateEndpoint'> & {
   readonly object: PrivateEndpoint
   readonly spec: PrivateEndpoint['spec']
 }
+export type LoadedIdentityProvider = Loaded<'IdentityProvider'> & {
+  readonly object: IdentityProvider
+  readonly spec: IdentityProvider['spec']
+}
 export type LoadedSecret = Loaded<'Secret'> & {
   /** Decoded values (`data` base64-decoded as UTF-8, overlaid by `stringData`, as the API server does). */
   readonly data: Readonly<Record<string, string>>
@@ -115,6 +120,7 @@ export type LoadedObject =
   | LoadedPrincipal
   | LoadedPolicy
   | LoadedPrivateEndpoint
+  | LoadedIdentityProvider
   | LoadedSecret
   | LoadedService
 

@@ -83,8 +83,9 @@ function validateParams(p: AssumeRoleWithWebIdentityParams): StsError | undefine
   return undefined
 }
 
-function parseDuration(raw: string | undefined): number | StsError {
-  if (raw === undefined) return DEFAULT_DURATION_SECONDS
+/** The asked duration; undefined when not asked (the role's limit then caps the default). */
+function parseDuration(raw: string | undefined): number | undefined | StsError {
+  if (raw === undefined) return undefined
   if (!/^-?[0-9]{1,9}$/.test(raw)) {
     return stsError('InvalidParameterValue', STS_MESSAGES.notANumber(raw))
   }
@@ -141,8 +142,8 @@ export class StsService {
     const roleArn = p.RoleArn as string
     const sessionName = p.RoleSessionName as string
     const token = p.WebIdentityToken as string
-    const duration = parseDuration(p.DurationSeconds)
-    if (typeof duration !== 'number') return duration
+    const asked = parseDuration(p.DurationSeconds)
+    if (typeof asked === 'object') return asked
 
     // The token first, as STS does: an unknown role must not be told apart from a refused one
     // before the caller has proved an identity.
@@ -181,9 +182,12 @@ export class StsService {
     if (evaluateTrust(role.trust, role, identity, sessionName).decision !== 'Allow') {
       return stsError('AccessDenied', STS_MESSAGES.notAuthorized)
     }
-    if (duration > role.maxSessionDuration) {
+    if (asked !== undefined && asked > role.maxSessionDuration) {
       return stsError('ValidationError', STS_MESSAGES.durationTooLong)
     }
+    // Not asked: an hour, or less when the role allows less (AWS's roles cannot go below an
+    // hour; ours can, and a default must not make the call fail).
+    const duration = asked ?? Math.min(DEFAULT_DURATION_SECONDS, role.maxSessionDuration)
 
     let sessionPolicy: string | undefined
     if (p.Policy !== undefined) {

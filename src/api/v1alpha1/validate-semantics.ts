@@ -56,6 +56,7 @@ export function validateSemantics(kind: PortcullisKind, spec: unknown): FieldErr
       checkPrivateEndpoint(spec as PrivateEndpointSpec, errors)
       break
     case 'Policy':
+    case 'IdentityProvider':
       break
     default: {
       const never: never = kind
@@ -105,6 +106,7 @@ export function policyFieldsOf(kind: PortcullisKind, spec: unknown): PolicyField
         : [{ path: 'spec.policy', kind: 'endpoint', value: s.policy }]
     }
     case 'Authorizer':
+    case 'IdentityProvider':
       return []
     default: {
       const never: never = kind

@@ -22,6 +22,7 @@ export type SigV4ErrorCode =
   | 'ERR_SIGV4_WRONG_TERMINATOR'
   | 'ERR_SIGV4_DATE_MISMATCH'
   | 'ERR_SIGV4_SESSION_TOKEN'
+  | 'ERR_SIGV4_SESSION_EXPIRED'
   | 'ERR_SIGV4_UNSIGNED_HEADER'
   | 'ERR_SIGV4_MALFORMED_QUERY'
   | 'ERR_SIGV4_UNKNOWN_KEY'
@@ -39,6 +40,7 @@ export type SigV4ErrorType =
   | 'IncompleteSignatureException'
   | 'InvalidSignatureException'
   | 'UnrecognizedClientException'
+  | 'ExpiredTokenException'
 
 /** What `portcullis check` can show about a mismatch; never sent on the wire by default. */
 export interface SigV4Diagnostics {
@@ -131,6 +133,8 @@ export const SIGV4_MESSAGES = {
   dateMismatch: (scopeDate: string, date: string, ts: string) =>
     `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${date}', from '${ts}'.`,
   invalidToken: 'The security token included in the request is invalid.',
+  /** API Gateway's text for temporary credentials past their expiration (EXPIRED_TOKEN). */
+  expiredToken: 'The security token included in the request is expired',
   /** S3's text for the same rule (AWS JSON services do not enforce it). */
   unsignedHeaders: 'There were headers present in the request which were not signed',
   /** java.net.URLDecoder's text, which AWS services echo for a bad escape. */

@@ -6,12 +6,14 @@
  * refusals: session policy narrowing, tampered, foreign, re-bound and expired tokens, and key
  * rotation keeping old sessions alive until their key is dropped.
  */
+import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts'
+import { fromTokenFile } from '@aws-sdk/credential-provider-web-identity'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { startApp, type RunningApp } from '../../src/app/app.js'
@@ -300,5 +302,74 @@ describe('session credentials across two Portcullis processes', () => {
     }
     expect(status).toBe(403)
     expect((await call('/reports', fresh as Credentials)).http).toBe(200)
+  })
+
+  it('the AWS CLI gets credentials with sts assume-role-with-web-identity --endpoint-url', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const token = await issuer.sign({ sub: SUB, aud: AUD, iat: now, exp: now + 300 })
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(
+        'aws',
+        [
+          'sts',
+          'assume-role-with-web-identity',
+          '--endpoint-url',
+          `http://127.0.0.1:${a.stsPort ?? 0}`,
+          '--region',
+          'us-east-1',
+          '--output',
+          'json',
+          '--role-arn',
+          ROLE_ARN,
+          '--role-session-name',
+          'batch-1',
+          '--web-identity-token',
+          token,
+        ],
+        // No ambient AWS configuration: the call is unsigned, as on AWS.
+        { env: { PATH: process.env['PATH'] ?? '', HOME: dir, AWS_CONFIG_FILE: '/dev/null' } },
+        (err, stdout, stderr) => {
+          if (err) reject(new Error(`aws failed: ${err.message} ${stderr}`))
+          else resolve(stdout)
+        },
+      )
+    })
+    const parsed = JSON.parse(out) as {
+      Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string }
+      AssumedRoleUser: { Arn: string }
+    }
+    expect(parsed.AssumedRoleUser.Arn).toBe(SESSION_ARN)
+    const r = await call('/reports', {
+      accessKeyId: parsed.Credentials.AccessKeyId,
+      secretAccessKey: parsed.Credentials.SecretAccessKey,
+      sessionToken: parsed.Credentials.SessionToken,
+    })
+    expect(r.http).toBe(200)
+    expect(r.headers['x-portcullis-principal']).toBe(SESSION_ARN)
+  })
+
+  it('the SDK web-identity provider reads AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ENDPOINT_URL_STS', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const file = join(dir, 'web-identity-token')
+    await writeFile(file, await issuer.sign({ sub: SUB, aud: AUD, iat: now, exp: now + 300 }))
+    const saved = { ...process.env }
+    process.env['AWS_ROLE_ARN'] = ROLE_ARN
+    process.env['AWS_WEB_IDENTITY_TOKEN_FILE'] = file
+    process.env['AWS_ROLE_SESSION_NAME'] = 'batch-1'
+    process.env['AWS_ENDPOINT_URL_STS'] = `http://127.0.0.1:${a.stsPort ?? 0}`
+    process.env['AWS_REGION'] = 'us-east-1'
+    try {
+      const creds = await fromTokenFile()()
+      const r = await call('/reports', {
+        accessKeyId: creds.accessKeyId,
+        secretAccessKey: creds.secretAccessKey,
+        sessionToken: creds.sessionToken ?? '',
+      })
+      expect(r.http).toBe(200)
+    } finally {
+      for (const k of Object.keys(process.env))
+        if (!(k in saved)) Reflect.deleteProperty(process.env, k)
+      Object.assign(process.env, saved)
+    }
   })
 })

@@ -201,10 +201,11 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       grpcPort: grpc.port,
       httpPort: http.port,
       metricsPort: admin.port,
+      stsPort: sts?.port,
       grpcSocket: opts.grpcSocket,
       config: k8s ? 'kubernetes' : dir,
     },
-    `portcullis serving: gRPC ext_authz on :${grpc.port}, HTTP auth on :${http.port}, metrics on :${admin.port}`,
+    `portcullis serving: gRPC ext_authz on :${grpc.port}, HTTP auth on :${http.port}, metrics on :${admin.port}${sts === undefined ? '' : `, STS on :${String(sts.port)}`}`,
   )
   let closed = false
   return {

@@ -278,3 +278,184 @@ describe('STS endpoint with the AWS SDK', () => {
     expect(out).toMatchObject(expected)
   })
 })
+
+/** A free loopback port (the demo OpenID provider writes its port into its issuer URL). */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net')
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => {
+        resolve(port)
+      })
+    })
+  })
+}
+
+describe('STS with tokens of other real issuers', () => {
+  const ring = ringOf()
+  const closers: (() => Promise<void> | void)[] = []
+  afterAll(async () => {
+    for (const c of closers.reverse()) await c()
+  })
+
+  async function serve(directory: StsDirectory): Promise<STSClient> {
+    const server = await startStsServer({
+      port: 0,
+      host: '127.0.0.1',
+      service: new StsService({
+        ring: () => ring,
+        directory: () => directory,
+        registry: new JwksRegistry(),
+      }),
+    })
+    const client = new STSClient({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${server.port}`,
+      credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
+    })
+    closers.push(
+      () => server.close(),
+      () => {
+        client.destroy()
+      },
+    )
+    return client
+  }
+
+  it('an access token of the real oidc-provider (client_credentials) is exchanged; IRSA-style :sub/:aud conditions apply', async () => {
+    const { startDemoIssuer, DEMO_RESOURCE } = await import('../../examples/demo/oidc-issuer.js')
+    const demo = await startDemoIssuer(await freePort())
+    closers.push(() => {
+      demo.close()
+    })
+    const name = demo.issuer.replace(/^https?:\/\//, '')
+    const trust = (sub: string): unknown => ({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Federated: name },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: { StringEquals: { [`${name}:sub`]: sub, [`${name}:aud`]: 'petstore' } },
+        },
+      ],
+    })
+    const client = await serve({
+      providers: new Map([
+        [
+          demo.issuer,
+          {
+            ref: 'shop/demo',
+            name,
+            issuer: demo.issuer,
+            clientIds: ['petstore'],
+            jwksUri: undefined,
+          },
+        ],
+      ]),
+      roles: new Map([
+        [ROLE_ARN, roleOf(ROLE_ARN, trust('petstore-client'))],
+        [
+          `arn:aws:iam::${ACCOUNT}:role/other`,
+          roleOf(`arn:aws:iam::${ACCOUNT}:role/other`, trust('someone-else')),
+        ],
+      ]),
+    })
+    const res = await fetch(`${demo.issuer}/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from('petstore-client:demo-secret').toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        scope: 'pets/read',
+        resource: DEMO_RESOURCE,
+      }).toString(),
+    })
+    const token = ((await res.json()) as { access_token: string }).access_token
+    const out = await client.send(
+      new AssumeRoleWithWebIdentityCommand({
+        RoleArn: ROLE_ARN,
+        RoleSessionName: 'demo',
+        WebIdentityToken: token,
+      }),
+    )
+    expect(out.SubjectFromWebIdentityToken).toBe('petstore-client')
+    expect(out.Provider).toBe(name)
+    const refused = await client
+      .send(
+        new AssumeRoleWithWebIdentityCommand({
+          RoleArn: `arn:aws:iam::${ACCOUNT}:role/other`,
+          RoleSessionName: 'demo',
+          WebIdentityToken: token,
+        }),
+      )
+      .then(
+        () => 'allowed',
+        (e: unknown) => (e as { name: string }).name,
+      )
+    expect(refused).toBe('AccessDenied')
+  })
+
+  it('a Cognito-shaped ID token: :aud is the app client, :amr conditions (ForAnyValue) are evaluated', async () => {
+    const pool = new LoopbackIssuer({ pathPrefix: '/us-east-1_AbCdEf123' })
+    await pool.start()
+    await pool.addKey('RS256', 'cog-1')
+    closers.push(() => pool.stop())
+    const name = pool.issuer.replace(/^https?:\/\//, '')
+    const role = roleOf(ROLE_ARN, {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Federated: name },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: {
+            StringEquals: { [`${name}:aud`]: 'app-client-1' },
+            'ForAnyValue:StringLike': { [`${name}:amr`]: 'authenticated' },
+          },
+        },
+      ],
+    })
+    const client = await serve({
+      providers: new Map([
+        [
+          pool.issuer,
+          {
+            ref: 'shop/pool',
+            name,
+            issuer: pool.issuer,
+            clientIds: ['app-client-1'],
+            jwksUri: pool.jwksUri,
+          },
+        ],
+      ]),
+      roles: new Map([[ROLE_ARN, role]]),
+    })
+    const send = async (claims: Record<string, unknown>): Promise<string> =>
+      client
+        .send(
+          new AssumeRoleWithWebIdentityCommand({
+            RoleArn: ROLE_ARN,
+            RoleSessionName: 'alice',
+            WebIdentityToken: await pool.sign(claims),
+          }),
+        )
+        .then(
+          (out) => out.Audience ?? '',
+          (e: unknown) => (e as { name: string }).name,
+        )
+    const { cognitoIdTokenClaims } = await import('../helpers/jwt-loopback-issuer.js')
+    expect(await send(cognitoIdTokenClaims('app-client-1', { amr: ['authenticated'] }))).toBe(
+      'app-client-1',
+    )
+    expect(await send(cognitoIdTokenClaims('app-client-1', { amr: ['unauthenticated'] }))).toBe(
+      'AccessDenied',
+    )
+    expect(await send(cognitoIdTokenClaims('app-client-1'))).toBe('AccessDenied')
+  })
+})

@@ -43,6 +43,8 @@ export const SERVE_FLAGS = {
   'token-cache-max-entries': { type: 'string' },
   // JWT signature checks allowed in libuv's thread pool at once (0 = on the event loop).
   'jwt-offload-max-in-flight': { type: 'string' },
+  // Decision log: `stdout` or a file (off by default); the per-API `decisionLog` settings apply.
+  'decision-log': { type: 'string' },
   // Kubernetes mode (env: PORTCULLIS_WATCH_NAMESPACES, comma-separated, empty = all namespaces).
   'watch-namespaces': { type: 'string' },
   'network-policies': { type: 'boolean' },
@@ -56,8 +58,11 @@ export const SERVE_FLAGS = {
   'sts-key-secret': { type: 'string' },
 } as const
 
-export async function serveCommand(argv: readonly string[]): Promise<number> {
-  const flags = parseFlags(argv, SERVE_FLAGS)
+export async function serveCommand(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const flags = parseFlags(argv, SERVE_FLAGS, env)
   const configDir = stringFlag(flags, 'config')
   const kubernetes = flags.values['kubernetes'] === true
   if (kubernetes && configDir !== undefined) {
@@ -66,7 +71,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   if (!kubernetes && configDir === undefined) {
     throw new UsageError('serve needs --config DIR or --kubernetes')
   }
-  const podNamespace = nonEmpty(process.env['POD_NAMESPACE'])
+  const podNamespace = nonEmpty(env['POD_NAMESPACE'])
   const gateways = stringFlag(flags, 'gateway-namespaces')
   const logLevel = stringFlag(flags, 'log-level') ?? DEFAULTS.logLevel
   if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level: one of ${LEVELS.join(', ')}`)
@@ -78,7 +83,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       ? {
           namespaces: commaList(stringFlag(flags, 'watch-namespaces')),
           networkPolicies: flags.values['network-policies'] === true,
-          podName: nonEmpty(process.env['POD_NAME']),
+          podName: nonEmpty(env['POD_NAME']),
           podNamespace,
           ...(gateways !== undefined ? { gatewayNamespaces: commaList(gateways) } : {}),
         }
@@ -96,6 +101,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     httpPathPrefix: stringFlag(flags, 'http-path-prefix'),
     cacheMaxEntries: countFlag(flags, 'cache-max-entries', 10_000, 1),
     tokenCacheMaxEntries: countFlag(flags, 'token-cache-max-entries', 10_000, 0),
+    ...decisionLogFlag(flags),
     ...(stringFlag(flags, 'jwt-offload-max-in-flight') !== undefined
       ? {
           jwtOffloadMaxInFlight: countFlag(
@@ -116,6 +122,13 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     process.once('SIGINT', stop)
   })
   return 0
+}
+
+function decisionLogFlag(flags: ParsedFlags): { decisionLog?: string } {
+  const v = stringFlag(flags, 'decision-log')
+  if (v === undefined) return {}
+  if (v === '') throw new UsageError('--decision-log: stdout or a file path')
+  return { decisionLog: v }
 }
 
 function countFlag(

@@ -6,28 +6,27 @@
  */
 import { describe, expect, it } from 'vitest'
 import { compileSnapshot } from './compile-snapshot.js'
-import type { CompileInput, PrivateEndpointInputSpec } from './compile-input.js'
+import type { CompileInput } from './compile-input.js'
+import type { PrivateEndpointSpec } from '../api/v1alpha1/index.js'
 import type { CompiledSource } from './private-endpoint-sources.js'
 import { parseIp, resolveSourceIdentity, sourceMatches } from './private-endpoint-sources.js'
 import type { PodIdentity, WorkloadDirectory } from './workload-directory.js'
+import { privateEndpointSpec, restApiSpec } from '../../test/helpers/specs.js'
 import { DEFAULT_TRUST_DOMAINS, identifyPeer } from './peer-identity.js'
 
 const DEFAULTS = { accountId: '111122223333', region: 'us-east-1' }
 
-function compileEndpoint(
-  sources: PrivateEndpointInputSpec['sources'],
-  workloads?: WorkloadDirectory,
-) {
+function compileEndpoint(sources: PrivateEndpointSpec['sources'], workloads?: WorkloadDirectory) {
   const input: CompileInput = {
     restApis: [
       {
         ref: { kind: 'RestApi', namespace: 'shop', name: 'inventory' },
         file: 'api.yaml',
-        spec: {
+        spec: restApiSpec({
           hosts: ['inventory.shop.internal'],
           endpointConfiguration: { type: 'PRIVATE', vpcEndpointIds: ['frontend'] },
           routes: [{ path: '/items', methods: ['GET'] }],
-        },
+        }),
       },
     ],
     authorizers: [],
@@ -37,7 +36,7 @@ function compileEndpoint(
       {
         ref: { kind: 'PrivateEndpoint', namespace: 'shop', name: 'frontend' },
         file: 'pe.yaml',
-        spec: { sources },
+        spec: privateEndpointSpec({ sources }),
       },
     ],
     secrets: [],
@@ -99,7 +98,7 @@ function attributed(
   return sourceMatches(source, who)
 }
 
-function only(sources: PrivateEndpointInputSpec['sources']): CompiledSource {
+function only(sources: PrivateEndpointSpec['sources']): CompiledSource {
   const r = compileEndpoint(sources, DIR)
   expect(r.errors).toEqual([])
   const s = sourcesOf(r)[0]

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { officialAuthDefinition } from '../../test/helpers/envoy-client.js'
-import { loadProtos } from '../servers/load-protos.js'
+import { loadProtos } from './load-protos.js'
 import { decodeCheckRequest, UNDECODABLE_RESULT } from './decode-check-request.js'
 import { fromCheckRequest, type CheckRequestWire } from './from-check-request.js'
 import {

@@ -16,7 +16,7 @@ import { hostFromAuthority, normalizeIp, pickRequestId, splitTarget } from './no
 
 /**
  * The CheckRequest as `@grpc/proto-loader` decodes it with `keepCase`, `longs: String`,
- * `enums: String`, `defaults: false`, `oneofs: true` (see `src/servers/load-protos.ts`). Only the
+ * `enums: String`, `defaults: false`, `oneofs: true` (see `src/request/load-protos.ts`). Only the
  * fields we read are typed; every field is optional because proto3 omits defaults on the wire.
  * Field comments cite envoy/service/auth/v3/attribute_context.proto.
  */

@@ -157,6 +157,32 @@ function original(req: HttpAuthSubrequest, pathPrefix: string | undefined): Orig
   return { flavor: 'envoy', method: req.method, target: req.url, forwardedHost: undefined }
 }
 
+/**
+ * Headers that say which request is being asked about, or from where: each must come at most once.
+ * With two copies the first would decide here while another reader (the upstream, a log) may take
+ * the last, so a request could be authorized as one thing and served as another.
+ */
+const SINGLE_VALUED = [
+  'host',
+  'x-original-uri',
+  'x-original-method',
+  'x-original-content-length',
+  'x-original-transfer-encoding',
+  'x-forwarded-uri',
+  'x-forwarded-method',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+] as const
+
+function repeatedSingleValued(headers: HttpAuthSubrequest['headers']): string | undefined {
+  for (const name of SINGLE_VALUED) {
+    const v = headers[name]
+    if (v !== undefined && v.length > 1) return name
+  }
+  return undefined
+}
+
 export function fromHttpRequest(
   req: HttpAuthSubrequest,
   options: HttpTranslateOptions = {},
@@ -164,6 +190,16 @@ export function fromHttpRequest(
 ): HttpParseResult {
   const limits = options.limits ?? DEFAULT_REQUEST_LIMITS
   const requestId = pickRequestId(first(req.headers, 'x-request-id'))
+  const repeated = repeatedSingleValued(req.headers)
+  if (repeated !== undefined) {
+    return {
+      ok: false,
+      code: 'ERR_REQUEST_MALFORMED',
+      detail: `${repeated} sent more than once`,
+      requestId,
+      flavor: undefined,
+    }
+  }
   const orig = original(req, options.pathPrefix)
   if (orig === undefined) {
     return {

@@ -4,7 +4,7 @@ import type { CheckOutcome } from '../decision/check-outcome.js'
 import { BOUNDARY_DENIALS } from './boundary-deny.js'
 import { toCheckResponse } from '../../test/helpers/check-response-wire.js'
 import { EncodeLengthError, encodeOutcome, utf8Size } from './encode-check-response.js'
-import { loadProtos } from './load-protos.js'
+import { loadProtos } from '../request/load-protos.js'
 
 interface MethodCodec {
   responseSerialize(v: unknown): Buffer

@@ -11,7 +11,7 @@ import { JwtVerifier, type JwksRegistry, type JwtResult } from '../authn/jwt/ind
 import { compilePolicy, formatPolicyErrors } from '../policy/index.js'
 import type { SessionKeyRing } from './session-keys.js'
 import { issueSession, type IssuedSession } from './session-token.js'
-import type { StsDirectory, StsProvider, StsRole } from './sts-directory.js'
+import type { StsDirectory, StsProvider, StsRole } from '../compile/sts-directory.js'
 import { STS_MESSAGES, stsError, type StsError } from './sts-errors.js'
 import { evaluateTrust, type WebIdentity } from './trust-policy.js'
 

@@ -5,7 +5,7 @@ import type { CompiledPrincipal } from '../compile/snapshot.js'
 import { SessionCredentials } from './session-credentials.js'
 import { sessionKeyRingFrom, type SessionKeyRing } from './session-keys.js'
 import { issueSession } from './session-token.js'
-import { roleIdFor, type StsDirectory } from './sts-directory.js'
+import { roleIdFor, type StsDirectory } from '../compile/sts-directory.js'
 
 const ROLE = 'arn:aws:iam::111122223333:role/reporter'
 

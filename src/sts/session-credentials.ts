@@ -14,7 +14,7 @@ import type { CompiledPrincipal } from '../compile/snapshot.js'
 import { compilePolicy, type CompiledPolicy } from '../policy/index.js'
 import type { SessionKeyRing } from './session-keys.js'
 import { openSessionToken, type SessionClaims } from './session-token.js'
-import type { StsDirectory, StsRole } from './sts-directory.js'
+import type { StsDirectory, StsRole } from '../compile/sts-directory.js'
 
 /** What resolving a session token gives the SigV4 verifier. */
 export type SessionLookup<P> = AccessKeyRecord<P> | 'invalid' | 'expired'

@@ -19,7 +19,7 @@ function call(
   port: number,
   method: string,
   path: string,
-  headers: Record<string, string> = {},
+  headers: Record<string, string | string[]> = {},
   body?: Buffer | string,
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
@@ -182,6 +182,18 @@ describe('nginx auth_request', () => {
     const r = await call(envoyServer.port, 'GET', '/auth', { 'x-original-uri': '/nope' })
     expect(r.status).toBe(403)
     expect(r.body).toBe('{"message":"Missing Authentication Token"}')
+  })
+
+  it('two X-Original-URI (or X-Original-Method) lines → 403, checker not called: no first-wins reading of which request is asked about', async () => {
+    for (const headers of [
+      { 'x-original-uri': ['/pets', '/admin'] },
+      { 'x-original-uri': '/pets', 'x-original-method': ['GET', 'DELETE'] },
+    ]) {
+      const r = await call(envoyServer.port, 'GET', '/auth', headers)
+      expect(r.status).toBe(403)
+      expect(r.body).toBe('{"message":"Forbidden"}')
+    }
+    expect(checker.seen).toHaveLength(0)
   })
 
   it('X-Original-URI that is not origin-form → 400 Invalid request path', async () => {

@@ -22,7 +22,7 @@ import { compilePolicy } from '../../src/policy/index.js'
 import { StsService } from '../../src/sts/assume-role-with-web-identity.js'
 import { sessionKeyRingFrom, type SessionKeyRing } from '../../src/sts/session-keys.js'
 import { openSessionToken } from '../../src/sts/session-token.js'
-import { roleIdFor, type StsDirectory, type StsRole } from '../../src/sts/sts-directory.js'
+import { roleIdFor, type StsDirectory, type StsRole } from '../../src/compile/sts-directory.js'
 import { startStsServer, type RunningStsServer } from '../../src/sts/sts-server.js'
 import { LoopbackIssuer } from '../helpers/jwt-loopback-issuer.js'
 

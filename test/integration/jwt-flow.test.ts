@@ -7,14 +7,15 @@
  * (signature-offload.ts) a new token's answer is a Promise holding the same outcome.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createAuthnRuntime, type AuthnRuntime } from '../../app/authn-runtime.js'
-import { compileSnapshot } from '../../compile/compile-snapshot.js'
-import type { CompileInput } from '../../compile/compile-input.js'
-import type { Snapshot } from '../../compile/snapshot.js'
-import type { RequestContext } from '../../request/request-context.js'
-import { Decider } from '../decide.js'
-import type { CheckOutcome } from '../check-outcome.js'
-import { LoopbackIssuer } from '../../../test/helpers/jwt-loopback-issuer.js'
+import { createAuthnRuntime, type AuthnRuntime } from '../../src/app/authn-runtime.js'
+import { compileSnapshot } from '../../src/compile/compile-snapshot.js'
+import type { CompileInput } from '../../src/compile/compile-input.js'
+import type { Snapshot } from '../../src/compile/snapshot.js'
+import type { RequestContext } from '../../src/request/request-context.js'
+import { Decider } from '../../src/decision/decide.js'
+import type { CheckOutcome } from '../../src/decision/check-outcome.js'
+import { LoopbackIssuer } from '../helpers/jwt-loopback-issuer.js'
+import { authorizerSpec, restApiSpec } from '../helpers/specs.js'
 
 const HOST = 'pets.example.com'
 const issuer = new LoopbackIssuer({ pathPrefix: '/oidc' })
@@ -25,7 +26,7 @@ const input = (withPolicy: boolean): CompileInput => ({
     {
       ref: { kind: 'RestApi', namespace: 'shop', name: 'pets' },
       file: 'k',
-      spec: {
+      spec: restApiSpec({
         accountId: '111122223333',
         region: 'us-east-1',
         hosts: [HOST],
@@ -54,18 +55,18 @@ const input = (withPolicy: boolean): CompileInput => ({
             authorizationScopes: ['pets/read'],
           },
         ],
-      },
+      }),
     },
   ],
   authorizers: [
     {
       ref: { kind: 'Authorizer', namespace: 'shop', name: 'oidc' },
       file: 'k',
-      spec: {
+      spec: authorizerSpec({
         type: 'JWT',
         jwksUri: issuer.jwksUri,
         jwtConfiguration: { issuer: issuer.issuer, audience: ['petstore'] },
-      },
+      }),
     },
   ],
   principals: [],

@@ -1,6 +1,7 @@
 /**
- * Loads our wire-compatible protos (`proto/`) once per process with the decoding options every
- * server-side type in this folder assumes.
+ * Loads our wire-compatible protos (`proto/`) once per process with the decoding options the
+ * CheckRequest decoder and the servers assume. Kept with the request decoding (the bottom layer)
+ * so the decoder's tests and the servers share it without importing upwards.
  *
  * @module
  */
@@ -21,7 +22,7 @@ export const PROTO_LOADER_OPTIONS: protoLoader.Options = Object.freeze({
   oneofs: true,
 })
 
-/** `proto/` at the repository (or package) root, from `src/servers/` or `dist/src/servers/`. */
+/** `proto/` at the repository (or package) root, from `src/request/` or `dist/src/request/`. */
 export function protoRoot(): string {
   for (const rel of ['../../proto/', '../../../proto/']) {
     const dir = fileURLToPath(new URL(rel, import.meta.url))

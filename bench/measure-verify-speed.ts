@@ -2,19 +2,19 @@
  * Developer measurement (not part of the service): jose `jwtVerify` / `compactVerify` versus
  * `node:crypto.verify` with a cached KeyObject, and the whole JwtVerifier.verify with and without
  * its token cache. Candidates run interleaved in rounds and the median round is reported, so load
- * from other processes hits them alike. Run: `npx tsx src/authn/jwt/measure-verify-speed.ts`.
- * Figures are quoted in verify-jws-signature.ts.
+ * from other processes hits them alike. Run: `npx tsx bench/measure-verify-speed.ts`.
+ * Figures are quoted in src/authn/jwt/verify-jws-signature.ts.
  *
  * @module
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { compactVerify, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose'
-import { decodeCompactJws } from './decode-compact-jws.js'
-import { importJwkKeySet, selectKey } from './jwk-key-set.js'
-import { JwksRegistry } from './jwks-registry.js'
-import { JwtVerifier } from './jwt-verifier.js'
-import { verifyJwsSignature } from './verify-jws-signature.js'
+import { decodeCompactJws } from '../src/authn/jwt/decode-compact-jws.js'
+import { importJwkKeySet, selectKey } from '../src/authn/jwt/jwk-key-set.js'
+import { JwksRegistry } from '../src/authn/jwt/jwks-registry.js'
+import { JwtVerifier } from '../src/authn/jwt/jwt-verifier.js'
+import { verifyJwsSignature } from '../src/authn/jwt/verify-jws-signature.js'
 
 const ROUNDS = Number(process.env['ROUNDS'] ?? 7)
 const PER_ROUND = Number(process.env['PER_ROUND'] ?? 2000)

@@ -6,11 +6,8 @@
  *
  * @module
  */
-import {
-  compileSnapshot,
-  type CompileOptions,
-  type CompileResult,
-} from '../compile/compile-snapshot.js'
+import { compileSnapshot, type CompileOptions, type CompileResult } from './compile-snapshot.js'
+import type { ConfigProblem } from '../api/config-problem.js'
 import type {
   CompileError,
   CompileInput,
@@ -18,7 +15,7 @@ import type {
   ObjectRef,
   SecretInput,
   ServiceBinding,
-} from '../compile/compile-input.js'
+} from './compile-input.js'
 
 /** What a loader produced: the objects that passed schema validation, and the problems found. */
 export interface LoadedConfig {
@@ -27,12 +24,8 @@ export interface LoadedConfig {
   readonly errors: readonly LoadError[]
 }
 
-export interface LoadError {
-  readonly file: string
-  readonly ref: ObjectRef | undefined
-  readonly path: string
-  readonly message: string
-}
+/** A schema or parse problem; `ref` is absent for a file that could not be parsed at all. */
+export type LoadError = ConfigProblem
 
 type AnyObject = Manifest<unknown> | SecretInput | ServiceBinding
 type Bucket = keyof CompileInput
@@ -125,10 +118,4 @@ function toInput(objs: Map<string, { bucket: Bucket; obj: AnyObject }>): Compile
   }
   for (const { bucket, obj } of objs.values()) input[bucket].push(obj)
   return input as unknown as CompileInput
-}
-
-export function formatLoadError(e: LoadError): string {
-  return e.ref
-    ? `${e.file}: ${e.ref.kind}/${e.ref.namespace}/${e.ref.name}: ${e.path}: ${e.message}`
-    : `${e.file}: ${e.path}: ${e.message}`
 }

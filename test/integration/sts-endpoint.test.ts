@@ -459,3 +459,40 @@ describe('STS with tokens of other real issuers', () => {
     expect(await send(cognitoIdTokenClaims('app-client-1'))).toBe('AccessDenied')
   })
 })
+
+describe('role fields in the configuration', () => {
+  it('a user Principal with a trust policy or session duration is a compile error; a role compiles', async () => {
+    const { compileSnapshot } = await import('../../src/compile/compile-snapshot.js')
+    const manifest = (name: string, arn: string) => ({
+      ref: { kind: 'Principal', namespace: 'shop', name },
+      file: 'p.yaml',
+      spec: {
+        arn,
+        maxSessionDuration: 900,
+        assumeRolePolicyDocument: trustPolicy('issuer.example'),
+      },
+    })
+    const result = compileSnapshot(
+      {
+        restApis: [],
+        authorizers: [],
+        principals: [
+          manifest('user', `arn:aws:iam::${ACCOUNT}:user/alice`),
+          manifest('role', ROLE_ARN),
+        ],
+        policies: [],
+        privateEndpoints: [],
+        secrets: [],
+        services: [],
+      } as unknown as Parameters<typeof compileSnapshot>[0],
+      { generation: 1, defaults: { accountId: ACCOUNT, region: 'us-east-1' } },
+    )
+    expect(result.errors.map((e) => `${e.ref.name}: ${e.path}: ${e.message}`)).toEqual([
+      'user: spec.assumeRolePolicyDocument: only a role (arn:aws:iam::<account>:role/<name>) can have it',
+      'user: spec.maxSessionDuration: only a role (arn:aws:iam::<account>:role/<name>) can have it',
+    ])
+    const role = result.snapshot.sts.roles.get(ROLE_ARN)
+    expect(role?.maxSessionDuration).toBe(900)
+    expect(role?.roleId).toBe(roleIdFor(ROLE_ARN))
+  })
+})

@@ -5,7 +5,7 @@
  * @module
  */
 import { Type, type Static } from '@sinclair/typebox'
-import { ObjectName, PolicyDocument, StringEnum, StringMap, withRules } from './common.js'
+import { ObjectName, PolicyDocument, StringEnum, StringMap } from './common.js'
 
 /** IAM user/role or STS assumed-role ARN; the account is the 5th field. */
 export const PRINCIPAL_ARN_PATTERN = '^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:[A-Za-z0-9+=,.@_/-]+$'
@@ -57,67 +57,52 @@ export const InlinePolicy = Type.Object(
 )
 export type InlinePolicy = Static<typeof InlinePolicy>
 
-/** An IAM role ARN: only roles carry a trust policy and a session duration. */
-export const ROLE_ARN_PATTERN = '^arn:aws[a-z-]*:iam::[0-9]{12}:role/'
 export const MIN_SESSION_DURATION = 900
 export const MAX_SESSION_DURATION = 43200
 export const DEFAULT_SESSION_DURATION = 3600
 
-export const PrincipalSpec = withRules(
-  Type.Object(
-    {
-      arn: Type.String({
-        description:
-          'Principal ARN, e.g. `arn:aws:iam::111122223333:user/alice`; its account decides cross-account evaluation.',
-        pattern: PRINCIPAL_ARN_PATTERN,
-        maxLength: 2048,
+export const PrincipalSpec = Type.Object(
+  {
+    arn: Type.String({
+      description:
+        'Principal ARN, e.g. `arn:aws:iam::111122223333:user/alice`; its account decides cross-account evaluation.',
+      pattern: PRINCIPAL_ARN_PATTERN,
+      maxLength: 2048,
+    }),
+    accessKeys: Type.Optional(
+      Type.Array(AccessKey, {
+        description: 'SigV4 access keys of this principal.',
+        maxItems: 16,
       }),
-      accessKeys: Type.Optional(
-        Type.Array(AccessKey, {
-          description: 'SigV4 access keys of this principal.',
-          maxItems: 16,
-        }),
+    ),
+    policies: Type.Optional(
+      Type.Array(InlinePolicy, { description: 'Inline identity policies.', maxItems: 64 }),
+    ),
+    managedPolicyRefs: Type.Optional(
+      Type.Array(ObjectName('Policy name.'), {
+        description: 'Names of Policy objects in the same namespace attached to this principal.',
+        maxItems: 64,
+        'x-kubernetes-list-type': 'set',
+      }),
+    ),
+    tags: Type.Optional(
+      StringMap({
+        description: 'Principal tags, visible to conditions as `aws:PrincipalTag/<key>`.',
+      }),
+    ),
+    assumeRolePolicyDocument: Type.Optional(
+      PolicyDocument(
+        'Roles only: trust policy (IAM JSON, object or JSON string) deciding who may assume the role, e.g. `{"Federated": "<provider>"}` with action `sts:AssumeRoleWithWebIdentity`.',
       ),
-      policies: Type.Optional(
-        Type.Array(InlinePolicy, { description: 'Inline identity policies.', maxItems: 64 }),
-      ),
-      managedPolicyRefs: Type.Optional(
-        Type.Array(ObjectName('Policy name.'), {
-          description: 'Names of Policy objects in the same namespace attached to this principal.',
-          maxItems: 64,
-          'x-kubernetes-list-type': 'set',
-        }),
-      ),
-      tags: Type.Optional(
-        StringMap({
-          description: 'Principal tags, visible to conditions as `aws:PrincipalTag/<key>`.',
-        }),
-      ),
-      assumeRolePolicyDocument: Type.Optional(
-        PolicyDocument(
-          'Roles only: trust policy (IAM JSON, object or JSON string) deciding who may assume the role, e.g. `{"Federated": "<provider>"}` with action `sts:AssumeRoleWithWebIdentity`.',
-        ),
-      ),
-      maxSessionDuration: Type.Optional(
-        Type.Integer({
-          description: `Roles only: longest session, in seconds, that assuming the role may ask for (${MIN_SESSION_DURATION}–${MAX_SESSION_DURATION}). Default ${DEFAULT_SESSION_DURATION}.`,
-          minimum: MIN_SESSION_DURATION,
-          maximum: MAX_SESSION_DURATION,
-        }),
-      ),
-    },
-    { additionalProperties: false, description: 'Desired state of an IAM principal.' },
-  ),
-  [
-    {
-      rule: `(!has(self.assumeRolePolicyDocument) && !has(self.maxSessionDuration)) || self.arn.matches('${ROLE_ARN_PATTERN}')`,
-      message:
-        'assumeRolePolicyDocument and maxSessionDuration are only for role ARNs (arn:aws:iam::<account>:role/<name>)',
-      fieldPath: '.arn',
-      check: (s) =>
-        (s.assumeRolePolicyDocument === undefined && s.maxSessionDuration === undefined) ||
-        new RegExp(ROLE_ARN_PATTERN).test(s.arn),
-    },
-  ],
+    ),
+    maxSessionDuration: Type.Optional(
+      Type.Integer({
+        description: `Roles only: longest session, in seconds, that assuming the role may ask for (${MIN_SESSION_DURATION}–${MAX_SESSION_DURATION}). Default ${DEFAULT_SESSION_DURATION}.`,
+        minimum: MIN_SESSION_DURATION,
+        maximum: MAX_SESSION_DURATION,
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'Desired state of an IAM principal.' },
 )
 export type PrincipalSpec = Static<typeof PrincipalSpec>

@@ -35,6 +35,20 @@ export function compilePrincipals(
     const arnMatch = PRINCIPAL_ARN.exec(spec.arn)
     if (!arnMatch)
       ctx.err(file, ref, 'spec.arn', `not an IAM user, role or assumed-role ARN: ${spec.arn}`)
+    // Only roles can be assumed. Checked here rather than in the CRD: the trust policy field keeps
+    // unknown fields (any IAM JSON), which CEL rules cannot read.
+    else if (arnMatch[3] !== 'role') {
+      for (const field of ['assumeRolePolicyDocument', 'maxSessionDuration'] as const) {
+        if (spec[field] !== undefined) {
+          ctx.err(
+            file,
+            ref,
+            `spec.${field}`,
+            'only a role (arn:aws:iam::<account>:role/<name>) can have it',
+          )
+        }
+      }
+    }
     const policies: { label: string; policy: CompiledPolicy }[] = []
     ;(spec.policies ?? []).forEach((p, i) => {
       const c = ctx.policy(

@@ -100,7 +100,7 @@ describe('helm template with chart defaults (ci/default-values.yaml)', () => {
     )
   })
 
-  it('runs `portcullis serve --kubernetes` with the DESIGN ports 9001/9002/9090', () => {
+  it('runs `portcullis serve --kubernetes` with the default ports 9001/9002/9090', () => {
     const container = firstContainer(docs)
     expect(at(container, 'args')).toEqual([
       'serve',

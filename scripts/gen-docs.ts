@@ -478,6 +478,31 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
         default: '(own namespace)',
         text: 'Kubernetes mode, with `--network-policies`: namespaces whose pods (the proxies) may always reach the pods of private APIs. Default: the namespace Portcullis runs in (`POD_NAMESPACE`).',
       },
+      'sts-port': {
+        arg: 'PORT',
+        default: '(off)',
+        text: 'Serve the STS Query API (`AssumeRoleWithWebIdentity`, form POST or GET on `/`) on this port: AWS SDKs and the AWS CLI exchange an IdentityProvider token for session credentials of a role. Needs `--sts-key-file` or `--sts-key-secret`.',
+      },
+      'sts-tls-cert': {
+        arg: 'FILE',
+        default: '',
+        text: 'PEM certificate chain: the STS endpoint serves HTTPS (with `--sts-tls-key`).',
+      },
+      'sts-tls-key': {
+        arg: 'FILE',
+        default: '',
+        text: 'PEM private key of `--sts-tls-cert`.',
+      },
+      'sts-key-file': {
+        arg: 'FILE',
+        default: '',
+        text: 'Local mode: the keys sealing session tokens, `{keys: [{id, secret}], active: <id>}` (JSON or YAML; each secret 32 random bytes in base64). Every listed key opens sessions, the active one seals new ones; the file is re-read when it changes. Every replica needs the same keys.',
+      },
+      'sts-key-secret': {
+        arg: 'NS/NAME',
+        default: '',
+        text: 'Kubernetes mode: the Secret whose `keys` entry holds the session-token key document (as `--sts-key-file`), re-read every 10 s. To rotate: add the new key, wait for every replica, then make it active; drop the old key once the longest session has ended.',
+      },
     },
     check: {
       config: {

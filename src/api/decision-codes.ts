@@ -99,7 +99,8 @@ export const SIGV4_CODES = {
   ERR_SIGV4_WRONG_SERVICE: code(403, 'the credential scope names another service than execute-api'),
   ERR_SIGV4_WRONG_TERMINATOR: code(403, 'the credential scope does not end in aws4_request'),
   ERR_SIGV4_DATE_MISMATCH: code(403, "the credential scope's date is not the request's date"),
-  ERR_SIGV4_SESSION_TOKEN: code(403, 'a session token Portcullis does not recognise'),
+  ERR_SIGV4_SESSION_TOKEN: code(403, 'a session token Portcullis did not issue, or tampered with'),
+  ERR_SIGV4_SESSION_EXPIRED: code(403, 'the session credentials are past their expiration'),
   ERR_SIGV4_UNSIGNED_HEADER: code(403, 'an x-amz-* header is present but not signed'),
   ERR_SIGV4_MALFORMED_QUERY: code(403, 'a bad percent escape in the query'),
   ERR_SIGV4_UNKNOWN_KEY: code(403, 'no Principal has this access key (or its secret is missing)'),
@@ -221,6 +222,12 @@ export type DenyCode = Exclude<DecisionCode, AllowCode>
 export const PROBLEM_CODES = {
   ERR_CONFIG_INVALID_MANIFEST: 'a manifest is not valid: the object is not served',
   ERR_KUBERNETES_API: 'a Kubernetes API call failed (status and reason in the log)',
+  ERR_STS_TOKEN_MALFORMED:
+    'a session token that this installation could not have sealed (logged; answered as ERR_SIGV4_SESSION_TOKEN)',
+  ERR_STS_TOKEN_UNKNOWN_KEY:
+    'a session token sealed under a key id the key ring does not hold (logged; answered as ERR_SIGV4_SESSION_TOKEN)',
+  ERR_STS_TOKEN_INVALID:
+    'a session token whose authentication tag does not verify (logged; answered as ERR_SIGV4_SESSION_TOKEN)',
 } as const satisfies Record<`ERR_${string}`, string>
 
 export type ProblemCode = keyof typeof PROBLEM_CODES

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { ConfigRuntime } from './config-runtime.js'
 import { createAuthnRuntime } from './authn-runtime.js'
@@ -17,6 +18,14 @@ import { createLogger, type Logger, type LogLevel } from '../observability/logge
 import { startGrpcServer } from '../servers/ext-authz-grpc.js'
 import { startHttpAuthServer } from '../servers/ext-authz-http.js'
 import { startAdminServer } from '../servers/admin-http.js'
+import { StsService } from '../sts/assume-role-with-web-identity.js'
+import {
+  fileSessionKeySource,
+  secretSessionKeySource,
+  type SessionKeySource,
+} from '../sts/session-key-source.js'
+import { startStsServer, type RunningStsServer } from '../sts/sts-server.js'
+import { EMPTY_STS_DIRECTORY } from '../compile/sts-directory.js'
 import { createDecisionAudit } from './decision-audit.js'
 import type { Writable } from 'node:stream'
 
@@ -45,6 +54,14 @@ export interface AppOptions {
   readonly tokenCacheMaxEntries?: number
   /** JWT signature checks allowed in the thread pool at once (0 = on the event loop). */
   readonly jwtOffloadMaxInFlight?: number
+  /** STS endpoint port (AssumeRoleWithWebIdentity); off when undefined. */
+  readonly stsPort?: number | undefined
+  /** PEM files: the STS endpoint serves HTTPS when both are given. */
+  readonly stsTls?: { readonly certFile: string; readonly keyFile: string } | undefined
+  /** Session-token keys from a file (local mode)… */
+  readonly stsKeyFile?: string | undefined
+  /** …or from a Secret `{namespace, name}` (Kubernetes mode). */
+  readonly stsKeySecret?: { readonly namespace: string; readonly name: string } | undefined
   /**
    * The decision log (`--decision-log`): `stdout`, a file path, or a stream (tests). Default off:
    * APIs' `decisionLog` settings then log nothing.
@@ -59,6 +76,8 @@ export interface RunningApp {
   readonly grpcPort: number
   readonly httpPort: number
   readonly metricsPort: number
+  /** The STS endpoint's port, when it runs. */
+  readonly stsPort: number | undefined
   readonly config: ConfigRuntime
   readonly metrics: Metrics
   /** Kubernetes mode's source, leader lease, status writer and reconciler. */
@@ -70,7 +89,18 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const logger =
     opts.logger ?? createLogger({ level: opts.logLevel, redactKeys: opts.logRedact ?? [] })
   const metrics = new Metrics()
+  if (
+    opts.stsPort !== undefined &&
+    opts.stsKeyFile === undefined &&
+    opts.stsKeySecret === undefined
+  ) {
+    throw new TypeError(
+      'startApp: the STS endpoint needs session keys (stsKeyFile or stsKeySecret)',
+    )
+  }
+  const sessionKeys = await sessionKeySource(opts, logger)
   const authn = createAuthnRuntime({
+    ...(sessionKeys !== undefined ? { sessionKeys: () => sessionKeys.current() } : {}),
     metrics,
     ...(opts.cacheMaxEntries !== undefined
       ? { authorizerCacheMaxEntries: opts.cacheMaxEntries }
@@ -158,6 +188,27 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     logger,
     ...onDecided,
   })
+  let sts: RunningStsServer | undefined
+  if (opts.stsPort !== undefined && sessionKeys !== undefined) {
+    const tls =
+      opts.stsTls === undefined
+        ? undefined
+        : {
+            cert: await readFile(opts.stsTls.certFile),
+            key: await readFile(opts.stsTls.keyFile),
+          }
+    sts = await startStsServer({
+      port: opts.stsPort,
+      host: opts.host,
+      service: new StsService({
+        ring: () => sessionKeys.current(),
+        directory: () => config.current()?.sts ?? EMPTY_STS_DIRECTORY,
+        registry: authn.jwks,
+      }),
+      ...(tls !== undefined ? { tls } : {}),
+      logger,
+    })
+  }
   const admin = await startAdminServer({
     port: opts.metricsPort,
     host: opts.host,
@@ -170,16 +221,18 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       grpcPort: grpc.port,
       httpPort: http.port,
       metricsPort: admin.port,
+      stsPort: sts?.port,
       grpcSocket: opts.grpcSocket,
       config: k8s ? 'kubernetes' : dir,
     },
-    `portcullis serving: gRPC ext_authz on :${grpc.port}, HTTP auth on :${http.port}, metrics on :${admin.port}`,
+    `portcullis serving: gRPC ext_authz on :${grpc.port}, HTTP auth on :${http.port}, metrics on :${admin.port}${sts === undefined ? '' : `, STS on :${String(sts.port)}`}`,
   )
   let closed = false
   return {
     grpcPort: grpc.port,
     httpPort: http.port,
     metricsPort: admin.port,
+    stsPort: sts?.port,
     config,
     metrics,
     kubernetes: k8s,
@@ -187,10 +240,34 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       if (closed) return
       closed = true
       await config.stop()
-      await Promise.allSettled([grpc.close(), http.close()])
+      await Promise.allSettled([grpc.close(), http.close(), sts?.close()])
       await admin.close()
       await audit.close()
       authn.close()
+      sessionKeys?.close()
     },
   }
+}
+
+async function sessionKeySource(
+  opts: AppOptions,
+  logger: Logger,
+): Promise<SessionKeySource | undefined> {
+  if (opts.stsKeyFile !== undefined) return fileSessionKeySource(resolve(opts.stsKeyFile), logger)
+  const secret = opts.stsKeySecret
+  if (secret === undefined) return undefined
+  // Portcullis's own credentials (in-cluster ServiceAccount or kubeconfig), as Kubernetes mode.
+  const [{ KubeConfig }, { KubeClient }] = await Promise.all([
+    import('@kubernetes/client-node'),
+    import('../sources/kubernetes-client.js'),
+  ])
+  const kc = new KubeConfig()
+  kc.loadFromDefault()
+  const client = new KubeClient(kc)
+  return secretSessionKeySource(
+    secret.namespace,
+    secret.name,
+    (path) => client.request({ method: 'GET', path }),
+    logger,
+  )
 }

@@ -53,6 +53,13 @@ export const SERVE_FLAGS = {
   'watch-namespaces': { type: 'string' },
   'network-policies': { type: 'boolean' },
   'gateway-namespaces': { type: 'string' },
+  // STS endpoint (AssumeRoleWithWebIdentity): off unless --sts-port is given.
+  'sts-port': { type: 'string' },
+  'sts-tls-cert': { type: 'string' },
+  'sts-tls-key': { type: 'string' },
+  // Keys sealing session tokens: a file (local mode) or a Secret <namespace>/<name> (Kubernetes).
+  'sts-key-file': { type: 'string' },
+  'sts-key-secret': { type: 'string' },
 } as const
 
 export async function serveCommand(
@@ -73,7 +80,9 @@ export async function serveCommand(
   const logLevel = stringFlag(flags, 'log-level') ?? DEFAULTS.logLevel
   if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level: one of ${LEVELS.join(', ')}`)
   const logRedact = logRedactFlag(flags)
+  const sts = stsOptions(flags, kubernetes)
   const app = await startApp({
+    ...sts,
     configDir,
     kubernetes: kubernetes
       ? {
@@ -176,4 +185,44 @@ function commaList(v: string | undefined): string[] {
 
 function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v
+}
+
+function stsOptions(
+  flags: ParsedFlags,
+  kubernetes: boolean,
+): {
+  stsPort?: number
+  stsTls?: { certFile: string; keyFile: string }
+  stsKeyFile?: string
+  stsKeySecret?: { namespace: string; name: string }
+} {
+  const port = stringFlag(flags, 'sts-port')
+  const cert = stringFlag(flags, 'sts-tls-cert')
+  const key = stringFlag(flags, 'sts-tls-key')
+  const file = stringFlag(flags, 'sts-key-file')
+  const secret = stringFlag(flags, 'sts-key-secret')
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new UsageError('--sts-tls-cert and --sts-tls-key go together')
+  }
+  if (file !== undefined && secret !== undefined) {
+    throw new UsageError('--sts-key-file and --sts-key-secret exclude each other')
+  }
+  if (secret !== undefined && !kubernetes) {
+    throw new UsageError('--sts-key-secret needs --kubernetes (use --sts-key-file in local mode)')
+  }
+  const out: ReturnType<typeof stsOptions> = {}
+  if (port !== undefined && port !== '') {
+    if (file === undefined && secret === undefined) {
+      throw new UsageError('--sts-port needs the session keys: --sts-key-file or --sts-key-secret')
+    }
+    out.stsPort = portFlag(flags, 'sts-port', 0)
+  }
+  if (cert !== undefined && key !== undefined) out.stsTls = { certFile: cert, keyFile: key }
+  if (file !== undefined) out.stsKeyFile = file
+  if (secret !== undefined) {
+    const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/.exec(secret)
+    if (m === null) throw new UsageError(`--sts-key-secret: <namespace>/<name>, got ${secret}`)
+    out.stsKeySecret = { namespace: m[1] ?? '', name: m[3] ?? '' }
+  }
+  return out
 }

@@ -9,6 +9,7 @@
 import type { ObjectRef } from '../api/object-ref.js'
 import type {
   AuthorizerSpec,
+  IdentityProviderSpec,
   PolicySpec,
   PrincipalSpec,
   PrivateEndpointSpec,
@@ -43,6 +44,8 @@ export interface CompileInput {
   readonly principals: readonly Manifest<PrincipalSpec>[]
   readonly policies: readonly Manifest<PolicySpec>[]
   readonly privateEndpoints: readonly Manifest<PrivateEndpointSpec>[]
+  /** Absent = none (inputs built by hand, e.g. in tests, need not list the kind). */
+  readonly identityProviders?: readonly Manifest<IdentityProviderSpec>[]
   readonly secrets: readonly SecretInput[]
   readonly services: readonly ServiceBinding[]
 }

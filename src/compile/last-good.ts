@@ -36,6 +36,7 @@ const BUCKETS: readonly Bucket[] = [
   'principals',
   'policies',
   'privateEndpoints',
+  'identityProviders',
   'secrets',
   'services',
 ]
@@ -111,6 +112,7 @@ function toInput(objs: Map<string, { bucket: Bucket; obj: AnyObject }>): Compile
     principals: [],
     policies: [],
     privateEndpoints: [],
+    identityProviders: [],
     secrets: [],
     services: [],
   }

@@ -16,6 +16,7 @@ import type {
   LoadedPolicy,
   LoadedPrincipal,
   LoadedPrivateEndpoint,
+  LoadedIdentityProvider,
   LoadedRestApi,
 } from './manifest.js'
 
@@ -35,6 +36,7 @@ export function groupObjects(objects: readonly LoadedObject[], errors: LoadError
     principals: [] as LoadedPrincipal[],
     policies: [] as LoadedPolicy[],
     privateEndpoints: [] as LoadedPrivateEndpoint[],
+    identityProviders: [] as LoadedIdentityProvider[],
     secrets: [] as SecretInput[],
     services: [] as ServiceBinding[],
   }
@@ -54,6 +56,9 @@ export function groupObjects(objects: readonly LoadedObject[], errors: LoadError
         break
       case 'PrivateEndpoint':
         input.privateEndpoints.push(o)
+        break
+      case 'IdentityProvider':
+        input.identityProviders.push(o)
         break
       case 'Secret':
         input.secrets.push({ ref: o.ref, file: o.file, data: o.data })

@@ -18,6 +18,7 @@ export const CUSTOM_RESOURCES: readonly CustomResource[] = [
   { kind: 'Principal', plural: 'principals' },
   { kind: 'Policy', plural: 'policies' },
   { kind: 'PrivateEndpoint', plural: 'privateendpoints' },
+  { kind: 'IdentityProvider', plural: 'identityproviders' },
 ]
 
 /** Collection path of a custom resource, in one namespace or (undefined) across the cluster. */

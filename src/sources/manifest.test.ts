@@ -251,7 +251,7 @@ describe('parseManifestText: schema and semantic violations, one exact line each
       'x.yaml',
     )
     expect(lines(r)).toEqual([
-      'x.yaml: UsagePlan/default/u: unknown kind or version portcullis.dev/v1alpha1 UsagePlan (this build serves portcullis.dev/v1alpha1 RestApi, Authorizer, Principal, Policy, PrivateEndpoint)',
+      'x.yaml: UsagePlan/default/u: unknown kind or version portcullis.dev/v1alpha1 UsagePlan (this build serves portcullis.dev/v1alpha1 RestApi, Authorizer, Principal, Policy, PrivateEndpoint, IdentityProvider)',
     ])
   })
 })

@@ -21,6 +21,7 @@ export {
   type LoadedPolicy,
   type LoadedPrincipal,
   type LoadedPrivateEndpoint,
+  type LoadedIdentityProvider,
   type LoadedRestApi,
   type LoadedSecret,
   type LoadedService,

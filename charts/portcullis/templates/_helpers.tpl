@@ -86,13 +86,13 @@ false
 
 {{/* RBAC rules on namespaced objects: cluster-wide when watch.namespaces is empty, else one Role per namespace. */}}
 {{- define "portcullis.namespacedRules" }}
-# Configuration: the five Portcullis kinds.
+# Configuration: the Portcullis kinds.
 - apiGroups: ["portcullis.dev"]
-  resources: [restapis, authorizers, principals, policies, privateendpoints]
+  resources: [restapis, authorizers, principals, policies, privateendpoints, identityproviders]
   verbs: [get, list, watch]
 # The leader reports Ready conditions and observedGeneration.
 - apiGroups: ["portcullis.dev"]
-  resources: [restapis/status, authorizers/status, principals/status, policies/status, privateendpoints/status]
+  resources: [restapis/status, authorizers/status, principals/status, policies/status, privateendpoints/status, identityproviders/status]
   verbs: [get, update, patch]
 # Access keys (Secrets referenced by Principals) and bound Services.
 - apiGroups: [""]

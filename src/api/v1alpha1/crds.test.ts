@@ -117,6 +117,7 @@ describe('buildCustomResourceDefinitions', () => {
       'principals.portcullis.dev',
       'policies.portcullis.dev',
       'privateendpoints.portcullis.dev',
+      'identityproviders.portcullis.dev',
     ])
     for (const crd of crds) {
       const spec = crd['spec'] as Node

@@ -5,6 +5,7 @@
  * @module
  */
 import type { AuthorizerSpec } from './authorizer.js'
+import type { IdentityProviderSpec } from './identity-provider.js'
 import type { ObjectMeta, ObjectStatus } from './common.js'
 import type { PolicySpec } from './policy.js'
 import type { PrincipalSpec } from './principal.js'
@@ -17,6 +18,7 @@ export * from './authorizer.js'
 export * from './principal.js'
 export * from './policy.js'
 export * from './private-endpoint.js'
+export * from './identity-provider.js'
 export * from './kinds.js'
 export * from './validate-semantics.js'
 export * from './crds.js'
@@ -37,4 +39,6 @@ export type Authorizer = Resource<'Authorizer', AuthorizerSpec>
 export type Principal = Resource<'Principal', PrincipalSpec>
 export type Policy = Resource<'Policy', PolicySpec>
 export type PrivateEndpoint = Resource<'PrivateEndpoint', PrivateEndpointSpec>
-export type PortcullisResource = RestApi | Authorizer | Principal | Policy | PrivateEndpoint
+export type IdentityProvider = Resource<'IdentityProvider', IdentityProviderSpec>
+export type PortcullisResource =
+  RestApi | Authorizer | Principal | Policy | PrivateEndpoint | IdentityProvider

@@ -6,12 +6,20 @@
  */
 import type { TSchema } from '@sinclair/typebox'
 import { AuthorizerSpec } from './authorizer.js'
+import { IdentityProviderSpec } from './identity-provider.js'
 import { PolicySpec } from './policy.js'
 import { PrincipalSpec } from './principal.js'
 import { PrivateEndpointSpec } from './private-endpoint.js'
 import { RestApiSpec } from './rest-api.js'
 
-export const KINDS = ['RestApi', 'Authorizer', 'Principal', 'Policy', 'PrivateEndpoint'] as const
+export const KINDS = [
+  'RestApi',
+  'Authorizer',
+  'Principal',
+  'Policy',
+  'PrivateEndpoint',
+  'IdentityProvider',
+] as const
 export type PortcullisKind = (typeof KINDS)[number]
 
 export interface PrinterColumn {
@@ -157,6 +165,22 @@ export const KIND_INFO: { readonly [K in PortcullisKind]: KindInfo } = {
       'PrivateEndpoint is the counterpart of a VPC interface endpoint: the in-cluster sources that reach PRIVATE APIs through it, and its endpoint policy.',
     spec: PrivateEndpointSpec,
     printerColumns: [READY, REASON, AGE],
+  },
+  IdentityProvider: {
+    kind: 'IdentityProvider',
+    listKind: 'IdentityProviderList',
+    plural: 'identityproviders',
+    singular: 'identityprovider',
+    shortNames: ['oidcprovider'],
+    description:
+      'IdentityProvider is an OpenID Connect issuer (an IAM OIDC identity provider) whose tokens roles may trust: AssumeRoleWithWebIdentity exchanges them for session credentials.',
+    spec: IdentityProviderSpec,
+    printerColumns: [
+      { name: 'URL', type: 'string', jsonPath: '.spec.url', description: 'Issuer URL.' },
+      READY,
+      REASON,
+      AGE,
+    ],
   },
 }
 

@@ -22,7 +22,7 @@ export interface FieldError {
 }
 
 /** Which policy engine grammar a policy document field follows. */
-export type PolicyFieldKind = 'resource' | 'identity' | 'endpoint'
+export type PolicyFieldKind = 'resource' | 'identity' | 'endpoint' | 'trust'
 
 /** A policy document inside a spec, with its field path. */
 export interface PolicyField {
@@ -56,6 +56,7 @@ export function validateSemantics(kind: PortcullisKind, spec: unknown): FieldErr
       checkPrivateEndpoint(spec as PrivateEndpointSpec, errors)
       break
     case 'Policy':
+    case 'IdentityProvider':
       break
     default: {
       const never: never = kind
@@ -76,11 +77,19 @@ export function policyFieldsOf(kind: PortcullisKind, spec: unknown): PolicyField
     }
     case 'Principal': {
       const s = spec as PrincipalSpec
-      return (s.policies ?? []).map((p, i) => ({
+      const fields: PolicyField[] = (s.policies ?? []).map((p, i) => ({
         path: `spec.policies[${i}].policyDocument`,
         kind: 'identity' as const,
         value: p.policyDocument,
       }))
+      if (s.assumeRolePolicyDocument !== undefined) {
+        fields.push({
+          path: 'spec.assumeRolePolicyDocument',
+          kind: 'trust',
+          value: s.assumeRolePolicyDocument,
+        })
+      }
+      return fields
     }
     case 'Policy':
       return [
@@ -97,6 +106,7 @@ export function policyFieldsOf(kind: PortcullisKind, spec: unknown): PolicyField
         : [{ path: 'spec.policy', kind: 'endpoint', value: s.policy }]
     }
     case 'Authorizer':
+    case 'IdentityProvider':
       return []
     default: {
       const never: never = kind

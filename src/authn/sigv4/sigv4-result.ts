@@ -15,6 +15,7 @@ export type SigV4ErrorType =
   | 'IncompleteSignatureException'
   | 'InvalidSignatureException'
   | 'UnrecognizedClientException'
+  | 'ExpiredTokenException'
 
 /** What `portcullis check` can show about a mismatch; never sent on the wire by default. */
 export interface SigV4Diagnostics {
@@ -107,6 +108,8 @@ export const SIGV4_MESSAGES = {
   dateMismatch: (scopeDate: string, date: string, ts: string) =>
     `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${date}', from '${ts}'.`,
   invalidToken: 'The security token included in the request is invalid.',
+  /** API Gateway's text for temporary credentials past their expiration (EXPIRED_TOKEN). */
+  expiredToken: 'The security token included in the request is expired',
   /** S3's text for the same rule (AWS JSON services do not enforce it). */
   unsignedHeaders: 'There were headers present in the request which were not signed',
   /** java.net.URLDecoder's text, which AWS services echo for a bad escape. */

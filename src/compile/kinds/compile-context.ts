@@ -17,6 +17,7 @@ export interface ObjectCounts {
   Principal: number
   Policy: number
   PrivateEndpoint: number
+  IdentityProvider: number
   Secret: number
   Service: number
 }
@@ -30,6 +31,7 @@ export class CompileContext {
     Principal: 0,
     Policy: 0,
     PrivateEndpoint: 0,
+    IdentityProvider: 0,
     Secret: 0,
     Service: 0,
   }

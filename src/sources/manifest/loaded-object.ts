@@ -14,6 +14,7 @@ import type {
   PolicyFieldKind,
   Principal,
   PrivateEndpoint,
+  IdentityProvider,
   RestApi,
 } from '../../api/v1alpha1/index.js'
 
@@ -52,6 +53,10 @@ export type LoadedPrivateEndpoint = Loaded<'PrivateEndpoint'> & {
   readonly object: PrivateEndpoint
   readonly spec: PrivateEndpoint['spec']
 }
+export type LoadedIdentityProvider = Loaded<'IdentityProvider'> & {
+  readonly object: IdentityProvider
+  readonly spec: IdentityProvider['spec']
+}
 export type LoadedSecret = Loaded<'Secret'> & {
   /** Decoded values (`data` base64-decoded as UTF-8, overlaid by `stringData`, as the API server does). */
   readonly data: Readonly<Record<string, string>>
@@ -70,6 +75,7 @@ export type LoadedObject =
   | LoadedPrincipal
   | LoadedPolicy
   | LoadedPrivateEndpoint
+  | LoadedIdentityProvider
   | LoadedSecret
   | LoadedService
 

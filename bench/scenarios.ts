@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import type { BuildCheckRequestInput } from '../test/helpers/envoy-client.js'
+import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import { ALICE, signWithSdk } from '../test/helpers/sign-request.js'
 import {
   REDIS_PORT,
@@ -17,6 +18,9 @@ import {
 } from './peers.js'
 
 const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url))
+
+/** The STS endpoint of the session-credentials row's own Portcullis process. */
+export const BENCH_STS_PORT = 9003
 
 /** The quick start, loaded in every run so memory is measured "with the quick start loaded". */
 export const QUICKSTART_DIR = here('../examples/quickstart/')
@@ -312,4 +316,70 @@ export const SCENARIOS: readonly Scenario[] = [
     startPeers: startRedisPeer,
     request: meteredRequest,
   },
+  // ── AWS_IAM with session credentials (issue 16, target ≥ 0.70): the quick start's role
+  // pets-admin, assumed at the row's own STS endpoint with a token of the demo OpenID provider
+  // (AssumeRoleWithWebIdentity through the AWS SDK), then DELETE /pets/1 signed by the SDK's signer
+  // with X-Amz-Security-Token. Measures opening the sealed session (cached after the first request)
+  // on top of the SigV4 row's work.
+  {
+    name: 'AWS_IAM with session credentials',
+    enabled: true,
+    note: 'SigV4 with X-Amz-Security-Token: credentials from Portcullis STS (stateless session token, opened once then cached)',
+    throughputTarget: 0.7,
+    p99Target: 1.5,
+    configDirs: [],
+    serverArgs: [
+      '--sts-port',
+      String(BENCH_STS_PORT),
+      '--sts-key-file',
+      here('../examples/demo/sts-keys.json'),
+    ],
+    expect: 'allow',
+    startPeers: startIssuerPeer,
+    request: sessionCredentialsRequest,
+  },
 ]
+
+/** Exchanges a demo-issuer token for pets-admin session credentials and signs DELETE /pets/1. */
+async function sessionCredentialsRequest(): Promise<BuildCheckRequestInput> {
+  const sts = new STSClient({
+    region: 'us-east-1',
+    endpoint: `http://127.0.0.1:${String(BENCH_STS_PORT)}`,
+    credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
+  })
+  try {
+    const out = await sts.send(
+      new AssumeRoleWithWebIdentityCommand({
+        RoleArn: 'arn:aws:iam::111122223333:role/pets-admin',
+        RoleSessionName: 'bench',
+        WebIdentityToken: await fetchAccessToken('pets/read'),
+      }),
+    )
+    const c = out.Credentials
+    if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined || !c.SessionToken) {
+      throw new Error('STS answered without credentials')
+    }
+    const host = 'petstore.example.com'
+    const path = '/pets/1'
+    const signed = await signWithSdk({
+      method: 'DELETE',
+      host,
+      path,
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.SessionToken,
+    })
+    return {
+      method: 'DELETE',
+      path,
+      host,
+      scheme: 'https',
+      protocol: 'HTTP/2',
+      headers: { ...BROWSER_HEADERS, 'user-agent': 'aws-sdk-js/3.700.0', ...signed },
+      sourceIp: '203.0.113.10',
+      sourcePort: 51234,
+    }
+  } finally {
+    sts.destroy()
+  }
+}

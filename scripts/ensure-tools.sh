@@ -72,7 +72,15 @@ if [ "$(cat "$SIGV4_SUITE/.botocore-version" 2>/dev/null)" != "$BOTOCORE_VERSION
   echo "$BOTOCORE_VERSION" >"$SIGV4_SUITE/.botocore-version"
 fi
 
-for t in nginx promtool prometheus h2load curl etcd; do
+# The AWS CLI (PyPI awscli) for test/integration/sts-session-credentials.test.ts: it obtains session
+# credentials from Portcullis's STS endpoint.
+if ! command -v aws >/dev/null 2>&1; then
+  echo "ensure-tools: installing the AWS CLI (PyPI awscli)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check awscli >&2 \
+    || { echo "ensure-tools: FAIL: pip install awscli" >&2; exit 1; }
+fi
+
+for t in nginx promtool prometheus h2load curl etcd aws; do
   command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || { echo "ensure-tools: FAIL: $t still missing" >&2; exit 1; }
 done
 command -v helm >/dev/null 2>&1 || [ -x "$GOBIN_DIR/helm" ] || { echo "ensure-tools: FAIL: helm still missing" >&2; exit 1; }

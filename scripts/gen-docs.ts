@@ -3,6 +3,7 @@
  *
  * - `kinds.md` from the TypeBox schemas in `src/api/v1alpha1` (the same schemas as the CRDs);
  * - `metrics.md` from the Prometheus registry `src/observability/metrics.ts` builds;
+ * - `codes.md` from the reason code list `src/api/decision-codes.ts`;
  * - `cli.md` from the flag specs of the subcommands (`SERVE_FLAGS`, `CHECK_FLAGS`,
  *   `VALIDATE_FLAGS`), with the prose of each flag from {@link FLAG_DOCS} below. A flag without
  *   prose, or prose for a flag that does not exist, stops the generator.
@@ -20,7 +21,12 @@ import type { TSchema } from '@sinclair/typebox'
 import { format, resolveConfig } from 'prettier'
 import { API_VERSION, DNS_LABEL, DNS_SUBDOMAIN, ObjectStatus } from '../src/api/v1alpha1/common.js'
 import { KINDS, KIND_INFO } from '../src/api/v1alpha1/kinds.js'
+import { CODE_SECTIONS, PROBLEM_CODES, type CodeSpec } from '../src/api/decision-codes.js'
+import { DEFAULT_OFFLOAD_IN_FLIGHT } from '../src/authn/jwt/signature-offload.js'
+import { DEFAULT_TOKEN_CACHE_MAX } from '../src/authn/jwt/jwt-verifier.js'
+import { LAMBDA_AUTHORIZER_DEFAULTS } from '../src/authn/lambda/lambda-authorizer-config.js'
 import { CHECK_FLAGS } from '../src/cli/check.js'
+import { DEFAULT_TRUST_DOMAIN } from '../src/compile/peer-identity.js'
 import { DEFAULTS, envName } from '../src/cli/options.js'
 import { SERVE_FLAGS } from '../src/cli/serve.js'
 import { VALIDATE_FLAGS } from '../src/cli/validate.js'
@@ -273,8 +279,8 @@ export function renderMetricsReference(): string {
     '',
     '- `api`: `namespace/name` of the RestApi, `none` when no API matched.',
     '- `decision`: `allow` or `deny`.',
-    '- `code`: the reason code of the answer (`ALLOW_…`, `ERR_…`; see',
-    '  [Answers on the wire](../wire.md#reason-codes)).',
+    '- `code`: the reason code of the answer, one of the [reason codes](codes.md); anything else',
+    '  would read `OTHER`.',
     '- `authorizer`: `namespace/name` of the Authorizer.',
     '- `outcome` (authorizers): for TOKEN/REQUEST authorizers the result of the call (`answered`,',
     '  `unauthorized`, `error`, `timeout`, …); for Cognito/JWT authorizers each token worked out',
@@ -298,6 +304,51 @@ export function renderMetricsReference(): string {
     '# configuration changes that were refused (the last good configuration keeps serving)',
     'increase(portcullis_config_reloads_total{result="failure"}[15m])',
     '```',
+    '',
+  ].join('\n')
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reason codes
+
+function statusCell(status: CodeSpec['status']): string {
+  return typeof status === 'number' ? String(status) : status.join(', ')
+}
+
+export function renderCodesReference(): string {
+  const sections = CODE_SECTIONS.flatMap((section) => [
+    `## ${section.title}`,
+    '',
+    table(
+      ['Code', 'HTTP', 'Meaning'],
+      Object.entries(section.codes).map(([name, spec]: [string, CodeSpec]) => [
+        `\`${name}\``,
+        statusCell(spec.status),
+        spec.meaning,
+      ]),
+    ),
+    '',
+  ])
+  return [
+    HEADER('src/api/decision-codes.ts'),
+    '',
+    '# Reason codes',
+    '',
+    'Every answer carries one of these codes: in `portcullis check`, in gRPC',
+    '`dynamic_metadata.code`, in the `code` label of `portcullis_check_requests_total` and in the',
+    'logs. Codes are stable; the HTTP column is the status the answer goes out with (the body and',
+    '`x-amzn-errortype` per status are in [Answers on the wire](../wire.md)). A checker answer',
+    'with a code not listed here, or a status its code does not list, is sent as `ERR_INTERNAL`.',
+    '',
+    ...sections,
+    '## Configuration and runtime problems',
+    '',
+    'Not answers: these codes appear in logs and in `portcullis validate` / `serve` output.',
+    '',
+    table(
+      ['Code', 'Meaning'],
+      Object.entries(PROBLEM_CODES).map(([name, meaning]) => [`\`${name}\``, meaning]),
+    ),
     '',
   ].join('\n')
 }
@@ -374,9 +425,14 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
         default: DEFAULTS.logLevel,
         text: 'JSON log level on stdout: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',
       },
+      'log-redact': {
+        arg: 'NAME,...',
+        default: '',
+        text: 'Field or header names whose values are replaced by `[REDACTED]` in the logs, at any depth, case-insensitively, on top of the built-in ones (`authorization`, `cookie`, `x-api-key`, `x-amz-security-token`, …, and any name containing `secret`, `token`, `password`, `credential`, `signature` or `apikey`). Repeat the flag, or comma-separate.',
+      },
       'trust-domains': {
         arg: 'TD,...',
-        default: 'cluster.local',
+        default: DEFAULT_TRUST_DOMAIN,
         text: 'SPIFFE trust domains whose ids name a namespace and service account (PrivateEndpoint sources, `portcullis:Source*` and `aws:SourceVpc` keys). Ids of other trust domains, and malformed ids, identify nobody and carry no `portcullis:SourcePrincipal`. Comma-separated; list several for federation.',
       },
       'trust-forwarded-from': {
@@ -391,12 +447,12 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
       },
       'cache-max-entries': {
         arg: 'N',
-        default: '10000',
+        default: String(LAMBDA_AUTHORIZER_DEFAULTS.cacheMaxEntries),
         text: 'Bound on cached custom-authorizer results (per pod, least recently used evicted first). At least 1.',
       },
       'token-cache-max-entries': {
         arg: 'N',
-        default: '10000',
+        default: String(DEFAULT_TOKEN_CACHE_MAX),
         text: 'Verified JWTs kept per Cognito/JWT authorizer (`0` = no token cache).',
       },
       'decision-log': {
@@ -406,7 +462,7 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
       },
       'jwt-offload-max-in-flight': {
         arg: 'N',
-        default: '256 (0 on one CPU)',
+        default: `${DEFAULT_OFFLOAD_IN_FLIGHT} (0 on one CPU)`,
         text: "JWT signature checks that may run at once in Node's thread pool instead of on the event loop; past N they run inline, `0` always inline. Counted in `portcullis_jwt_signature_checks_total{where}`.",
       },
       'watch-namespaces': {
@@ -434,6 +490,31 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
         default: '(system CAs)',
         text: 'PEM CA bundle that signed the Redis server certificate (`rediss://`).',
       },
+      'sts-port': {
+        arg: 'PORT',
+        default: '(off)',
+        text: 'Serve the STS Query API (`AssumeRoleWithWebIdentity`, form POST or GET on `/`) on this port: AWS SDKs and the AWS CLI exchange an IdentityProvider token for session credentials of a role. Needs `--sts-key-file` or `--sts-key-secret`.',
+      },
+      'sts-tls-cert': {
+        arg: 'FILE',
+        default: '',
+        text: 'PEM certificate chain: the STS endpoint serves HTTPS (with `--sts-tls-key`).',
+      },
+      'sts-tls-key': {
+        arg: 'FILE',
+        default: '',
+        text: 'PEM private key of `--sts-tls-cert`.',
+      },
+      'sts-key-file': {
+        arg: 'FILE',
+        default: '',
+        text: 'Local mode: the keys sealing session tokens, `{keys: [{id, secret}], active: <id>}` (JSON or YAML; each secret 32 random bytes in base64). Every listed key opens sessions, the active one seals new ones; the file is re-read when it changes. Every replica needs the same keys.',
+      },
+      'sts-key-secret': {
+        arg: 'NS/NAME',
+        default: '',
+        text: 'Kubernetes mode: the Secret whose `keys` entry holds the session-token key document (as `--sts-key-file`), re-read every 10 s. To rotate: add the new key, wait for every replica, then make it active; drop the old key once the longest session has ended.',
+      },
     },
     check: {
       config: {
@@ -459,7 +540,7 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
       },
       'trust-domains': {
         arg: 'TD,...',
-        default: 'cluster.local',
+        default: DEFAULT_TRUST_DOMAIN,
         text: 'SPIFFE trust domains whose ids name a namespace and service account (PrivateEndpoint sources, `portcullis:Source*` and `aws:SourceVpc` keys). Ids of other trust domains, and malformed ids, identify nobody and carry no `portcullis:SourcePrincipal`. Comma-separated; list several for federation.',
       },
       'source-principal': {
@@ -589,6 +670,7 @@ export async function renderDocs(): Promise<Map<string, string>> {
   const pages: [string, string][] = [
     ['kinds.md', renderKindsReference()],
     ['metrics.md', renderMetricsReference()],
+    ['codes.md', renderCodesReference()],
     ['cli.md', renderCliReference()],
   ]
   const files = new Map<string, string>()

@@ -1,6 +1,7 @@
 /**
  * `npm start`: the quick start in one command — the demo authorizer endpoints the quick-start
- * manifests point at, then `portcullis serve --config examples/quickstart` on the default ports.
+ * manifests point at, then `portcullis serve --config examples/quickstart` on the default ports,
+ * with the STS endpoint on 9003.
  */
 import { spawn } from 'node:child_process'
 import { startDemoTokenAuthorizer } from './token-authorizer.js'
@@ -20,6 +21,11 @@ const child = spawn(
     'serve',
     '--config',
     'examples/quickstart',
+    // The STS endpoint, with demo session keys (generate your own for anything else).
+    '--sts-port',
+    '9003',
+    '--sts-key-file',
+    'examples/demo/sts-keys.json',
     ...process.argv.slice(2),
   ],
   {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { ConfigRuntime } from './config-runtime.js'
 import { createAuthnRuntime } from './authn-runtime.js'
@@ -21,6 +22,14 @@ import { startUsageCounting } from './usage-runtime.js'
 import type { RedisStoreOptions } from '../usage/redis-store.js'
 import { buildUsageReport } from '../usage/usage-report.js'
 import { EMPTY_USAGE_INDEX } from '../compile/usage-index.js'
+import { StsService } from '../sts/assume-role-with-web-identity.js'
+import {
+  fileSessionKeySource,
+  secretSessionKeySource,
+  type SessionKeySource,
+} from '../sts/session-key-source.js'
+import { startStsServer, type RunningStsServer } from '../sts/sts-server.js'
+import { EMPTY_STS_DIRECTORY } from '../compile/sts-directory.js'
 import { createDecisionAudit } from './decision-audit.js'
 import type { Writable } from 'node:stream'
 
@@ -37,18 +46,28 @@ export interface AppOptions {
   readonly accountId: string
   readonly region: string
   readonly logLevel: LogLevel
+  /** Field/header names redacted from logs on top of the built-in ones (`--log-redact`). */
+  readonly logRedact?: readonly string[]
   readonly trustForwardedFrom: readonly string[]
   /** SPIFFE trust domains whose ids name a namespace / service account. Default `cluster.local`. */
   readonly trustDomains?: TrustDomains
   readonly httpPathPrefix: string | undefined
-  /** Bound on cached custom-authorizer results (entries). Default 10 000. */
+  /** Bound on cached custom-authorizer results (entries). Default LAMBDA_AUTHORIZER_DEFAULTS.cacheMaxEntries. */
   readonly cacheMaxEntries?: number
-  /** Bound on cached verified JWTs per token authorizer (entries; 0 = no token cache). Default 10 000. */
+  /** Bound on cached verified JWTs per token authorizer (entries; 0 = no token cache). Default DEFAULT_TOKEN_CACHE_MAX. */
   readonly tokenCacheMaxEntries?: number
   /** JWT signature checks allowed in the thread pool at once (0 = on the event loop). */
   readonly jwtOffloadMaxInFlight?: number
   /** Shared usage-plan counting on Redis; absent: in-process counting. */
   readonly usageStore?: RedisStoreOptions
+  /** STS endpoint port (AssumeRoleWithWebIdentity); off when undefined. */
+  readonly stsPort?: number | undefined
+  /** PEM files: the STS endpoint serves HTTPS when both are given. */
+  readonly stsTls?: { readonly certFile: string; readonly keyFile: string } | undefined
+  /** Session-token keys from a file (local mode)… */
+  readonly stsKeyFile?: string | undefined
+  /** …or from a Secret `{namespace, name}` (Kubernetes mode). */
+  readonly stsKeySecret?: { readonly namespace: string; readonly name: string } | undefined
   /**
    * The decision log (`--decision-log`): `stdout`, a file path, or a stream (tests). Default off:
    * APIs' `decisionLog` settings then log nothing.
@@ -63,6 +82,8 @@ export interface RunningApp {
   readonly grpcPort: number
   readonly httpPort: number
   readonly metricsPort: number
+  /** The STS endpoint's port, when it runs. */
+  readonly stsPort: number | undefined
   readonly config: ConfigRuntime
   readonly metrics: Metrics
   /** Kubernetes mode's source, leader lease, status writer and reconciler. */
@@ -71,9 +92,21 @@ export interface RunningApp {
 }
 
 export async function startApp(opts: AppOptions): Promise<RunningApp> {
-  const logger = opts.logger ?? createLogger({ level: opts.logLevel })
+  const logger =
+    opts.logger ?? createLogger({ level: opts.logLevel, redactKeys: opts.logRedact ?? [] })
   const metrics = new Metrics()
+  if (
+    opts.stsPort !== undefined &&
+    opts.stsKeyFile === undefined &&
+    opts.stsKeySecret === undefined
+  ) {
+    throw new TypeError(
+      'startApp: the STS endpoint needs session keys (stsKeyFile or stsKeySecret)',
+    )
+  }
+  const sessionKeys = await sessionKeySource(opts, logger)
   const authn = createAuthnRuntime({
+    ...(sessionKeys !== undefined ? { sessionKeys: () => sessionKeys.current() } : {}),
     metrics,
     ...(opts.cacheMaxEntries !== undefined
       ? { authorizerCacheMaxEntries: opts.cacheMaxEntries }
@@ -174,6 +207,27 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     logger,
     ...onDecided,
   })
+  let sts: RunningStsServer | undefined
+  if (opts.stsPort !== undefined && sessionKeys !== undefined) {
+    const tls =
+      opts.stsTls === undefined
+        ? undefined
+        : {
+            cert: await readFile(opts.stsTls.certFile),
+            key: await readFile(opts.stsTls.keyFile),
+          }
+    sts = await startStsServer({
+      port: opts.stsPort,
+      host: opts.host,
+      service: new StsService({
+        ring: () => sessionKeys.current(),
+        directory: () => config.current()?.sts ?? EMPTY_STS_DIRECTORY,
+        registry: authn.jwks,
+      }),
+      ...(tls !== undefined ? { tls } : {}),
+      logger,
+    })
+  }
   const admin = await startAdminServer({
     port: opts.metricsPort,
     host: opts.host,
@@ -189,16 +243,18 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       grpcPort: grpc.port,
       httpPort: http.port,
       metricsPort: admin.port,
+      stsPort: sts?.port,
       grpcSocket: opts.grpcSocket,
       config: k8s ? 'kubernetes' : dir,
     },
-    `portcullis serving: gRPC ext_authz on :${grpc.port}, HTTP auth on :${http.port}, metrics on :${admin.port}`,
+    `portcullis serving: gRPC ext_authz on :${grpc.port}, HTTP auth on :${http.port}, metrics on :${admin.port}${sts === undefined ? '' : `, STS on :${String(sts.port)}`}`,
   )
   let closed = false
   return {
     grpcPort: grpc.port,
     httpPort: http.port,
     metricsPort: admin.port,
+    stsPort: sts?.port,
     config,
     metrics,
     kubernetes: k8s,
@@ -206,11 +262,35 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       if (closed) return
       closed = true
       await config.stop()
-      await Promise.allSettled([grpc.close(), http.close()])
+      await Promise.allSettled([grpc.close(), http.close(), sts?.close()])
       await admin.close()
       await audit.close()
       authn.close()
       await usage.close()
+      sessionKeys?.close()
     },
   }
+}
+
+async function sessionKeySource(
+  opts: AppOptions,
+  logger: Logger,
+): Promise<SessionKeySource | undefined> {
+  if (opts.stsKeyFile !== undefined) return fileSessionKeySource(resolve(opts.stsKeyFile), logger)
+  const secret = opts.stsKeySecret
+  if (secret === undefined) return undefined
+  // Portcullis's own credentials (in-cluster ServiceAccount or kubeconfig), as Kubernetes mode.
+  const [{ KubeConfig }, { KubeClient }] = await Promise.all([
+    import('@kubernetes/client-node'),
+    import('../sources/kubernetes-client.js'),
+  ])
+  const kc = new KubeConfig()
+  kc.loadFromDefault()
+  const client = new KubeClient(kc)
+  return secretSessionKeySource(
+    secret.namespace,
+    secret.name,
+    (path) => client.request({ method: 'GET', path }),
+    logger,
+  )
 }

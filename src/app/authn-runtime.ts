@@ -26,11 +26,15 @@ import {
 } from '../authn/jwt/index.js'
 import { createJwtFlow } from '../decision/flows/jwt-flow.js'
 import { compileJwtAuthorizer } from './jwt-authorizer-compiler.js'
+import type { SessionKeyRing } from '../sts/session-keys.js'
+import { SessionCredentials } from '../sts/session-credentials.js'
 
 export interface AuthnRuntime {
   readonly flows: Partial<Record<AuthorizationType, Flow>>
   readonly authorizerCompiler: AuthorizerCompiler | undefined
   readonly privateGateIdentity: PrivateGateIdentity | undefined
+  /** The process's JWKS registry (shared with the STS endpoint's token verification). */
+  readonly jwks: JwksRegistry
   /** Called after every snapshot swap (drops caches of changed authorizers, etc.). */
   onSnapshot(next: Snapshot, previous: Snapshot | undefined): void
   close(): void
@@ -47,12 +51,19 @@ export interface AuthnRuntimeOptions {
    * Default defaultOffloadMaxInFlight(): 0 on one core, else DEFAULT_OFFLOAD_IN_FLIGHT (256).
    */
   readonly jwtOffloadMaxInFlight?: number
+  /**
+   * The keys sealing session tokens (`--sts-key-file` / `--sts-key-secret`), read on every cache
+   * miss so a rotation applies at once. Absent: SigV4 requests with a session token are refused.
+   */
+  readonly sessionKeys?: () => SessionKeyRing | undefined
 }
 
 export function createAuthnRuntime(opts: AuthnRuntimeOptions = {}): AuthnRuntime {
   const metrics = opts.metrics
   // Derived SigV4 signing keys, per (access key, date, region, service): bounded, process-wide.
   const signingKeys = new SigningKeyCache()
+  const sessions =
+    opts.sessionKeys === undefined ? undefined : new SessionCredentials(opts.sessionKeys)
   const lambda = new LambdaAuthorizerRuntime<CompiledPolicy>({
     compilePolicy: (doc) => compilePolicy(doc, { kind: 'authorizer' }),
     ...(opts.authorizerCacheMaxEntries !== undefined
@@ -103,13 +114,14 @@ export function createAuthnRuntime(opts: AuthnRuntimeOptions = {}): AuthnRuntime
   })
   return {
     flows: {
-      AWS_IAM: createIamFlow(signingKeys),
+      AWS_IAM: createIamFlow(signingKeys, sessions),
       CUSTOM: createCustomFlow(lambda),
       COGNITO_USER_POOLS: jwtFlow,
       JWT: jwtFlow,
     },
     authorizerCompiler: createAuthorizerCompiler({ jwt: compileJwtAuthorizer }),
-    privateGateIdentity: createPrivateGateIdentity(signingKeys),
+    privateGateIdentity: createPrivateGateIdentity(signingKeys, sessions),
+    jwks,
     onSnapshot: (next) => {
       // Drop verifiers of authorizers that are gone or changed (their token caches go with them).
       for (const [ref, v] of verifiers) {

@@ -191,6 +191,7 @@ function emptyInput(): LoadedConfig['input'] {
     principals: [],
     policies: [],
     privateEndpoints: [],
+    identityProviders: [],
     secrets: [],
     services: [],
   }

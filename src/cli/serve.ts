@@ -9,6 +9,8 @@ import { readFile } from 'node:fs/promises'
 import { startApp } from '../app/app.js'
 import { usageStoreProblem } from '../usage/redis-store.js'
 import { MAX_OFFLOAD_IN_FLIGHT } from '../authn/jwt/signature-offload.js'
+import { DEFAULT_TOKEN_CACHE_MAX } from '../authn/jwt/jwt-verifier.js'
+import { LAMBDA_AUTHORIZER_DEFAULTS } from '../authn/lambda/lambda-authorizer-config.js'
 import type { LogLevel } from '../observability/logger.js'
 import {
   type ParsedFlags,
@@ -36,6 +38,8 @@ export const SERVE_FLAGS = {
   'account-id': { type: 'string' },
   region: { type: 'string' },
   'log-level': { type: 'string' },
+  // Field and header names redacted from logs besides the built-in ones (env: comma-separated).
+  'log-redact': { type: 'string', multiple: true },
   'trust-forwarded-from': { type: 'string', multiple: true },
   // SPIFFE trust domains, comma-separated (see trustDomainsFlag; env: PORTCULLIS_TRUST_DOMAINS).
   'trust-domains': { type: 'string' },
@@ -55,6 +59,13 @@ export const SERVE_FLAGS = {
   // from PORTCULLIS_USAGE_STORE_PASSWORD (a Secret), which keeps it out of the command line.
   'usage-store': { type: 'string' },
   'usage-store-ca-file': { type: 'string' },
+  // STS endpoint (AssumeRoleWithWebIdentity): off unless --sts-port is given.
+  'sts-port': { type: 'string' },
+  'sts-tls-cert': { type: 'string' },
+  'sts-tls-key': { type: 'string' },
+  // Keys sealing session tokens: a file (local mode) or a Secret <namespace>/<name> (Kubernetes).
+  'sts-key-file': { type: 'string' },
+  'sts-key-secret': { type: 'string' },
 } as const
 
 export async function serveCommand(
@@ -81,7 +92,10 @@ export async function serveCommand(
   const usagePassword = nonEmpty(process.env['PORTCULLIS_USAGE_STORE_PASSWORD'])
   const logLevel = stringFlag(flags, 'log-level') ?? DEFAULTS.logLevel
   if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level: one of ${LEVELS.join(', ')}`)
+  const logRedact = logRedactFlag(flags)
+  const sts = stsOptions(flags, kubernetes)
   const app = await startApp({
+    ...sts,
     configDir,
     kubernetes: kubernetes
       ? {
@@ -100,6 +114,7 @@ export async function serveCommand(
     accountId: accountFlag(flags),
     region: regionFlag(flags),
     logLevel: logLevel as LogLevel,
+    logRedact,
     trustForwardedFrom: listFlag(flags, 'trust-forwarded-from'),
     trustDomains: trustDomainsFlag(flags),
     httpPathPrefix: stringFlag(flags, 'http-path-prefix'),
@@ -112,8 +127,13 @@ export async function serveCommand(
           },
         }
       : {}),
-    cacheMaxEntries: countFlag(flags, 'cache-max-entries', 10_000, 1),
-    tokenCacheMaxEntries: countFlag(flags, 'token-cache-max-entries', 10_000, 0),
+    cacheMaxEntries: countFlag(
+      flags,
+      'cache-max-entries',
+      LAMBDA_AUTHORIZER_DEFAULTS.cacheMaxEntries,
+      1,
+    ),
+    tokenCacheMaxEntries: countFlag(flags, 'token-cache-max-entries', DEFAULT_TOKEN_CACHE_MAX, 0),
     ...decisionLogFlag(flags),
     ...(stringFlag(flags, 'jwt-offload-max-in-flight') !== undefined
       ? {
@@ -135,6 +155,24 @@ export async function serveCommand(
     process.once('SIGINT', stop)
   })
   return 0
+}
+
+/** A field or header name: an RFC 9110 token (covers JSON field names as logged, too). */
+const REDACT_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/
+
+/**
+ * `--log-redact NAME[,NAME...]` (repeatable; env `PORTCULLIS_LOG_REDACT`, comma-separated): extra
+ * names whose values never reach the log, matched case-insensitively at any depth of a logged
+ * object. They add to the built-in list; nothing can take a name off it.
+ */
+export function logRedactFlag(flags: ParsedFlags): string[] {
+  const names = listFlag(flags, 'log-redact').flatMap((v) => commaList(v))
+  for (const name of names) {
+    if (!REDACT_NAME.test(name)) {
+      throw new UsageError(`--log-redact: not a field or header name: ${JSON.stringify(name)}`)
+    }
+  }
+  return names
 }
 
 function decisionLogFlag(flags: ParsedFlags): { decisionLog?: string } {
@@ -169,4 +207,44 @@ function commaList(v: string | undefined): string[] {
 
 function nonEmpty(v: string | undefined): string | undefined {
   return v === undefined || v === '' ? undefined : v
+}
+
+function stsOptions(
+  flags: ParsedFlags,
+  kubernetes: boolean,
+): {
+  stsPort?: number
+  stsTls?: { certFile: string; keyFile: string }
+  stsKeyFile?: string
+  stsKeySecret?: { namespace: string; name: string }
+} {
+  const port = stringFlag(flags, 'sts-port')
+  const cert = stringFlag(flags, 'sts-tls-cert')
+  const key = stringFlag(flags, 'sts-tls-key')
+  const file = stringFlag(flags, 'sts-key-file')
+  const secret = stringFlag(flags, 'sts-key-secret')
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new UsageError('--sts-tls-cert and --sts-tls-key go together')
+  }
+  if (file !== undefined && secret !== undefined) {
+    throw new UsageError('--sts-key-file and --sts-key-secret exclude each other')
+  }
+  if (secret !== undefined && !kubernetes) {
+    throw new UsageError('--sts-key-secret needs --kubernetes (use --sts-key-file in local mode)')
+  }
+  const out: ReturnType<typeof stsOptions> = {}
+  if (port !== undefined && port !== '') {
+    if (file === undefined && secret === undefined) {
+      throw new UsageError('--sts-port needs the session keys: --sts-key-file or --sts-key-secret')
+    }
+    out.stsPort = portFlag(flags, 'sts-port', 0)
+  }
+  if (cert !== undefined && key !== undefined) out.stsTls = { certFile: cert, keyFile: key }
+  if (file !== undefined) out.stsKeyFile = file
+  if (secret !== undefined) {
+    const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/.exec(secret)
+    if (m === null) throw new UsageError(`--sts-key-secret: <namespace>/<name>, got ${secret}`)
+    out.stsKeySecret = { namespace: m[1] ?? '', name: m[3] ?? '' }
+  }
+  return out
 }

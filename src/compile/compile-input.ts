@@ -10,6 +10,7 @@ import type { ObjectRef } from '../api/object-ref.js'
 import type {
   ApiKeySpec,
   AuthorizerSpec,
+  IdentityProviderSpec,
   PolicySpec,
   PrincipalSpec,
   PrivateEndpointSpec,
@@ -48,6 +49,8 @@ export interface CompileInput {
   /** Optional, so inputs that predate the kinds (fixtures, tools) stay valid: absent = none. */
   readonly apiKeys?: readonly Manifest<ApiKeySpec>[]
   readonly usagePlans?: readonly Manifest<UsagePlanSpec>[]
+  /** Absent = none (inputs built by hand, e.g. in tests, need not list the kind). */
+  readonly identityProviders?: readonly Manifest<IdentityProviderSpec>[]
   readonly secrets: readonly SecretInput[]
   readonly services: readonly ServiceBinding[]
 }

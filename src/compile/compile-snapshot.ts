@@ -14,12 +14,14 @@ import type { CompileOptions, CompileResult } from './compile-options.js'
 import { CompileContext, key } from './kinds/compile-context.js'
 import { compileAuthorizers } from './kinds/authorizer.js'
 import { compileHosts } from './kinds/hosts.js'
+import { compileIdentityProviders } from './kinds/identity-provider.js'
 import { compilePolicies } from './kinds/policy.js'
 import { compilePrincipals } from './kinds/principal.js'
 import { compilePrivateEndpoints } from './kinds/private-endpoint.js'
 import { compileRestApis } from './kinds/rest-api.js'
 import { compileUsagePlans } from './kinds/usage-plan.js'
 import type { Snapshot } from './snapshot.js'
+import type { StsRole } from './sts-directory.js'
 
 export type { AuthorizerCompiler, CompileOptions, CompileResult } from './compile-options.js'
 
@@ -28,7 +30,9 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
   ctx.counts.Secret = input.secrets.length
   const secrets = new Map(input.secrets.map((s) => [key(s.ref.namespace, s.ref.name), s.data]))
   const managed = compilePolicies(input.policies, ctx)
-  const accessKeys = compilePrincipals(input.principals, secrets, managed, ctx)
+  const roles = new Map<string, StsRole>()
+  const accessKeys = compilePrincipals(input.principals, secrets, managed, ctx, roles)
+  const providers = compileIdentityProviders(input.identityProviders ?? [], ctx)
   const authorizers = compileAuthorizers(input.authorizers, ctx)
   const endpoints = compilePrivateEndpoints(input.privateEndpoints, ctx)
   const { apisByRef, apiFiles } = compileRestApis(
@@ -53,6 +57,7 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
     usage,
     objectCounts: Object.freeze(ctx.counts),
     defaults: opts.defaults,
+    sts: Object.freeze({ roles, providers }),
     ...(opts.workloads ? { workloads: opts.workloads } : {}),
   })
   return { snapshot, errors: ctx.errors, warnings: ctx.warnings }

@@ -1,6 +1,6 @@
 /**
- * A Map key for an address: IPv4 as its 32-bit number (no string building on the hot path: ~10 ns
- * where ipaddr.js `toString()` costs ~270 ns), IPv6 as its RFC 5952 text. The pod index stores and
+ * A Map key for an address: IPv4 as its 32-bit number (no string building on the hot path, where
+ * ipaddr.js `toString()` would build one per lookup), IPv6 as its RFC 5952 text. The pod index stores and
  * the decision looks up with this one function, so both sides always agree. Both sides hold values
  * from `parseIpAddress`, so an IPv4-mapped address is already its IPv4 key and an IPv4-compatible
  * one (`::a.b.c.d`) keys as the IPv6 address it is.

@@ -38,6 +38,7 @@ const BUCKETS: readonly Bucket[] = [
   'privateEndpoints',
   'apiKeys',
   'usagePlans',
+  'identityProviders',
   'secrets',
   'services',
 ]
@@ -115,6 +116,7 @@ function toInput(objs: Map<string, { bucket: Bucket; obj: AnyObject }>): Compile
     privateEndpoints: [],
     apiKeys: [],
     usagePlans: [],
+    identityProviders: [],
     secrets: [],
     services: [],
   }

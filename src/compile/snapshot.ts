@@ -104,6 +104,11 @@ export interface CompiledPrincipal {
   /** Condition keys this principal contributes (lower-cased names): aws:username, aws:userid, tags... */
   readonly conditionKeys: ReadonlyMap<string, string>
   readonly policies: readonly { readonly label: string; readonly policy: CompiledPolicy }[]
+  /**
+   * Only for an assumed-role session that was given a session policy: it narrows `policies`
+   * (an action is allowed only when both allow it).
+   */
+  readonly sessionPolicy?: { readonly label: string; readonly policy: CompiledPolicy } | undefined
 }
 
 export interface AccessKeyEntry {
@@ -127,6 +132,8 @@ export interface Snapshot {
   /** Objects per kind that compiled (for the portcullis_config_objects gauge). */
   readonly objectCounts: Readonly<Record<string, number>>
   readonly defaults: { readonly accountId: string; readonly region: string }
+  /** Roles that can be assumed and the identity providers whose tokens they trust. */
+  readonly sts: StsDirectory
   /**
    * Kubernetes mode only: pod IP → namespace/service account/labels and namespace → labels, for
    * PrivateEndpoint attribution. Deliberately NOT part of the frozen configuration: it is one live
@@ -137,4 +144,41 @@ export interface Snapshot {
    * mode: label selectors then never match.
    */
   readonly workloads?: WorkloadDirectory
+}
+
+/* The roles and identity providers STS uses (compiled from Principals with role ARNs and IdentityProviders). */
+
+export interface StsRole {
+  /** `arn:aws:iam::<acct>:role/<path/><name>`. */
+  readonly arn: string
+  readonly accountId: string
+  /** The role name (last path segment), as in `assumed-role/<name>/<session>`. */
+  readonly name: string
+  /** Stable unique id (`AROA…`), the same on every replica: part of `aws:userid`. */
+  readonly roleId: string
+  /** Undefined: nobody may assume the role. */
+  readonly trust: CompiledPolicy | undefined
+  /** Seconds. */
+  readonly maxSessionDuration: number
+  /** The role as a principal: its identity policies and tags. */
+  readonly principal: CompiledPrincipal
+}
+
+/** One `IdentityProvider`. */
+export interface StsProvider {
+  /** `namespace/name`. */
+  readonly ref: string
+  /** Issuer URL without its scheme: the name in `{"Federated": ...}` and condition keys. */
+  readonly name: string
+  /** Exact `iss`. */
+  readonly issuer: string
+  readonly clientIds: readonly string[]
+  readonly jwksUri: string | undefined
+}
+
+export interface StsDirectory {
+  /** By role ARN. */
+  readonly roles: ReadonlyMap<string, StsRole>
+  /** By issuer URL (`iss`). */
+  readonly providers: ReadonlyMap<string, StsProvider>
 }

@@ -47,7 +47,7 @@ describe('allowOutcome', () => {
       { principal, context },
       { principal, context, reusable: false },
     ]) {
-      const o = allowOutcome(req(), identity, 'X', undefined)
+      const o = allowOutcome(req(), identity, 'ALLOW_IAM', undefined)
       expect(o.upstreamHeaders[0]).toEqual({
         name: 'x-portcullis-principal',
         value: encodedPrincipal,
@@ -74,7 +74,7 @@ describe('allowOutcome', () => {
         x_port: 'kept',
       }),
       { principal: 'alice', context: { team: 'pets' } },
-      'X',
+      'ALLOW_IAM',
       undefined,
     )
     expect(o.headersToRemove).toEqual([
@@ -86,19 +86,29 @@ describe('allowOutcome', () => {
 
   it('builds a reusable identity header list once (same frozen array for the same context object), per principal', () => {
     const context = { tier: 'gold' }
-    const a = allowOutcome(req(), { principal: 'alice', context }, 'X', undefined)
-    const b = allowOutcome(req(), { principal: 'alice', context }, 'X', undefined)
+    const a = allowOutcome(req(), { principal: 'alice', context }, 'ALLOW_IAM', undefined)
+    const b = allowOutcome(req(), { principal: 'alice', context }, 'ALLOW_IAM', undefined)
     expect(b.upstreamHeaders).toBe(a.upstreamHeaders)
     expect(isValidatedHeaders(a.upstreamHeaders)).toBe(true)
     // Same context object, other principal: its own list, never alice's.
-    const c = allowOutcome(req(), { principal: 'bob', context }, 'X', undefined)
+    const c = allowOutcome(req(), { principal: 'bob', context }, 'ALLOW_IAM', undefined)
     expect(c.upstreamHeaders[0]).toEqual({ name: 'x-portcullis-principal', value: 'bob' })
   })
 
   it('builds a one-off identity (reusable: false) plainly: a fresh unfrozen list, which no encoder or validator cache keeps', () => {
     const context = { tier: 'gold' }
-    const a = allowOutcome(req(), { principal: 'alice', context, reusable: false }, 'X', undefined)
-    const b = allowOutcome(req(), { principal: 'alice', context, reusable: false }, 'X', undefined)
+    const a = allowOutcome(
+      req(),
+      { principal: 'alice', context, reusable: false },
+      'ALLOW_IAM',
+      undefined,
+    )
+    const b = allowOutcome(
+      req(),
+      { principal: 'alice', context, reusable: false },
+      'ALLOW_IAM',
+      undefined,
+    )
     expect(a.upstreamHeaders).toEqual(b.upstreamHeaders)
     expect(a.upstreamHeaders).not.toBe(b.upstreamHeaders)
     expect(isValidatedHeaders(a.upstreamHeaders)).toBe(false)
@@ -108,17 +118,22 @@ describe('allowOutcome', () => {
     const a = allowOutcome(
       req(),
       { principal: 'arn:aws:iam::1:user/a', context: {} },
-      'X',
+      'ALLOW_IAM',
       undefined,
     )
     const b = allowOutcome(
       req(),
       { principal: 'arn:aws:iam::1:user/a', context: {} },
-      'X',
+      'ALLOW_IAM',
       undefined,
     )
     expect(b.upstreamHeaders).toBe(a.upstreamHeaders)
-    const none = allowOutcome(req(), { principal: undefined, context: NO_CONTEXT }, 'X', undefined)
+    const none = allowOutcome(
+      req(),
+      { principal: undefined, context: NO_CONTEXT },
+      'ALLOW_IAM',
+      undefined,
+    )
     expect(none.upstreamHeaders).toEqual([])
     expect(none.headersToRemove).toEqual([])
   })

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { AllowCode, DenyCode } from '../api/decision-codes.js'
 import type { AllowOutcome, HeaderEntry } from './check-outcome.js'
 import type { RequestContext } from '../request/request-context.js'
 import { encodeUpstreamHeaderValue } from './upstream-header-value.js'
@@ -35,7 +36,7 @@ export interface AllowIdentity {
   /**
    * False when this context object will not be seen again (a token verified for one request, not
    * cached): its header list is then built plainly, with no cache entry anywhere (a weak-map
-   * insert per request costs about a microsecond and weighs on garbage collection). Default true:
+   * insert per request is work on the check path and weighs on garbage collection). Default true:
    * caches hand out the same context object for every hit, so its list is built once.
    */
   readonly reusable?: boolean
@@ -120,7 +121,8 @@ function injectedSpelling(name: string): boolean {
 export function allowOutcome(
   req: RequestContext,
   identity: AllowIdentity,
-  code: string,
+  /** An `ALLOW_` code; a `DenyCode` only for a dry-run stand-in (dry-run.ts). */
+  code: AllowCode | DenyCode,
   api: string | undefined,
 ): AllowOutcome {
   const upstream = upstreamHeaders(identity)

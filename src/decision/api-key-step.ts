@@ -15,6 +15,10 @@ import { planKey, type MethodThrottle } from '../compile/usage-index.js'
 import type { UsageCounter, UsageResult } from '../usage/usage-counter.js'
 import { denyFixed, type DenyContext } from './deny-response.js'
 import { INJECTED_PREFIX } from './allow-response.js'
+import type { API_KEY_CODES } from '../api/decision-codes.js'
+
+/** The 403 codes of the step (the 429s come from the counter's answer). */
+type ApiKeyRefusal = Exclude<keyof typeof API_KEY_CODES, 'ERR_THROTTLED' | 'ERR_QUOTA_EXCEEDED'>
 
 export const API_KEY_HEADER = 'x-api-key'
 export const API_KEY_ID_HEADER = `${INJECTED_PREFIX}api-key-id`
@@ -51,7 +55,7 @@ export function applyApiKeyStep(
   const { req, snapshot, api, match, deny, note } = input
   const fromAuthorizer = api.apiKeySource === 'AUTHORIZER'
   const value = fromAuthorizer ? allow.usageIdentifierKey : req.headers.get(API_KEY_HEADER)
-  const refuse = (code: string, why: string): CheckOutcome => {
+  const refuse = (code: ApiKeyRefusal, why: string): CheckOutcome => {
     if (input.count !== false) opts.observe?.(NO_PLAN, 'invalid_key')
     note(() => `API key (${fromAuthorizer ? 'usageIdentifierKey' : API_KEY_HEADER}): ${why}`)
     return denyFixed('forbidden', code, deny)

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { AllowCode, DenyCode } from '../api/decision-codes.js'
 import type { RequestContext } from '../request/request-context.js'
 import type { StatementRef } from '../policy/types.js'
 import type { DecidedAnswer, DecisionTrace } from './decision-trace.js'
@@ -28,8 +29,11 @@ export interface AllowOutcome {
   readonly upstreamHeaders: readonly HeaderEntry[]
   /** Client-sent header names to remove before the request goes upstream (`x-portcullis-*`). */
   readonly headersToRemove: readonly string[]
-  /** Stable reason code for logs and metrics, e.g. `ALLOW_RESOURCE_POLICY`. */
-  readonly code: string
+  /**
+   * Stable reason code for logs and metrics, e.g. `ALLOW_RESOURCE_POLICY`: an `ALLOW_` code, except
+   * in dry-run (`dryRun` set), where it is the code as decided, an `ERR_` one for a would-be deny.
+   */
+  readonly code: AllowCode | DenyCode
   /** Resolved API (`namespace/name`) for metrics labels; undefined if none. */
   readonly api: string | undefined
   /** Small flat metadata echoed as Envoy dynamic metadata (e.g. decision id, principal). */
@@ -59,8 +63,8 @@ export interface DenyOutcome {
   readonly body: string
   /** Response headers to the client: content-type and x-amzn-errortype at least. */
   readonly headers: readonly HeaderEntry[]
-  /** Stable reason code (`ERR_...`) for logs and metric labels. */
-  readonly code: string
+  /** Stable reason code (`ERR_...`) for logs and metric labels; `httpStatus` is one it lists. */
+  readonly code: DenyCode
   readonly api: string | undefined
   readonly metadata: Readonly<Record<string, string>>
   readonly explain?: Explanation

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CheckOutcome, Checker, DenyOutcome, Explanation } from './check-outcome.js'
+import type { CheckOutcome, Checker, DenyOutcome } from './check-outcome.js'
 import type { Flow, FlowContext, VerifiedPrincipal } from './flow.js'
 import type { AuthorizationType, CompiledApi, Snapshot } from '../compile/snapshot.js'
 import type { RequestContext } from '../request/request-context.js'
@@ -19,6 +19,7 @@ import {
 import { DEFAULT_TRUST_DOMAINS, identifyPeer, type TrustDomains } from '../compile/peer-identity.js'
 import { buildConditionContext, type SourceAttribution } from './condition-context.js'
 import { denyFixed, denyPrincipal, type DenyContext } from './deny-response.js'
+import { explained } from './explained.js'
 import { resolveApi } from './resolve-api.js'
 import { detectSigV4 } from '../authn/sigv4/detect-sigv4.js'
 import { noneFlow } from './flows/none-flow.js'
@@ -270,7 +271,7 @@ export class Decider implements Checker {
     }
     const trace = run?.trace
     if (api === undefined) {
-      return explain(
+      return explained(
         explaining,
         denyFixed('no_api', 'ERR_NO_API', { api: undefined, metadata: meta }),
         [`no API for host '${req.host}' or context extension`],
@@ -281,14 +282,14 @@ export class Decider implements Checker {
 
     const path = normalizePath(req.path)
     if (!path.ok) {
-      return explain(explaining, denyFixed('bad_path', 'ERR_BAD_PATH', deny), [
+      return explained(explaining, denyFixed('bad_path', 'ERR_BAD_PATH', deny), [
         ...notes,
         `path rejected: ${path.reason}`,
       ])
     }
     const match = api.routes.match(req.method, path.segments)
     if (match === undefined) {
-      return explain(explaining, denyFixed('no_route', 'ERR_NO_ROUTE', deny), [
+      return explained(explaining, denyFixed('no_route', 'ERR_NO_ROUTE', deny), [
         ...notes,
         `no route for ${req.method} ${path.decodedPath}`,
       ])
@@ -306,7 +307,7 @@ export class Decider implements Checker {
     // decodedPath is `/` + the segments joined by `/`: the methodArn's resource part as it is.
     const methodArn = `${api.arnPrefix}/${api.stage}/${req.method}${path.decodedPath}`
     if (Buffer.byteLength(methodArn) > MAX_METHOD_ARN_BYTES) {
-      return explain(explaining, denyFixed('uri_too_long', 'ERR_ARN_TOO_LONG', deny), [
+      return explained(explaining, denyFixed('uri_too_long', 'ERR_ARN_TOO_LONG', deny), [
         ...notes,
         'methodArn over 1600 bytes',
       ])
@@ -351,7 +352,7 @@ export class Decider implements Checker {
     if (isPrivate) {
       // A private API is reachable only through one of its endpoints (docs/private-apis.md).
       if (endpoint === undefined) {
-        return explain(
+        return explained(
           explaining,
           denyPrincipal(undefined, methodArn, false, 'ERR_PRIVATE_NO_ENDPOINT', deny),
           [...notes, 'private API: request did not come through any of its PrivateEndpoints'],
@@ -361,7 +362,7 @@ export class Decider implements Checker {
       if (trace !== undefined) trace.endpoint = endpoint.ref
       // A private API without a resource policy denies everything, as on AWS.
       if (api.resourcePolicy === undefined) {
-        return explain(
+        return explained(
           explaining,
           denyPrincipal(undefined, methodArn, false, 'ERR_PRIVATE_NO_RESOURCE_POLICY', deny),
           [...notes, 'private API has no resource policy'],
@@ -371,10 +372,13 @@ export class Decider implements Checker {
         ? this.#gateIdentity(req, api, snapshot, deny)
         : anonymousUnlessSigned(req, deny)
       if (identity.kind === 'deny')
-        return explain(explaining, identity.outcome, [
-          ...notes,
-          'endpoint gate: signature rejected',
-        ])
+        return explained(
+          explaining,
+          identity.outcome,
+          [...notes, 'endpoint gate: signature rejected'],
+          [],
+          'before',
+        )
       if (identity.kind === 'principal') verifiedPrincipal = identity.verified
       if (trace !== undefined && identity.kind === 'principal') {
         trace.principal = identity.verified.principal.arn
@@ -392,7 +396,7 @@ export class Decider implements Checker {
       trace?.addStatements(gate.statements)
       if (combineEndpointGate(gate.decision) !== 'Allow') {
         const explicit = gate.decision === 'Deny'
-        return explain(
+        return explained(
           explaining,
           denyPrincipal(
             principal?.arn,
@@ -410,10 +414,11 @@ export class Decider implements Checker {
     const flow = this.#flows[route.authorizationType]
     if (flow === undefined) {
       // Auth types whose module is not registered fail closed with AWS's authorizer-error answer.
-      return explain(explaining, denyFixed('authorizer_error', 'ERR_AUTH_TYPE_UNAVAILABLE', deny), [
-        ...notes,
-        `authorization type ${route.authorizationType} is not available`,
-      ])
+      return explained(
+        explaining,
+        denyFixed('authorizer_error', 'ERR_AUTH_TYPE_UNAVAILABLE', deny),
+        [...notes, `authorization type ${route.authorizationType} is not available`],
+      )
     }
     const ctx: FlowContext = {
       req,
@@ -430,7 +435,7 @@ export class Decider implements Checker {
       candidate,
     }
     const finish = (flowOutcome: CheckOutcome): CheckOutcome => {
-      const outcome = explain(explaining, flowOutcome, notes)
+      const outcome = explained(explaining, flowOutcome, notes, [], 'before')
       if (!outcome.allowed || !route.apiKeyRequired) return outcome
       // AWS checks the API key after authorization (the AUTHORIZER source needs its answer).
       const keyNotes: string[] = []
@@ -469,22 +474,4 @@ function anonymousUnlessSigned(
     return { kind: 'deny', outcome: denyFixed('internal', 'ERR_SIGV4_UNAVAILABLE', deny) }
   }
   return { kind: 'anonymous' }
-}
-
-/** Common-phase notes go first, then the flow's own notes and statements. */
-function explain<T extends CheckOutcome>(
-  enabled: boolean,
-  outcome: T,
-  notes: readonly string[],
-  statements: Explanation['statements'] = [],
-): T {
-  if (!enabled) return outcome
-  const prior = outcome.explain
-  return {
-    ...outcome,
-    explain: {
-      notes: prior ? [...notes, ...prior.notes] : notes,
-      statements: prior ? [...statements, ...prior.statements] : statements,
-    },
-  }
 }

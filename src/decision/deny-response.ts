@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { DenyCode } from '../api/decision-codes.js'
 import type { DenyOutcome, HeaderEntry } from './check-outcome.js'
 import { sealHeaders, type ValidatedHeaders } from './validated-headers.js'
 import { BoundedMemo } from '../lib/bounded-memo.js'
@@ -83,7 +84,7 @@ function outcome(
   status: number,
   errorType: string,
   body: string,
-  code: string,
+  code: DenyCode,
   ctx: DenyContext,
   extraHeaders: readonly HeaderEntry[] = [],
 ): DenyOutcome {
@@ -140,7 +141,7 @@ export function denyFixed(
     | 'internal'
     | 'throttled'
     | 'quota_exceeded',
-  code: string,
+  code: DenyCode,
   ctx: DenyContext,
   extraHeaders: readonly HeaderEntry[] = [],
 ): DenyOutcome {
@@ -163,7 +164,7 @@ export function denyPrincipal(
   principalArn: string | undefined,
   methodArn: string,
   explicit: boolean,
-  code: string,
+  code: DenyCode,
   ctx: DenyContext,
 ): DenyOutcome {
   const who = principalArn ?? 'anonymous'
@@ -175,7 +176,7 @@ export function denyPrincipal(
 /** `User is not authorized to access this resource[ with an explicit deny]` (authorizer flows). */
 export function denyAuthorizerPolicy(
   explicit: boolean,
-  code: string,
+  code: DenyCode,
   ctx: DenyContext,
 ): DenyOutcome {
   const msg = `User is not authorized to access this resource${explicit ? ' with an explicit deny' : ''}`
@@ -187,7 +188,7 @@ export function denySignature(
   status: number,
   errorType: string,
   message: string,
-  code: string,
+  code: DenyCode,
   ctx: DenyContext,
 ): DenyOutcome {
   return outcome(status, errorType, messageBody(message), code, ctx)

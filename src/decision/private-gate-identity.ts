@@ -8,9 +8,13 @@
 import { detectSigV4, type SigningKeyCache } from '../authn/sigv4/index.js'
 import type { PrivateGateIdentity } from './decide.js'
 import { CallerVerifier } from './flows/iam-flow.js'
+import type { SessionCredentials } from '../sts/session-credentials.js'
 
-export function createPrivateGateIdentity(signingKeys: SigningKeyCache): PrivateGateIdentity {
-  const verifier = new CallerVerifier(signingKeys)
+export function createPrivateGateIdentity(
+  signingKeys: SigningKeyCache,
+  sessions?: SessionCredentials,
+): PrivateGateIdentity {
+  const verifier = new CallerVerifier(signingKeys, sessions)
   return (req, api, snapshot, deny) => {
     const presence = detectSigV4(req)
     if (presence === 'none' || presence === 'other-authorization') return { kind: 'anonymous' }

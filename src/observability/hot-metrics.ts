@@ -1,7 +1,7 @@
 /**
  * Metrics updated on every check, without prom-client's per-call label work. A prom-client child
- * (`counter.labels(...)`) still hashes and validates its label object on every `inc()`/`observe()`
- * (~1.5 µs per check for our three updates); here a check bumps plain numbers in a handle it
+ * (`counter.labels(...)`) still hashes and validates its label object on every `inc()`/`observe()`,
+ * three times per check; here a check bumps plain numbers in a handle it
  * looked up once, and the numbers reach the registry only when `/metrics` is scraped:
  *
  * - HotCounter: a prom-client Counter whose `collect()` (public API, run at scrape time) copies

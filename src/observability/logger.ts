@@ -12,7 +12,7 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export interface LoggerOptions {
   /** Minimum level written. Default `info`. */
   readonly level?: LogLevel
-  /** Extra field/header names (case-insensitive, exact) to redact, e.g. from `--log-redact`. */
+  /** Extra field/header names (case-insensitive, exact) to redact: `serve --log-redact`. */
   readonly redactKeys?: readonly string[]
   /** Where lines go. Default stdout. Tests pass a stream to read the output. */
   readonly destination?: DestinationStream

@@ -1,29 +1,34 @@
 import { describe, expect, it } from 'vitest'
+import type { DecisionCode } from '../api/decision-codes.js'
 import { Metrics } from './metrics.js'
 
 describe('Metrics', () => {
   it('uses its own registry: two instances do not share series', async () => {
     const a = new Metrics({ defaultMetrics: false })
     const b = new Metrics({ defaultMetrics: false })
-    a.observeCheck({ allowed: true, code: 'ALLOW_X', api: 'ns/api' }, 0.001)
+    a.observeCheck({ allowed: true, code: 'ALLOW_IAM', api: 'ns/api' }, 0.001)
     expect(await a.render()).toContain(
-      'portcullis_check_requests_total{api="ns/api",decision="allow",code="ALLOW_X",enforcement="enforce"} 1',
+      'portcullis_check_requests_total{api="ns/api",decision="allow",code="ALLOW_IAM",enforcement="enforce"} 1',
     )
-    expect(await b.render()).not.toContain('ALLOW_X')
+    expect(await b.render()).not.toContain('ALLOW_IAM')
   })
 
   it('clamps unbounded label values to fixed words', async () => {
     const m = new Metrics({ defaultMetrics: false })
     m.observeCheck(
-      { allowed: false, code: 'arn:aws:iam::1:user/alice', api: '/prod/pets/42' },
+      { allowed: false, code: 'arn:aws:iam::1:user/alice' as DecisionCode, api: '/prod/pets/42' },
       0.001,
     )
     m.authorizerCall('Bearer eyJ...', 'Unauthorized because token xyz', 0.1)
     m.jwksFetch('https://issuer.example:8443/pool/.well-known/jwks.json?x=1', 'jwks', 'HTTP 500')
     m.jwksFetch('file:///etc/passwd', 'discovery', 'success')
     m.setConfigObjects('Rest Api!', 1)
+    // A code-shaped string that is not a listed code is no label value either.
+    m.observeCheck({ allowed: false, code: 'ERR_MADE_UP' as DecisionCode, api: 'ns/api' }, 0.001)
     const text = await m.render()
     expect(text).toContain('api="invalid",decision="deny",code="OTHER",enforcement="enforce"')
+    expect(text).toContain('api="ns/api",decision="deny",code="OTHER",enforcement="enforce"')
+    expect(text).not.toContain('ERR_MADE_UP')
     expect(text).toContain('authorizer="invalid",outcome="other"')
     // The host only: never the path or query of the document URL.
     expect(text).toContain(

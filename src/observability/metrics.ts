@@ -6,6 +6,7 @@
  * @module
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { isDecisionCode, type DecisionCode } from '../api/decision-codes.js'
 import {
   HotCounter,
   HotHistogram,
@@ -16,7 +17,7 @@ import {
 /** Decision fields the check metrics read; a CheckOutcome satisfies it. */
 export interface CheckMetricInput {
   readonly allowed: boolean
-  readonly code: string
+  readonly code: DecisionCode
   readonly api: string | undefined
   /** Dry-run: the decision as decided, counted with `enforcement="dry_run"`. */
   readonly dryRun?: { readonly decision: 'allow' | 'deny' }
@@ -30,7 +31,7 @@ export interface MetricsOptions {
   readonly defaultMetrics?: boolean
 }
 
-/** Check latency buckets in seconds: 50 µs (a cache hit) to 5 s (a slow custom authorizer). */
+/** Check latency buckets in seconds: 50 µs (cache hits land low) to 5 s (a slow custom authorizer). */
 const CHECK_BUCKETS = [
   0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
   5,
@@ -48,16 +49,15 @@ const REJECTED_DEFAULT_METRICS = [
   'nodejs_active_resources_total',
 ]
 
-const CODE_LABEL = /^[A-Z][A-Z0-9_]{0,63}$/
 const API_LABEL = /^[a-z0-9]([a-z0-9.-]{0,252})?\/[a-z0-9]([a-z0-9.-]{0,252})?$/
 const NAME_LABEL = /^[a-z0-9]([a-z0-9.\/-]{0,252})?$/
 const HOST_LABEL = /^[a-z0-9.[\]:-]{1,262}$/
 const OUTCOME_LABEL = /^[a-z][a-z0-9_]{0,31}$/
 const KIND_LABEL = /^[A-Za-z][A-Za-z0-9]{0,62}$/
 
-/** Reason code label: `ERR_...`/`ALLOW_...` style codes pass; anything else is `OTHER`. */
+/** Reason code label: the listed decision codes (src/api/decision-codes.ts); anything else is `OTHER`. */
 function codeLabel(code: string): string {
-  return CODE_LABEL.test(code) ? code : 'OTHER'
+  return isDecisionCode(code) ? code : 'OTHER'
 }
 /** API label: `namespace/name` (Kubernetes names) or `none`; anything else is `invalid`. */
 function apiLabel(api: string | undefined): string {

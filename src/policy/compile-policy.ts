@@ -41,7 +41,7 @@ const SHORT_FORM = 'execute-api:/'
 /** Path used for problems with the document as a whole. */
 export const ROOT_PATH = ''
 
-const KINDS_WITH_PRINCIPAL: ReadonlySet<PolicyKind> = new Set(['resource', 'endpoint'])
+const KINDS_WITH_PRINCIPAL: ReadonlySet<PolicyKind> = new Set(['resource', 'endpoint', 'trust'])
 
 function compileActions(raw: unknown, path: string, errors: PolicyError[]): StringPattern[] | null {
   const patterns: StringPattern[] = []
@@ -173,7 +173,15 @@ function compileStatement(
 
   let resources: ResourceMatcher = buildResourceMatcher(false, [])
   const resourceNegated = raw.NotResource !== undefined
-  if (raw.Resource !== undefined && raw.NotResource !== undefined) {
+  if (options.kind === 'trust') {
+    // IAM refuses Resource in a trust policy ("Has prohibited field Resource"): the role is it.
+    for (const key of ['Resource', 'NotResource'] as const) {
+      if (raw[key] !== undefined) {
+        errors.push({ path: childPath(path, key), message: 'is not allowed in a trust policy' })
+      }
+    }
+    resources = buildResourceMatcher(true, [])
+  } else if (raw.Resource !== undefined && raw.NotResource !== undefined) {
     errors.push({
       path: childPath(path, 'NotResource'),
       message: 'cannot be combined with Resource',

@@ -1,7 +1,9 @@
 /**
  * Principal / NotPrincipal: `*`, account ids and account root ARNs (the whole account), exact IAM
  * user/role and STS assumed-role ARNs (case-sensitive), a role ARN also matching that role's
- * sessions; `Service` / `Federated` principals are valid but never match our callers.
+ * sessions; `Federated` names a web identity provider and matches only a caller asking to assume a
+ * role with that provider's token (trust policies); `Service` principals are valid but never match
+ * our callers.
  *
  * The two elements ask different questions of the same list. `Principal` asks whether the caller
  * is named at any level (`match`). A `NotPrincipal` Deny exempts a caller only when every level
@@ -87,12 +89,15 @@ export function compilePrincipal(
    */
   const arns = new Map<string, string>()
   const roleSessions = new Set<string>()
+  /** Provider names (exact, as IAM compares them) of `Federated` entries. */
+  const federated = new Set<string>()
   for (const [type, value] of Object.entries(raw)) {
     const typePath = childPath(path, type)
     if (type === 'Service' || type === 'Federated') {
-      // Valid IAM, but Portcullis callers are never AWS services or web-identity federations.
+      // Valid IAM; Portcullis callers are never AWS services.
       for (const item of stringList(value, typePath, errors)) {
         if (item.value.length === 0) errors.push({ path: item.path, message: 'must not be empty' })
+        else if (type === 'Federated') federated.add(item.value)
       }
       continue
     }
@@ -152,6 +157,10 @@ export function compilePrincipal(
       any: false,
       match(principal) {
         if (principal === null) return 'none'
+        // A web identity is named only by its provider: never by an ARN or account.
+        if (principal.federatedProvider !== undefined) {
+          return federated.has(principal.federatedProvider) ? 'direct' : 'none'
+        }
         if (arns.has(principal.arn)) return 'direct'
         if (roleSessions.size > 0) {
           const key = sessionRoleKey(principal.arn)
@@ -160,6 +169,9 @@ export function compilePrincipal(
         return accounts.has(principal.accountId) ? 'account' : 'none'
       },
       listsEveryLevel(principal) {
+        if (principal?.federatedProvider !== undefined) {
+          return federated.has(principal.federatedProvider)
+        }
         if (principal === null || !accounts.has(principal.accountId)) return false
         const needsRole = arns.get(principal.arn)
         if (needsRole !== undefined) return needsRole === '' || roleSessions.has(needsRole)

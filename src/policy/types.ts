@@ -5,8 +5,12 @@
  * @module
  */
 
-/** Where a document is used; decides which elements are legal (e.g. `Principal` only in resource-side policies). */
-export type PolicyKind = 'resource' | 'identity' | 'authorizer' | 'endpoint'
+/**
+ * Where a document is used; decides which elements are legal (e.g. `Principal` only in
+ * resource-side policies). `trust`: a role's trust policy (`assumeRolePolicyDocument`), with a
+ * Principal and no Resource (the role itself is the resource).
+ */
+export type PolicyKind = 'resource' | 'identity' | 'authorizer' | 'endpoint' | 'trust'
 
 /** One validation problem, located by JSON path: `Statement[2].Condition.IpAddress.aws:SourceIp[0]`. */
 export interface PolicyError {
@@ -30,6 +34,11 @@ export interface PolicyPrincipal {
   readonly arn: string
   /** 12-digit account of the principal. */
   readonly accountId: string
+  /**
+   * Set only for a web identity asking to assume a role: the provider name (issuer without
+   * `https://`) that `{"Federated": ...}` principals name.
+   */
+  readonly federatedProvider?: string
 }
 
 /** A condition-context value: single-valued keys hold a string, multivalued keys an array. */

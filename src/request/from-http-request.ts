@@ -25,6 +25,7 @@
 import type { RequestContext } from './request-context.js'
 import {
   DEFAULT_REQUEST_LIMITS,
+  type RequestErrorCode,
   type RequestLimits,
   type RequestParseResult,
 } from './request-parse-result.js'
@@ -211,10 +212,7 @@ export function fromHttpRequest(
     }
   }
   const { flavor } = orig
-  const fail = (
-    code: 'ERR_REQUEST_MALFORMED' | 'ERR_REQUEST_TOO_LARGE' | 'ERR_REQUEST_INVALID_PATH',
-    detail: string,
-  ): HttpParseResult => ({
+  const fail = (code: RequestErrorCode, detail: string): HttpParseResult => ({
     ok: false,
     code,
     detail,

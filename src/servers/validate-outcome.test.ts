@@ -7,7 +7,7 @@ const allow = {
   allowed: true,
   upstreamHeaders: [{ name: 'x-portcullis-principal', value: 'arn:aws:iam::1:user/a b\tc' }],
   headersToRemove: ['x-portcullis-principal'],
-  code: 'ALLOW',
+  code: 'ALLOW_IAM',
   api: undefined,
   metadata: {},
 }
@@ -17,7 +17,7 @@ const deny = {
   grpcCode: 7,
   body: '{}',
   headers: [{ name: 'content-type', value: 'application/json' }],
-  code: 'ERR_X',
+  code: 'ERR_POLICY_EXPLICIT_DENY',
   api: 'ns/a',
   metadata: { decision_id: 'd' },
 }
@@ -27,6 +27,9 @@ describe('outcomeProblem', () => {
     expect(outcomeProblem(allow)).toBeUndefined()
     expect(outcomeProblem(deny)).toBeUndefined()
     for (const d of Object.values(BOUNDARY_DENIALS)) expect(outcomeProblem(d)).toBeUndefined()
+    // A dry-run allow stands in for a would-be deny and carries its code.
+    const dryRun = { decision: 'deny', status: 403, code: 'ERR_POLICY_EXPLICIT_DENY' }
+    expect(outcomeProblem({ ...allow, code: 'ERR_POLICY_EXPLICIT_DENY', dryRun })).toBeUndefined()
   })
   const bad: [string, unknown][] = [
     ['null', null],
@@ -53,6 +56,17 @@ describe('outcomeProblem', () => {
     ['headersToRemove not an array', { ...allow, headersToRemove: 'x' }],
     ['metadata value number', { ...allow, metadata: { a: 1 } }],
     ['code missing', { ...allow, code: undefined }],
+    // The code list is the contract of logs, metrics and alerts: nothing else goes out.
+    ['allow with an unlisted code', { ...allow, code: 'ALLOW_X' }],
+    ['deny with an unlisted code', { ...deny, code: 'ERR_X' }],
+    ['deny with a prototype key as code', { ...deny, code: 'constructor' }],
+    ['allow with a deny code', { ...allow, code: 'ERR_POLICY_EXPLICIT_DENY' }],
+    ['deny with an allow code', { ...deny, code: 'ALLOW_IAM' }],
+    ['deny with a status its code does not list', { ...deny, code: 'ERR_NOT_READY' }],
+    [
+      'JWT scope mismatch with neither 401 nor 403',
+      { ...deny, code: 'ERR_JWT_SCOPE_MISMATCH', httpStatus: 500 },
+    ],
   ]
   for (const [name, outcome] of bad) {
     it(`rejects: ${name}`, () => {

@@ -17,6 +17,7 @@ import type {
   LoadedPolicy,
   LoadedPrincipal,
   LoadedPrivateEndpoint,
+  LoadedIdentityProvider,
   LoadedRestApi,
   LoadedUsagePlan,
 } from './manifest.js'
@@ -39,6 +40,7 @@ export function groupObjects(objects: readonly LoadedObject[], errors: LoadError
     privateEndpoints: [] as LoadedPrivateEndpoint[],
     apiKeys: [] as LoadedApiKey[],
     usagePlans: [] as LoadedUsagePlan[],
+    identityProviders: [] as LoadedIdentityProvider[],
     secrets: [] as SecretInput[],
     services: [] as ServiceBinding[],
   }
@@ -64,6 +66,9 @@ export function groupObjects(objects: readonly LoadedObject[], errors: LoadError
         break
       case 'UsagePlan':
         input.usagePlans.push(o)
+        break
+      case 'IdentityProvider':
+        input.identityProviders.push(o)
         break
       case 'Secret':
         input.secrets.push({ ref: o.ref, file: o.file, data: o.data })

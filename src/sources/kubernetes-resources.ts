@@ -20,6 +20,7 @@ export const CUSTOM_RESOURCES: readonly CustomResource[] = [
   { kind: 'PrivateEndpoint', plural: 'privateendpoints' },
   { kind: 'ApiKey', plural: 'apikeys' },
   { kind: 'UsagePlan', plural: 'usageplans' },
+  { kind: 'IdentityProvider', plural: 'identityproviders' },
 ]
 
 /** Collection path of a custom resource, in one namespace or (undefined) across the cluster. */

@@ -251,7 +251,7 @@ describe('parseManifestText: schema and semantic violations, one exact line each
       'x.yaml',
     )
     expect(lines(r)).toEqual([
-      'x.yaml: Stage/default/u: unknown kind or version portcullis.dev/v1alpha1 Stage (this build serves portcullis.dev/v1alpha1 RestApi, Authorizer, Principal, Policy, PrivateEndpoint, ApiKey, UsagePlan)',
+      'x.yaml: Stage/default/u: unknown kind or version portcullis.dev/v1alpha1 Stage (this build serves portcullis.dev/v1alpha1 RestApi, Authorizer, Principal, Policy, PrivateEndpoint, ApiKey, UsagePlan, IdentityProvider)',
     ])
   })
 })

@@ -23,6 +23,7 @@ export {
   type LoadedPrivateEndpoint,
   type LoadedApiKey,
   type LoadedUsagePlan,
+  type LoadedIdentityProvider,
   type LoadedRestApi,
   type LoadedSecret,
   type LoadedService,

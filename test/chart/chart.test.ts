@@ -87,6 +87,7 @@ describe('helm template with chart defaults (ci/default-values.yaml)', () => {
         'ClusterRoleBinding/rel-portcullis',
         'CustomResourceDefinition/apikeys.portcullis.dev',
         'CustomResourceDefinition/authorizers.portcullis.dev',
+        'CustomResourceDefinition/identityproviders.portcullis.dev',
         'CustomResourceDefinition/policies.portcullis.dev',
         'CustomResourceDefinition/principals.portcullis.dev',
         'CustomResourceDefinition/privateendpoints.portcullis.dev',
@@ -183,7 +184,14 @@ describe('helm template with chart defaults (ci/default-values.yaml)', () => {
             strings(r, 'apiGroups').includes(group) && strings(r, 'resources').includes(resource),
         )
         .flatMap((r) => strings(r, 'verbs'))
-    for (const res of ['restapis', 'authorizers', 'principals', 'policies', 'privateendpoints']) {
+    for (const res of [
+      'restapis',
+      'authorizers',
+      'principals',
+      'policies',
+      'privateendpoints',
+      'identityproviders',
+    ]) {
       expect(verbsFor('portcullis.dev', res).sort()).toEqual(['get', 'list', 'watch'])
       expect(verbsFor('portcullis.dev', `${res}/status`)).toEqual(
         expect.arrayContaining(['update', 'patch']),

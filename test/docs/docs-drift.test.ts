@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { DECISION_CODES, PROBLEM_CODES } from '../../src/api/decision-codes.js'
 import { KINDS } from '../../src/api/v1alpha1/kinds.js'
 import { CHECK_FLAGS } from '../../src/cli/check.js'
 import { SERVE_FLAGS } from '../../src/cli/serve.js'
@@ -57,6 +58,15 @@ describe('generated reference pages are in sync with the code', () => {
     for (const name of names) expect(page).toContain(`\`${name}\``)
   })
 
+  it('codes.md lists every decision and problem code once, with its status', () => {
+    const page = expected.get('codes.md') ?? ''
+    for (const [name, spec] of Object.entries(DECISION_CODES)) {
+      const status = typeof spec.status === 'number' ? String(spec.status) : spec.status.join(', ')
+      expect(page).toMatch(new RegExp(`\\| \`${name}\` +\\| ${status} +\\|`))
+    }
+    for (const name of Object.keys(PROBLEM_CODES)) expect(page).toContain(`\`${name}\``)
+  })
+
   it('kinds.md has a section for every kind', () => {
     const page = expected.get('kinds.md') ?? ''
     for (const kind of KINDS) expect(page).toContain(`\n## ${kind}\n`)
@@ -80,6 +90,18 @@ describe('user documentation links stay inside the repository', () => {
     expect(USER_DOCS.some((f) => f.startsWith('deploy/'))).toBe(true)
     expect(USER_DOCS.some((f) => f.startsWith('charts/'))).toBe(true)
   })
+
+  // A code the docs name must exist: `ERR_SIGV4_*` style families are fine, a typo or a code
+  // renamed in the list is not.
+  for (const file of USER_DOCS) {
+    it(`${file} names only listed reason codes`, () => {
+      const text = readFileSync(join(ROOT, file), 'utf8')
+      const unknown = [...text.matchAll(/\b(?:ERR|ALLOW)_[A-Z0-9_]*[A-Z0-9]\b(?![_*])/g)]
+        .map((m) => m[0])
+        .filter((c) => !Object.hasOwn(DECISION_CODES, c) && !Object.hasOwn(PROBLEM_CODES, c))
+      expect(unknown).toEqual([])
+    })
+  }
 
   const markdown = USER_DOCS.filter((f) => f.endsWith('.md'))
   for (const file of markdown) {

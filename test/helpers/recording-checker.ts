@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { DECISION_CODES, statusesOf, type DenyCode } from '../../src/api/decision-codes.js'
 import type {
   AllowOutcome,
   Checker,
@@ -50,6 +51,17 @@ export function allowOutcome(overrides: Partial<AllowOutcome> = {}): AllowOutcom
   }
 }
 
+/**
+ * A listed deny code that goes out with `httpStatus` (the servers refuse any other pairing), or
+ * `ERR_UNAUTHORIZED` for a status no code has: such an outcome is refused as a checker bug.
+ */
+function codeWithStatus(httpStatus: number): DenyCode {
+  const names = Object.keys(DECISION_CODES) as (keyof typeof DECISION_CODES)[]
+  const found = names.find((c) => c.startsWith('ERR_') && statusesOf(c).includes(httpStatus))
+  return (found as DenyCode | undefined) ?? 'ERR_UNAUTHORIZED'
+}
+
+/** A 401 deny; with only `httpStatus` overridden, the code is one that goes with that status. */
 export function denyOutcome(overrides: Partial<DenyOutcome> = {}): DenyOutcome {
   return {
     allowed: false,
@@ -60,7 +72,7 @@ export function denyOutcome(overrides: Partial<DenyOutcome> = {}): DenyOutcome {
       { name: 'content-type', value: 'application/json' },
       { name: 'x-amzn-errortype', value: 'UnauthorizedException' },
     ],
-    code: 'ERR_AUTHORIZER_UNAUTHORIZED',
+    code: codeWithStatus(overrides.httpStatus ?? 401),
     api: 'shop/petstore',
     metadata: { decision_id: 'dec-401' },
     ...overrides,

@@ -15,6 +15,8 @@ export interface SignInput {
   readonly body?: string
   readonly accessKeyId: string
   readonly secretAccessKey: string
+  /** Temporary credentials: the signer adds and signs `X-Amz-Security-Token`. */
+  readonly sessionToken?: string
   readonly region?: string
   readonly service?: string
   readonly signingDate?: Date
@@ -22,7 +24,11 @@ export interface SignInput {
 
 function sdkSigner(input: SignInput): SignatureV4 {
   return new SignatureV4({
-    credentials: { accessKeyId: input.accessKeyId, secretAccessKey: input.secretAccessKey },
+    credentials: {
+      accessKeyId: input.accessKeyId,
+      secretAccessKey: input.secretAccessKey,
+      ...(input.sessionToken !== undefined ? { sessionToken: input.sessionToken } : {}),
+    },
     region: input.region ?? 'us-east-1',
     service: input.service ?? 'execute-api',
     sha256: Sha256,

@@ -9,8 +9,12 @@ import { execFile } from 'node:child_process'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
+import { parseFlags } from '../../src/cli/options.js'
 import { runCli, USAGE } from '../../src/cli/run-cli.js'
+import { logRedactFlag, SERVE_FLAGS } from '../../src/cli/serve.js'
+import { createLogger, REDACTED } from '../../src/observability/logger.js'
 
 /** Runs one command in-process with its own environment (never the test process's PORTCULLIS_*). */
 async function run(
@@ -140,6 +144,41 @@ describe('portcullis check', () => {
       expect(r.code, bad).toBe(2)
       expect(r.stderr).toContain('--trust-domains: ')
     }
+  })
+
+  it('serve refuses a --log-redact name that is no field or header name (exit 2)', async () => {
+    for (const bad of ['has space', 'a,b:c', 'é']) {
+      const r = await run(['serve', ...Q, `--log-redact=${bad}`])
+      expect(r.code, bad).toBe(2)
+      expect(r.stderr).toContain('--log-redact: not a field or header name')
+    }
+  })
+
+  it('--log-redact / PORTCULLIS_LOG_REDACT names are redacted from logged objects, at any depth', () => {
+    const fromFlags = logRedactFlag(
+      parseFlags(['--log-redact', 'X-Tenant-Key', '--log-redact', 'pin,ssn'], SERVE_FLAGS, {}),
+    )
+    const fromEnv = logRedactFlag(
+      parseFlags([], SERVE_FLAGS, { PORTCULLIS_LOG_REDACT: 'X-Tenant-Key, pin,ssn' }),
+    )
+    expect(fromFlags).toEqual(['X-Tenant-Key', 'pin', 'ssn'])
+    expect(fromEnv).toEqual(fromFlags)
+    const lines: string[] = []
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(chunk.toString())
+        cb()
+      },
+    })
+    const logger = createLogger({ destination, redactKeys: fromEnv })
+    logger.info(
+      { headers: new Map([['x-tenant-key', 'tk-123']]), user: { PIN: '4321', name: 'ann' } },
+      'm',
+    )
+    const line = lines.join('')
+    expect(line).not.toMatch(/tk-123|4321/)
+    expect(line).toContain(`"x-tenant-key":"${REDACTED}"`)
+    expect(line).toContain('"name":"ann"')
   })
 
   it('exit 2 on usage errors, with the problem and the usage on stderr', async () => {

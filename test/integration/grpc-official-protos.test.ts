@@ -207,10 +207,10 @@ describe('CheckOutcome → CheckResponse (decoded with the official protos)', ()
     expect(res.dynamic_metadata!.fields.decision_id?.stringValue).toBe('dec-401')
   })
 
-  it('deny 403/429/500 keep their HTTP status and PERMISSION_DENIED; decision_id defaults to the request id', async () => {
+  it('deny 403/413/500 keep their HTTP status and PERMISSION_DENIED; decision_id defaults to the request id', async () => {
     for (const [httpStatus, name] of [
       [403, 'Forbidden'],
-      [429, 'TooManyRequests'],
+      [413, 'PayloadTooLarge'],
       [500, 'InternalServerError'],
     ] as const) {
       checker.next = denyOutcome({

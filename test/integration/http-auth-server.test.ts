@@ -228,16 +228,16 @@ describe('Traefik forwardAuth', () => {
 
   it('deny: Traefik returns our status, headers and body to the client', async () => {
     checker.next = denyOutcome({
-      httpStatus: 429,
+      httpStatus: 413,
       grpcCode: 7,
-      body: '{"message":"Too Many Requests"}',
+      body: '{"message":"Request Too Long"}',
     })
     const r = await call(plainServer.port, 'GET', '/', {
       'x-forwarded-uri': '/x',
       'x-forwarded-method': 'GET',
     })
-    expect(r.status).toBe(429)
-    expect(r.body).toBe('{"message":"Too Many Requests"}')
+    expect(r.status).toBe(413)
+    expect(r.body).toBe('{"message":"Request Too Long"}')
   })
 })
 

@@ -58,6 +58,7 @@ function collectionPath(obj: {
     Principal: 'principals',
     Policy: 'policies',
     PrivateEndpoint: 'privateendpoints',
+    IdentityProvider: 'identityproviders',
   }[obj.kind]
   return `${CRD_BASE}/${ns}/${plural}`
 }

@@ -88,11 +88,11 @@ false
 {{- define "portcullis.namespacedRules" }}
 # Configuration: the Portcullis kinds.
 - apiGroups: ["portcullis.dev"]
-  resources: [restapis, authorizers, principals, policies, privateendpoints, apikeys, usageplans]
+  resources: [restapis, authorizers, principals, policies, privateendpoints, apikeys, usageplans, identityproviders]
   verbs: [get, list, watch]
 # The leader reports Ready conditions and observedGeneration.
 - apiGroups: ["portcullis.dev"]
-  resources: [restapis/status, authorizers/status, principals/status, policies/status, privateendpoints/status, apikeys/status, usageplans/status]
+  resources: [restapis/status, authorizers/status, principals/status, policies/status, privateendpoints/status, apikeys/status, usageplans/status, identityproviders/status]
   verbs: [get, update, patch]
 # Secrets referenced by Principals (access keys) and ApiKeys (key values), and bound Services.
 - apiGroups: [""]

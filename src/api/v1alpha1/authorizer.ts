@@ -12,6 +12,19 @@ export type AuthorizerType = (typeof AUTHORIZER_TYPES)[number]
 
 const HTTP_URL = '^https?://[^\\s]+$'
 
+/**
+ * Defaults and bounds of the custom-authorizer fields: the schema (and so the CRDs and the
+ * reference docs) and the compiled authorizer both read them from here.
+ */
+export const AUTHORIZER_FIELD_DEFAULTS = {
+  resultTtlSeconds: 300,
+  maxResultTtlSeconds: 3600,
+  timeoutMillis: 3000,
+  maxTimeoutMillis: 30_000,
+  payloadFormatVersion: '1.0',
+} as const
+const D = AUTHORIZER_FIELD_DEFAULTS
+
 const JwtConfiguration = Type.Object(
   {
     issuer: Type.String({
@@ -62,22 +75,20 @@ export const AuthorizerSpec = withRules(
         }),
       ),
       authorizerResultTtlInSeconds: Type.Integer({
-        description:
-          'Seconds an authorizer result is cached per identity; 0 disables caching. Default 300, maximum 3600.',
+        description: `Seconds an authorizer result is cached per identity; 0 disables caching. Default ${D.resultTtlSeconds}, maximum ${D.maxResultTtlSeconds}.`,
         minimum: 0,
-        maximum: 3600,
-        default: 300,
+        maximum: D.maxResultTtlSeconds,
+        default: D.resultTtlSeconds,
       }),
       timeoutMillis: Type.Integer({
-        description:
-          'Milliseconds to wait for the authorizer endpoint before failing closed (500). Default 3000.',
+        description: `Milliseconds to wait for the authorizer endpoint before failing closed (500). Default ${D.timeoutMillis}.`,
         minimum: 1,
-        maximum: 30000,
-        default: 3000,
+        maximum: D.maxTimeoutMillis,
+        default: D.timeoutMillis,
       }),
       payloadFormatVersion: StringEnum(['1.0', '2.0'] as const, {
-        description: 'REQUEST: event format, `1.0` (REST) or `2.0` (HTTP API). Default 1.0.',
-        default: '1.0',
+        description: `REQUEST: event format, \`1.0\` (REST) or \`2.0\` (HTTP API). Default ${D.payloadFormatVersion}.`,
+        default: D.payloadFormatVersion,
       }),
       enableSimpleResponses: Type.Boolean({
         description:

@@ -119,6 +119,7 @@ describe('buildCustomResourceDefinitions', () => {
       'privateendpoints.portcullis.dev',
       'apikeys.portcullis.dev',
       'usageplans.portcullis.dev',
+      'identityproviders.portcullis.dev',
     ])
     for (const crd of crds) {
       const spec = crd['spec'] as Node

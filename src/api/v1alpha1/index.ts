@@ -6,6 +6,7 @@
  */
 import type { ApiKeySpec } from './api-key.js'
 import type { AuthorizerSpec } from './authorizer.js'
+import type { IdentityProviderSpec } from './identity-provider.js'
 import type { ObjectMeta, ObjectStatus } from './common.js'
 import type { PolicySpec } from './policy.js'
 import type { PrincipalSpec } from './principal.js'
@@ -21,6 +22,7 @@ export * from './policy.js'
 export * from './private-endpoint.js'
 export * from './api-key.js'
 export * from './usage-plan.js'
+export * from './identity-provider.js'
 export * from './kinds.js'
 export * from './validate-semantics.js'
 export * from './crds.js'
@@ -43,5 +45,13 @@ export type Policy = Resource<'Policy', PolicySpec>
 export type PrivateEndpoint = Resource<'PrivateEndpoint', PrivateEndpointSpec>
 export type ApiKey = Resource<'ApiKey', ApiKeySpec>
 export type UsagePlan = Resource<'UsagePlan', UsagePlanSpec>
+export type IdentityProvider = Resource<'IdentityProvider', IdentityProviderSpec>
 export type PortcullisResource =
-  RestApi | Authorizer | Principal | Policy | PrivateEndpoint | ApiKey | UsagePlan
+  | RestApi
+  | Authorizer
+  | Principal
+  | Policy
+  | PrivateEndpoint
+  | ApiKey
+  | UsagePlan
+  | IdentityProvider

@@ -7,6 +7,7 @@
 import type { TSchema } from '@sinclair/typebox'
 import { ApiKeySpec } from './api-key.js'
 import { AuthorizerSpec } from './authorizer.js'
+import { IdentityProviderSpec } from './identity-provider.js'
 import { PolicySpec } from './policy.js'
 import { PrincipalSpec } from './principal.js'
 import { PrivateEndpointSpec } from './private-endpoint.js'
@@ -21,6 +22,7 @@ export const KINDS = [
   'PrivateEndpoint',
   'ApiKey',
   'UsagePlan',
+  'IdentityProvider',
 ] as const
 export type PortcullisKind = (typeof KINDS)[number]
 
@@ -224,6 +226,22 @@ export const KIND_INFO: { readonly [K in PortcullisKind]: KindInfo } = {
         jsonPath: '.spec.quota.period',
         description: 'Quota period.',
       },
+      READY,
+      REASON,
+      AGE,
+    ],
+  },
+  IdentityProvider: {
+    kind: 'IdentityProvider',
+    listKind: 'IdentityProviderList',
+    plural: 'identityproviders',
+    singular: 'identityprovider',
+    shortNames: ['oidcprovider'],
+    description:
+      'IdentityProvider is an OpenID Connect issuer (an IAM OIDC identity provider) whose tokens roles may trust: AssumeRoleWithWebIdentity exchanges them for session credentials.',
+    spec: IdentityProviderSpec,
+    printerColumns: [
+      { name: 'URL', type: 'string', jsonPath: '.spec.url', description: 'Issuer URL.' },
       READY,
       REASON,
       AGE,

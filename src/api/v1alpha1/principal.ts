@@ -57,6 +57,10 @@ export const InlinePolicy = Type.Object(
 )
 export type InlinePolicy = Static<typeof InlinePolicy>
 
+export const MIN_SESSION_DURATION = 900
+export const MAX_SESSION_DURATION = 43200
+export const DEFAULT_SESSION_DURATION = 3600
+
 export const PrincipalSpec = Type.Object(
   {
     arn: Type.String({
@@ -66,7 +70,10 @@ export const PrincipalSpec = Type.Object(
       maxLength: 2048,
     }),
     accessKeys: Type.Optional(
-      Type.Array(AccessKey, { description: 'SigV4 access keys of this principal.', maxItems: 16 }),
+      Type.Array(AccessKey, {
+        description: 'SigV4 access keys of this principal.',
+        maxItems: 16,
+      }),
     ),
     policies: Type.Optional(
       Type.Array(InlinePolicy, { description: 'Inline identity policies.', maxItems: 64 }),
@@ -81,6 +88,18 @@ export const PrincipalSpec = Type.Object(
     tags: Type.Optional(
       StringMap({
         description: 'Principal tags, visible to conditions as `aws:PrincipalTag/<key>`.',
+      }),
+    ),
+    assumeRolePolicyDocument: Type.Optional(
+      PolicyDocument(
+        'Roles only: trust policy (IAM JSON, object or JSON string) deciding who may assume the role, e.g. `{"Federated": "<provider>"}` with action `sts:AssumeRoleWithWebIdentity`.',
+      ),
+    ),
+    maxSessionDuration: Type.Optional(
+      Type.Integer({
+        description: `Roles only: longest session, in seconds, that assuming the role may ask for (${MIN_SESSION_DURATION}–${MAX_SESSION_DURATION}). Default ${DEFAULT_SESSION_DURATION}.`,
+        minimum: MIN_SESSION_DURATION,
+        maximum: MAX_SESSION_DURATION,
       }),
     ),
   },

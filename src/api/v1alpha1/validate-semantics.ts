@@ -23,7 +23,7 @@ export interface FieldError {
 }
 
 /** Which policy engine grammar a policy document field follows. */
-export type PolicyFieldKind = 'resource' | 'identity' | 'endpoint'
+export type PolicyFieldKind = 'resource' | 'identity' | 'endpoint' | 'trust'
 
 /** A policy document inside a spec, with its field path. */
 export interface PolicyField {
@@ -61,6 +61,7 @@ export function validateSemantics(kind: PortcullisKind, spec: unknown): FieldErr
       break
     case 'Policy':
     case 'ApiKey':
+    case 'IdentityProvider':
       break
     default: {
       const never: never = kind
@@ -81,11 +82,19 @@ export function policyFieldsOf(kind: PortcullisKind, spec: unknown): PolicyField
     }
     case 'Principal': {
       const s = spec as PrincipalSpec
-      return (s.policies ?? []).map((p, i) => ({
+      const fields: PolicyField[] = (s.policies ?? []).map((p, i) => ({
         path: `spec.policies[${i}].policyDocument`,
         kind: 'identity' as const,
         value: p.policyDocument,
       }))
+      if (s.assumeRolePolicyDocument !== undefined) {
+        fields.push({
+          path: 'spec.assumeRolePolicyDocument',
+          kind: 'trust',
+          value: s.assumeRolePolicyDocument,
+        })
+      }
+      return fields
     }
     case 'Policy':
       return [
@@ -104,6 +113,7 @@ export function policyFieldsOf(kind: PortcullisKind, spec: unknown): PolicyField
     case 'Authorizer':
     case 'ApiKey':
     case 'UsagePlan':
+    case 'IdentityProvider':
       return []
     default: {
       const never: never = kind

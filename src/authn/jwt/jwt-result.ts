@@ -3,28 +3,10 @@
  *
  * @module
  */
+import type { JWT_CODES } from '../../api/decision-codes.js'
 
-/** Every reason a token is refused. Stable: used as metric `reason` and in logs. */
-export type JwtErrorCode =
-  | 'ERR_JWT_MISSING'
-  | 'ERR_JWT_TOO_LARGE'
-  | 'ERR_JWT_MALFORMED'
-  | 'ERR_JWT_ALG_NOT_ALLOWED'
-  | 'ERR_JWT_KID_MISSING'
-  | 'ERR_JWT_KID_UNKNOWN'
-  | 'ERR_JWT_KEY_MISMATCH'
-  | 'ERR_JWT_SIGNATURE_INVALID'
-  | 'ERR_JWT_JWKS_UNAVAILABLE'
-  | 'ERR_JWT_ISSUER_MISMATCH'
-  | 'ERR_JWT_AUDIENCE_MISMATCH'
-  | 'ERR_JWT_CLIENT_ID_MISMATCH'
-  | 'ERR_JWT_TOKEN_USE_MISMATCH'
-  | 'ERR_JWT_EXPIRED'
-  | 'ERR_JWT_NOT_YET_VALID'
-  | 'ERR_JWT_ISSUED_IN_FUTURE'
-  | 'ERR_JWT_CLAIM_INVALID'
-  | 'ERR_JWT_SCOPE_MISMATCH'
-  | 'ERR_JWT_INTERNAL'
+/** Every reason a token is refused; listed with their meanings in `src/api/decision-codes.ts`. */
+export type JwtErrorCode = keyof typeof JWT_CODES
 
 export interface JwtAllow {
   readonly ok: true
@@ -45,8 +27,8 @@ export interface JwtAllow {
   /**
    * A mutable slot for what a consumer derives from this answer (the JWT flow keeps the upstream
    * identity here). The verifier returns the same JwtAllow for every cache hit of a token, so
-   * derived data is built once per token, without a WeakMap: WeakMap inserts cost about a
-   * microsecond each on the fresh-token path and weigh on every garbage collection.
+   * derived data is built once per token, without a WeakMap: a WeakMap insert per fresh token is
+   * work on the check path and weighs on every garbage collection.
    */
   readonly memo: JwtAllowMemo
 }

@@ -1,24 +1,21 @@
 /**
  * Where a token's signature is checked: on the event loop, or on libuv's thread pool.
  *
- * An RS256 check is ≈ 25–60 µs of OpenSSL arithmetic (verify-jws-signature.ts), far more than
- * the rest of a check. Run on the event loop, it is time no other request is served. Run in the
- * thread pool (crypto.verify's callback form), it uses another core while the loop goes on with
- * cached decisions and the gRPC work of other requests.
- *
- * Measured on the bench (2 shared cores, h2load on the same machine), the uncached-JWT row rose
- * from 0.47 to 0.66 of the do-nothing baseline's throughput. CPU per check stayed the same (200
- * and 191 µs), so the gain is the second core, not less work. A single core has nothing to gain.
+ * An RS256 check is mostly OpenSSL arithmetic, far more than the rest of a check. Run on the event
+ * loop, it is time no other request is served. Run in the thread pool (crypto.verify's callback
+ * form), it uses another core while the loop goes on with cached decisions and the gRPC work of
+ * other requests. CPU per check stays the same, so the gain is the second core, not less work: a
+ * single core has nothing to gain (bench/README.md has the uncached-JWT row's numbers).
  *
  * The pool gets at most `maxInFlight` checks at once, and a check beyond that runs inline on
  * the loop. This bounds the queue in front of the pool's other work (file reads and DNS go
  * through it too), and under a flood the loop's own core keeps contributing. maxInFlight 0 means
  * always inline.
  *
- * The bound must exceed the checks a burst brings. Envoy sends many requests per read, and the
- * bench keeps 128 in flight. With a bound of 32 most of each burst ran inline, and the bench
- * gave 0.57; with 256 it gave 0.66, against 0.47 inline (5 interleaved rounds each, one run).
- * A full pool queue at 256 is about 256 × 30 µs spread over the pool's threads: a few ms.
+ * The bound must exceed the checks a burst brings: Envoy sends many requests per read, and the
+ * bench keeps 128 in flight. With a bound below the burst most of each burst runs inline and the
+ * gain shrinks; a full queue at the default stays a few milliseconds of work spread over the
+ * pool's threads.
  *
  * @module
  */

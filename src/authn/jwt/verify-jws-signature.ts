@@ -1,17 +1,13 @@
 /**
  * Checks a JWS signature with a cached Node KeyObject: the hot-path crypto.
  *
- * Why node:crypto and not jose's `jwtVerify` (bench/measure-verify-speed.ts, Node 20.20, 2 shared
- * cores, candidates interleaved, median of rounds). RS256/2048, quiet machine (load 1.1): jose
- * `jwtVerify` ≈ 83–95 µs, `compactVerify` ≈ 76–87 µs, `crypto.verify` with a cached KeyObject
- * ≈ 38 µs (+ ≈ 4 µs for our decode); under heavy load (9–10) the ratio held (108 / 119 / 58 µs).
- * jose goes through WebCrypto (async, a promise hop and key-usage checks per call) around the same
- * OpenSSL RSA operation. ES256 is a wash: both sides spend their time in OpenSSL ECDSA and
- * came out within noise of each other, so one code path serves all algorithms. OpenSSL's own
- * `openssl speed rsa2048` verify is ≈ 24–29 µs on the same machine, and raw RSA through
- * `publicDecrypt` plus an encoded-message compare measured the same as `crypto.verify`: the
- * per-call overhead left is small. A repeated token never gets here: JwtVerifier's token cache
- * answers it synchronously in ≈ 1.5–3 µs (SHA-256 of the token ≈ 1 µs of it).
+ * Why node:crypto and not jose's `jwtVerify`: jose goes through WebCrypto (async, a promise hop
+ * and key-usage checks per call) around the same OpenSSL RSA operation, and for RS256 that
+ * overhead is as large as the operation itself; `crypto.verify` with a cached KeyObject leaves
+ * little beyond OpenSSL's own cost. ES256 is a wash (both sides spend their time in OpenSSL
+ * ECDSA), so one code path serves all algorithms. The measurements, and how to repeat them
+ * (bench/measure-verify-speed.ts), are in bench/README.md. A repeated token never gets here:
+ * JwtVerifier's token cache answers it synchronously.
  *
  * Strictness is kept equal by doing jose's checks ourselves before this point
  * (decode-compact-jws.ts: alg allow-list, crit, strict base64url; jwk-key-set.ts: kty/alg/crv/use

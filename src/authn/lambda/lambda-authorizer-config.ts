@@ -6,14 +6,17 @@
  * @module
  */
 import { createHash } from 'node:crypto'
+import { AUTHORIZER_FIELD_DEFAULTS as FIELDS } from '../../api/v1alpha1/authorizer.js'
 
 /** Defaults (docs/reference/kinds.md); the TTL ones are AWS's (docs/aws-semantics.md). */
 export const LAMBDA_AUTHORIZER_DEFAULTS = {
-  ttlSeconds: 300,
-  maxTtlSeconds: 3600,
-  timeoutMs: 3000,
-  maxTimeoutMs: 30_000,
-  payloadFormatVersion: '1.0',
+  ttlSeconds: FIELDS.resultTtlSeconds,
+  maxTtlSeconds: FIELDS.maxResultTtlSeconds,
+  timeoutMs: FIELDS.timeoutMillis,
+  maxTimeoutMs: FIELDS.maxTimeoutMillis,
+  payloadFormatVersion: FIELDS.payloadFormatVersion,
+  /** Cached authorizer results per pod (`serve --cache-max-entries`). */
+  cacheMaxEntries: 10_000,
   maxConcurrency: 64,
   maxResponseBytes: 64 * 1024,
 } as const

@@ -24,7 +24,10 @@ import { LRUCache } from 'lru-cache'
 import { authorizerCacheKey } from './authorizer-cache-key.js'
 import type { AuthorizerRequest } from './authorizer-request.js'
 import { buildAuthorizerEvent } from './build-authorizer-event.js'
-import type { LambdaAuthorizerConfig } from './lambda-authorizer-config.js'
+import {
+  LAMBDA_AUTHORIZER_DEFAULTS,
+  type LambdaAuthorizerConfig,
+} from './lambda-authorizer-config.js'
 import type { InvokeOutcomeLabel, LambdaOutcome } from './lambda-outcome.js'
 import { parseAuthorizerResponse, type CompilePolicyFn } from './parse-authorizer-response.js'
 import { postJson } from './post-json.js'
@@ -99,7 +102,7 @@ export class LambdaAuthorizerRuntime<P> {
   #closed = false
 
   constructor(opts: LambdaAuthorizerRuntimeOptions<P>) {
-    const max = opts.cacheMaxEntries ?? 10_000
+    const max = opts.cacheMaxEntries ?? LAMBDA_AUTHORIZER_DEFAULTS.cacheMaxEntries
     if (!Number.isInteger(max) || max < 1) {
       throw new TypeError('cacheMaxEntries must be a positive integer')
     }

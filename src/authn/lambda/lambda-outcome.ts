@@ -4,17 +4,10 @@
  *
  * @module
  */
+import type { LAMBDA_CODES } from '../../api/decision-codes.js'
 
-export type LambdaErrorCode =
-  | 'ERR_LAMBDA_TIMEOUT'
-  | 'ERR_LAMBDA_BAD_RESPONSE'
-  | 'ERR_LAMBDA_FUNCTION_ERROR'
-  | 'ERR_LAMBDA_POLICY_INVALID'
-  | 'ERR_LAMBDA_STATUS'
-  | 'ERR_LAMBDA_UNREACHABLE'
-  | 'ERR_LAMBDA_TOO_LARGE'
-  | 'ERR_LAMBDA_BUSY'
-  | 'ERR_LAMBDA_INTERNAL'
+/** Why a call failed; listed with their meanings in `src/api/decision-codes.ts`. */
+export type LambdaErrorCode = keyof typeof LAMBDA_CODES
 
 export type UnauthorizedReason = 'identity_missing' | 'identity_invalid' | 'authorizer_unauthorized'
 

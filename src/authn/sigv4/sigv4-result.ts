@@ -4,34 +4,10 @@
  *
  * @module
  */
+import type { SIGV4_CODES } from '../../api/decision-codes.js'
 
-/** Every reason a SigV4 request is refused. Stable: metric `reason` and log code. */
-export type SigV4ErrorCode =
-  | 'ERR_SIGV4_MISSING'
-  | 'ERR_SIGV4_BOTH_FORMS'
-  | 'ERR_SIGV4_INCOMPLETE'
-  | 'ERR_SIGV4_MALFORMED_DATE'
-  | 'ERR_SIGV4_INVALID_EXPIRES'
-  | 'ERR_SIGV4_EXPIRED'
-  | 'ERR_SIGV4_NOT_YET_VALID'
-  | 'ERR_SIGV4_HOST_NOT_SIGNED'
-  | 'ERR_SIGV4_UNSUPPORTED_ALGORITHM'
-  | 'ERR_SIGV4_MALFORMED_CREDENTIAL'
-  | 'ERR_SIGV4_WRONG_REGION'
-  | 'ERR_SIGV4_WRONG_SERVICE'
-  | 'ERR_SIGV4_WRONG_TERMINATOR'
-  | 'ERR_SIGV4_DATE_MISMATCH'
-  | 'ERR_SIGV4_SESSION_TOKEN'
-  | 'ERR_SIGV4_UNSIGNED_HEADER'
-  | 'ERR_SIGV4_MALFORMED_QUERY'
-  | 'ERR_SIGV4_UNKNOWN_KEY'
-  | 'ERR_SIGV4_INACTIVE_KEY'
-  | 'ERR_SIGV4_PARTIAL_BODY'
-  | 'ERR_SIGV4_BODY_REQUIRED'
-  | 'ERR_SIGV4_PAYLOAD_HASH_MISMATCH'
-  | 'ERR_SIGV4_UNSIGNED_PAYLOAD'
-  | 'ERR_SIGV4_SIGNATURE_MISMATCH'
-  | 'ERR_SIGV4_INTERNAL'
+/** Every reason a SigV4 request is refused; listed with their meanings in `src/api/decision-codes.ts`. */
+export type SigV4ErrorCode = keyof typeof SIGV4_CODES
 
 /** `x-amzn-errortype` values this module answers with. */
 export type SigV4ErrorType =
@@ -39,6 +15,7 @@ export type SigV4ErrorType =
   | 'IncompleteSignatureException'
   | 'InvalidSignatureException'
   | 'UnrecognizedClientException'
+  | 'ExpiredTokenException'
 
 /** What `portcullis check` can show about a mismatch; never sent on the wire by default. */
 export interface SigV4Diagnostics {
@@ -131,6 +108,8 @@ export const SIGV4_MESSAGES = {
   dateMismatch: (scopeDate: string, date: string, ts: string) =>
     `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${date}', from '${ts}'.`,
   invalidToken: 'The security token included in the request is invalid.',
+  /** API Gateway's text for temporary credentials past their expiration (EXPIRED_TOKEN). */
+  expiredToken: 'The security token included in the request is expired',
   /** S3's text for the same rule (AWS JSON services do not enforce it). */
   unsignedHeaders: 'There were headers present in the request which were not signed',
   /** java.net.URLDecoder's text, which AWS services echo for a bad escape. */

@@ -39,6 +39,17 @@ export interface SigV4VerifyOptions<P> {
   readonly service: string
   /** O(1) key lookup by access key id (a Map.get in the caller's compiled snapshot). */
   readonly lookupKey: (accessKeyId: string) => AccessKeyRecord<P> | undefined
+  /**
+   * Resolves temporary credentials: the request's `X-Amz-Security-Token` presented with the
+   * credential's access key id at the request's time. `invalid` for a token that is not ours,
+   * tampered, or bound to another key; `expired` past the session's end. Absent: every session
+   * token is refused as invalid.
+   */
+  readonly resolveSession?: (
+    sessionToken: string,
+    accessKeyId: string,
+    nowMs: number,
+  ) => AccessKeyRecord<P> | 'invalid' | 'expired'
   readonly signingKeys: SigningKeyCache
   /** Allowed clock skew for header signatures (and presigned start), default 5 minutes. */
   readonly clockSkewMs?: number
@@ -157,10 +168,10 @@ function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV
   const scope = checkCredentialScope(params.credential, amzDate, opts.region, opts.service)
   if (!scope.ok) return scope.failure
 
-  // 7. Temporary credentials do not exist in Portcullis
-  // (docs/aws-semantics.md#temporary-credentials).
+  // 7. A session token (temporary credentials): its key comes from the token, nowhere else.
   const headers = req.headers
-  if (headers.has('x-amz-security-token') || hasParameter(query, 'X-Amz-Security-Token')) {
+  const sessionToken = readSessionToken(headers.get('x-amz-security-token'), query)
+  if (sessionToken !== undefined && (sessionToken === '' || opts.resolveSession === undefined)) {
     return fail(
       'ERR_SIGV4_SESSION_TOKEN',
       'UnrecognizedClientException',
@@ -184,8 +195,24 @@ function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV
     }
   }
 
-  // 9. The key.
-  const record = opts.lookupKey(scope.accessKeyId)
+  // 9. The key: from the session token when there is one (an `ASIA…` id alone is unknown).
+  let record: AccessKeyRecord<P> | undefined
+  if (sessionToken !== undefined && opts.resolveSession !== undefined) {
+    const session = opts.resolveSession(sessionToken, scope.accessKeyId, req.timeMs)
+    if (session === 'expired') {
+      return fail('ERR_SIGV4_SESSION_EXPIRED', 'ExpiredTokenException', SIGV4_MESSAGES.expiredToken)
+    }
+    if (session === 'invalid') {
+      return fail(
+        'ERR_SIGV4_SESSION_TOKEN',
+        'UnrecognizedClientException',
+        SIGV4_MESSAGES.invalidToken,
+      )
+    }
+    record = session
+  } else {
+    record = opts.lookupKey(scope.accessKeyId)
+  }
   if (record === undefined) {
     return fail('ERR_SIGV4_UNKNOWN_KEY', 'UnrecognizedClientException', SIGV4_MESSAGES.invalidToken)
   }
@@ -241,9 +268,21 @@ function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV
   }
 }
 
-function hasParameter(query: readonly QueryParameter[], name: string): boolean {
-  for (const p of query) if (p.name === name) return true
-  return false
+/**
+ * The session token of the request: the header, or the presigned query's parameter. Both, or the
+ * parameter twice, must agree or the request is ambiguous: '' then, which is refused.
+ */
+function readSessionToken(
+  header: string | undefined,
+  query: readonly QueryParameter[],
+): string | undefined {
+  let token = header
+  for (const p of query) {
+    if (p.name !== 'X-Amz-Security-Token') continue
+    if (token !== undefined && token !== p.value) return ''
+    token = p.value
+  }
+  return token
 }
 
 function isSigned(

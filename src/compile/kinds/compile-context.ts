@@ -19,6 +19,7 @@ export interface ObjectCounts {
   PrivateEndpoint: number
   ApiKey: number
   UsagePlan: number
+  IdentityProvider: number
   Secret: number
   Service: number
 }
@@ -34,6 +35,7 @@ export class CompileContext {
     PrivateEndpoint: 0,
     ApiKey: 0,
     UsagePlan: 0,
+    IdentityProvider: 0,
     Secret: 0,
     Service: 0,
   }

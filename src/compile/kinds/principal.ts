@@ -8,26 +8,47 @@ import type { CompiledPolicy } from '../../policy/index.js'
 import type { PrincipalSpec } from '../../api/v1alpha1/index.js'
 import type { Manifest } from '../compile-input.js'
 import type { AccessKeyEntry, CompiledPrincipal } from '../snapshot.js'
+import type { StsRole } from '../sts-directory.js'
 import { key, sortByRef, type CompileContext } from './compile-context.js'
+import { compileRole } from './role.js'
 
 const PRINCIPAL_ARN =
   /^arn:aws[a-z-]*:(iam|sts)::([0-9]{12}):(user|role|assumed-role|root)(\/[\x21-\x7e]*)?$/
 
-/** Access key ID → its secret and principal, for the valid Principals. */
+/**
+ * Access key ID → its secret and principal, for the valid Principals; the valid roles (with their
+ * trust policies) are added to `roles`, by ARN.
+ */
 export function compilePrincipals(
   principals: readonly Manifest<PrincipalSpec>[],
   secrets: ReadonlyMap<string, Readonly<Record<string, string>>>,
   managed: ReadonlyMap<string, CompiledPolicy>,
   ctx: CompileContext,
+  roles: Map<string, StsRole> = new Map(),
 ): Map<string, AccessKeyEntry> {
   const accessKeys = new Map<string, AccessKeyEntry>()
   const keyOwners = new Map<string, string>()
+  const roleOwners = new Map<string, string>()
   for (const m of sortByRef(principals)) {
     const { ref, file, spec } = m
     const before = ctx.errors.length
     const arnMatch = PRINCIPAL_ARN.exec(spec.arn)
     if (!arnMatch)
       ctx.err(file, ref, 'spec.arn', `not an IAM user, role or assumed-role ARN: ${spec.arn}`)
+    // Only roles can be assumed. Checked here rather than in the CRD: the trust policy field keeps
+    // unknown fields (any IAM JSON), which CEL rules cannot read.
+    else if (arnMatch[3] !== 'role') {
+      for (const field of ['assumeRolePolicyDocument', 'maxSessionDuration'] as const) {
+        if (spec[field] !== undefined) {
+          ctx.err(
+            file,
+            ref,
+            `spec.${field}`,
+            'only a role (arn:aws:iam::<account>:role/<name>) can have it',
+          )
+        }
+      }
+    }
     const policies: { label: string; policy: CompiledPolicy }[] = []
     ;(spec.policies ?? []).forEach((p, i) => {
       const c = ctx.policy(
@@ -96,6 +117,14 @@ export function compilePrincipals(
       ),
       policies: Object.freeze(policies),
     })
+    if (arnMatch[3] === 'role') {
+      const role = compileRole(spec, principal, roleOwners.get(spec.arn), (path, message) => {
+        ctx.err(file, ref, path, message)
+      })
+      if (role === undefined) continue
+      roles.set(role.arn, role)
+      roleOwners.set(role.arn, principal.ref)
+    }
     for (const k of keys) {
       keyOwners.set(k.id, principal.ref)
       accessKeys.set(

@@ -23,6 +23,7 @@ import { explained } from '../explained.js'
 import type { CheckOutcome, DenyOutcome } from '../check-outcome.js'
 import type { Flow, FlowContext, VerifiedPrincipal } from '../flow.js'
 import { principalConditions } from './principal-conditions.js'
+import type { SessionCredentials } from '../../sts/session-credentials.js'
 
 const NEITHER: EvaluationResult = { decision: 'Neither', statements: [] }
 const ACTION = 'execute-api:Invoke'
@@ -37,11 +38,14 @@ export type VerifyCallerResult =
  */
 export class CallerVerifier {
   readonly #signingKeys: SigningKeyCache
+  readonly #sessions: SessionCredentials | undefined
   #snapshot: Snapshot | undefined
   #options: SigV4VerifyOptions<CompiledPrincipal> | undefined
 
-  constructor(signingKeys: SigningKeyCache) {
+  /** `sessions`: temporary credentials; without it every session token is refused. */
+  constructor(signingKeys: SigningKeyCache, sessions?: SessionCredentials) {
     this.#signingKeys = signingKeys
+    this.#sessions = sessions
   }
 
   /** Verifies the request's signature for `api`; a failure is AWS's SigV4 answer. */
@@ -75,11 +79,19 @@ export class CallerVerifier {
 
   #optionsFor(snapshot: Snapshot, region: string): SigV4VerifyOptions<CompiledPrincipal> {
     const keys: ReadonlyMap<string, AccessKeyRecord<CompiledPrincipal>> = snapshot.accessKeys
+    const sessions = this.#sessions
+    const directory = snapshot.sts
     const options: SigV4VerifyOptions<CompiledPrincipal> = {
       region,
       service: 'execute-api',
       lookupKey: (id) => keys.get(id),
       signingKeys: this.#signingKeys,
+      ...(sessions === undefined
+        ? {}
+        : {
+            resolveSession: (token: string, id: string, nowMs: number) =>
+              sessions.resolve(token, id, nowMs, directory),
+          }),
     }
     this.#snapshot = snapshot
     this.#options = options
@@ -87,9 +99,27 @@ export class CallerVerifier {
   }
 }
 
-export function createIamFlow(signingKeys: SigningKeyCache): Flow {
-  const verifier = new CallerVerifier(signingKeys)
+export function createIamFlow(signingKeys: SigningKeyCache, sessions?: SessionCredentials): Flow {
+  const verifier = new CallerVerifier(signingKeys, sessions)
   return (ctx) => iamCheck(ctx, verifier)
+}
+
+/**
+ * A session policy narrows the role's identity policies (IAM: the effective permissions are the
+ * intersection): its Deny wins, and an Allow stands only when the session policy allows it too.
+ */
+function withSessionPolicy(
+  identity: EvaluationResult,
+  session: CompiledPrincipal['sessionPolicy'],
+  request: PolicyRequest,
+): EvaluationResult {
+  if (session === undefined) return identity
+  const narrowed = session.policy.evaluate(request, session.label)
+  if (narrowed.decision === 'Deny') return narrowed
+  if (identity.decision !== 'Allow') return identity
+  return narrowed.decision === 'Allow'
+    ? { decision: 'Allow', statements: [...identity.statements, ...narrowed.statements] }
+    : NEITHER
 }
 
 function iamCheck(ctx: FlowContext, verifier: CallerVerifier): CheckOutcome {
@@ -110,7 +140,11 @@ function iamCheck(ctx: FlowContext, verifier: CallerVerifier): CheckOutcome {
     principal: policyPrincipal,
     context: principalConditions(ctx.conditions, principal.conditionKeys),
   }
-  const identity = evaluatePolicies(principal.policies, request)
+  const identity = withSessionPolicy(
+    evaluatePolicies(principal.policies, request),
+    principal.sessionPolicy,
+    request,
+  )
   const resource = api.resourcePolicy?.evaluate(request, 'resource-policy') ?? NEITHER
   const sameAccount = principal.accountId === api.accountId
   const combined = sameAccount

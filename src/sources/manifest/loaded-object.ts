@@ -15,6 +15,7 @@ import type {
   PolicyFieldKind,
   Principal,
   PrivateEndpoint,
+  IdentityProvider,
   RestApi,
   UsagePlan,
 } from '../../api/v1alpha1/index.js'
@@ -62,6 +63,10 @@ export type LoadedUsagePlan = Loaded<'UsagePlan'> & {
   readonly object: UsagePlan
   readonly spec: UsagePlan['spec']
 }
+export type LoadedIdentityProvider = Loaded<'IdentityProvider'> & {
+  readonly object: IdentityProvider
+  readonly spec: IdentityProvider['spec']
+}
 export type LoadedSecret = Loaded<'Secret'> & {
   /** Decoded values (`data` base64-decoded as UTF-8, overlaid by `stringData`, as the API server does). */
   readonly data: Readonly<Record<string, string>>
@@ -82,6 +87,7 @@ export type LoadedObject =
   | LoadedPrivateEndpoint
   | LoadedApiKey
   | LoadedUsagePlan
+  | LoadedIdentityProvider
   | LoadedSecret
   | LoadedService
 

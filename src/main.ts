@@ -4,6 +4,7 @@
  * @module
  */
 import { checkCommand } from './cli/check.js'
+import { importCommand } from './cli/import.js'
 import { serveCommand } from './cli/serve.js'
 import { validateCommand } from './cli/validate.js'
 import { UsageError } from './cli/options.js'
@@ -18,6 +19,7 @@ const USAGE = `usage:
   portcullis check --config DIR --method M --url URL [-H 'Name: value']... [--source-ip IP]
                    [--source-principal SPIFFE] [--context-extension k=v]... [--data BODY] [--json]
   portcullis validate PATH...
+  portcullis import [--format openapi|sam|cloudformation] [--stage S] [--namespace NS] [--out DIR] FILE...
 Every flag can also be set as PORTCULLIS_<FLAG> (e.g. PORTCULLIS_GRPC_PORT=9001).`
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -32,6 +34,8 @@ async function main(argv: readonly string[]): Promise<number> {
         return await checkCommand(rest, out, err)
       case 'validate':
         return await validateCommand(rest, out, err)
+      case 'import':
+        return await importCommand(rest, out, err)
       case '--help':
       case '-h':
       case 'help':

@@ -7,6 +7,7 @@
 import type { ImportedApi } from './imported-api.js'
 import type { MapperInput } from './import-files.js'
 
-export function mapCloudFormation(_input: MapperInput): ImportedApi[] {
+export function mapCloudFormation(input: MapperInput): ImportedApi[] {
+  input
   return []
 }

@@ -51,19 +51,29 @@ export interface MapperInput {
   readonly report: ImportReport
 }
 
-function mapDocument(doc: JsonObject, file: string, options: ImportOptions, report: ImportReport): ImportedApi[] {
+function mapDocument(
+  doc: JsonObject,
+  file: string,
+  options: ImportOptions,
+  report: ImportReport,
+): ImportedApi[] {
   const kind = detectKind(doc)
   if (kind === 'unknown')
-    throw new ImportInputError(`${file}: neither an OpenAPI document (swagger/openapi + paths) nor a CloudFormation/SAM template (Resources)`)
+    throw new ImportInputError(
+      `${file}: neither an OpenAPI document (swagger/openapi + paths) nor a CloudFormation/SAM template (Resources)`,
+    )
   if (kind === 'openapi') {
     if (options.format !== undefined && options.format !== 'openapi')
       throw new ImportInputError(`${file}: an OpenAPI document, not ${options.format}`)
     const title = asString(asObject(doc.info)?.title)
     const name = toObjectName(title ?? basename(file, extname(file)))
     const ctx = emptyContext(options.accountId, options.region)
-    return [mapOpenApi(doc, { file, pointer: '', name, stage: options.stage ?? 'prod', ctx, report })]
+    return [
+      mapOpenApi(doc, { file, pointer: '', name, stage: options.stage ?? 'prod', ctx, report }),
+    ]
   }
-  if (options.format === 'openapi') throw new ImportInputError(`${file}: a template, not an OpenAPI document`)
+  if (options.format === 'openapi')
+    throw new ImportInputError(`${file}: a template, not an OpenAPI document`)
   const ctx = templateContext(doc, options.accountId, options.region)
   const input: MapperInput = { doc, file, options, ctx, report }
   const apis: ImportedApi[] = []
@@ -71,17 +81,32 @@ function mapDocument(doc: JsonObject, file: string, options: ImportOptions, repo
   if (sam) apis.push(...mapSam(input))
   if (options.format !== 'sam') apis.push(...mapCloudFormation(input))
   if (apis.length === 0)
-    report.add('not-mapped', 'template', file, '/Resources', 'no REST API (AWS::Serverless::Api, Api events, AWS::ApiGateway::RestApi) found')
+    report.add(
+      'not-mapped',
+      'template',
+      file,
+      '/Resources',
+      'no REST API (AWS::Serverless::Api, Api events, AWS::ApiGateway::RestApi) found',
+    )
   for (const api of apis) {
     if (ctx.usedPseudo.has('AWS::AccountId')) api.accountId = options.accountId
     if (ctx.usedPseudo.has('AWS::Region')) api.region = options.region
   }
   if (ctx.usedPseudo.size > 0)
-    report.add('approximated', `pseudo parameters ${[...ctx.usedPseudo].join(', ')}`, file, '', `resolved to the install defaults (account ${options.accountId}, region ${options.region}) and set on the RestApi: change both if your account differs`)
+    report.add(
+      'approximated',
+      `pseudo parameters ${[...ctx.usedPseudo].join(', ')}`,
+      file,
+      '',
+      `resolved to the install defaults (account ${options.accountId}, region ${options.region}) and set on the RestApi: change both if your account differs`,
+    )
   return apis
 }
 
-export async function importFiles(files: readonly string[], options: ImportOptions): Promise<ImportResult> {
+export async function importFiles(
+  files: readonly string[],
+  options: ImportOptions,
+): Promise<ImportResult> {
   const report = new ImportReport()
   const out: ImportedFile[] = []
   const taken = new Set<string>()

@@ -5,11 +5,7 @@
  *
  * @module
  */
-import type {
-  AuthorizationType,
-  AuthorizerSpec,
-  HttpMethod,
-} from '../api/v1alpha1/index.js'
+import type { AuthorizationType, AuthorizerSpec, HttpMethod } from '../api/v1alpha1/index.js'
 import type { SourceLocation } from './report.js'
 
 export interface ImportedRoute {

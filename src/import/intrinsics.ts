@@ -76,7 +76,7 @@ export function isIntrinsic(v: unknown): boolean {
   const o = asObject(v)
   if (o === undefined) return false
   const keys = Object.keys(o)
-  return keys.length === 1 && (keys[0] === 'Ref' || keys[0]!.startsWith('Fn::'))
+  return keys.length === 1 && (keys[0] === 'Ref' || (keys[0] ?? '').startsWith('Fn::'))
 }
 
 function pseudo(name: string, ctx: IntrinsicContext): string | undefined {
@@ -221,7 +221,7 @@ function evaluate(v: unknown, ctx: IntrinsicContext): unknown {
   const o = asObject(v)
   if (o === undefined) return v
   if (isIntrinsic(o)) {
-    const key = Object.keys(o)[0]!
+    const [key] = Object.keys(o) as [string]
     return evaluateFn(key, o[key], ctx)
   }
   const out: Record<string, unknown> = {}

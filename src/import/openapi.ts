@@ -123,7 +123,11 @@ function mapAuthorizer(
   let spec: AuthorizerSpec
   let authType: AuthorizationType
   const notes: string[] = []
-  const common = { timeoutMillis: 3000, payloadFormatVersion: '1.0', enableSimpleResponses: false } as const
+  const common = {
+    timeoutMillis: 3000,
+    payloadFormatVersion: '1.0',
+    enableSimpleResponses: false,
+  } as const
   if (type === 'token' || type === 'request') {
     const fn = lambdaFunctionName(ext.authorizerUri)
     const uri = authorizerUriPlaceholder(fn)
@@ -135,7 +139,8 @@ function mapAuthorizer(
       `Lambda function ${fn ?? '(unnamed)'} → placeholder ${uri}: serve the function over HTTP and put its URL here`,
     )
     const cacheable = Number.isInteger(ttl) && ttl >= 0 && ttl <= 3600
-    if (!cacheable) notes.push(`authorizerResultTtlInSeconds ${String(ttlRaw)} is not 0–3600; 300 used`)
+    if (!cacheable)
+      notes.push(`authorizerResultTtlInSeconds ${String(ttlRaw)} is not 0–3600; 300 used`)
     let effectiveTtl = cacheable ? ttl : 300
     if (type === 'request' && effectiveTtl > 0 && identitySource === undefined) {
       notes.push('REQUEST authorizer without identitySource cannot cache: TTL 0 used')
@@ -176,7 +181,8 @@ function mapAuthorizer(
         )
       }
     })
-    if (arns.length === 0) return { kind: 'unmappable', why: 'cognito_user_pools without providerARNs' }
+    if (arns.length === 0)
+      return { kind: 'unmappable', why: 'cognito_user_pools without providerARNs' }
     spec = {
       ...common,
       type: 'COGNITO_USER_POOLS',
@@ -189,7 +195,9 @@ function mapAuthorizer(
   } else if (type === 'jwt') {
     const jwt = asObject(r('jwtConfiguration'))
     const issuer = asString(jwt?.issuer)
-    const audience = (asArray(jwt?.audience) ?? []).filter((a): a is string => typeof a === 'string')
+    const audience = (asArray(jwt?.audience) ?? []).filter(
+      (a): a is string => typeof a === 'string',
+    )
     if (issuer === undefined || !/^https?:\/\//.test(issuer) || audience.length === 0)
       return { kind: 'unmappable', why: 'JWT authorizer without a usable issuer and audience' }
     spec = {
@@ -238,9 +246,18 @@ function mapScheme(
     return { kind: 'iam' }
   }
   if (authtype === 'cognito_user_pools' || authtype === 'custom')
-    return { kind: 'unmappable', why: `scheme ${key} has authtype ${authtype} but no x-amazon-apigateway-authorizer` }
+    return {
+      kind: 'unmappable',
+      why: `scheme ${key} has authtype ${authtype} but no x-amazon-apigateway-authorizer`,
+    }
   if (scheme.type === 'apiKey') {
-    o.report.add('mapped', `security scheme ${key} (API key)`, o.file, ptr, 'routes get apiKeyRequired: true')
+    o.report.add(
+      'mapped',
+      `security scheme ${key} (API key)`,
+      o.file,
+      ptr,
+      'routes get apiKeyRequired: true',
+    )
     return { kind: 'apiKey' }
   }
   return {
@@ -294,7 +311,11 @@ function operationAuth(
         break
     }
   }
-  if (authorizationType !== 'COGNITO_USER_POOLS' && authorizationType !== 'JWT' && scopes.length > 0) {
+  if (
+    authorizationType !== 'COGNITO_USER_POOLS' &&
+    authorizationType !== 'JWT' &&
+    scopes.length > 0
+  ) {
     notes.push(`scopes ${scopes.join(' ')} ignored (they apply only to Cognito/JWT authorizers)`)
     scopes = []
   }
@@ -326,20 +347,32 @@ export function mapPolicy(
   }
   const r = resolveIntrinsics(doc, o.ctx)
   const policy = asObject(r.value)
-  const statements = asArray(policy?.Statement) ?? (policy?.Statement !== undefined ? [policy.Statement] : [])
+  const statements =
+    asArray(policy?.Statement) ?? (policy?.Statement !== undefined ? [policy.Statement] : [])
   if (policy === undefined || statements.length === 0) {
     o.report.add('not-mapped', 'resource policy', o.file, pointer, 'no Statement')
     return
   }
   const rawStatements = asObject(doc)?.Statement
   statements.forEach((s, i) => {
-    const ptr = Array.isArray(rawStatements) ? pointerTo(pointer, 'Statement', i) : pointerTo(pointer, 'Statement')
-    const one = resolveIntrinsics(Array.isArray(rawStatements) ? rawStatements[i] : rawStatements, o.ctx)
+    const ptr = Array.isArray(rawStatements)
+      ? pointerTo(pointer, 'Statement', i)
+      : pointerTo(pointer, 'Statement')
+    const one = resolveIntrinsics(
+      Array.isArray(rawStatements) ? rawStatements[i] : rawStatements,
+      o.ctx,
+    )
     const sid = asString(asObject(s)?.Sid)
     const effect = asString(asObject(s)?.Effect) ?? '?'
     const element = `policy statement ${i}${sid !== undefined ? ` (${sid})` : ''} ${effect}`
     if (one.unresolved.length > 0)
-      o.report.add('todo', element, o.file, ptr, `not determined by the template (${one.unresolved.join(', ')}); placeholder written`)
+      o.report.add(
+        'todo',
+        element,
+        o.file,
+        ptr,
+        `not determined by the template (${one.unresolved.join(', ')}); placeholder written`,
+      )
     else o.report.add('mapped', element, o.file, ptr)
   })
   api.policy = {
@@ -366,20 +399,45 @@ export function mapOpenApi(doc: JsonObject, o: OpenApiOptions, into?: ImportedAp
   for (const key of Object.keys(schemes)) {
     const m = mapping(key)
     if (m.kind === 'unmappable')
-      o.report.add('not-mapped', `security scheme ${key}`, o.file, at(...schemesPtr.split('/').slice(1), key), m.why)
+      o.report.add(
+        'not-mapped',
+        `security scheme ${key}`,
+        o.file,
+        at(...schemesPtr.split('/').slice(1), key),
+        m.why,
+      )
   }
 
-  const keySource = asString(resolveIntrinsics(doc['x-amazon-apigateway-api-key-source'], o.ctx).value)
+  const keySource = asString(
+    resolveIntrinsics(doc['x-amazon-apigateway-api-key-source'], o.ctx).value,
+  )
   if (keySource !== undefined) {
     if (keySource === 'HEADER' || keySource === 'AUTHORIZER') {
       api.apiKeySource = keySource
-      o.report.add('mapped', `apiKeySource ${keySource}`, o.file, at('x-amazon-apigateway-api-key-source'))
+      o.report.add(
+        'mapped',
+        `apiKeySource ${keySource}`,
+        o.file,
+        at('x-amazon-apigateway-api-key-source'),
+      )
     } else
-      o.report.add('not-mapped', 'apiKeySource', o.file, at('x-amazon-apigateway-api-key-source'), `unknown value ${keySource}`)
+      o.report.add(
+        'not-mapped',
+        'apiKeySource',
+        o.file,
+        at('x-amazon-apigateway-api-key-source'),
+        `unknown value ${keySource}`,
+      )
   }
 
   const endpoint = asObject(doc['x-amazon-apigateway-endpoint-configuration'])
-  if (endpoint !== undefined) mapEndpointIds(endpoint.vpcEndpointIds, at('x-amazon-apigateway-endpoint-configuration', 'vpcEndpointIds'), api, o)
+  if (endpoint !== undefined)
+    mapEndpointIds(
+      endpoint.vpcEndpointIds,
+      at('x-amazon-apigateway-endpoint-configuration', 'vpcEndpointIds'),
+      api,
+      o,
+    )
 
   if (doc['x-amazon-apigateway-policy'] !== undefined)
     mapPolicy(doc['x-amazon-apigateway-policy'], at('x-amazon-apigateway-policy'), api, o)
@@ -405,7 +463,13 @@ export function mapOpenApi(doc: JsonObject, o: OpenApiOptions, into?: ImportedAp
       }
       const auth = operationAuth(op, doc.security, mapping)
       if ('unmappable' in auth) {
-        o.report.add('not-mapped', element, o.file, ptr, `${auth.unmappable}: left out, so it answers 403 Missing Authentication Token until written by hand`)
+        o.report.add(
+          'not-mapped',
+          element,
+          o.file,
+          ptr,
+          `${auth.unmappable}: left out, so it answers 403 Missing Authentication Token until written by hand`,
+        )
         continue
       }
       api.routes.push({
@@ -417,7 +481,13 @@ export function mapOpenApi(doc: JsonObject, o: OpenApiOptions, into?: ImportedAp
         apiKeyRequired: auth.apiKeyRequired,
       })
       const what = `${element} (${auth.authorizationType}${auth.authorizer !== undefined ? ` ${auth.authorizer}` : ''}${auth.apiKeyRequired ? ', API key' : ''})`
-      o.report.add(auth.notes.length > 0 ? 'approximated' : 'mapped', what, o.file, ptr, auth.notes.length > 0 ? auth.notes.join('; ') : undefined)
+      o.report.add(
+        auth.notes.length > 0 ? 'approximated' : 'mapped',
+        what,
+        o.file,
+        ptr,
+        auth.notes.length > 0 ? auth.notes.join('; ') : undefined,
+      )
     }
   }
   return api

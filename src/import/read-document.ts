@@ -61,13 +61,13 @@ function cfnTags(): (ScalarTag | CollectionTag)[] {
       collection: 'seq',
       nodeClass: YAMLSeq,
       resolve: (seq) => ({ [key]: seq.toJSON() as unknown }),
-    } as CollectionTag)
+    })
     tags.push({
       tag: `!${short}`,
       collection: 'map',
       nodeClass: YAMLMap,
       resolve: (map) => ({ [key]: map.toJSON() as unknown }),
-    } as CollectionTag)
+    })
   }
   return tags
 }

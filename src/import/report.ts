@@ -45,13 +45,7 @@ export class ImportReport {
   /** Manifest files written, in order. */
   readonly written: string[] = []
 
-  add(
-    status: ItemStatus,
-    element: string,
-    file: string,
-    pointer: string,
-    detail?: string,
-  ): void {
+  add(status: ItemStatus, element: string, file: string, pointer: string, detail?: string): void {
     this.items.push({
       status,
       element,
@@ -94,7 +88,9 @@ export function renderReport(report: ImportReport): string {
     lines.push('', 'TODO (review before serving these manifests):')
     todos.forEach((i, n) => {
       const detail = i.detail !== undefined ? `: ${i.detail}` : ''
-      lines.push(`  ${n + 1}. [${LABEL[i.status]}] ${i.element} (${formatLocation(i.source)})${detail}`)
+      lines.push(
+        `  ${n + 1}. [${LABEL[i.status]}] ${i.element} (${formatLocation(i.source)})${detail}`,
+      )
     })
   }
   for (const w of report.written) lines.push(`wrote ${w}`)

@@ -6,6 +6,7 @@
 import type { ImportedApi } from './imported-api.js'
 import type { MapperInput } from './import-files.js'
 
-export function mapSam(_input: MapperInput): ImportedApi[] {
+export function mapSam(input: MapperInput): ImportedApi[] {
+  input
   return []
 }

@@ -6,7 +6,12 @@
  *
  * @module
  */
-import type { AuthorizerSpec, RestApiSpec, PrivateEndpointSpec, HttpMethod } from '../api/v1alpha1/index.js'
+import type {
+  AuthorizerSpec,
+  RestApiSpec,
+  PrivateEndpointSpec,
+  HttpMethod,
+} from '../api/v1alpha1/index.js'
 import type { ImportedApi } from './imported-api.js'
 import { toObjectName } from './json-shape.js'
 import type { ImportReport } from './report.js'
@@ -35,8 +40,12 @@ function routes(api: ImportedApi, report: ImportReport): RestApiSpec['routes'] {
       path: r.path,
       methods: [] as HttpMethod[],
       authorizationType: r.authorizationType,
-      ...(r.authorizer !== undefined ? { authorizerName: authorizerObjectName(api, r.authorizer) } : {}),
-      ...(r.authorizationScopes !== undefined ? { authorizationScopes: [...r.authorizationScopes].slice(0, 10) } : {}),
+      ...(r.authorizer !== undefined
+        ? { authorizerName: authorizerObjectName(api, r.authorizer) }
+        : {}),
+      ...(r.authorizationScopes !== undefined
+        ? { authorizationScopes: [...r.authorizationScopes].slice(0, 10) }
+        : {}),
       apiKeyRequired: r.apiKeyRequired,
     }
     const key = JSON.stringify({ ...route, methods: undefined })
@@ -46,7 +55,13 @@ function routes(api: ImportedApi, report: ImportReport): RestApiSpec['routes'] {
   }
   const out = [...groups.values()].map((g) => ({ ...g.route, methods: g.methods }))
   if (out.length > MAX_ROUTES) {
-    report.add('not-mapped', `${out.length - MAX_ROUTES} routes of ${api.name}`, api.source.file, api.source.pointer, `a RestApi holds at most ${MAX_ROUTES} routes`)
+    report.add(
+      'not-mapped',
+      `${out.length - MAX_ROUTES} routes of ${api.name}`,
+      api.source.file,
+      api.source.pointer,
+      `a RestApi holds at most ${MAX_ROUTES} routes`,
+    )
     return out.slice(0, MAX_ROUTES)
   }
   return out
@@ -58,7 +73,13 @@ function routes(api: ImportedApi, report: ImportReport): RestApiSpec['routes'] {
  */
 function usageManifests(api: ImportedApi, _namespace: string, report: ImportReport): Manifest[] {
   for (const u of api.usage) {
-    report.add('not-mapped', `${u.kind} ${u.name}`, u.source.file, u.source.pointer, `no ${u.kind} kind yet (not mapped yet); routes keep apiKeyRequired`)
+    report.add(
+      'not-mapped',
+      `${u.kind} ${u.name}`,
+      u.source.file,
+      u.source.pointer,
+      `no ${u.kind} kind yet (not mapped yet); routes keep apiKeyRequired`,
+    )
   }
   return []
 }
@@ -69,7 +90,13 @@ export function toManifests(api: ImportedApi, namespace: string, report: ImportR
   const out: Manifest[] = []
   const rs = routes(api, report)
   if (rs.length === 0) {
-    report.add('not-mapped', `API ${api.name}`, api.source.file, api.source.pointer, 'no method could be mapped, so no RestApi is written (a RestApi needs at least one route)')
+    report.add(
+      'not-mapped',
+      `API ${api.name}`,
+      api.source.file,
+      api.source.pointer,
+      'no method could be mapped, so no RestApi is written (a RestApi needs at least one route)',
+    )
   } else {
     const spec: RestApiSpec = {
       stage: api.stage,
@@ -77,20 +104,39 @@ export function toManifests(api: ImportedApi, namespace: string, report: ImportR
       ...(api.region !== undefined ? { region: api.region } : {}),
       endpointConfiguration: {
         type: api.endpointType,
-        ...(api.endpointType === 'PRIVATE' && api.vpcEndpointIds.length > 0 ? { vpcEndpointIds: api.vpcEndpointIds } : {}),
+        ...(api.endpointType === 'PRIVATE' && api.vpcEndpointIds.length > 0
+          ? { vpcEndpointIds: api.vpcEndpointIds }
+          : {}),
       },
       ...(api.policy !== undefined ? { policy: api.policy } : {}),
       apiKeySource: api.apiKeySource,
       routes: rs,
     }
-    out.push({ apiVersion: 'portcullis.dev/v1alpha1', kind: 'RestApi', metadata: meta(api.name), spec })
+    out.push({
+      apiVersion: 'portcullis.dev/v1alpha1',
+      kind: 'RestApi',
+      metadata: meta(api.name),
+      spec,
+    })
   }
   for (const a of api.authorizers.values())
-    out.push({ apiVersion: 'portcullis.dev/v1alpha1', kind: 'Authorizer', metadata: meta(authorizerObjectName(api, a.key)), spec: a.spec })
+    out.push({
+      apiVersion: 'portcullis.dev/v1alpha1',
+      kind: 'Authorizer',
+      metadata: meta(authorizerObjectName(api, a.key)),
+      spec: a.spec,
+    })
   if (api.endpointType === 'PRIVATE') {
     for (const id of api.vpcEndpointIds) {
-      const spec: PrivateEndpointSpec = { sources: [{ ipBlocks: [{ cidr: PLACEHOLDER_SOURCE_CIDR }] }] }
-      out.push({ apiVersion: 'portcullis.dev/v1alpha1', kind: 'PrivateEndpoint', metadata: meta(id), spec })
+      const spec: PrivateEndpointSpec = {
+        sources: [{ ipBlocks: [{ cidr: PLACEHOLDER_SOURCE_CIDR }] }],
+      }
+      out.push({
+        apiVersion: 'portcullis.dev/v1alpha1',
+        kind: 'PrivateEndpoint',
+        metadata: meta(id),
+        spec,
+      })
     }
   }
   out.push(...usageManifests(api, namespace, report))

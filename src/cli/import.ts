@@ -23,7 +23,7 @@ export async function importCommand(
   out: (s: string) => void,
   err: (s: string) => void,
 ): Promise<number> {
-  const flags = parseFlags(argv, IMPORT_FLAGS, {}, true)
+  const flags = parseFlags(argv, IMPORT_FLAGS, process.env, true)
   if (flags.positionals.length === 0) throw new UsageError('import needs at least one FILE')
   const format = stringFlag(flags, 'format')
   if (format !== undefined && !(IMPORT_FORMATS as readonly string[]).includes(format))

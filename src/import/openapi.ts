@@ -57,7 +57,7 @@ export interface OpenApiOptions {
   readonly report: ImportReport
 }
 
-type SchemeMapping =
+export type SchemeMapping =
   | { readonly kind: 'authorizer'; readonly type: AuthorizationType; readonly key: string }
   | { readonly kind: 'iam' }
   | { readonly kind: 'apiKey' }
@@ -66,7 +66,9 @@ type SchemeMapping =
 
 export function isOpenApi(doc: JsonObject): boolean {
   return (
-    (typeof doc.swagger === 'string' || typeof doc.openapi === 'string') &&
+    // YAML reads an unquoted `swagger: 2.0` as a number.
+    (['string', 'number'].includes(typeof doc.swagger) ||
+      ['string', 'number'].includes(typeof doc.openapi)) &&
     asObject(doc.paths) !== undefined
   )
 }
@@ -103,17 +105,20 @@ function headerIdentity(scheme: JsonObject): string | undefined {
   return scheme.in === 'header' && name !== undefined ? `method.request.header.${name}` : undefined
 }
 
-function mapAuthorizer(
+/** Maps one API Gateway authorizer (OpenAPI extension shape) and registers it on the API. */
+export function mapAuthorizer(
   key: string,
   scheme: JsonObject,
   ext: JsonObject,
   ptr: string,
   api: ImportedApi,
-  o: OpenApiOptions,
+  o: Pick<OpenApiOptions, 'ctx' | 'report' | 'file'>,
+  /** Where a field of `ext` sits in the source (CloudFormation spells them in PascalCase). */
+  fieldPointer: (field: string) => string = (field) =>
+    pointerTo(ptr, 'x-amazon-apigateway-authorizer', field),
 ): SchemeMapping {
-  const extPtr = pointerTo(ptr, 'x-amazon-apigateway-authorizer')
   const r = (field: string): unknown =>
-    resolved(ext[field], `authorizer ${key} ${field}`, pointerTo(extPtr, field), o).value
+    resolved(ext[field], `authorizer ${key} ${field}`, fieldPointer(field), o).value
   const type = asString(r('type'))?.toLowerCase()
   const ttlRaw = r('authorizerResultTtlInSeconds')
   const ttl = typeof ttlRaw === 'number' ? ttlRaw : ttlRaw === undefined ? 300 : Number(ttlRaw)
@@ -135,7 +140,7 @@ function mapAuthorizer(
       'todo',
       `authorizer ${key} authorizerUri`,
       o.file,
-      pointerTo(extPtr, 'authorizerUri'),
+      fieldPointer('authorizerUri'),
       `Lambda function ${fn ?? '(unnamed)'} → placeholder ${uri}: serve the function over HTTP and put its URL here`,
     )
     const cacheable = Number.isInteger(ttl) && ttl >= 0 && ttl <= 3600
@@ -164,7 +169,7 @@ function mapAuthorizer(
       notes.push('identityValidationExpression ignored (API Gateway ignores it for REQUEST)')
     authType = 'CUSTOM'
   } else if (type === 'cognito_user_pools') {
-    const arnsPtr = pointerTo(extPtr, 'providerARNs')
+    const arnsPtr = fieldPointer('providerARNs')
     const raw = resolveIntrinsics(ext.providerARNs, o.ctx)
     const arns: string[] = []
     ;(asArray(raw.value) ?? [raw.value]).forEach((a, i) => {

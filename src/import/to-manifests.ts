@@ -88,6 +88,21 @@ function usageManifests(api: ImportedApi, _namespace: string, report: ImportRepo
 export function toManifests(api: ImportedApi, namespace: string, report: ImportReport): Manifest[] {
   const meta = (name: string): Manifest['metadata'] => ({ name, namespace })
   const out: Manifest[] = []
+  if (api.endpointType === 'PRIVATE') {
+    // A PRIVATE API is reachable only through endpoints: without any in the source, one
+    // placeholder endpoint (admitting nobody) keeps the API valid and closed.
+    if (api.vpcEndpointIds.length === 0) {
+      const name = toObjectName(`${api.name}-endpoint`)
+      api.vpcEndpointIds.push(name)
+      report.add(
+        'todo',
+        `PrivateEndpoint ${name}`,
+        api.source.file,
+        api.source.pointer,
+        `PRIVATE API without VPC endpoint IDs: ${name} written with a placeholder source (${PLACEHOLDER_SOURCE_CIDR}, admits nobody): list the in-cluster callers`,
+      )
+    }
+  }
   const rs = routes(api, report)
   if (rs.length === 0) {
     report.add(

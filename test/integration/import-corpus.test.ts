@@ -4,18 +4,23 @@
  * shared test data. For every definition API Gateway accepts it proves: the import does not fail,
  * the manifests pass `portcullis validate`, every method / authorizer / policy statement of the
  * input is in the manifests or in the report (round trip), and the gRPC server started on the
- * imported folder decides requests derived from the definition the way API Gateway would.
+ * imported folder decides requests derived from the definition the way API Gateway would. SAM's
+ * expected outputs are the oracle for the ResourcePolicy shorthand expansion, and the templates
+ * SAM refuses must be refused with SAM's reason.
  */
 import { existsSync, readdirSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RestApiSpec } from '../../src/api/v1alpha1/index.js'
 import { startApp, type RunningApp } from '../../src/app/app.js'
 import { validateCommand } from '../../src/cli/validate.js'
 import { importFiles, type ImportResult } from '../../src/import/import-files.js'
-import { readDocument } from '../../src/import/read-document.js'
+import { templateContext } from '../../src/import/intrinsics.js'
+import { ImportInputError, readDocument } from '../../src/import/read-document.js'
+import { ImportReport, pointerTo } from '../../src/import/report.js'
+import { samResourcePolicies } from '../../src/import/sam.js'
 import {
   buildCheckRequest,
   createOfficialCheckClient,
@@ -32,6 +37,7 @@ if (!present) {
 }
 
 const ACCOUNT = loopbackAppOptions().accountId
+const REGION = 'us-east-1'
 const list = (dir: string, ext: RegExp): string[] =>
   present
     ? readdirSync(join(CORPUS, dir))
@@ -40,159 +46,321 @@ const list = (dir: string, ext: RegExp): string[] =>
         .map((f) => join(CORPUS, dir, f))
     : []
 
+const isSamError = (f: string): boolean =>
+  basename(f).startsWith('serverless-application-model__error_')
 /** SAM inputs SAM itself refuses (their expected output is an error). */
-export const SAM_ERROR_CASES = list('sam', /^serverless-application-model__error_.*\.yaml$/)
-
+const SAM_ERROR_CASES = list('sam', /\.yaml$/).filter(isSamError)
 const OPENAPI = list('openapi', /\.(json|ya?ml)$/)
+const SAM = list('sam', /\.ya?ml$/).filter((f) => !isSamError(f))
+const SAM_OUTPUT = list('sam/translator-output', /\.json$/).filter((f) => !isSamError(f))
+const CLOUDFORMATION = list('cloudformation', /\.(json|ya?ml)$/)
 
-/** Every path+method of an OpenAPI document, as the report and routes name them. */
-function openApiMethods(doc: Record<string, unknown>): string[] {
-  const keys: Record<string, string> = {
-    get: 'GET',
-    put: 'PUT',
-    post: 'POST',
-    delete: 'DELETE',
-    options: 'OPTIONS',
-    head: 'HEAD',
-    patch: 'PATCH',
-    'x-amazon-apigateway-any-method': 'ANY',
-  }
+type Json = Record<string, unknown>
+const obj = (v: unknown): Json =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {}
+const OPERATIONS = [
+  'get',
+  'put',
+  'post',
+  'delete',
+  'options',
+  'head',
+  'patch',
+  'x-amazon-apigateway-any-method',
+]
+
+/** Pointers of the elements of an OpenAPI document (methods, schemes, policy statements). */
+function openApiElements(doc: Json, base: string): string[] {
   const out: string[] = []
-  for (const [p, item] of Object.entries(
-    (doc.paths ?? {}) as Record<string, Record<string, unknown>>,
-  ))
-    for (const k of Object.keys(item))
-      if (keys[k.toLowerCase()])
-        out.push(`${keys[k.toLowerCase()]} ${p.length > 1 ? p.replace(/\/+$/, '') : p}`)
+  for (const [p, item] of Object.entries(obj(doc.paths))) {
+    const inner = Array.isArray(obj(item)['Fn::If'])
+      ? obj((obj(item)['Fn::If'] as unknown[])[1])
+      : obj(item)
+    for (const k of Object.keys(inner))
+      if (OPERATIONS.includes(k.toLowerCase())) out.push(pointerTo(base, 'paths', p, k))
+  }
+  const v3 = obj(obj(doc.components).securitySchemes)
+  const schemes =
+    Object.keys(v3).length > 0
+      ? (['components/securitySchemes', v3] as const)
+      : (['securityDefinitions', obj(doc.securityDefinitions)] as const)
+  for (const k of Object.keys(schemes[1])) out.push(pointerTo(base, ...schemes[0].split('/'), k))
+  const st = obj(doc['x-amazon-apigateway-policy']).Statement
+  if (Array.isArray(st))
+    st.forEach((_, i) => out.push(pointerTo(base, 'x-amazon-apigateway-policy', 'Statement', i)))
+  return out
+}
+
+/** Pointers of the elements of a template: events, authorizers, shorthands, methods, statements. */
+function templateElements(doc: Json): string[] {
+  const out: string[] = []
+  for (const [id, r] of Object.entries(obj(doc.Resources))) {
+    const type = String(obj(r).Type)
+    const props = obj(obj(r).Properties)
+    const at = (...t: (string | number)[]): string =>
+      pointerTo('/Resources', id, 'Properties', ...t)
+    if (type === 'AWS::Serverless::Api') {
+      if (obj(props.DefinitionBody).paths !== undefined)
+        out.push(...openApiElements(obj(props.DefinitionBody), at('DefinitionBody')))
+      for (const k of Object.keys(obj(obj(props.Auth).Authorizers)))
+        out.push(at('Auth', 'Authorizers', k))
+      for (const k of Object.keys(obj(obj(props.Auth).ResourcePolicy)))
+        out.push(at('Auth', 'ResourcePolicy', k))
+    } else if (type === 'AWS::Serverless::Function' || type === 'AWS::Serverless::StateMachine') {
+      for (const [e, ev] of Object.entries(obj(props.Events)))
+        if (obj(ev).Type === 'Api') out.push(at('Events', e))
+    } else if (type === 'AWS::ApiGateway::RestApi') {
+      if (obj(props.Body).paths !== undefined)
+        out.push(...openApiElements(obj(props.Body), at('Body')))
+      const st = obj(props.Policy).Statement
+      if (Array.isArray(st)) st.forEach((_, i) => out.push(at('Policy', 'Statement', i)))
+    } else if (/^AWS::ApiGateway::(Method|Authorizer|ApiKey|UsagePlan|UsagePlanKey)$/.test(type)) {
+      out.push(pointerTo('/Resources', id))
+    }
+  }
   return out
 }
 
 /** A concrete request path for a route path (`{id}` → a value, `{proxy+}` → two segments). */
-function concretePath(path: string): string {
-  return path.replace(/\{[^}]+\+\}/g, 'zq7/zq8').replace(/\{[^}]+\}/g, 'zq9')
-}
+const concretePath = (path: string): string =>
+  path.replace(/\{[^}]+\+\}/g, 'zq7/zq8').replace(/\{[^}]+\}/g, 'zq9')
 
-function routesOf(result: ImportResult, name: string): RestApiSpec['routes'] {
-  const m = result.apis
-    .flatMap((a) => a.manifests)
-    .find((x) => x.kind === 'RestApi' && x.metadata.name === name)
-  return m === undefined ? [] : (m.spec as RestApiSpec).routes
-}
-
-describe.skipIf(!present)('import corpus: OpenAPI exports', () => {
-  let dir: string
-  let result: ImportResult
-  let app: RunningApp
-  let client: OfficialCheckClient
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'portcullis-import-'))
-    result = await importFiles(OPENAPI, {
-      namespace: 'imported',
-      outDir: dir,
-      accountId: ACCOUNT,
-      region: 'us-east-1',
+function describeCorpus(label: string, files: readonly string[], minDecisions: number): void {
+  describe.skipIf(!present)(`import corpus: ${label}`, () => {
+    let dir: string
+    let result: ImportResult
+    let app: RunningApp
+    let client: OfficialCheckClient
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'portcullis-import-'))
+      result = await importFiles(files, {
+        namespace: 'imported',
+        outDir: dir,
+        accountId: ACCOUNT,
+        region: REGION,
+      })
+      app = await startApp({ ...loopbackAppOptions(), configDir: dir })
+      client = createOfficialCheckClient(`127.0.0.1:${app.grpcPort}`)
+    }, 120_000)
+    afterAll(async () => {
+      client?.close()
+      await app?.close()
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true })
     })
-    app = await startApp({ ...loopbackAppOptions(), configDir: dir })
-    client = createOfficialCheckClient(`127.0.0.1:${app.grpcPort}`)
-  }, 60_000)
-  afterAll(async () => {
-    client?.close()
-    await app?.close()
-    await rm(dir, { recursive: true, force: true })
-  })
 
-  it('imports every OpenAPI definition and the manifests pass portcullis validate', async () => {
-    expect(OPENAPI.length).toBeGreaterThan(40)
-    const lines: string[] = []
-    const code = await validateCommand(
-      [dir, '--account-id', ACCOUNT],
-      (s) => lines.push(s),
-      (s) => lines.push(s),
-    )
-    expect(lines.join('\n')).toMatch(/^valid: /m)
-    expect(code).toBe(0)
-  })
-
-  it('round trip: every method, security scheme and policy statement is in the manifests or the report', async () => {
-    for (const file of OPENAPI) {
-      const doc = (await readDocument(file)) as Record<string, unknown>
-      const api = result.apis.find((a) => a.file === file)
-      expect(api, file).toBeDefined()
-      const routes = routesOf(result, api!.api.name)
-      const items = result.report.items.filter((i) => i.source.file === file)
-      for (const m of openApiMethods(doc)) {
-        const [method, path] = m.split(' ')
-        const inRoutes = routes.some((r) => r.path === path && r.methods.includes(method as never))
-        const reported = items.find(
-          (i) => i.element === `method ${m}` || i.element.startsWith(`method ${m} (`),
-        )
-        // Written as a route and reported mapped/approximated, or reported as left out.
-        const ok =
-          reported !== undefined && (reported.status === 'not-mapped' ? !inRoutes : inRoutes)
-        expect(ok ? 'ok' : `${file}: ${m}`).toBe('ok')
-      }
-      const schemes = Object.keys(
-        (doc.components as Record<string, unknown> | undefined)?.securitySchemes ??
-          doc.securityDefinitions ??
-          {},
+    it('imports every definition and the manifests pass portcullis validate', async () => {
+      expect(files.length).toBeGreaterThan(10)
+      const lines: string[] = []
+      const code = await validateCommand(
+        [dir, '--account-id', ACCOUNT],
+        (s) => lines.push(s),
+        (s) => lines.push(s),
       )
-      for (const s of schemes)
-        expect(
-          items.some(
-            (i) =>
-              i.element.startsWith(`security scheme ${s}`) ||
-              i.element.startsWith(`authorizer ${s} (`),
-          ),
-          `${file}: ${s}`,
-        ).toBe(true)
-    }
-  })
+      expect(lines.filter((l) => !l.startsWith('warning')).join('\n')).toMatch(/^valid: /m)
+      expect(code).toBe(0)
+    })
 
-  it('decides derived requests like API Gateway: Cognito/JWT/TOKEN routes 401 without a token, AWS_IAM 403 Missing Authentication Token unsigned, open NONE routes allowed', async () => {
-    let checked = 0
-    for (const a of result.apis) {
-      for (const r of routesOf(result, a.api.name)) {
-        const method =
-          r.methods.find((m) => m !== 'ANY' && m !== 'OPTIONS') ??
-          (r.methods.includes('ANY') ? 'GET' : undefined)
-        if (method === undefined) continue
-        const res = answer(
-          await client.check(
-            buildCheckRequest({
-              method,
-              path: concretePath(r.path),
-              contextExtensions: { 'portcullis.dev/api': `imported/${a.api.name}` },
-            }),
-          ),
-        )
-        const what = `${a.file} ${method} ${r.path} (${r.authorizationType})`
-        const authorizer = result.apis
-          .flatMap((x) => x.manifests)
-          .find((m) => m.kind === 'Authorizer' && m.metadata.name === r.authorizerName)
-        const authorizerType = (authorizer?.spec as { type?: string } | undefined)?.type
-        if (r.authorizationType === 'AWS_IAM') {
-          expect({ what, http: res.http, body: res.body }).toEqual({
-            what,
-            http: 403,
-            body: { message: 'Missing Authentication Token' },
-          })
-        } else if (
-          r.authorizationType === 'COGNITO_USER_POOLS' ||
-          r.authorizationType === 'JWT' ||
-          authorizerType === 'TOKEN'
-        ) {
-          expect({ what, http: res.http }).toEqual({ what, http: 401 })
-        } else if (
-          r.authorizationType === 'NONE' &&
-          !r.apiKeyRequired &&
-          a.api.policy === undefined &&
-          a.api.endpointType === 'REGIONAL'
-        ) {
-          expect({ what, http: res.http }).toEqual({ what, http: 200 })
-        } else continue
-        checked++
+    it('round trip: every method, authorizer and policy statement of the input is in the report (and mapped ones in the manifests)', async () => {
+      const missing: string[] = []
+      for (const file of files) {
+        const doc = (await readDocument(file)) as Json
+        const elements =
+          doc.Resources !== undefined ? templateElements(doc) : openApiElements(doc, '')
+        const items = result.report.items.filter((i) => i.source.file === file)
+        for (const p of elements)
+          if (!items.some((i) => i.source.pointer === p || i.source.pointer.startsWith(`${p}/`)))
+            missing.push(`${basename(file)}#${p}`)
+        // A method reported as written is a route of the file's RestApi.
+        const routes = result.apis
+          .filter((a) => a.file === file)
+          .flatMap(
+            (a) =>
+              (a.manifests.find((m) => m.kind === 'RestApi')?.spec as RestApiSpec | undefined)
+                ?.routes ?? [],
+          )
+        for (const i of items) {
+          const m = /^method (\S+) (\S+) \(/.exec(i.element)
+          if (
+            m !== null &&
+            !routes.some((r) => r.path === m[2] && r.methods.includes(m[1] as never))
+          )
+            missing.push(`${basename(file)}: route ${m[1]} ${m[2]}`)
+        }
       }
-    }
-    expect(checked).toBeGreaterThan(50)
+      expect(missing).toEqual([])
+    })
+
+    it('decides derived requests like API Gateway: Cognito/JWT/TOKEN routes 401 without a token, AWS_IAM 403 Missing Authentication Token unsigned, open NONE routes allowed', async () => {
+      let checked = 0
+      const authorizers = new Map(
+        result.apis
+          .flatMap((a) => a.manifests)
+          .filter((m) => m.kind === 'Authorizer')
+          .map((m) => [m.metadata.name, (m.spec as { type: string }).type]),
+      )
+      for (const a of result.apis) {
+        const restApi = a.manifests.find((m) => m.kind === 'RestApi')
+        if (restApi === undefined) continue
+        const spec = restApi.spec as RestApiSpec
+        for (const r of spec.routes) {
+          const method =
+            r.methods.find((m) => m !== 'ANY' && m !== 'OPTIONS') ??
+            (r.methods.includes('ANY') ? 'GET' : undefined)
+          if (method === undefined) continue
+          const res = answer(
+            await client.check(
+              buildCheckRequest({
+                method,
+                path: concretePath(r.path),
+                contextExtensions: { 'portcullis.dev/api': `imported/${restApi.metadata.name}` },
+              }),
+            ),
+          )
+          const what = `${basename(a.file)} ${method} ${r.path} (${r.authorizationType})`
+          const type =
+            r.authorizerName !== undefined ? authorizers.get(r.authorizerName) : undefined
+          if (r.authorizationType === 'AWS_IAM') {
+            expect({ what, http: res.http, body: res.body }).toEqual({
+              what,
+              http: 403,
+              body: { message: 'Missing Authentication Token' },
+            })
+          } else if (
+            r.authorizationType === 'COGNITO_USER_POOLS' ||
+            r.authorizationType === 'JWT' ||
+            type === 'TOKEN'
+          ) {
+            expect({ what, http: res.http }).toEqual({ what, http: 401 })
+          } else if (
+            r.authorizationType === 'NONE' &&
+            !r.apiKeyRequired &&
+            spec.policy === undefined &&
+            spec.endpointConfiguration.type === 'REGIONAL'
+          ) {
+            expect({ what, http: res.http }).toEqual({ what, http: 200 })
+          } else continue
+          checked++
+        }
+      }
+      expect(checked).toBeGreaterThanOrEqual(minDecisions)
+    })
+
+    if (label === 'SAM templates')
+      it('a resource policy from IpRangeBlacklist denies that range (explicit deny)', async () => {
+        let checked = 0
+        for (const a of result.apis) {
+          const doc = (await readDocument(a.file)) as Json
+          const blacklist = obj(obj(obj(obj(doc.Globals).Api).Auth).ResourcePolicy).IpRangeBlacklist
+          if (!Array.isArray(blacklist) || a.api.name !== 'serverless-rest-api') continue
+          const ip = String(blacklist[0]).replace(/\/\d+$/, '')
+          for (const r of a.api.routes) {
+            const res = answer(
+              await client.check(
+                buildCheckRequest({
+                  method: r.method === 'ANY' ? 'GET' : r.method,
+                  path: concretePath(r.path),
+                  sourceIp: ip,
+                  contextExtensions: {
+                    'portcullis.dev/api': `imported/${a.manifests[0]!.metadata.name}`,
+                  },
+                }),
+              ),
+            )
+            expect({ file: basename(a.file), http: res.http, body: res.body }).toMatchObject({
+              http: 403,
+              body: { Message: expect.stringMatching(/with an explicit deny$/) },
+            })
+            checked++
+          }
+        }
+        expect(checked).toBeGreaterThan(0)
+      })
   })
-})
+}
+
+describeCorpus('OpenAPI exports', OPENAPI, 50)
+describeCorpus('SAM templates', SAM, 40)
+describeCorpus("SAM's expected CloudFormation output", SAM_OUTPUT, 40)
+describeCorpus('CloudFormation templates', CLOUDFORMATION, 5)
+
+describe.skipIf(!present)(
+  'import corpus: SAM ResourcePolicy shorthands equal what SAM generates',
+  () => {
+    it("expands every API's shorthands to exactly the statements of SAM's expected output", async () => {
+      const canon = (v: unknown): string =>
+        JSON.stringify(v, (_k, x: unknown) =>
+          x !== null && typeof x === 'object' && !Array.isArray(x)
+            ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1)))
+            : x,
+        )
+      let compared = 0
+      let withPolicy = 0
+      for (const out of SAM_OUTPUT) {
+        const input = join(CORPUS, 'sam', basename(out).replace(/\.json$/, '.yaml'))
+        if (!existsSync(input)) continue
+        const expected = (await readDocument(out)) as Json
+        const doc = (await readDocument(input)) as Json
+        const mine = samResourcePolicies({
+          doc,
+          file: input,
+          options: { namespace: 'x', accountId: ACCOUNT, region: REGION },
+          ctx: templateContext(doc, ACCOUNT, REGION),
+          report: new ImportReport(),
+        })
+        for (const [id, r] of Object.entries(obj(expected.Resources))) {
+          if (obj(r).Type !== 'AWS::ApiGateway::RestApi') continue
+          const st = obj(obj(obj(obj(r).Properties).Body)['x-amazon-apigateway-policy']).Statement
+          const statements = st == null ? [] : Array.isArray(st) ? st : [st]
+          expect({ file: basename(input), id, statements: canon(mine.get(id) ?? []) }).toEqual({
+            file: basename(input),
+            id,
+            statements: canon(statements),
+          })
+          compared++
+          if (statements.length > 0) withPolicy++
+        }
+      }
+      expect(compared).toBeGreaterThan(60)
+      expect(withPolicy).toBeGreaterThan(15)
+    })
+
+    it("refuses each template SAM refuses, with SAM's reason (exit 2: nothing faithful can be written)", async () => {
+      expect(SAM_ERROR_CASES).toHaveLength(8)
+      for (const file of SAM_ERROR_CASES) {
+        const expected = String(
+          obj(
+            await readDocument(
+              join(CORPUS, 'sam/translator-output', basename(file).replace(/\.yaml$/, '.json')),
+            ),
+          ).errorMessage,
+        )
+        const err = await importFiles([file], {
+          namespace: 'x',
+          accountId: ACCOUNT,
+          region: REGION,
+        }).then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+        expect(err, basename(file)).toBeInstanceOf(ImportInputError)
+        const message = (err as Error).message
+        expect(message).toContain('SAM refuses this template')
+        // SAM's reason is named: at least one of the properties SAM's own message names.
+        const keys = [
+          'Auth',
+          'SourceVpcBlacklist',
+          'SourceVpcWhitelist',
+          'UsagePlan',
+          'OverrideApiAuth',
+          'AuthorizationScopes',
+          'NONE',
+          'ResourcePolicy',
+        ].filter((k) => expected.includes(k))
+        expect(
+          keys.some((k) => message.includes(k)),
+          `${basename(file)}: ${message}`,
+        ).toBe(true)
+      }
+    })
+  },
+)

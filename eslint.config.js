@@ -9,6 +9,7 @@ export default tseslint.config(
       'coverage/**',
       'bin/**',
       'eslint.config.js',
+      '.dependency-cruiser.cjs',
       '.tmp/**',
       '.scratch/**',
     ],

@@ -10,7 +10,7 @@
 import { decodeCheckRequest } from '../src/request/decode-check-request.js'
 import { fromCheckRequest, type CheckRequestWire } from '../src/request/from-check-request.js'
 import { DEFAULT_REQUEST_LIMITS } from '../src/request/request-parse-result.js'
-import { loadProtos } from '../src/servers/load-protos.js'
+import { loadProtos } from '../src/request/load-protos.js'
 import { buildCheckRequest, officialAuthDefinition } from '../test/helpers/envoy-client.js'
 
 interface Codec {

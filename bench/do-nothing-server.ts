@@ -8,7 +8,7 @@
  * @module
  */
 import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js'
-import { loadProtos } from '../src/servers/load-protos.js'
+import { loadProtos } from '../src/request/load-protos.js'
 
 const pkg = loadProtos()
 const definition = pkg['envoy.service.auth.v3.Authorization'] as unknown as ServiceDefinition

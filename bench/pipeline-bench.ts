@@ -26,9 +26,9 @@ import { Metrics } from '../src/observability/metrics.js'
 import { decodeCheckRequest } from '../src/request/decode-check-request.js'
 import type { RequestContext } from '../src/request/request-context.js'
 import { encodeOutcome } from '../src/servers/encode-check-response.js'
-import { loadProtos } from '../src/servers/load-protos.js'
+import { loadProtos } from '../src/request/load-protos.js'
 import { outcomeProblem } from '../src/servers/validate-outcome.js'
-import { loadFolderConfig } from '../src/sources/folder-config.js'
+import { FolderSource } from '../src/sources/folder-source.js'
 import { buildCheckRequest, officialAuthDefinition } from '../test/helpers/envoy-client.js'
 import { BENCH_CONFIG_DIR, QUICKSTART_DIR, SCENARIOS, type Scenario } from './scenarios.js'
 
@@ -94,13 +94,13 @@ async function benchRow(s: Scenario): Promise<string> {
     const tokenCacheOff = args.join(' ').includes('--token-cache-max-entries 0')
     const authn = createAuthnRuntime({ metrics, ...(tokenCacheOff ? { tokenCacheMax: 0 } : {}) })
     const config = new ConfigRuntime({
-      load: () => loadFolderConfig([dir]),
+      source: new FolderSource(dir),
       defaults: { accountId: '111122223333', region: 'us-east-1' },
       ...(authn.authorizerCompiler ? { authorizerCompiler: authn.authorizerCompiler } : {}),
       metrics,
-      onSnapshot: (next, prev) => {
-        authn.onSnapshot(next, prev)
-      },
+    })
+    config.subscribe((result, previous) => {
+      authn.onSnapshot(result.snapshot, previous)
     })
     await config.reload()
     const decider = new Decider({

@@ -15,6 +15,13 @@ const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url
 export const QUICKSTART_DIR = here('../examples/quickstart/')
 /** bench/config/: the 10-statement resource policy API. */
 export const BENCH_CONFIG_DIR = here('./config/')
+/** bench/config-decision-log/: the NONE and JWT rows' APIs with the decision log on. */
+export const DECISION_LOG_CONFIG_DIR = here('./config-decision-log/')
+/**
+ * `serve` arguments of the decision-log rows: every line really serialised and written, to a sink
+ * that costs no disk (the rows measure Portcullis, not the disk).
+ */
+const DECISION_LOG_ARGS = ['--decision-log', '/dev/null']
 
 export interface Scenario {
   /** Row label in the table (keep it under ~32 characters). */
@@ -108,6 +115,28 @@ export const SCENARIOS: readonly Scenario[] = [
         sourcePort: 51234,
       }),
   },
+  // ── Decision logs (issue 18): the row above with a decision line per request (sampled 100%).
+  {
+    name: 'NONE + decision log (100%)',
+    enabled: true,
+    note: 'the NONE row with `decisionLog: {enabled: true, sample: 1}` and `--decision-log /dev/null`',
+    throughputTarget: 0.8,
+    p99Target: 1.5,
+    configDirs: [BENCH_CONFIG_DIR, DECISION_LOG_CONFIG_DIR],
+    serverArgs: DECISION_LOG_ARGS,
+    expect: 'allow',
+    request: () =>
+      Promise.resolve({
+        method: 'GET',
+        path: '/v1/orders/8c1d2f9a?expand=items',
+        host: 'orders-logged.bench.example.com',
+        scheme: 'https',
+        protocol: 'HTTP/2',
+        headers: BROWSER_HEADERS,
+        sourceIp: '203.0.113.10',
+        sourcePort: 51234,
+      }),
+  },
   // ── AWS_IAM (issue 4, target ≥ 0.75): header-signed SigV4 PUT /pets/1 by the quick start's alice.
   // Signed at bench time: X-Amz-Date must be within ±5 minutes of the server's clock, and the whole
   // row takes about a minute. The same signed request is replayed (as a client retrying would).
@@ -181,6 +210,19 @@ export const SCENARIOS: readonly Scenario[] = [
     expect: 'allow',
     startPeers: startIssuerPeer,
     request: jwtMeRequest,
+  },
+  // ── Decision logs (issue 18): the cached-token JWT row with a decision line per request.
+  {
+    name: 'JWT (cached) + decision log',
+    enabled: true,
+    note: 'the cached-token JWT row with `decisionLog: {enabled: true, sample: 1}` and `--decision-log /dev/null`',
+    throughputTarget: 0.75,
+    p99Target: 1.5,
+    configDirs: [DECISION_LOG_CONFIG_DIR],
+    serverArgs: DECISION_LOG_ARGS,
+    expect: 'allow',
+    startPeers: startIssuerPeer,
+    request: async () => ({ ...(await jwtMeRequest()), host: 'petstore-logged.bench.example.com' }),
   },
   // ── JWT uncached (issue 6, target ≥ 0.50). h2load replays one body, so a fresh token per request
   // cannot be sent; instead a separate Portcullis process runs with the verified-token cache off

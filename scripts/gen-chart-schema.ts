@@ -64,9 +64,12 @@ export const ChartValues = Type.Object(
       closed,
     ),
     admin: Type.Object({ port: Port('Metrics/health port (--metrics-port).') }, closed),
-    accountId: Type.String({
-      pattern: '^([0-9]{12})?$',
-      description: 'Default 12-digit account ID.',
+    // A number is admitted only so the chart's own `fail` can say what to do (`--set` turns
+    // 111122223333 into a number, and numbers lose the leading zeros account IDs may have); the
+    // schema's bare "got number, want string" would not.
+    accountId: Type.Union([Type.String({ pattern: '^([0-9]{12})?$' }), Type.Number()], {
+      description:
+        'Default 12-digit account ID, as a string (--set-string accountId=..., or quoted in a values file).',
     }),
     region: Type.String({
       pattern: '^([a-z]{2}(-[a-z]+)+-[0-9]+)?$',
@@ -76,6 +79,11 @@ export const ChartValues = Type.Object(
       ['trace', 'debug', 'info', 'warn', 'error', 'fatal'].map((l) => Type.Literal(l)),
       { description: 'Log level.' },
     ),
+    trustDomains: Type.Array(Type.String({ pattern: '^[a-z0-9._-]+$', maxLength: 255 }), {
+      minItems: 1,
+      uniqueItems: true,
+      description: 'SPIFFE trust domains whose ids name a namespace and service account.',
+    }),
     cache: Type.Object(
       {
         maxEntries: Type.Integer({ minimum: 1, description: 'Decision cache size (entries).' }),

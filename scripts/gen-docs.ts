@@ -372,6 +372,11 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
         default: DEFAULTS.logLevel,
         text: 'JSON log level on stdout: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',
       },
+      'trust-domains': {
+        arg: 'TD,...',
+        default: 'cluster.local',
+        text: 'SPIFFE trust domains whose ids name a namespace and service account (PrivateEndpoint sources, `portcullis:Source*` and `aws:SourceVpc` keys). Ids of other trust domains, and malformed ids, identify nobody and carry no `portcullis:SourcePrincipal`. Comma-separated; list several for federation.',
+      },
       'trust-forwarded-from': {
         arg: 'CIDR',
         default: '',
@@ -391,6 +396,11 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
         arg: 'N',
         default: '10000',
         text: 'Verified JWTs kept per Cognito/JWT authorizer (`0` = no token cache).',
+      },
+      'decision-log': {
+        arg: 'stdout|FILE',
+        default: '(off)',
+        text: 'Write the decision log (one JSON line per decision of the APIs whose `decisionLog` is enabled, and per candidate-policy disagreement) to standard output or append it to FILE. Written off the check path; lines a slow reader cannot take are dropped and counted in `portcullis_decision_log_dropped_total`. Schema: docs/decision-log.schema.json.',
       },
       'jwt-offload-max-in-flight': {
         arg: 'N',
@@ -435,6 +445,11 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
         default: '',
         text: 'Client address (`aws:SourceIp`, PrivateEndpoint `ipBlocks`).',
       },
+      'trust-domains': {
+        arg: 'TD,...',
+        default: 'cluster.local',
+        text: 'SPIFFE trust domains whose ids name a namespace and service account (PrivateEndpoint sources, `portcullis:Source*` and `aws:SourceVpc` keys). Ids of other trust domains, and malformed ids, identify nobody and carry no `portcullis:SourcePrincipal`. Comma-separated; list several for federation.',
+      },
       'source-principal': {
         arg: 'SPIFFE',
         default: '',
@@ -459,6 +474,11 @@ export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<s
         arg: '',
         default: 'false',
         text: 'Print the decision as JSON (`decision`, `code`, `api`, `reason`, `statements`, headers) instead of text.',
+      },
+      candidate: {
+        arg: '',
+        default: 'false',
+        text: "Also decide with the API's `candidatePolicy` and print both answers (JSON: `candidate`, null without one). The exit code follows the live answer.",
       },
       'account-id': ACCOUNT_ID,
       region: REGION,

@@ -11,6 +11,20 @@ import { ObjectMeta, StringMap } from './v1alpha1/common.js'
 /** Annotation on a Service naming the RestApi it serves: `<name>` (same namespace) or `<namespace>/<name>`. */
 export const REST_API_ANNOTATION = 'portcullis.dev/rest-api'
 
+/**
+ * The one rule on what a Service may bind: a RestApi of its own namespace. Binding another team's
+ * API would let one namespace route traffic under another's policies. Returns the problem, or
+ * undefined when the binding is allowed; the loaders report it, the NetworkPolicy builder skips it.
+ */
+export function serviceBindingProblem(
+  serviceNamespace: string,
+  restApi: { readonly namespace: string; readonly name: string },
+): string | undefined {
+  return restApi.namespace === serviceNamespace
+    ? undefined
+    : `must name a RestApi in namespace ${serviceNamespace}, not ${restApi.namespace}/${restApi.name}`
+}
+
 const SECRET_KEY = '^[-._a-zA-Z0-9]+$'
 
 export const SecretManifest = Type.Object(

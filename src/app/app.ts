@@ -8,15 +8,17 @@ import { resolve } from 'node:path'
 import { ConfigRuntime } from './config-runtime.js'
 import { createAuthnRuntime } from './authn-runtime.js'
 import { Decider } from '../decision/decide.js'
+import type { TrustDomains } from '../compile/peer-identity.js'
 import type { KubernetesMode, KubernetesModeOptions } from '../controller/kubernetes-mode.js'
-import { DirectoryWatcher } from '../sources/directory-watcher.js'
-import { loadFolderConfig } from '../sources/folder-config.js'
+import { FolderSource } from '../sources/folder-source.js'
 import { parseManifestObject } from '../sources/manifest.js'
 import { Metrics } from '../observability/metrics.js'
 import { createLogger, type Logger, type LogLevel } from '../observability/logger.js'
 import { startGrpcServer } from '../servers/ext-authz-grpc.js'
 import { startHttpAuthServer } from '../servers/ext-authz-http.js'
 import { startAdminServer } from '../servers/admin-http.js'
+import { createDecisionAudit } from './decision-audit.js'
+import type { Writable } from 'node:stream'
 
 export interface AppOptions {
   /** Local mode: the folder to load and watch. Required unless `kubernetes` is given. */
@@ -32,6 +34,8 @@ export interface AppOptions {
   readonly region: string
   readonly logLevel: LogLevel
   readonly trustForwardedFrom: readonly string[]
+  /** SPIFFE trust domains whose ids name a namespace / service account. Default `cluster.local`. */
+  readonly trustDomains?: TrustDomains
   readonly httpPathPrefix: string | undefined
   /** Bound on cached custom-authorizer results (entries). Default 10 000. */
   readonly cacheMaxEntries?: number
@@ -39,6 +43,13 @@ export interface AppOptions {
   readonly tokenCacheMaxEntries?: number
   /** JWT signature checks allowed in the thread pool at once (0 = on the event loop). */
   readonly jwtOffloadMaxInFlight?: number
+  /**
+   * The decision log (`--decision-log`): `stdout`, a file path, or a stream (tests). Default off:
+   * APIs' `decisionLog` settings then log nothing.
+   */
+  readonly decisionLog?: string | Writable
+  /** Decision-log lines allowed to wait for a slow stream before lines are dropped. Default 8192. */
+  readonly decisionLogQueue?: number
   readonly logger?: Logger
 }
 
@@ -89,34 +100,42 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     '(warm-up)',
   )
   const config = new ConfigRuntime({
-    load: k8s ? () => k8s.load() : () => loadFolderConfig([dir]),
+    source: k8s ?? new FolderSource(dir),
     defaults: { accountId: opts.accountId, region: opts.region },
     ...(authn.authorizerCompiler ? { authorizerCompiler: authn.authorizerCompiler } : {}),
     ...(k8s ? { workloads: k8s.workloadDirectory } : {}),
     metrics,
     logger,
-    onSnapshot: (next, prev) => {
-      authn.onSnapshot(next, prev)
-    },
   })
-  let watcher: DirectoryWatcher | undefined
+  config.subscribe((result, previous) => {
+    authn.onSnapshot(result.snapshot, previous)
+  })
   if (k8s) {
-    // Not awaited: /readyz says 503 until every initial list is done and compiled.
-    k8s.start(config)
-  } else {
-    await config.reload()
-    watcher = new DirectoryWatcher(dir, () => {
-      void config.reload()
+    config.subscribe((result) => {
+      k8s.published(result)
     })
-    await watcher.start()
+  } else {
+    // A folder is read before serving; in Kubernetes mode /readyz says 503 until every initial
+    // list is done and compiled.
+    await config.reload()
   }
+  await config.start()
 
+  const audit = createDecisionAudit({
+    target: opts.decisionLog,
+    ...(opts.decisionLogQueue !== undefined ? { maxQueued: opts.decisionLogQueue } : {}),
+    metrics,
+    logger,
+  })
   const decider = new Decider({
     snapshot: config.current,
     flows: authn.flows,
     ...(authn.privateGateIdentity ? { privateGateIdentity: authn.privateGateIdentity } : {}),
+    ...(opts.trustDomains !== undefined ? { trustDomains: opts.trustDomains } : {}),
+    rollout: audit.hooks,
     logger,
   })
+  const onDecided = audit.onDecided ? { onDecided: audit.onDecided } : {}
   const grpc = await startGrpcServer({
     checker: decider,
     port: opts.grpcPort,
@@ -124,6 +143,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     ...(opts.grpcSocket ? { socketPath: opts.grpcSocket } : {}),
     metrics,
     logger,
+    ...onDecided,
   })
   const http = await startHttpAuthServer({
     checker: decider,
@@ -133,6 +153,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     ...(opts.httpPathPrefix ? { pathPrefix: opts.httpPathPrefix } : {}),
     metrics,
     logger,
+    ...onDecided,
   })
   const admin = await startAdminServer({
     port: opts.metricsPort,
@@ -162,10 +183,10 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     async close() {
       if (closed) return
       closed = true
-      watcher?.close()
-      await k8s?.close()
+      await config.stop()
       await Promise.allSettled([grpc.close(), http.close()])
       await admin.close()
+      await audit.close()
       authn.close()
     },
   }

@@ -22,9 +22,10 @@ import {
   JwtVerifierSet,
   SignatureOffload,
   defaultOffloadMaxInFlight,
+  type JwtRuntimeConfig,
 } from '../authn/jwt/index.js'
 import { createJwtFlow } from '../decision/flows/jwt-flow.js'
-import { compileJwtAuthorizer, type JwtRuntimeConfig } from './jwt-authorizer-compiler.js'
+import { compileJwtAuthorizer } from './jwt-authorizer-compiler.js'
 
 export interface AuthnRuntime {
   readonly flows: Partial<Record<AuthorizationType, Flow>>
@@ -98,10 +99,7 @@ export function createAuthnRuntime(opts: AuthnRuntimeOptions = {}): AuthnRuntime
   }
   const jwtFlow = createJwtFlow((authorizer, headerValue, scopes) => {
     if (authorizer.runtime.kind !== 'jwt') return undefined
-    return verifierFor(authorizer.ref, authorizer.runtime.config as JwtRuntimeConfig).verify(
-      headerValue,
-      scopes,
-    )
+    return verifierFor(authorizer.ref, authorizer.runtime.config).verify(headerValue, scopes)
   })
   return {
     flows: {
@@ -116,10 +114,7 @@ export function createAuthnRuntime(opts: AuthnRuntimeOptions = {}): AuthnRuntime
       // Drop verifiers of authorizers that are gone or changed (their token caches go with them).
       for (const [ref, v] of verifiers) {
         const a = next.authorizers.get(ref)
-        if (
-          a?.runtime.kind !== 'jwt' ||
-          (a.runtime.config as JwtRuntimeConfig).revision !== v.revision
-        )
+        if (a?.runtime.kind !== 'jwt' || a.runtime.config.revision !== v.revision)
           verifiers.delete(ref)
       }
     },

@@ -4,10 +4,7 @@
  *
  * @module
  */
-import {
-  compileLambdaAuthorizerConfig,
-  type LambdaAuthorizerSpecInput,
-} from '../authn/lambda/index.js'
+import { compileLambdaAuthorizerConfig } from '../authn/lambda/index.js'
 import type { AuthorizerCompiler } from '../compile/compile-snapshot.js'
 
 export interface AuthorizerCompilerParts {
@@ -21,7 +18,19 @@ export function createAuthorizerCompiler(parts: AuthorizerCompilerParts = {}): A
     switch (m.spec.type) {
       case 'TOKEN':
       case 'REQUEST': {
-        const r = compileLambdaAuthorizerConfig(id, m.spec as unknown as LambdaAuthorizerSpecInput)
+        const { authorizerUri } = m.spec
+        // The schema's cross-field rule requires it for these types; kept as a compile error too
+        // so a spec that skipped validation still fails closed.
+        if (authorizerUri === undefined)
+          return {
+            ok: false,
+            errors: [{ path: 'spec.authorizerUri', message: 'is required for TOKEN and REQUEST' }],
+          }
+        const r = compileLambdaAuthorizerConfig(id, {
+          ...m.spec,
+          type: m.spec.type,
+          authorizerUri,
+        })
         if (!r.ok)
           return {
             ok: false,
@@ -44,7 +53,9 @@ export function createAuthorizerCompiler(parts: AuthorizerCompilerParts = {}): A
       default:
         return {
           ok: false,
-          errors: [{ path: 'spec.type', message: `unknown authorizer type ${m.spec.type}` }],
+          errors: [
+            { path: 'spec.type', message: `unknown authorizer type ${String(m.spec.type)}` },
+          ],
         }
     }
   }

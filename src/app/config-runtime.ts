@@ -1,19 +1,18 @@
 /**
- * Owns the current Snapshot: loads, compiles (keeping each object's last good version), swaps the
- * snapshot reference in one assignment, and reports errors, metrics and logs. Reloads are
- * serialized; a change that arrives during a reload triggers exactly one more.
+ * Owns the current Snapshot: on every change its source reports, loads, compiles (keeping each
+ * object's last good version), swaps the snapshot reference in one assignment, reports errors,
+ * metrics and logs, and publishes the result to its subscribers (authn caches, the Kubernetes
+ * controller). Reloads are serialized; a change that arrives during a reload triggers exactly one
+ * more.
  *
  * @module
  */
 import type { AuthorizerCompiler } from '../compile/compile-snapshot.js'
 import type { Snapshot } from '../compile/snapshot.js'
 import type { WorkloadDirectory } from '../compile/workload-directory.js'
-import {
-  LastGoodCompiler,
-  formatLoadError,
-  type LoadedConfig,
-  type ReloadResult,
-} from '../sources/last-good.js'
+import { formatConfigProblem } from '../api/config-problem.js'
+import { LastGoodCompiler, type LoadedConfig, type ReloadResult } from '../compile/last-good.js'
+import type { ConfigSource } from '../sources/config-source.js'
 
 export interface ConfigRuntimeLogger {
   info(obj: object, msg: string): void
@@ -27,16 +26,18 @@ export interface ConfigRuntimeMetrics {
   setConfigObjectsNotReady(counts: Readonly<Record<string, number>>): void
 }
 
+/** Called after each reload with its result and the snapshot it replaced. */
+export type ReloadListener = (result: ReloadResult, previous: Snapshot | undefined) => void
+
 export interface ConfigRuntimeOptions {
-  readonly load: () => Promise<LoadedConfig>
+  /** Only `load` is needed by a runtime that is reloaded by hand (never started). */
+  readonly source: Pick<ConfigSource, 'load'> & Partial<ConfigSource>
   readonly defaults: { readonly accountId: string; readonly region: string }
   readonly authorizerCompiler?: AuthorizerCompiler
   readonly metrics?: ConfigRuntimeMetrics
   readonly logger?: ConfigRuntimeLogger
   /** Kubernetes mode's live pod/namespace directory, attached to every snapshot. */
   readonly workloads?: WorkloadDirectory | undefined
-  /** Called after each swap with the new snapshot (e.g. to drop caches of changed authorizers). */
-  readonly onSnapshot?: (next: Snapshot, previous: Snapshot | undefined) => void
 }
 
 export class ConfigRuntime {
@@ -46,6 +47,7 @@ export class ConfigRuntime {
   #generation = 0
   #running: Promise<ReloadResult> | undefined
   #again = false
+  readonly #listeners: ReloadListener[] = []
 
   constructor(opts: ConfigRuntimeOptions) {
     this.#opts = opts
@@ -53,6 +55,29 @@ export class ConfigRuntime {
 
   /** The snapshot the hot path reads; undefined until the first load finished. */
   readonly current = (): Snapshot | undefined => this.#snapshot
+
+  /** Calls `listener` after every reload, in subscription order. Returns the unsubscribe. */
+  subscribe(listener: ReloadListener): () => void {
+    this.#listeners.push(listener)
+    return () => {
+      const i = this.#listeners.indexOf(listener)
+      if (i >= 0) this.#listeners.splice(i, 1)
+    }
+  }
+
+  /** Starts the source's watch: every change it reports becomes a reload. */
+  async start(): Promise<void> {
+    await this.#opts.source.start?.(() => {
+      this.reload().catch((err: unknown) => {
+        this.#opts.logger?.error({ err: (err as Error).message }, 'configuration reload failed')
+      })
+    })
+  }
+
+  /** Stops the source's watch. */
+  async stop(): Promise<void> {
+    await this.#opts.source.stop?.()
+  }
 
   /** Reloads now, or once more after the reload in progress. */
   reload(): Promise<ReloadResult> {
@@ -78,7 +103,7 @@ export class ConfigRuntime {
     const { logger, metrics } = this.#opts
     let loaded: LoadedConfig
     try {
-      loaded = await this.#opts.load()
+      loaded = await this.#opts.source.load()
     } catch (err) {
       // A loader failure (e.g. the folder vanished) keeps the last snapshot serving.
       loaded = {
@@ -88,13 +113,15 @@ export class ConfigRuntime {
       if (this.#snapshot) {
         metrics?.configReload('failure')
         logger?.error({ err }, 'configuration load failed; keeping the last good configuration')
-        return {
+        const kept: ReloadResult = {
           snapshot: this.#snapshot,
           errors: [],
           warnings: [],
           allErrors: loaded.errors,
           keptPrevious: [],
         }
+        this.#publish(kept, this.#snapshot)
+        return kept
       }
     }
     const result = this.#compiler.compile(loaded, {
@@ -108,7 +135,6 @@ export class ConfigRuntime {
     })
     const previous = this.#snapshot
     this.#snapshot = result.snapshot
-    this.#opts.onSnapshot?.(result.snapshot, previous)
     for (const [kind, n] of Object.entries(result.snapshot.objectCounts))
       metrics?.setConfigObjects(kind, n)
     metrics?.setConfigObjectsNotReady(notReadyCounts(result))
@@ -116,7 +142,7 @@ export class ConfigRuntime {
     if (result.allErrors.length > 0) {
       metrics?.configReload('failure')
       for (const e of result.allErrors)
-        logger?.error({ config_error: formatLoadError(e) }, formatLoadError(e))
+        logger?.error({ config_error: formatConfigProblem(e) }, formatConfigProblem(e))
       if (result.keptPrevious.length > 0) {
         logger?.warn(
           { kept: result.keptPrevious },
@@ -134,7 +160,12 @@ export class ConfigRuntime {
       },
       'configuration loaded',
     )
+    this.#publish(result, previous)
     return result
+  }
+
+  #publish(result: ReloadResult, previous: Snapshot | undefined): void {
+    for (const listener of [...this.#listeners]) listener(result, previous)
   }
 }
 

@@ -9,30 +9,15 @@ import {
   validateJwtAuthorizerConfig,
   DEFAULT_CLOCK_SKEW_SECONDS,
   type JwtAuthorizerConfig,
+  type JwtRuntimeConfig,
 } from '../authn/jwt/index.js'
 import type { AuthorizerCompiler } from '../compile/compile-snapshot.js'
-
-/** The compiled runtime config of a token authorizer. */
-export interface JwtRuntimeConfig {
-  readonly configs: readonly JwtAuthorizerConfig[]
-  /** Changes whenever the verifier-relevant config changes (verifiers are rebuilt then). */
-  readonly revision: string
-}
-
-interface JwtSpecFields {
-  readonly type: string
-  readonly identitySource?: string
-  readonly providerARNs?: readonly string[]
-  readonly clientIds?: readonly string[]
-  readonly jwksUri?: string
-  readonly jwtConfiguration?: { readonly issuer?: string; readonly audience?: readonly string[] }
-}
 
 const HEADER_SOURCE =
   /^(?:method\.request\.header\.|\$request\.header\.)([!#$%&'*+.^_`|~0-9A-Za-z-]+)$/
 
 export const compileJwtAuthorizer: AuthorizerCompiler = (m) => {
-  const spec = m.spec as unknown as JwtSpecFields
+  const { spec } = m
   const id = `${m.ref.namespace}/${m.ref.name}`
   let identityHeader = 'authorization'
   if (spec.identitySource !== undefined) {

@@ -1,7 +1,9 @@
 /**
  * `portcullis check --config DIR --method M --url URL [-H 'Name: value']... [--source-ip IP]
- * [--source-principal SPIFFE] [--context-extension k=v]... [--json]`: one decision offline, with
- * the reason and the statements that decided it. Exit 0 allowed, 1 denied, 2 usage/config error.
+ * [--source-principal SPIFFE] [--trust-domains TD,...] [--context-extension k=v]... [--candidate] [--json]`: one
+ * decision offline, with the reason and the statements that decided it; with `--candidate`, also
+ * the answer of the API's candidate policy. Exit 0 allowed, 1 denied, 2 usage/config error (the
+ * live answer decides the exit code).
  *
  * @module
  */
@@ -11,9 +13,18 @@ import { createAuthnRuntime } from '../app/authn-runtime.js'
 import { Decider } from '../decision/decide.js'
 import { requestFromCli } from '../request/from-cli.js'
 import { loadFolderConfig } from '../sources/folder-config.js'
-import { LastGoodCompiler, formatLoadError } from '../sources/last-good.js'
+import { formatConfigProblem } from '../api/config-problem.js'
+import { LastGoodCompiler } from '../compile/last-good.js'
 import type { CheckOutcome } from '../decision/check-outcome.js'
-import { UsageError, accountFlag, listFlag, parseFlags, regionFlag, stringFlag } from './options.js'
+import {
+  UsageError,
+  accountFlag,
+  listFlag,
+  parseFlags,
+  regionFlag,
+  stringFlag,
+  trustDomainsFlag,
+} from './options.js'
 
 export const CHECK_FLAGS = {
   config: { type: 'string' },
@@ -22,10 +33,14 @@ export const CHECK_FLAGS = {
   header: { type: 'string', short: 'H', multiple: true },
   'source-ip': { type: 'string' },
   'source-principal': { type: 'string' },
+  // SPIFFE trust domains, comma-separated, as for serve (see trustDomainsFlag).
+  'trust-domains': { type: 'string' },
   'context-extension': { type: 'string', multiple: true },
   data: { type: 'string' },
   'data-file': { type: 'string' },
   json: { type: 'boolean' },
+  // Also decide with the API's candidatePolicy and print both answers.
+  candidate: { type: 'boolean' },
   'account-id': { type: 'string' },
   region: { type: 'string' },
 } as const
@@ -34,8 +49,9 @@ export async function checkCommand(
   argv: readonly string[],
   out: (s: string) => void,
   err: (s: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const flags = parseFlags(argv, CHECK_FLAGS)
+  const flags = parseFlags(argv, CHECK_FLAGS, env)
   const config = stringFlag(flags, 'config')
   const method = stringFlag(flags, 'method')
   const url = stringFlag(flags, 'url')
@@ -60,6 +76,7 @@ export async function checkCommand(
     body,
   })
   if (!built.ok) throw new UsageError(built.error)
+  const trustDomains = trustDomainsFlag(flags)
 
   const loaded = await loadFolderConfig([resolve(config)])
   const authn = createAuthnRuntime()
@@ -70,13 +87,14 @@ export async function checkCommand(
       ...(authn.authorizerCompiler ? { authorizerCompiler: authn.authorizerCompiler } : {}),
     })
     if (result.allErrors.length > 0) {
-      for (const e of result.allErrors) err(formatLoadError(e))
+      for (const e of result.allErrors) err(formatConfigProblem(e))
       return 2
     }
     authn.onSnapshot(result.snapshot, undefined)
     const decider = new Decider({
       snapshot: () => result.snapshot,
       explain: true,
+      trustDomains,
       flows: authn.flows,
       ...(authn.privateGateIdentity ? { privateGateIdentity: authn.privateGateIdentity } : {}),
       logger: {
@@ -87,11 +105,48 @@ export async function checkCommand(
       },
     })
     const outcome = await decider.check(built.req)
-    out(flags.values['json'] === true ? JSON.stringify(toJson(outcome), null, 2) : toText(outcome))
+    const json = flags.values['json'] === true
+    if (flags.values['candidate'] !== true) {
+      out(json ? JSON.stringify(toJson(outcome), null, 2) : toText(outcome))
+      return outcome.allowed ? 0 : 1
+    }
+    const candidate = await decider.checkCandidate(built.req)
+    if (json) {
+      out(
+        JSON.stringify(
+          { ...toJson(outcome), candidate: candidate === undefined ? null : toJson(candidate) },
+          null,
+          2,
+        ),
+      )
+    } else {
+      out(
+        `live:\n${indent(toText(outcome))}\ncandidate policy:\n${
+          candidate === undefined
+            ? '  (this API has no candidatePolicy)'
+            : indent(toText(candidate))
+        }`,
+      )
+      if (candidate !== undefined && candidate.allowed !== decidedAllow(outcome)) {
+        out('the candidate policy decides otherwise')
+      }
+    }
     return outcome.allowed ? 0 : 1
   } finally {
     authn.close()
   }
+}
+
+/** The decision as decided: under dry-run, the would-be one. */
+function decidedAllow(o: CheckOutcome): boolean {
+  return o.allowed && o.dryRun !== undefined ? o.dryRun.decision === 'allow' : o.allowed
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n')
 }
 
 function toJson(o: CheckOutcome): object {
@@ -120,7 +175,11 @@ function toJson(o: CheckOutcome): object {
 
 function toText(o: CheckOutcome): string {
   const lines: string[] = []
-  if (o.allowed) {
+  if (o.allowed && o.dryRun !== undefined) {
+    const d = o.dryRun
+    lines.push(`ALLOW (dry-run; decided ${d.decision.toUpperCase()} ${String(d.status)} ${d.code})`)
+    for (const h of o.upstreamHeaders) lines.push(`  upstream header ${h.name}: ${h.value}`)
+  } else if (o.allowed) {
     lines.push(`ALLOW (${o.code})`)
     for (const h of o.upstreamHeaders) lines.push(`  upstream header ${h.name}: ${h.value}`)
   } else {

@@ -22,8 +22,9 @@ export async function importCommand(
   argv: readonly string[],
   out: (s: string) => void,
   err: (s: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const flags = parseFlags(argv, IMPORT_FLAGS, process.env, true)
+  const flags = parseFlags(argv, IMPORT_FLAGS, env, true)
   if (flags.positionals.length === 0) throw new UsageError('import needs at least one FILE')
   const format = stringFlag(flags, 'format')
   if (format !== undefined && !(IMPORT_FORMATS as readonly string[]).includes(format))

@@ -5,6 +5,11 @@
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import {
+  compileTrustDomains,
+  DEFAULT_TRUST_DOMAINS,
+  type TrustDomains,
+} from '../compile/peer-identity.js'
 
 export const DEFAULTS = {
   grpcPort: 9001,
@@ -87,6 +92,26 @@ export function accountFlag(flags: ParsedFlags): string {
   const v = stringFlag(flags, 'account-id') ?? DEFAULTS.accountId
   if (!/^[0-9]{12}$/.test(v)) throw new UsageError(`--account-id: must be 12 digits: ${v}`)
   return v
+}
+
+/**
+ * `--trust-domains a.example,b.example`: the SPIFFE trust domains whose ids name a namespace and
+ * service account (default `cluster.local`). Ids of any other trust domain, and malformed ids,
+ * identify no namespace or service account and leave `portcullis:SourcePrincipal` absent, as for a
+ * request without mTLS (fail closed: no policy matches on an identity we do not vouch for).
+ */
+export function trustDomainsFlag(flags: ParsedFlags): TrustDomains {
+  const v = stringFlag(flags, 'trust-domains')
+  if (v === undefined) return DEFAULT_TRUST_DOMAINS
+  const names = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '')
+  try {
+    return compileTrustDomains(names)
+  } catch (err) {
+    throw new UsageError(`--trust-domains: ${(err as Error).message}`)
+  }
 }
 
 export function regionFlag(flags: ParsedFlags): string {

@@ -18,6 +18,7 @@ import {
   portFlag,
   regionFlag,
   stringFlag,
+  trustDomainsFlag,
 } from './options.js'
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -34,20 +35,27 @@ export const SERVE_FLAGS = {
   region: { type: 'string' },
   'log-level': { type: 'string' },
   'trust-forwarded-from': { type: 'string', multiple: true },
+  // SPIFFE trust domains, comma-separated (see trustDomainsFlag; env: PORTCULLIS_TRUST_DOMAINS).
+  'trust-domains': { type: 'string' },
   'http-path-prefix': { type: 'string' },
   // Bounds of the per-pod caches (entries): custom-authorizer results and verified JWTs (0 = off).
   'cache-max-entries': { type: 'string' },
   'token-cache-max-entries': { type: 'string' },
   // JWT signature checks allowed in libuv's thread pool at once (0 = on the event loop).
   'jwt-offload-max-in-flight': { type: 'string' },
+  // Decision log: `stdout` or a file (off by default); the per-API `decisionLog` settings apply.
+  'decision-log': { type: 'string' },
   // Kubernetes mode (env: PORTCULLIS_WATCH_NAMESPACES, comma-separated, empty = all namespaces).
   'watch-namespaces': { type: 'string' },
   'network-policies': { type: 'boolean' },
   'gateway-namespaces': { type: 'string' },
 } as const
 
-export async function serveCommand(argv: readonly string[]): Promise<number> {
-  const flags = parseFlags(argv, SERVE_FLAGS)
+export async function serveCommand(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const flags = parseFlags(argv, SERVE_FLAGS, env)
   const configDir = stringFlag(flags, 'config')
   const kubernetes = flags.values['kubernetes'] === true
   if (kubernetes && configDir !== undefined) {
@@ -56,7 +64,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   if (!kubernetes && configDir === undefined) {
     throw new UsageError('serve needs --config DIR or --kubernetes')
   }
-  const podNamespace = nonEmpty(process.env['POD_NAMESPACE'])
+  const podNamespace = nonEmpty(env['POD_NAMESPACE'])
   const gateways = stringFlag(flags, 'gateway-namespaces')
   const logLevel = stringFlag(flags, 'log-level') ?? DEFAULTS.logLevel
   if (!LEVELS.includes(logLevel)) throw new UsageError(`--log-level: one of ${LEVELS.join(', ')}`)
@@ -66,7 +74,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       ? {
           namespaces: commaList(stringFlag(flags, 'watch-namespaces')),
           networkPolicies: flags.values['network-policies'] === true,
-          podName: nonEmpty(process.env['POD_NAME']),
+          podName: nonEmpty(env['POD_NAME']),
           podNamespace,
           ...(gateways !== undefined ? { gatewayNamespaces: commaList(gateways) } : {}),
         }
@@ -80,9 +88,11 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     region: regionFlag(flags),
     logLevel: logLevel as LogLevel,
     trustForwardedFrom: listFlag(flags, 'trust-forwarded-from'),
+    trustDomains: trustDomainsFlag(flags),
     httpPathPrefix: stringFlag(flags, 'http-path-prefix'),
     cacheMaxEntries: countFlag(flags, 'cache-max-entries', 10_000, 1),
     tokenCacheMaxEntries: countFlag(flags, 'token-cache-max-entries', 10_000, 0),
+    ...decisionLogFlag(flags),
     ...(stringFlag(flags, 'jwt-offload-max-in-flight') !== undefined
       ? {
           jwtOffloadMaxInFlight: countFlag(
@@ -103,6 +113,13 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     process.once('SIGINT', stop)
   })
   return 0
+}
+
+function decisionLogFlag(flags: ParsedFlags): { decisionLog?: string } {
+  const v = stringFlag(flags, 'decision-log')
+  if (v === undefined) return {}
+  if (v === '') throw new UsageError('--decision-log: stdout or a file path')
+  return { decisionLog: v }
 }
 
 function countFlag(

@@ -7,7 +7,8 @@
 import { resolve } from 'node:path'
 import { createAuthnRuntime } from '../app/authn-runtime.js'
 import { loadFolderConfig } from '../sources/folder-config.js'
-import { LastGoodCompiler, formatLoadError } from '../sources/last-good.js'
+import { formatConfigProblem } from '../api/config-problem.js'
+import { LastGoodCompiler } from '../compile/last-good.js'
 import { UsageError, accountFlag, parseFlags, regionFlag } from './options.js'
 
 export const VALIDATE_FLAGS = {
@@ -19,8 +20,9 @@ export async function validateCommand(
   argv: readonly string[],
   out: (s: string) => void,
   err: (s: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const flags = parseFlags(argv, VALIDATE_FLAGS, process.env, true)
+  const flags = parseFlags(argv, VALIDATE_FLAGS, env, true)
   if (flags.positionals.length === 0) throw new UsageError('validate needs at least one PATH')
   const loaded = await loadFolderConfig(flags.positionals.map((p) => resolve(p)))
   const authn = createAuthnRuntime()
@@ -32,7 +34,7 @@ export async function validateCommand(
     })
     for (const w of loaded.warnings) err(`warning: ${w}`)
     for (const w of result.warnings) err(`warning: ${w}`)
-    for (const e of result.allErrors) out(formatLoadError(e))
+    for (const e of result.allErrors) out(formatConfigProblem(e))
     const counts = Object.entries(result.snapshot.objectCounts)
       .filter(([, n]) => n > 0)
       .map(([k, n]) => `${n} ${k}`)

@@ -1,79 +1,26 @@
 /**
- * What the snapshot compiler reads: validated manifests grouped by kind, each with where it came
- * from (file) so every compile error can name `file: kind/namespace/name: field: problem`.
- * Specs are the schema-validated, defaulted shapes of `src/api/v1alpha1`; only the fields the
- * compiler reads are spelled out here.
+ * What the snapshot compiler reads: validated, defaulted manifests grouped by kind, each with where
+ * it came from (file) so every compile error can name `file: kind/namespace/name: field: problem`.
+ * The specs are the `src/api/v1alpha1` types themselves: the loaders hand over what the schema
+ * validated, so the compiler reads exactly what the CRDs declare.
  *
  * @module
  */
+import type { ObjectRef } from '../api/object-ref.js'
+import type {
+  AuthorizerSpec,
+  PolicySpec,
+  PrincipalSpec,
+  PrivateEndpointSpec,
+  RestApiSpec,
+} from '../api/v1alpha1/index.js'
 
-export interface ObjectRef {
-  readonly kind: string
-  readonly namespace: string
-  readonly name: string
-}
+export type { ObjectRef } from '../api/object-ref.js'
 
 export interface Manifest<S> {
   readonly ref: ObjectRef
   readonly file: string
   readonly spec: S
-}
-
-export interface RouteInputSpec {
-  readonly path: string
-  readonly methods: readonly string[]
-  readonly authorizationType?: string
-  readonly authorizerName?: string
-  readonly authorizationScopes?: readonly string[]
-  readonly apiKeyRequired?: boolean
-}
-
-export interface RestApiInputSpec {
-  readonly apiId?: string
-  readonly accountId?: string
-  readonly region?: string
-  readonly stage?: string
-  readonly stageVariables?: Readonly<Record<string, string>>
-  readonly hosts?: readonly string[]
-  readonly endpointConfiguration?: {
-    readonly type?: string
-    readonly vpcEndpointIds?: readonly string[]
-  }
-  readonly policy?: unknown
-  readonly apiKeySource?: string
-  readonly routes: readonly RouteInputSpec[]
-}
-
-export interface AuthorizerInputSpec {
-  readonly type: string
-  readonly [field: string]: unknown
-}
-
-export interface PrincipalInputSpec {
-  readonly arn: string
-  readonly accessKeys?: readonly {
-    readonly accessKeyId: string
-    readonly secretAccessKeyRef: { readonly name: string; readonly key: string }
-    readonly status?: string
-  }[]
-  readonly policies?: readonly { readonly policyName: string; readonly policyDocument: unknown }[]
-  readonly managedPolicyRefs?: readonly string[]
-  readonly tags?: Readonly<Record<string, string>>
-}
-
-export interface PolicyInputSpec {
-  readonly policyDocument: unknown
-}
-
-export interface PrivateEndpointInputSpec {
-  readonly sources: readonly {
-    readonly namespaces?: readonly string[]
-    readonly namespaceSelector?: unknown
-    readonly podSelector?: unknown
-    readonly serviceAccounts?: readonly { readonly namespace: string; readonly name: string }[]
-    readonly ipBlocks?: readonly { readonly cidr: string; readonly except?: readonly string[] }[]
-  }[]
-  readonly policy?: unknown
 }
 
 export interface SecretInput {
@@ -91,11 +38,11 @@ export interface ServiceBinding {
 }
 
 export interface CompileInput {
-  readonly restApis: readonly Manifest<RestApiInputSpec>[]
-  readonly authorizers: readonly Manifest<AuthorizerInputSpec>[]
-  readonly principals: readonly Manifest<PrincipalInputSpec>[]
-  readonly policies: readonly Manifest<PolicyInputSpec>[]
-  readonly privateEndpoints: readonly Manifest<PrivateEndpointInputSpec>[]
+  readonly restApis: readonly Manifest<RestApiSpec>[]
+  readonly authorizers: readonly Manifest<AuthorizerSpec>[]
+  readonly principals: readonly Manifest<PrincipalSpec>[]
+  readonly policies: readonly Manifest<PolicySpec>[]
+  readonly privateEndpoints: readonly Manifest<PrivateEndpointSpec>[]
   readonly secrets: readonly SecretInput[]
   readonly services: readonly ServiceBinding[]
 }
@@ -106,8 +53,4 @@ export interface CompileError {
   readonly ref: ObjectRef
   readonly path: string
   readonly message: string
-}
-
-export function formatCompileError(e: CompileError): string {
-  return `${e.file}: ${e.ref.kind}/${e.ref.namespace}/${e.ref.name}: ${e.path}: ${e.message}`
 }

@@ -1,20 +1,19 @@
 import { describe, expect, it } from 'vitest'
 import { compileSnapshot } from './compile-snapshot.js'
-import type { CompileInput, Manifest, RestApiInputSpec } from './compile-input.js'
+import type { CompileInput, Manifest } from './compile-input.js'
+import type { RestApiSpec } from '../api/v1alpha1/index.js'
+import { principalSpec, restApiSpec, type Loose } from '../../test/helpers/specs.js'
 
 const api = (
   name: string,
   hosts: string[],
-  extra: Partial<RestApiInputSpec> = {},
-): Manifest<RestApiInputSpec> => ({
+  extra: Loose<RestApiSpec> = {},
+): Manifest<RestApiSpec> => ({
   ref: { kind: 'RestApi', namespace: 'ns', name },
   file: `${name}.yaml`,
-  spec: { hosts, routes: [{ path: '/x', methods: ['GET'] }], ...extra },
+  spec: restApiSpec({ hosts, routes: [{ path: '/x', methods: ['GET'] }], ...extra }),
 })
-const input = (
-  apis: Manifest<RestApiInputSpec>[],
-  over: Partial<CompileInput> = {},
-): CompileInput => ({
+const input = (apis: Manifest<RestApiSpec>[], over: Partial<CompileInput> = {}): CompileInput => ({
   restApis: apis,
   authorizers: [],
   principals: [],
@@ -96,11 +95,11 @@ describe('compileSnapshot', () => {
     const principal = {
       ref: { kind: 'Principal', namespace: 'ns', name: 'alice' },
       file: 'p.yaml',
-      spec: {
+      spec: principalSpec({
         arn: 'arn:aws:iam::111122223333:user/alice',
         accessKeys: [{ accessKeyId: 'AKIA1', secretAccessKeyRef: { name: 'keys', key: 'nope' } }],
         managedPolicyRefs: ['ghost'],
-      },
+      }),
     }
     const r = compileSnapshot(
       input([], {

@@ -6,32 +6,27 @@
  */
 import { describe, expect, it } from 'vitest'
 import { compileSnapshot } from './compile-snapshot.js'
-import type { CompileInput, PrivateEndpointInputSpec } from './compile-input.js'
+import type { CompileInput } from './compile-input.js'
+import type { PrivateEndpointSpec } from '../api/v1alpha1/index.js'
 import type { CompiledSource } from './private-endpoint-sources.js'
-import {
-  parseIp,
-  parseSpiffe,
-  resolveSourceIdentity,
-  sourceMatches,
-} from './private-endpoint-sources.js'
+import { parseIp, resolveSourceIdentity, sourceMatches } from './private-endpoint-sources.js'
 import type { PodIdentity, WorkloadDirectory } from './workload-directory.js'
+import { privateEndpointSpec, restApiSpec } from '../../test/helpers/specs.js'
+import { DEFAULT_TRUST_DOMAINS, identifyPeer } from './peer-identity.js'
 
 const DEFAULTS = { accountId: '111122223333', region: 'us-east-1' }
 
-function compileEndpoint(
-  sources: PrivateEndpointInputSpec['sources'],
-  workloads?: WorkloadDirectory,
-) {
+function compileEndpoint(sources: PrivateEndpointSpec['sources'], workloads?: WorkloadDirectory) {
   const input: CompileInput = {
     restApis: [
       {
         ref: { kind: 'RestApi', namespace: 'shop', name: 'inventory' },
         file: 'api.yaml',
-        spec: {
+        spec: restApiSpec({
           hosts: ['inventory.shop.internal'],
           endpointConfiguration: { type: 'PRIVATE', vpcEndpointIds: ['frontend'] },
           routes: [{ path: '/items', methods: ['GET'] }],
-        },
+        }),
       },
     ],
     authorizers: [],
@@ -41,7 +36,7 @@ function compileEndpoint(
       {
         ref: { kind: 'PrivateEndpoint', namespace: 'shop', name: 'frontend' },
         file: 'pe.yaml',
-        spec: { sources },
+        spec: privateEndpointSpec({ sources }),
       },
     ],
     secrets: [],
@@ -95,11 +90,15 @@ function attributed(
   mode: 'kubernetes' | 'local' = 'kubernetes',
 ): boolean {
   const workloads = mode === 'kubernetes' ? DIR : undefined
-  const who = resolveSourceIdentity(parseSpiffe(req.principal), parseIp(req.ip), workloads)
+  const who = resolveSourceIdentity(
+    identifyPeer(req.principal, DEFAULT_TRUST_DOMAINS),
+    parseIp(req.ip),
+    workloads,
+  )
   return sourceMatches(source, who)
 }
 
-function only(sources: PrivateEndpointInputSpec['sources']): CompiledSource {
+function only(sources: PrivateEndpointSpec['sources']): CompiledSource {
   const r = compileEndpoint(sources, DIR)
   expect(r.errors).toEqual([])
   const s = sourcesOf(r)[0]
@@ -224,6 +223,37 @@ describe('PrivateEndpoint sources with label selectors (Kubernetes mode)', () =>
     const s = only([{ namespaceSelector: { matchLabels: { tier: 'frontend' } } }])
     expect(attributed(s, { ip: 'fd00:0:0:0:0:0:0:1' })).toBe(true)
     expect(attributed(s, { ip: '::ffff:10.0.1.2' })).toBe(true)
+  })
+
+  it('an IPv4-compatible source (::a.b.c.d) is IPv6: it finds no IPv4 pod and no IPv4 ipBlock', () => {
+    const s = only([{ namespaceSelector: { matchLabels: { tier: 'frontend' } } }])
+    expect(attributed(s, { ip: '::10.0.1.2' })).toBe(false)
+    const block = only([{ ipBlocks: [{ cidr: '10.0.0.0/16' }] }])
+    expect(attributed(block, { ip: '::ffff:10.0.1.2' })).toBe(true)
+    expect(attributed(block, { ip: '::10.0.1.2' })).toBe(false)
+  })
+
+  it('a foreign-trust-domain or malformed principal names no namespace, and the pod IP does not stand in', () => {
+    const ns = only([{ namespaces: ['web'] }])
+    expect(attributed(ns, { principal: spiffe('web', 'ui') })).toBe(true)
+    for (const principal of [
+      'spiffe://other.example/ns/web/sa/ui',
+      'spiffe://evil@cluster.local/ns/web/sa/ui',
+      'spiffe://cluster.local:443/ns/web/sa/ui',
+      'spiffe://cluster.local/ns/web/sa/ui?x=1',
+      'spiffe://cluster.local/ns/web/sa/ui#f',
+      'spiffe://cluster.local/ns/web/sa/ui/',
+      'SPIFFE://cluster.local/ns/web/sa/ui',
+      'spiffe://Cluster.Local/ns/web/sa/ui',
+      'spiffe://cluster.local/ns/%77eb/sa/ui',
+      'spiffe://cluster.local/ns/x/../web/sa/ui',
+    ]) {
+      expect(attributed(ns, { principal }), principal).toBe(false)
+      // 10.0.1.2 is web/ui's pod: with a principal that identifies nothing, it proves nothing.
+      expect(attributed(ns, { principal, ip: '10.0.1.2' }), principal).toBe(false)
+    }
+    // Without any principal the pod IP still attributes (Kubernetes mode).
+    expect(attributed(ns, { ip: '10.0.1.2' })).toBe(true)
   })
 
   it('in local mode (no directory) a selector entry admits nobody and compile warns; Kubernetes mode does not warn', () => {

@@ -1,6 +1,7 @@
 /**
  * PrivateEndpoint `sources[]` compiled for attribution: which endpoint a request came through,
- * decided from its SPIFFE source principal (namespace / service account) or its source IP.
+ * decided from its SPIFFE source principal (namespace / service account, configured trust domains
+ * only: see peer-identity.ts) or its source IP.
  * Fields within one source entry must all match (as in a NetworkPolicy peer); entries are OR-ed.
  *
  * Label selectors need pod and namespace labels, which only Kubernetes mode knows (its
@@ -13,11 +14,12 @@
  *
  * @module
  */
-import ipaddr from 'ipaddr.js'
+import { parseIpAddress, parseIpCidr, type IpAddress, type IpCidr } from '../lib/ip-address.js'
 import type { LabelMatcher } from './label-selector.js'
+import type { PeerIdentity } from './peer-identity.js'
 import type { PodIdentity, WorkloadDirectory } from './workload-directory.js'
 
-type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number]
+type Cidr = IpCidr
 
 export interface CompiledIpBlock {
   readonly cidr: Cidr
@@ -40,7 +42,7 @@ export interface CompiledSource {
 export interface SourceIdentity {
   readonly namespace: string | undefined
   readonly serviceAccount: string | undefined
-  readonly ip: ipaddr.IPv4 | ipaddr.IPv6 | undefined
+  readonly ip: IpAddress | undefined
   /** The pod that owns the source IP (Kubernetes mode), when it agrees with the SPIFFE principal. */
   readonly pod?: PodIdentity | undefined
   /** Kubernetes mode's live directory; undefined in local mode, where selectors never match. */
@@ -49,69 +51,48 @@ export interface SourceIdentity {
 
 /** Parses a CIDR or bare address (bare = host route). Returns undefined when invalid. */
 export function parseCidr(text: string): Cidr | undefined {
-  try {
-    if (text.includes('/')) return ipaddr.parseCIDR(text)
-    const addr = ipaddr.parse(text)
-    return [addr, addr.kind() === 'ipv4' ? 32 : 128]
-  } catch {
-    return undefined
-  }
+  return parseIpCidr(text)
 }
 
-/** Parses an address; IPv4-mapped IPv6 (`::ffff:10.0.0.1`) becomes IPv4 so IPv4 CIDRs apply. */
-export function parseIp(text: string | undefined): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
-  if (text === undefined || text === '') return undefined
-  try {
-    const addr = ipaddr.parse(text)
-    if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) {
-      return (addr as ipaddr.IPv6).toIPv4Address()
-    }
-    return addr
-  } catch {
-    return undefined
-  }
+/** Parses an address; IPv4-mapped IPv6 (`::ffff:10.0.0.1`, and only that) becomes IPv4. */
+export function parseIp(text: string | undefined): IpAddress | undefined {
+  return parseIpAddress(text)
 }
 
-function inCidr(ip: ipaddr.IPv4 | ipaddr.IPv6, cidr: Cidr): boolean {
+function inCidr(ip: IpAddress, cidr: Cidr): boolean {
   return ip.kind() === cidr[0].kind() && ip.match(cidr)
 }
 
-/** `spiffe://<td>/ns/<ns>/sa/<sa>` → namespace and service account (Istio's identity format). */
-export function parseSpiffe(
-  principal: string | undefined,
-): { namespace: string; serviceAccount: string } | undefined {
-  if (principal === undefined || !principal.startsWith('spiffe://')) return undefined
-  const m = /^spiffe:\/\/[^/]+\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(principal)
-  if (!m) return undefined
-  return { namespace: m[1] ?? '', serviceAccount: m[2] ?? '' }
-}
-
 /**
- * Who sent a request. A SPIFFE principal (mTLS-authenticated) names the namespace and service account;
- * without one, the pod owning the source IP does (Kubernetes mode). The pod's labels are used only
- * when that pod is the SPIFFE workload itself (same namespace and service account) or there is no
- * principal: an IP that disagrees with the authenticated identity proves nothing (fail closed).
+ * Who sent a request. A source principal (mTLS-authenticated, see identifyPeer) names the namespace
+ * and service account when it is a SPIFFE id of a configured trust domain; without a principal, the
+ * pod owning the source IP does (Kubernetes mode). The pod is used only when it is the principal's
+ * workload itself (same namespace and service account) or there is no principal: an IP that
+ * disagrees with the authenticated identity, or stands beside a principal that identifies nothing
+ * (foreign or malformed), proves nothing (fail closed).
  * Cost: one Map lookup (IPv4 by number), and only when a directory is given.
  */
 export function resolveSourceIdentity(
-  spiffe: { readonly namespace: string; readonly serviceAccount: string } | undefined,
-  ip: ipaddr.IPv4 | ipaddr.IPv6 | undefined,
+  peer: PeerIdentity | undefined,
+  ip: IpAddress | undefined,
   workloads: WorkloadDirectory | undefined,
 ): SourceIdentity {
   if (workloads === undefined) {
-    return { namespace: spiffe?.namespace, serviceAccount: spiffe?.serviceAccount, ip }
+    return { namespace: peer?.namespace, serviceAccount: peer?.serviceAccount, ip }
   }
   let pod = ip === undefined ? undefined : workloads.podByIp(ip)
-  if (spiffe !== undefined) {
+  if (peer !== undefined) {
     if (
       pod !== undefined &&
-      (pod.namespace !== spiffe.namespace || pod.serviceAccount !== spiffe.serviceAccount)
+      (peer.namespace === undefined ||
+        pod.namespace !== peer.namespace ||
+        pod.serviceAccount !== peer.serviceAccount)
     ) {
       pod = undefined
     }
     return {
-      namespace: spiffe.namespace,
-      serviceAccount: spiffe.serviceAccount,
+      namespace: peer.namespace,
+      serviceAccount: peer.serviceAccount,
       ip,
       pod,
       workloads,

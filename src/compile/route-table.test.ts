@@ -30,6 +30,13 @@ describe('route table: API Gateway precedence', () => {
     ['GET', ['anything'], undefined],
     ['GET', ['pets', ''], undefined],
     ['PATCH', ['pets', '1'], undefined],
+    // Methods are case-sensitive; ANY stands for API Gateway's verbs, not for any token.
+    ['get', ['pets'], undefined],
+    ['post', ['pets'], undefined],
+    ['ANY', ['pets'], undefined],
+    ['ANY', ['files', 'x'], undefined],
+    ['PROPFIND', ['files', 'x'], undefined],
+    ['OPTIONS', ['files', 'x'], 'files', { proxy: 'x' }],
   ]
   for (const [method, segs, expected, params] of cases) {
     it(`${method} /${segs.join('/')} → ${expected ?? 'no route'}`, () => {

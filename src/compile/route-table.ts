@@ -147,7 +147,24 @@ export function buildRouteTable<R>(inputs: readonly RouteInput<R>[]): {
   return { table, errors }
 }
 
+/**
+ * The methods a route can serve: API Gateway's verbs, which `ANY` stands for. Methods are
+ * case-sensitive (RFC 9110 §9.1): `get` is not `GET`, and a request whose method is literally
+ * `ANY` (or any other token) is an unknown method, never a match for `ANY` routes, whose
+ * method-scoped policies (`…/DELETE/…`) it would otherwise slip past.
+ */
+const ROUTABLE_METHODS: ReadonlySet<string> = new Set([
+  'GET',
+  'POST',
+  'PUT',
+  'DELETE',
+  'PATCH',
+  'HEAD',
+  'OPTIONS',
+])
+
 function pick<R>(methods: Map<string, Leaf<R>>, method: string): Leaf<R> | undefined {
+  if (!ROUTABLE_METHODS.has(method)) return undefined
   return methods.get(method) ?? methods.get('ANY')
 }
 

@@ -4,25 +4,31 @@
  *
  * @module
  */
+import type { AuthorizationType, AuthorizerType } from '../api/v1alpha1/index.js'
+import type { JwtRuntimeConfig } from '../authn/jwt/index.js'
+import type { LambdaAuthorizerConfig } from '../authn/lambda/index.js'
 import type { CompiledPolicy } from '../policy/index.js'
 import type { RouteTable } from './route-table.js'
 import type { CompiledSource } from './private-endpoint-sources.js'
 import type { WorkloadDirectory } from './workload-directory.js'
 
-export type AuthorizationType = 'NONE' | 'AWS_IAM' | 'CUSTOM' | 'COGNITO_USER_POOLS' | 'JWT'
+export type { AuthorizationType } from '../api/v1alpha1/index.js'
 
 /** An Authorizer object after compile; `runtime` is the kind-specific compiled config. */
 export interface CompiledAuthorizer {
   readonly ref: string
   readonly name: string
-  readonly type: 'TOKEN' | 'REQUEST' | 'COGNITO_USER_POOLS' | 'JWT'
+  readonly type: AuthorizerType
   readonly runtime: AuthorizerRuntimeConfig
 }
 
-/** Filled in by the authn modules' compilers (lambda / jwt). */
+/**
+ * Filled in by the authn modules' compilers: TOKEN / REQUEST authorizers run over HTTP (`lambda`),
+ * COGNITO_USER_POOLS / JWT ones verify tokens (`jwt`). The flows switch on `kind`.
+ */
 export type AuthorizerRuntimeConfig =
-  | { readonly kind: 'lambda'; readonly config: unknown }
-  | { readonly kind: 'jwt'; readonly config: unknown }
+  | { readonly kind: 'lambda'; readonly config: LambdaAuthorizerConfig }
+  | { readonly kind: 'jwt'; readonly config: JwtRuntimeConfig }
 
 export interface CompiledRoute {
   readonly path: string
@@ -31,6 +37,34 @@ export interface CompiledRoute {
   readonly authorizer: CompiledAuthorizer | undefined
   readonly authorizationScopes: readonly string[]
   readonly apiKeyRequired: boolean
+  /** This route's own mode; undefined: the API's. */
+  readonly enforcement: EnforcementMode | undefined
+}
+
+export type EnforcementMode = 'Enforce' | 'DryRun'
+
+/** Per-API decision-log settings, compiled. */
+export interface CompiledDecisionLog {
+  /** 0..1: the fraction of decisions logged. */
+  readonly sample: number
+  readonly denyOnly: boolean
+}
+
+/**
+ * What an API has under trial or audit. Undefined on an API with none of it: the decider then
+ * takes its plain path, with no per-request cost.
+ */
+export interface CompiledRollout {
+  /** The API's mode (a route's own mode wins). */
+  readonly enforcement: EnforcementMode
+  /** True when the API or one of its routes is in DryRun. */
+  readonly anyDryRun: boolean
+  readonly decisionLog: CompiledDecisionLog | undefined
+  /**
+   * The same API with `candidatePolicy` as its resource policy (and no rollout of its own): each
+   * request is decided again against it to count disagreements.
+   */
+  readonly candidate: CompiledApi | undefined
 }
 
 export interface CompiledEndpoint {
@@ -59,6 +93,7 @@ export interface CompiledApi {
   readonly arnPrefix: string
   readonly routes: RouteTable<CompiledRoute>
   readonly apiKeySource: 'HEADER' | 'AUTHORIZER'
+  readonly rollout: CompiledRollout | undefined
 }
 
 export interface CompiledPrincipal {

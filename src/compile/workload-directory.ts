@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type ipaddr from 'ipaddr.js'
+import type { IpAddress } from '../lib/ip-address.js'
 import type { Labels } from './label-selector.js'
 
 /** The identity of the pod that owns an IP. */
@@ -18,10 +18,10 @@ export interface PodIdentity {
 
 export interface WorkloadDirectory {
   /**
-   * The pod that owns this address (IPv4-mapped IPv6 already unmapped by `parseIp`), or undefined
+   * The pod that owns this address (IPv4-mapped IPv6 already unmapped by `parseIpAddress`), or undefined
    * when no running pod owns it, or when two pods claim it (ambiguous: fail closed).
    */
-  podByIp(ip: ipaddr.IPv4 | ipaddr.IPv6): PodIdentity | undefined
+  podByIp(ip: IpAddress): PodIdentity | undefined
   /** The namespace's labels, or undefined for a namespace that does not exist (or is not known yet). */
   namespaceLabels(namespace: string): Labels | undefined
 }

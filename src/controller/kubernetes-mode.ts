@@ -1,6 +1,7 @@
 /**
- * `serve --kubernetes`: wires the watch source to the configuration runtime and, on the leader, the
- * status writer and the NetworkPolicy reconciler. Every replica watches and serves; only the holder
+ * `serve --kubernetes`: the configuration source of Kubernetes mode (the watch of the Portcullis
+ * kinds, plus the pod/namespace index its PrivateEndpoints need) and, on the leader, the status
+ * writer and the NetworkPolicy reconciler, which follow the runtime's published reloads. Every replica watches and serves; only the holder
  * of the `portcullis-leader` Lease (in POD_NAMESPACE) writes to the API server. Outside a cluster
  * with no POD_NAMESPACE there is nobody to elect against: the process acts as leader.
  *
@@ -12,7 +13,8 @@ import { randomUUID } from 'node:crypto'
 import { KubeConfig } from '@kubernetes/client-node'
 import { KubeClient } from '../sources/kubernetes-client.js'
 import { KubernetesSource } from '../sources/kubernetes-source.js'
-import type { LoadedConfig, ReloadResult } from '../sources/last-good.js'
+import type { LoadedConfig, ReloadResult } from '../compile/last-good.js'
+import type { ConfigSource } from '../sources/config-source.js'
 import { LeaderLease } from './leader-lease.js'
 import { buildNetworkPolicies, type NetworkPolicyBuilderOptions } from './network-policy-builder.js'
 import { NetworkPolicyReconciler } from './network-policy-reconciler.js'
@@ -64,12 +66,7 @@ export interface KubernetesModeOptions {
   readonly workloadSyncTimeoutMs?: number
 }
 
-/** What the runtime this mode feeds must offer. */
-export interface ReloadableConfig {
-  reload(): Promise<ReloadResult>
-}
-
-export class KubernetesMode {
+export class KubernetesMode implements ConfigSource {
   readonly client: KubeClient
   readonly source: KubernetesSource
   readonly statusWriter: StatusWriter
@@ -80,7 +77,7 @@ export class KubernetesMode {
   readonly #o: KubernetesModeOptions
   readonly #log: KubernetesModeLogger | undefined
   readonly #builder: NetworkPolicyBuilderOptions
-  #config: ReloadableConfig | undefined
+  #onChange: (() => void) | undefined
   #last: ReloadResult | undefined
   #lastNotes = ''
   #resync: NodeJS.Timeout | undefined
@@ -95,7 +92,7 @@ export class KubernetesMode {
       client: this.client,
       namespaces: opts.namespaces,
       onChange: () => {
-        this.#reload()
+        if (!this.#closed) this.#onChange?.()
       },
       ...(opts.debounceMs !== undefined ? { debounceMs: opts.debounceMs } : {}),
       ...(opts.backoffInitialMs !== undefined ? { backoffInitialMs: opts.backoffInitialMs } : {}),
@@ -156,7 +153,7 @@ export class KubernetesMode {
   }
 
   /**
-   * The loader for ConfigRuntime. Also starts the pod/namespace watch when the configuration's
+   * The configuration as the watch sees it now (see KubernetesSource.load). Also starts the pod/namespace watch when the configuration's
    * PrivateEndpoints start needing it (waiting, bounded, for its first list) and stops it when they
    * no longer do. Decided on the serving objects, which include the last valid version of an object
    * whose edit is invalid: that version still serves, so its sources still need the index.
@@ -191,9 +188,12 @@ export class KubernetesMode {
     return this.lease === undefined ? true : this.lease.isLeader()
   }
 
-  /** Starts watching (configuration arrives once every initial list is done) and campaigning. */
-  start(config: ReloadableConfig): void {
-    this.#config = config
+  /**
+   * Starts watching (`onChange` is first called once every initial list is done) and campaigning.
+   * Returns at once: readiness is the runtime's first snapshot, not this promise.
+   */
+  start(onChange: () => void): Promise<void> {
+    this.#onChange = onChange
     this.#log?.info(
       {
         server: this.client.server,
@@ -210,6 +210,18 @@ export class KubernetesMode {
       }, this.#o.resyncMs ?? 60_000)
       this.#resync.unref()
     }
+    return Promise.resolve()
+  }
+
+  stop(): Promise<void> {
+    return this.close()
+  }
+
+  /** Follows the runtime's reloads: leader duties (statuses, NetworkPolicies) after each one. */
+  published(result: ReloadResult): void {
+    if (this.#closed) return
+    this.#last = result
+    this.#afterReload()
   }
 
   async close(): Promise<void> {
@@ -219,20 +231,6 @@ export class KubernetesMode {
     this.workloads.stop()
     this.statusWriter.close()
     await this.lease?.stop()
-  }
-
-  #reload(): void {
-    const config = this.#config
-    if (config === undefined || this.#closed) return
-    config.reload().then(
-      (r) => {
-        this.#last = r
-        this.#afterReload()
-      },
-      (err: unknown) => {
-        this.#log?.error({ err: (err as Error).message }, 'configuration reload failed')
-      },
-    )
   }
 
   /** Leader duties after a compile (or on becoming leader, or on resync). */

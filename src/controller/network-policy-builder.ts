@@ -23,6 +23,7 @@
  */
 import { parseCidr } from '../compile/private-endpoint-sources.js'
 import type { LabelSelector } from '../api/v1alpha1/index.js'
+import { serviceBindingProblem } from '../api/core-v1.js'
 import type {
   LoadedObject,
   LoadedPrivateEndpoint,
@@ -122,8 +123,8 @@ export function buildNetworkPolicies(
   }
   const policies: NetworkPolicyManifest[] = []
   for (const svc of [...services].sort(byRef)) {
-    // Only a RestApi of the Service's own namespace can be bound (see groupObjects).
-    if (svc.restApi.namespace !== svc.ref.namespace) continue
+    // A binding the loaders rejected builds no NetworkPolicy either.
+    if (serviceBindingProblem(svc.ref.namespace, svc.restApi) !== undefined) continue
     const api = apis.get(`${svc.restApi.namespace}/${svc.restApi.name}`)
     if (api === undefined) continue
     if (api.spec.endpointConfiguration?.type !== 'PRIVATE') continue

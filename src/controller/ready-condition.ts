@@ -9,7 +9,7 @@
 import type { Condition } from '../api/v1alpha1/index.js'
 import { isRecord } from '../sources/kubernetes-client.js'
 import type { CustomObjectView } from '../sources/kubernetes-source.js'
-import type { LoadError } from '../sources/last-good.js'
+import type { LoadError } from '../compile/last-good.js'
 
 /** Longest condition message written (the CRD allows 32 KiB; kubectl output stays readable). */
 export const MAX_MESSAGE_CHARS = 2048

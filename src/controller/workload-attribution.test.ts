@@ -14,13 +14,14 @@ import type { Snapshot } from '../compile/snapshot.js'
 import { Decider } from '../decision/decide.js'
 import type { RequestContext } from '../request/request-context.js'
 import { WorkloadIndex, slimNamespace, slimPod } from './workload-index.js'
+import { privateEndpointSpec, restApiSpec } from '../../test/helpers/specs.js'
 
 const input: CompileInput = {
   restApis: [
     {
       ref: { kind: 'RestApi', namespace: 'shop', name: 'inventory' },
       file: 'k',
-      spec: {
+      spec: restApiSpec({
         accountId: '111122223333',
         region: 'us-east-1',
         hosts: ['inventory.shop.internal'],
@@ -38,7 +39,7 @@ const input: CompileInput = {
           ],
         },
         routes: [{ path: '/items', methods: ['GET'], authorizationType: 'NONE' }],
-      },
+      }),
     },
   ],
   authorizers: [],
@@ -48,14 +49,14 @@ const input: CompileInput = {
     {
       ref: { kind: 'PrivateEndpoint', namespace: 'shop', name: 'checkout' },
       file: 'k',
-      spec: {
+      spec: privateEndpointSpec({
         sources: [
           {
             namespaceSelector: { matchLabels: { team: 'shop' } },
             podSelector: { matchLabels: { app: 'checkout' } },
           },
         ],
-      },
+      }),
     },
   ],
   secrets: [],

@@ -101,6 +101,14 @@ describe('ipKey', () => {
     expect(ipKey(ip('FD00:0:0:0:0:0:0:1'))).toBe('fd00::1')
     expect(ipKey(ip('10.0.1.2'))).not.toBe(ipKey(ip('10.0.2.1')))
   })
+
+  it('an IPv4-compatible address (::a.b.c.d) is not its IPv4 pod: only ::ffff:a.b.c.d is', () => {
+    const idx = new WorkloadIndex()
+    idx.applyPod('web/a', undefined, slim(pod('a', { ip: '10.0.0.1' })))
+    expect(idx.podByIp(ip('::ffff:10.0.0.1'))).toBeDefined()
+    expect(idx.podByIp(ip('::10.0.0.1'))).toBeUndefined()
+    expect(ipKey(ip('::10.0.1.2'))).toBe('::a00:102')
+  })
 })
 
 describe('WorkloadIndex', () => {

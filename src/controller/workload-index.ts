@@ -12,11 +12,10 @@
  *
  * @module
  */
-import type ipaddr from 'ipaddr.js'
 import { ipKey, type IpKey } from '../compile/ip-key.js'
 import { toLabels, type Labels } from '../compile/label-selector.js'
-import { parseIp } from '../compile/private-endpoint-sources.js'
 import type { PodIdentity, WorkloadDirectory } from '../compile/workload-directory.js'
+import { parseIpAddress, type IpAddress } from '../lib/ip-address.js'
 
 /** One indexed pod (a class, so a stored record is recognised with `instanceof`, not a cast). */
 export class PodEntry implements PodIdentity {
@@ -61,7 +60,7 @@ export function slimPod(obj: Record<string, unknown>): Record<string, unknown> |
   if (phase === 'Succeeded' || phase === 'Failed') return undefined
   const ips = new Set<IpKey>()
   const add = (text: unknown): void => {
-    const ip = parseIp(str(text))
+    const ip = parseIpAddress(str(text))
     if (ip !== undefined) ips.add(ipKey(ip))
   }
   add(status['podIP'])
@@ -101,7 +100,7 @@ export class WorkloadIndex implements WorkloadDirectory {
   readonly #namespaces = new Map<string, Labels>()
   #pods = 0
 
-  podByIp(ip: ipaddr.IPv4 | ipaddr.IPv6): PodIdentity | undefined {
+  podByIp(ip: IpAddress): PodIdentity | undefined {
     const hit = this.#byIp.get(ipKey(ip))
     return hit instanceof PodEntry ? hit : undefined
   }

@@ -1,18 +1,19 @@
 /**
  * Builds the allow answer: upstream identity headers (`x-portcullis-principal`,
- * `x-portcullis-context-<key>`) and the removal of every client-sent `x-portcullis-*` header, so an
- * upstream can trust that those headers come from Portcullis alone (DESIGN §4).
+ * `x-portcullis-context-<key>`) and the removal of every client-sent `x-portcullis-*` header (and
+ * `x_portcullis_*`, which CGI-style servers read as the same), so an upstream can trust that those
+ * headers come from Portcullis alone. Values that are not
+ * plain visible ASCII are sent encoded (upstream-header-value.ts), never altered or refused.
  *
  * @module
  */
 import type { AllowOutcome, HeaderEntry } from './check-outcome.js'
 import type { RequestContext } from '../request/request-context.js'
+import { encodeUpstreamHeaderValue } from './upstream-header-value.js'
 
 export const INJECTED_PREFIX = 'x-portcullis-'
 
 const NOT_TOKEN = /[^a-z0-9!#$%&'*+.^_`|~-]/g
-const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/
-const CONTROL_ALL = /[\u0000-\u0008\u000a-\u001f\u007f]/g
 
 /** Header names per context key: keys repeat on every request (claims, authorizer context). */
 const NAME_CACHE = new Map<string, string>()
@@ -27,11 +28,6 @@ function contextHeaderName(key: string): string {
     NAME_CACHE.set(key, name)
   }
   return name
-}
-
-/** Header values must not carry control characters (CR/LF would be header injection). */
-function headerSafeValue(value: string): string {
-  return CONTROL.test(value) ? value.replace(CONTROL_ALL, ' ') : value
 }
 
 export interface AllowIdentity {
@@ -74,7 +70,10 @@ function principalOnly(principal: string | undefined): readonly HeaderEntry[] {
   let headers = PRINCIPAL_HEADERS.get(principal)
   if (headers === undefined) {
     headers = Object.freeze([
-      Object.freeze({ name: `${INJECTED_PREFIX}principal`, value: headerSafeValue(principal) }),
+      Object.freeze({
+        name: `${INJECTED_PREFIX}principal`,
+        value: encodeUpstreamHeaderValue(principal),
+      }),
     ])
     if (PRINCIPAL_HEADERS.size >= PRINCIPAL_HEADERS_MAX) PRINCIPAL_HEADERS.clear()
     PRINCIPAL_HEADERS.set(principal, headers)
@@ -103,13 +102,27 @@ function buildHeaders(identity: AllowIdentity): HeaderEntry[] {
   if (identity.principal !== undefined) {
     upstream.push({
       name: `${INJECTED_PREFIX}principal`,
-      value: headerSafeValue(identity.principal),
+      value: encodeUpstreamHeaderValue(identity.principal),
     })
   }
   for (const [key, value] of Object.entries(identity.context)) {
-    upstream.push({ name: contextHeaderName(key), value: headerSafeValue(value) })
+    upstream.push({ name: contextHeaderName(key), value: encodeUpstreamHeaderValue(value) })
   }
   return upstream
+}
+
+/**
+ * True for `x-portcullis-*` in any spelling that CGI, WSGI and PHP servers read as the same
+ * variable (`HTTP_X_PORTCULLIS_…`): `-` and `_` are interchangeable after `x` and after
+ * `portcullis`. Names reach here lower-cased.
+ */
+function injectedSpelling(name: string): boolean {
+  if (name.length < INJECTED_PREFIX.length || name.charCodeAt(0) !== 0x78) return false
+  const a = name.charCodeAt(1)
+  const b = name.charCodeAt(12)
+  return (
+    (a === 0x2d || a === 0x5f) && (b === 0x2d || b === 0x5f) && name.startsWith('portcullis', 2)
+  )
 }
 
 export function allowOutcome(
@@ -121,9 +134,10 @@ export function allowOutcome(
   const upstream = upstreamHeaders(identity)
   // Envoy applies headers_to_remove after the headers it sets, so only client copies of names we
   // do not set are listed; names we set are overwritten (OVERWRITE_IF_EXISTS_OR_ADD) instead.
+  // Underscore spellings are never names we set: they are always removed.
   let headersToRemove: string[] | undefined
   for (const name of req.headers.keys()) {
-    if (name.startsWith(INJECTED_PREFIX) && !upstream.some((h) => h.name === name)) {
+    if (injectedSpelling(name) && !upstream.some((h) => h.name === name)) {
       ;(headersToRemove ??= []).push(name)
     }
   }

@@ -6,6 +6,7 @@
  */
 import type { RequestContext } from '../request/request-context.js'
 import type { StatementRef } from '../policy/types.js'
+import type { DecidedAnswer, DecisionTrace } from './decision-trace.js'
 
 /** Why a decision came out as it did: for `portcullis check` and debug logs, never for the wire. */
 export interface Explanation {
@@ -34,6 +35,13 @@ export interface AllowOutcome {
   /** Small flat metadata echoed as Envoy dynamic metadata (e.g. decision id, principal). */
   readonly metadata: Readonly<Record<string, string>>
   readonly explain?: Explanation
+  /**
+   * Dry-run: the answer as decided, which this allow stands in for (metrics count it, with
+   * `enforcement="dry_run"`; the upstream reads it in `x-portcullis-dry-run`).
+   */
+  readonly dryRun?: DecidedAnswer
+  /** The decision-log record of this decision, when it is logged (see decision-trace.ts). */
+  readonly trace?: DecisionTrace
 }
 
 export interface DenyOutcome {
@@ -51,6 +59,7 @@ export interface DenyOutcome {
   readonly api: string | undefined
   readonly metadata: Readonly<Record<string, string>>
   readonly explain?: Explanation
+  readonly trace?: DecisionTrace
 }
 
 export type CheckOutcome = AllowOutcome | DenyOutcome

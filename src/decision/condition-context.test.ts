@@ -24,7 +24,12 @@ const req = (over: Partial<RequestContext> = {}): RequestContext => ({
   ...over,
 })
 
-const source = { namespace: 'web', serviceAccount: 'frontend', endpointName: 'frontend' }
+const source = {
+  principal: 'spiffe://cluster.local/ns/web/sa/frontend',
+  namespace: 'web',
+  serviceAccount: 'frontend',
+  endpointName: 'frontend',
+}
 
 describe('condition keys of DESIGN §3', () => {
   it('fills every request key for a regional API; aws:SourceIp present, VPC keys absent', () => {
@@ -54,7 +59,12 @@ describe('condition keys of DESIGN §3', () => {
     const ctx = buildConditionContext(
       req({ headers: new Map(), sourceIp: undefined, sourcePrincipal: undefined, scheme: 'http' }),
       false,
-      { namespace: undefined, serviceAccount: undefined, endpointName: undefined },
+      {
+        principal: undefined,
+        namespace: undefined,
+        serviceAccount: undefined,
+        endpointName: undefined,
+      },
     )
     expect([...ctx.keys()].sort()).toEqual([
       'aws:currenttime',
@@ -62,6 +72,22 @@ describe('condition keys of DESIGN §3', () => {
       'aws:securetransport',
     ])
     expect(ctx.get('aws:securetransport')).toBe('false')
+  })
+
+  it('portcullis:SourcePrincipal comes from the attribution, not the raw request principal', () => {
+    // A foreign or malformed SPIFFE id reaches the request but identifies nothing (identifyPeer).
+    const ctx = buildConditionContext(
+      req({ sourcePrincipal: 'spiffe://other.example/ns/web/sa/frontend' }),
+      false,
+      {
+        principal: undefined,
+        namespace: undefined,
+        serviceAccount: undefined,
+        endpointName: undefined,
+      },
+    )
+    expect(ctx.has('portcullis:sourceprincipal')).toBe(false)
+    expect(ctx.has('portcullis:sourcenamespace')).toBe(false)
   })
 
   it('adds principal keys on a copy, leaving the shared base untouched', () => {

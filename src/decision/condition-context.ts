@@ -10,6 +10,11 @@ import type { ConditionValue } from '../policy/types.js'
 import type { RequestContext } from '../request/request-context.js'
 
 export interface SourceAttribution {
+  /**
+   * `portcullis:SourcePrincipal`: the source principal only when it is a valid SPIFFE id of a
+   * configured trust domain (identifyPeer); a foreign or malformed one leaves the key absent.
+   */
+  readonly principal: string | undefined
   readonly namespace: string | undefined
   readonly serviceAccount: string | undefined
   /** PrivateEndpoint name the request came through (private APIs only). */
@@ -59,7 +64,7 @@ export function buildConditionContext(
   if (source.serviceAccount !== undefined) {
     ctx.set('portcullis:sourceserviceaccount', source.serviceAccount)
   }
-  if (req.sourcePrincipal !== undefined) ctx.set('portcullis:sourceprincipal', req.sourcePrincipal)
+  if (source.principal !== undefined) ctx.set('portcullis:sourceprincipal', source.principal)
   return ctx
 }
 

@@ -13,10 +13,10 @@ import type { ConditionValue } from '../policy/types.js'
 import { normalizePath } from '../request/normalize-path.js'
 import {
   parseIp,
-  parseSpiffe,
   resolveSourceIdentity,
   sourceMatches,
 } from '../compile/private-endpoint-sources.js'
+import { DEFAULT_TRUST_DOMAINS, identifyPeer, type TrustDomains } from '../compile/peer-identity.js'
 import { buildConditionContext, type SourceAttribution } from './condition-context.js'
 import { denyFixed, denyPrincipal, type DenyContext } from './deny-response.js'
 import { resolveApi } from './resolve-api.js'
@@ -24,6 +24,9 @@ import { detectSigV4 } from '../authn/sigv4/detect-sigv4.js'
 import { noneFlow } from './flows/none-flow.js'
 import { PrincipalConditions } from './flows/principal-conditions.js'
 import { combineEndpointGate } from '../policy/index.js'
+import { DecisionTrace, type DecidedAnswer } from './decision-trace.js'
+import { applyDryRun, answerOf } from './dry-run.js'
+import { CANDIDATE_UNDECIDED } from './candidate.js'
 
 /** API Gateway refuses methodArns longer than this with 414 (reference §2.2). */
 const MAX_METHOD_ARN_BYTES = 1600
@@ -55,7 +58,30 @@ export interface DeciderOptions {
   readonly logger?: DeciderLogger
   /** Attach explanations (notes, deciding statements) to outcomes: `portcullis check`, debugging. */
   readonly explain?: boolean
+  /** SPIFFE trust domains whose ids name a namespace / service account. Default `cluster.local`. */
+  readonly trustDomains?: TrustDomains
+  /** Decision logging and candidate comparisons; without it APIs' decision logs stay off. */
+  readonly rollout?: RolloutHooks
 }
+
+/** Where the decider reports what a rollout needs (`serve --decision-log`, metrics). */
+export interface RolloutHooks {
+  /** True when a decision log is written: APIs' `decisionLog` settings apply. */
+  readonly logging: boolean
+  /** A trace is complete (answered, and its candidate decided if any): log it if it should be. */
+  settle(trace: DecisionTrace): void
+  /** The candidate policy decided otherwise than the live configuration. */
+  disagreement(api: string, live: 'allow' | 'deny', candidate: 'allow' | 'deny'): void
+}
+
+/** Per-request state of an API under rollout (dry-run, decision log, candidate). */
+interface RolloutRun {
+  dryRun: boolean
+  readonly trace: DecisionTrace | undefined
+}
+
+/** Candidate decisions waiting or in flight, at most: beyond it requests are not compared. */
+const MAX_CANDIDATES_PENDING = 1024
 
 export class Decider implements Checker {
   readonly #snapshot: () => Snapshot | undefined
@@ -63,6 +89,9 @@ export class Decider implements Checker {
   readonly #gateIdentity: PrivateGateIdentity | undefined
   readonly #logger: DeciderLogger | undefined
   readonly #explain: boolean
+  readonly #trustDomains: TrustDomains
+  readonly #rollout: RolloutHooks | undefined
+  #candidatesPending = 0
 
   constructor(opts: DeciderOptions) {
     this.#snapshot = opts.snapshot
@@ -70,6 +99,8 @@ export class Decider implements Checker {
     this.#gateIdentity = opts.privateGateIdentity
     this.#logger = opts.logger
     this.#explain = opts.explain ?? false
+    this.#trustDomains = opts.trustDomains ?? DEFAULT_TRUST_DOMAINS
+    this.#rollout = opts.rollout
   }
 
   ready(): boolean {
@@ -87,7 +118,18 @@ export class Decider implements Checker {
       return denyFixed('internal', 'ERR_NOT_READY', { api: undefined, metadata: meta })
     }
     try {
-      const outcome = this.#decide(snapshot, req, meta)
+      const api = resolveApi(snapshot, req)
+      const rollout = api?.rollout
+      // An API whose only rollout feature is a decision log takes the plain path when no decision
+      // log is written.
+      if (
+        api !== undefined &&
+        rollout !== undefined &&
+        (rollout.anyDryRun || rollout.candidate !== undefined || this.#rollout?.logging === true)
+      ) {
+        return this.#decideRollout(snapshot, req, meta, api, rollout)
+      }
+      const outcome = this.#decide(snapshot, req, meta, api, undefined)
       return outcome instanceof Promise
         ? outcome.catch((err: unknown) => this.#failed(err, req, meta))
         : outcome
@@ -96,6 +138,107 @@ export class Decider implements Checker {
     }
   }
 
+  /**
+   * `portcullis check --candidate`: the answer the API's candidate policy would give, or
+   * undefined when the API has none.
+   */
+  checkCandidate(req: RequestContext): CheckOutcome | Promise<CheckOutcome> | undefined {
+    const snapshot = this.#snapshot()
+    const candidate =
+      snapshot === undefined ? undefined : resolveApi(snapshot, req)?.rollout?.candidate
+    if (snapshot === undefined || candidate === undefined) return undefined
+    // Not a repeat of a served request: authorizers may be called, as for the live answer.
+    return this.#decide(snapshot, req, { decision_id: req.requestId }, candidate, undefined)
+  }
+
+  /** An API with a dry-run, a decision log or a candidate policy. */
+  #decideRollout(
+    snapshot: Snapshot,
+    req: RequestContext,
+    meta: Record<string, string>,
+    api: CompiledApi,
+    rollout: NonNullable<CompiledApi['rollout']>,
+  ): CheckOutcome | Promise<CheckOutcome> {
+    const hooks = this.#rollout
+    const log = rollout.decisionLog
+    const sampled = log !== undefined && (log.sample >= 1 || Math.random() < log.sample)
+    const trace =
+      hooks?.logging === true && (sampled || rollout.candidate !== undefined)
+        ? new DecisionTrace(
+            req.requestId,
+            req.timeMs,
+            api.ref,
+            api.stage,
+            req.method,
+            req.path,
+            req.sourceIp,
+            sampled,
+            sampled && !(log?.denyOnly ?? false),
+          )
+        : undefined
+    const run: RolloutRun = { dryRun: rollout.enforcement === 'DryRun', trace }
+    const finish = (decided: CheckOutcome): CheckOutcome => {
+      const answer = answerOf(decided)
+      let outcome: CheckOutcome = run.dryRun ? applyDryRun(req, decided, answer) : decided
+      if (trace !== undefined) {
+        trace.answer = answer
+        if (outcome !== decided) trace.enforcement = 'dry_run'
+        outcome = { ...outcome, trace }
+      }
+      if (rollout.candidate !== undefined) {
+        this.#scheduleCandidate(snapshot, req, rollout.candidate, answer, trace)
+      }
+      return outcome
+    }
+    const decided = this.#decide(snapshot, req, meta, api, run)
+    return decided instanceof Promise
+      ? decided.then(finish, (err: unknown) => this.#failed(err, req, meta))
+      : finish(decided)
+  }
+
+  /**
+   * Decides the request again with the candidate policy, in a later turn of the event loop (the
+   * answer is on its way by then), and reports a disagreement. Bounded: past
+   * MAX_CANDIDATES_PENDING, requests are not compared.
+   */
+  #scheduleCandidate(
+    snapshot: Snapshot,
+    req: RequestContext,
+    candidate: CompiledApi,
+    live: DecidedAnswer,
+    trace: DecisionTrace | undefined,
+  ): void {
+    const hooks = this.#rollout
+    if (hooks === undefined || this.#candidatesPending >= MAX_CANDIDATES_PENDING) return
+    this.#candidatesPending++
+    if (trace !== undefined) trace.pending++
+    const compare = (o: CheckOutcome): void => {
+      this.#candidatesPending--
+      if (o.code !== CANDIDATE_UNDECIDED) {
+        const answer = answerOf(o)
+        if (answer.decision !== live.decision) {
+          hooks.disagreement(candidate.ref, live.decision, answer.decision)
+          if (trace !== undefined) trace.candidate = answer
+        }
+      }
+      if (trace !== undefined) hooks.settle(trace)
+    }
+    setImmediate(() => {
+      let o: CheckOutcome | Promise<CheckOutcome>
+      try {
+        o = this.#decide(snapshot, req, { decision_id: req.requestId }, candidate, undefined, true)
+      } catch (err) {
+        o = this.#failed(err, req, {})
+      }
+      if (o instanceof Promise) {
+        o.then(compare, (err: unknown) => {
+          compare(this.#failed(err, req, {}))
+        })
+      } else {
+        compare(o)
+      }
+    })
+  }
   /** Fail closed: a bug or an unexpected input must never become an allow. */
   #failed(err: unknown, req: RequestContext, meta: Record<string, string>): CheckOutcome {
     this.#logger?.error({ err, decision_id: req.requestId }, 'check failed unexpectedly; denying')
@@ -106,13 +249,16 @@ export class Decider implements Checker {
     snapshot: Snapshot,
     req: RequestContext,
     meta: Record<string, string>,
+    api: CompiledApi | undefined,
+    run: RolloutRun | undefined,
+    candidate = false,
   ): CheckOutcome | Promise<CheckOutcome> {
     const notes: string[] = []
     const explaining = this.#explain
     const note = (make: () => string): void => {
       if (explaining) notes.push(make())
     }
-    const api = resolveApi(snapshot, req)
+    const trace = run?.trace
     if (api === undefined) {
       return explain(
         explaining,
@@ -139,6 +285,13 @@ export class Decider implements Checker {
     }
     const route = match.route
     note(() => `route ${req.method} ${match.resourcePath} (${route.authorizationType})`)
+    if (run !== undefined) {
+      if (route.enforcement !== undefined) run.dryRun = route.enforcement === 'DryRun'
+      if (trace !== undefined) {
+        trace.route = match.resourcePath
+        trace.authorizationType = route.authorizationType
+      }
+    }
 
     // decodedPath is `/` + the segments joined by `/`: the methodArn's resource part as it is.
     const methodArn = `${api.arnPrefix}/${api.stage}/${req.method}${path.decodedPath}`
@@ -150,24 +303,31 @@ export class Decider implements Checker {
     }
     note(() => `methodArn ${methodArn}`)
 
-    const spiffe = parseSpiffe(req.sourcePrincipal)
+    const peer = identifyPeer(req.sourcePrincipal, this.#trustDomains)
+    if (peer !== undefined && peer.principal === undefined) {
+      note(
+        () => 'source principal identifies nobody (not a SPIFFE id of a configured trust domain)',
+      )
+    }
     const isPrivate = api.endpointType === 'PRIVATE'
     let endpoint: CompiledApi['endpoints'][number] | undefined
     let source: SourceAttribution
     if (isPrivate) {
       // Kubernetes mode also looks the source IP up among pod IPs (snapshot.workloads), so the
       // source namespace and service account condition keys come from the pod without SPIFFE too.
-      const who = resolveSourceIdentity(spiffe, parseIp(req.sourceIp), snapshot.workloads)
+      const who = resolveSourceIdentity(peer, parseIp(req.sourceIp), snapshot.workloads)
       endpoint = api.endpoints.find((e) => e.sources.some((s) => sourceMatches(s, who)))
       source = {
+        principal: peer?.principal,
         namespace: who.namespace,
         serviceAccount: who.serviceAccount,
         endpointName: endpoint?.name,
       }
     } else {
       source = {
-        namespace: spiffe?.namespace,
-        serviceAccount: spiffe?.serviceAccount,
+        principal: peer?.principal,
+        namespace: peer?.namespace,
+        serviceAccount: peer?.serviceAccount,
         endpointName: undefined,
       }
     }
@@ -188,6 +348,7 @@ export class Decider implements Checker {
         )
       }
       note(() => `private endpoint ${endpoint.ref}`)
+      if (trace !== undefined) trace.endpoint = endpoint.ref
       // A private API without a resource policy denies everything (reference §1.4).
       if (api.resourcePolicy === undefined) {
         return explain(
@@ -205,6 +366,9 @@ export class Decider implements Checker {
           'endpoint gate: signature rejected',
         ])
       if (identity.kind === 'principal') verifiedPrincipal = identity.verified
+      if (trace !== undefined && identity.kind === 'principal') {
+        trace.principal = identity.verified.principal.arn
+      }
       const principal = identity.kind === 'principal' ? identity.verified.policyPrincipal : null
       const gateConditions =
         identity.kind === 'principal'
@@ -215,6 +379,7 @@ export class Decider implements Checker {
         `endpoint-policy:${endpoint.name}`,
       )
       note(() => `endpoint policy: ${gate.decision}`)
+      trace?.addStatements(gate.statements)
       if (combineEndpointGate(gate.decision) !== 'Allow') {
         const explicit = gate.decision === 'Deny'
         return explain(
@@ -251,6 +416,8 @@ export class Decider implements Checker {
       deny,
       verifiedPrincipal,
       explain: explaining,
+      trace,
+      candidate,
     }
     const finish = (flowOutcome: CheckOutcome): CheckOutcome => {
       let outcome = flowOutcome

@@ -11,6 +11,7 @@ import type { RequestContext } from '../request/request-context.js'
 import type { CompiledApi, CompiledRoute, Snapshot } from '../compile/snapshot.js'
 import type { RouteMatch } from '../compile/route-table.js'
 import type { ConditionValue, PolicyPrincipal } from '../policy/types.js'
+import type { DecisionTrace } from './decision-trace.js'
 
 export interface FlowContext {
   readonly req: RequestContext
@@ -29,6 +30,13 @@ export interface FlowContext {
   readonly verifiedPrincipal: VerifiedPrincipal | undefined
   /** Build explanations (`portcullis check`, debug); false on the hot path. */
   readonly explain: boolean
+  /** The decision-log record to fill in (identity, statements, cache hit), when logged. */
+  readonly trace: DecisionTrace | undefined
+  /**
+   * Deciding again with a candidate policy, after the answer was sent: nothing may be called
+   * (authorizers), only what is already known (cached) may be used.
+   */
+  readonly candidate: boolean
 }
 
 export interface VerifiedPrincipal {

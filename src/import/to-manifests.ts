@@ -49,7 +49,7 @@ function routes(api: ImportedApi, report: ImportReport): RestApiSpec['routes'] {
       apiKeyRequired: r.apiKeyRequired,
     }
     const key = JSON.stringify({ ...route, methods: undefined })
-    const g = groups.get(key) ?? { route, methods: [] }
+    const g = groups.get(key) ?? { route, methods: [] as HttpMethod[] }
     if (!g.methods.includes(r.method)) g.methods.push(r.method)
     groups.set(key, g)
   }

@@ -7,7 +7,7 @@ describe('Metrics', () => {
     const b = new Metrics({ defaultMetrics: false })
     a.observeCheck({ allowed: true, code: 'ALLOW_X', api: 'ns/api' }, 0.001)
     expect(await a.render()).toContain(
-      'portcullis_check_requests_total{api="ns/api",decision="allow",code="ALLOW_X"} 1',
+      'portcullis_check_requests_total{api="ns/api",decision="allow",code="ALLOW_X",enforcement="enforce"} 1',
     )
     expect(await b.render()).not.toContain('ALLOW_X')
   })
@@ -23,7 +23,7 @@ describe('Metrics', () => {
     m.jwksFetch('file:///etc/passwd', 'discovery', 'success')
     m.setConfigObjects('Rest Api!', 1)
     const text = await m.render()
-    expect(text).toContain('api="invalid",decision="deny",code="OTHER"')
+    expect(text).toContain('api="invalid",decision="deny",code="OTHER",enforcement="enforce"')
     expect(text).toContain('authorizer="invalid",outcome="other"')
     // The host only: never the path or query of the document URL.
     expect(text).toContain(

@@ -18,6 +18,8 @@ export interface CheckMetricInput {
   readonly allowed: boolean
   readonly code: string
   readonly api: string | undefined
+  /** Dry-run: the decision as decided, counted with `enforcement="dry_run"`. */
+  readonly dryRun?: { readonly decision: 'allow' | 'deny' }
 }
 
 export type CacheResult = 'hit' | 'miss'
@@ -84,7 +86,12 @@ export class Metrics {
   /** The registry `/metrics` renders; private to this instance (never prom-client's global one). */
   readonly registry: Registry
 
-  private readonly checkRequests: HotCounter<'api' | 'decision' | 'code'>
+  private readonly checkRequests: HotCounter<'api' | 'decision' | 'code' | 'enforcement'>
+  private readonly decisionLogDropped: HotCounter<never>
+  private readonly decisionLogDroppedHandle: CounterHandle
+  private readonly decisionLogWritten: HotCounter<never>
+  private readonly decisionLogWrittenHandle: CounterHandle
+  private readonly candidateDisagreements: HotCounter<'api' | 'live' | 'candidate'>
   private readonly checkDuration: HotHistogram<'decision'>
   private readonly cacheRequests: HotCounter<'result'>
   private readonly authorizerRequests: HotCounter<'authorizer' | 'outcome'>
@@ -103,6 +110,8 @@ export class Metrics {
   private readonly checkHandles = {
     allow: new Map<string | undefined, Map<string, CounterHandle>>(),
     deny: new Map<string | undefined, Map<string, CounterHandle>>(),
+    dry_run_allow: new Map<string | undefined, Map<string, CounterHandle>>(),
+    dry_run_deny: new Map<string | undefined, Map<string, CounterHandle>>(),
   }
   private readonly durationHandles: Record<'allow' | 'deny', HistogramHandle>
   private readonly cacheHandles: Record<CacheResult, CounterHandle>
@@ -112,8 +121,28 @@ export class Metrics {
     const registry = this.registry
     this.checkRequests = new HotCounter({
       name: 'portcullis_check_requests_total',
-      help: 'Authorization checks answered, by API (namespace/name), decision and reason code.',
-      labelNames: ['api', 'decision', 'code'],
+      help: 'Authorization checks answered, by API (namespace/name), decision, reason code and enforcement (enforce|dry_run; under dry_run the decision and code are the would-be answer, and the request was allowed).',
+      labelNames: ['api', 'decision', 'code', 'enforcement'],
+      registry,
+    })
+    this.decisionLogDropped = new HotCounter({
+      name: 'portcullis_decision_log_dropped_total',
+      help: 'Decision-log lines dropped because the stream could not keep up (its queue was full).',
+      labelNames: [],
+      registry,
+    })
+    this.decisionLogDroppedHandle = this.decisionLogDropped.handle('', () => ({}))
+    this.decisionLogWritten = new HotCounter({
+      name: 'portcullis_decision_log_lines_total',
+      help: 'Decision-log lines handed to the stream.',
+      labelNames: [],
+      registry,
+    })
+    this.decisionLogWrittenHandle = this.decisionLogWritten.handle('', () => ({}))
+    this.candidateDisagreements = new HotCounter({
+      name: 'portcullis_candidate_disagreements_total',
+      help: 'Requests the candidate policy of an API decides otherwise than the live configuration, by API and the two decisions (allow|deny).',
+      labelNames: ['api', 'live', 'candidate'],
       registry,
     })
     this.checkDuration = new HotHistogram({
@@ -201,10 +230,15 @@ export class Metrics {
     }
   }
 
-  /** One answered check: counter by api/decision/code and latency by decision. */
+  /**
+   * One answered check: counter by api/decision/code/enforcement and latency by the decision
+   * answered.
+   */
   observeCheck(outcome: CheckMetricInput, seconds: number): void {
-    const decision = outcome.allowed ? 'allow' : 'deny'
-    const byApi = this.checkHandles[decision]
+    const answered = outcome.allowed ? 'allow' : 'deny'
+    const dry = outcome.dryRun
+    const decision = dry === undefined ? answered : dry.decision
+    const byApi = this.checkHandles[dry === undefined ? decision : (`dry_run_${decision}` as const)]
     let byCode = byApi.get(outcome.api)
     if (byCode === undefined) {
       byCode = new Map()
@@ -214,16 +248,36 @@ export class Metrics {
     if (counter === undefined) {
       const api = apiLabel(outcome.api)
       const code = codeLabel(outcome.code)
+      const enforcement = dry === undefined ? 'enforce' : 'dry_run'
       // Keyed by the clamped labels, so unbounded raw values share the `invalid`/`OTHER` series.
-      counter = this.checkRequests.handle(`${api}\u0000${decision}\u0000${code}`, () => ({
-        api,
-        decision,
-        code,
-      }))
+      counter = this.checkRequests.handle(
+        `${api}\u0000${decision}\u0000${code}\u0000${enforcement}`,
+        () => ({ api, decision, code, enforcement }),
+      )
       if (byCode.size < 1_000) byCode.set(outcome.code, counter)
     }
     counter.value++
-    this.durationHandles[decision].observe(seconds)
+    this.durationHandles[answered].observe(seconds)
+  }
+
+  /** One decision-log line dropped (queue full or stream broken). */
+  decisionLogDrop(): void {
+    this.decisionLogDroppedHandle.value++
+  }
+
+  /** Decision-log lines written, as a running total read at scrape time. */
+  decisionLogLines(n: number): void {
+    this.decisionLogWrittenHandle.value += n
+  }
+
+  /** The candidate policy of `api` decided `candidate` where the live configuration decided `live`. */
+  candidateDisagreement(api: string, live: 'allow' | 'deny', candidate: 'allow' | 'deny'): void {
+    const a = apiLabel(api)
+    this.candidateDisagreements.handle(`${a}\u0000${live}\u0000${candidate}`, () => ({
+      api: a,
+      live,
+      candidate,
+    })).value++
   }
 
   cacheRequest(result: CacheResult): void {

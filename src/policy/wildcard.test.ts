@@ -3,7 +3,7 @@
  * on random patterns and inputs (property test), and handles the edge cases explicitly.
  */
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { compileGlobText, matchGlob } from './wildcard.js'
 
 function reference(pattern: string, s: string): boolean {
@@ -52,10 +52,29 @@ describe('wildcard matching', () => {
   it('ignoreCase lower-cases the pattern (inputs are lower-cased by the caller)', () => {
     expect(matchGlob(compileGlobText('Execute-API:In*', true), 'execute-api:invoke')).toBe(true)
   })
-  it('stays linear on a pathological pattern (no backtracking blow-up)', () => {
-    const p = compileGlobText(`${'*a'.repeat(30)}*b`)
-    const start = process.hrtime.bigint()
-    expect(matchGlob(p, 'a'.repeat(1600))).toBe(false)
-    expect(Number(process.hrtime.bigint() - start) / 1e6).toBeLessThan(50)
+  it('never backtracks on a pathological pattern: each chunk is searched once (counted, not timed)', () => {
+    // A backtracking matcher retries earlier stars when `b` is missing: exponential searches. The
+    // leftmost-placement matcher searches each of the 31 chunks once and gives up.
+    const p = compileGlobText(`${'*a'.repeat(30)}*b*`)
+    const indexOf = vi.spyOn(String.prototype, 'indexOf')
+    const lastIndexOf = vi.spyOn(String.prototype, 'lastIndexOf')
+    const charCodeAt = vi.spyOn(String.prototype, 'charCodeAt')
+    const s = 'a'.repeat(1600)
+    let matched: boolean
+    let searches: number
+    let charReads: number
+    try {
+      matched = matchGlob(p, s)
+      searches = indexOf.mock.calls.length + lastIndexOf.mock.calls.length
+      charReads = charCodeAt.mock.calls.length
+    } finally {
+      indexOf.mockRestore()
+      lastIndexOf.mockRestore()
+      charCodeAt.mockRestore()
+    }
+    expect(matched).toBe(false)
+    expect(p.chunks).toHaveLength(31)
+    expect(searches).toBe(31)
+    expect(charReads).toBe(0)
   })
 })

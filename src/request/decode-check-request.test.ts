@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { officialAuthDefinition } from '../../test/helpers/envoy-client.js'
-import { loadProtos } from '../servers/load-protos.js'
+import { loadProtos } from './load-protos.js'
 import { decodeCheckRequest, UNDECODABLE_RESULT } from './decode-check-request.js'
 import { fromCheckRequest, type CheckRequestWire } from './from-check-request.js'
 import {
@@ -422,7 +422,13 @@ const httpFields = {
     { arbitrary: fc.constantFrom('/', '/pets?limit=10', '/a/../b', '/%zz', '/x#frag'), weight: 6 },
     { arbitrary: oddString, weight: 1 },
   ),
-  host: oddString,
+  host: fc.oneof(
+    {
+      arbitrary: fc.constantFrom('Petstore.Example.com', 'a.example.com:8443', '[::1]:80', ''),
+      weight: 6,
+    },
+    { arbitrary: oddString, weight: 1 },
+  ),
   scheme: fc.constantFrom('http', 'https', 'HTTPS', ''),
   query: oddString,
   fragment: oddString,

@@ -126,7 +126,10 @@ describe('fromCheckRequest', () => {
           expect(r.code).toMatch(/^ERR_REQUEST_/)
           return
         }
-        expect(r.request.method).toMatch(/^[!#$%&'*+\-.^_`|~0-9A-Z]+$/)
+        expect(r.request.method).toMatch(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/)
+        // Only ASCII names: lower-casing never folds another character into a header's name.
+        for (const k of r.request.headers.keys()) expect(k).toMatch(/^[\x00-\x7f]*$/)
+        expect(r.request.host).toMatch(/^[\x21-\x7e]*$/)
         expect(r.request.path.startsWith('/')).toBe(true)
         expect(r.request.path).not.toMatch(/[?#\s]/)
         for (const k of r.request.headers.keys()) {

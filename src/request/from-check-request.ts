@@ -16,7 +16,7 @@ import { hostFromAuthority, normalizeIp, pickRequestId, splitTarget } from './no
 
 /**
  * The CheckRequest as `@grpc/proto-loader` decodes it with `keepCase`, `longs: String`,
- * `enums: String`, `defaults: false`, `oneofs: true` (see `src/servers/load-protos.ts`). Only the
+ * `enums: String`, `defaults: false`, `oneofs: true` (see `src/request/load-protos.ts`). Only the
  * fields we read are typed; every field is optional because proto3 omits defaults on the wire.
  * Field comments cite envoy/service/auth/v3/attribute_context.proto.
  */
@@ -107,6 +107,17 @@ function orderedKeys(map: StringMapWire): {
 
 const PROP: PropertyDescriptor = { enumerable: true, configurable: true, writable: true }
 const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/
+const NON_ASCII = /[^\x00-\x7f]/
+
+/**
+ * The lower-case form of a header name, or undefined for a name beyond ASCII: lower-casing could
+ * fold it into another header's name (KELVIN SIGN `\u212A` becomes `k`). Envoy sends names already
+ * lower-case, so the character scan only runs for names that change.
+ */
+function headerName(key: string): string | undefined {
+  const name = key.toLowerCase()
+  return name !== key && NON_ASCII.test(key) ? undefined : name
+}
 const EMPTY_MAP: ReadonlyMap<string, string> = new Map()
 
 function fail(code: RequestErrorCode, detail: string, requestId: string): RequestParseResult {
@@ -129,7 +140,8 @@ function collectHeaders(
   if (raw !== undefined && raw.length > 0) {
     if (raw.length > limits.maxHeaderCount * 4) return 'ERR_REQUEST_TOO_LARGE'
     for (const h of raw) {
-      const name = (h.key ?? '').toLowerCase()
+      const name = headerName(h.key ?? '')
+      if (name === undefined) return 'ERR_REQUEST_MALFORMED'
       if (name === '') continue
       let value: string
       if (h.raw_value !== undefined && h.raw_value.length > 0) {
@@ -161,7 +173,8 @@ function collectHeaders(
     const value = get(n) ?? ''
     bytes += n.length + value.length
     if (bytes > limits.maxHeaderBytes) return 'ERR_REQUEST_TOO_LARGE'
-    const name = n.toLowerCase()
+    const name = headerName(n)
+    if (name === undefined) return 'ERR_REQUEST_MALFORMED'
     const target = name.charCodeAt(0) === 0x3a ? pseudo : headers
     const prev = target.get(name)
     target.set(name, prev === undefined ? value : `${prev},${value}`)
@@ -178,9 +191,11 @@ function nonEmpty(...values: (string | undefined)[]): string {
 /**
  * CheckRequest → RequestContext.
  *
- * - method: `http.method`, else `:method`; upper-cased; must be an HTTP token.
+ * - method: `http.method`, else `:method`, as sent (methods are case-sensitive: `get` matches no
+ *   route); must be an HTTP token.
  * - path / rawQuery: `http.path` (which includes the query), else `:path`, split at the first `?`.
  * - authority: `http.host`, else `:authority`, else `host`; `host` is that lower-cased without port.
+ *   An authority with userinfo or non-ASCII characters is refused (400, see hostFromAuthority).
  * - headers: `header_map` when present (raw values strictly UTF-8), else `headers`; names
  *   lower-cased, duplicates joined with `,`, pseudo-headers excluded. A `host` header equal to the
  *   authority is added when absent, because Envoy carries Host as `:authority` and SigV4 signs `host`.
@@ -209,7 +224,7 @@ export function fromCheckRequest(
   const requestId = pickRequestId(headers.get('x-request-id'), http.id)
   if (headerError !== undefined) return fail(headerError, 'request headers rejected', requestId)
 
-  const method = nonEmpty(http.method, pseudo.get(':method')).toUpperCase()
+  const method = nonEmpty(http.method, pseudo.get(':method'))
   if (!METHOD_TOKEN.test(method))
     return fail('ERR_REQUEST_MALFORMED', 'missing or invalid method', requestId)
 
@@ -217,6 +232,10 @@ export function fromCheckRequest(
   if (target === null) return fail('ERR_REQUEST_INVALID_PATH', 'unusable request path', requestId)
 
   const authority = nonEmpty(http.host, pseudo.get(':authority'), headers.get('host'))
+  const host = hostFromAuthority(authority)
+  if (host === undefined) {
+    return fail('ERR_REQUEST_INVALID_PATH', 'authority is not a plain host[:port]', requestId)
+  }
   if (!headers.has('host') && authority !== '') headers.set('host', authority)
 
   let body: Buffer | undefined
@@ -253,7 +272,7 @@ export function fromCheckRequest(
     path: target.path,
     rawQuery: target.rawQuery,
     authority,
-    host: hostFromAuthority(authority),
+    host,
     scheme: nonEmpty(http.scheme, pseudo.get(':scheme')).toLowerCase(),
     protocol: http.protocol ?? '',
     headers,

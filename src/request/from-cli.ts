@@ -5,6 +5,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
+import { canonicalIp } from '../lib/ip-address.js'
 import type { RequestContext } from './request-context.js'
 
 export interface CliRequestInput {
@@ -28,6 +29,11 @@ export function requestFromCli(
     url = new URL(input.url)
   } catch {
     return { ok: false, error: `--url: not an absolute URL: ${input.url}` }
+  }
+  // The same canonical form the servers give Envoy's and the proxy's addresses.
+  const sourceIp = canonicalIp(input.sourceIp)
+  if (input.sourceIp !== undefined && sourceIp === undefined) {
+    return { ok: false, error: `--source-ip: not an IP address: ${input.sourceIp}` }
   }
   const headers = new Map<string, string>()
   for (const h of input.headers) {
@@ -66,7 +72,7 @@ export function requestFromCli(
       headers,
       body: input.body,
       bodyPartial: false,
-      sourceIp: input.sourceIp,
+      sourceIp,
       sourcePrincipal: input.sourcePrincipal,
       contextExtensions: ext,
       timeMs: input.timeMs ?? Date.now(),

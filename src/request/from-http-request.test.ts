@@ -39,6 +39,37 @@ describe('fromHttpRequest flavour detection', () => {
   })
 })
 
+describe('fromHttpRequest: headers naming the request come once', () => {
+  // With two copies, first-wins here and last-wins in another reader could authorize one request
+  // and serve another: every repeat is refused as malformed.
+  for (const name of [
+    'host',
+    'x-original-uri',
+    'x-original-method',
+    'x-forwarded-uri',
+    'x-forwarded-method',
+    'x-forwarded-host',
+    'x-forwarded-proto',
+    'x-real-ip',
+    'x-original-content-length',
+  ]) {
+    it(`a repeated ${name} is refused`, () => {
+      const headers: Record<string, string[]> = { 'x-original-uri': ['/n'], host: ['a.example'] }
+      headers[name] = name === 'x-original-uri' ? ['/n', '/admin'] : ['1', '2']
+      expect(fromHttpRequest(sub({ headers }))).toMatchObject({
+        ok: false,
+        code: 'ERR_REQUEST_MALFORMED',
+      })
+    })
+  }
+  it('one copy of each is accepted', () => {
+    const r = fromHttpRequest(
+      sub({ headers: { 'x-original-uri': ['/n'], 'x-forwarded-host': ['a.example'] } }),
+    )
+    expect(r.ok && r.request.host).toBe('a.example')
+  })
+})
+
 describe('fromHttpRequest: nginx body framing hints', () => {
   it("the subrequest's own Content-Length is dropped; X-Original-Content-Length says what the original had", () => {
     const r = fromHttpRequest(

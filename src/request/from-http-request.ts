@@ -7,6 +7,12 @@
  *   had a body comes from `X-Original-Content-Length` / `X-Original-Transfer-Encoding` (SigV4 needs
  *   it: a signed request with a body the endpoint cannot see is refused, never assumed empty).
  * - **Traefik `forwardAuth`**: `X-Forwarded-Uri` / `-Method` / `-Host` / `-Proto` carry it.
+ *
+ * What the proxy says about the connection (client address: `X-Forwarded-For` / `X-Real-IP`;
+ * TLS: `X-Forwarded-Proto`) is believed only from `trustedProxies`: policies test it
+ * (`aws:SourceIp`, `aws:SecureTransport`). What it says about the request (method, URI, host) is
+ * the contract itself and is read from any peer: it names the request being asked about, and the
+ * proxies above set it themselves.
  * - **Envoy HTTP ext_authz service**: the subrequest's own method and path ARE the original ones,
  *   behind the optional `path_prefix` configured on both sides (`pathPrefix`).
  *
@@ -46,7 +52,7 @@ export type ProxyFlavor = 'envoy' | 'nginx' | 'traefik'
 export interface HttpTranslateOptions {
   /** Envoy `http_service.path_prefix`, e.g. `/envoy`. No trailing slash. */
   readonly pathPrefix?: string | undefined
-  /** Peers whose `X-Forwarded-For` / `X-Real-IP` we believe. Default: none. */
+  /** Peers whose `X-Forwarded-For` / `X-Real-IP` / `X-Forwarded-Proto` we believe. Default: none. */
   readonly trustedProxies?: TrustedProxies
   readonly limits?: RequestLimits
 }
@@ -70,7 +76,13 @@ function first(headers: HttpAuthSubrequest['headers'], name: string): string | u
   return v === undefined || v.length === 0 ? undefined : v[0]
 }
 
-function scheme(headers: HttpAuthSubrequest['headers']): string {
+/**
+ * The original request's scheme (`aws:SecureTransport`): `X-Forwarded-Proto` when a trusted proxy
+ * sent it, like the client address; else `http`, the subrequest's own scheme. An untrusted peer's
+ * `https` is never believed: it would satisfy SecureTransport conditions for a plain-text request.
+ */
+function scheme(headers: HttpAuthSubrequest['headers'], peerTrusted: boolean): string {
+  if (!peerTrusted) return 'http'
   const proto = first(headers, 'x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase()
   return proto === 'https' || proto === 'http' ? proto : 'http'
 }
@@ -81,9 +93,13 @@ function scheme(headers: HttpAuthSubrequest['headers']): string {
  * left-most); `X-Real-IP` when there is no `X-Forwarded-For`. `null` means a trusted hop sent an
  * address that is not an IP: we refuse to guess.
  */
-function clientIp(req: HttpAuthSubrequest, trusted: TrustedProxies): string | undefined | null {
-  const peer = normalizeIp(req.peerAddress)
-  if (peer === undefined || !trusted(peer)) return peer
+function clientIp(
+  req: HttpAuthSubrequest,
+  peer: string | undefined,
+  trusted: TrustedProxies,
+  peerTrusted: boolean,
+): string | undefined | null {
+  if (peer === undefined || !peerTrusted) return peer
   const xff = req.headers['x-forwarded-for']
   if (xff !== undefined && xff.length > 0) {
     const hops = xff.join(',').split(',')
@@ -141,6 +157,32 @@ function original(req: HttpAuthSubrequest, pathPrefix: string | undefined): Orig
   return { flavor: 'envoy', method: req.method, target: req.url, forwardedHost: undefined }
 }
 
+/**
+ * Headers that say which request is being asked about, or from where: each must come at most once.
+ * With two copies the first would decide here while another reader (the upstream, a log) may take
+ * the last, so a request could be authorized as one thing and served as another.
+ */
+const SINGLE_VALUED = [
+  'host',
+  'x-original-uri',
+  'x-original-method',
+  'x-original-content-length',
+  'x-original-transfer-encoding',
+  'x-forwarded-uri',
+  'x-forwarded-method',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+] as const
+
+function repeatedSingleValued(headers: HttpAuthSubrequest['headers']): string | undefined {
+  for (const name of SINGLE_VALUED) {
+    const v = headers[name]
+    if (v !== undefined && v.length > 1) return name
+  }
+  return undefined
+}
+
 export function fromHttpRequest(
   req: HttpAuthSubrequest,
   options: HttpTranslateOptions = {},
@@ -148,6 +190,16 @@ export function fromHttpRequest(
 ): HttpParseResult {
   const limits = options.limits ?? DEFAULT_REQUEST_LIMITS
   const requestId = pickRequestId(first(req.headers, 'x-request-id'))
+  const repeated = repeatedSingleValued(req.headers)
+  if (repeated !== undefined) {
+    return {
+      ok: false,
+      code: 'ERR_REQUEST_MALFORMED',
+      detail: `${repeated} sent more than once`,
+      requestId,
+      flavor: undefined,
+    }
+  }
   const orig = original(req, options.pathPrefix)
   if (orig === undefined) {
     return {
@@ -185,7 +237,8 @@ export function fromHttpRequest(
     headers.set(name, value)
   }
 
-  const method = orig.method.toUpperCase()
+  // As sent: methods are case-sensitive (RFC 9110 §9.1), so `get` matches no route.
+  const method = orig.method
   if (!METHOD_TOKEN.test(method)) return fail('ERR_REQUEST_MALFORMED', 'invalid original method')
   const target = splitTarget(orig.target)
   if (target === null) return fail('ERR_REQUEST_INVALID_PATH', 'unusable original URI')
@@ -205,10 +258,17 @@ export function fromHttpRequest(
   }
 
   const authority = orig.forwardedHost ?? first(req.headers, 'host') ?? ''
+  const host = hostFromAuthority(authority)
+  if (host === undefined) {
+    return fail('ERR_REQUEST_INVALID_PATH', 'authority is not a plain host[:port]')
+  }
   // The proxy's subrequest Host is usually the auth service; signatures cover the original one.
   if (authority !== '') headers.set('host', authority)
 
-  const sourceIp = clientIp(req, options.trustedProxies ?? TRUST_NONE)
+  const trusted = options.trustedProxies ?? TRUST_NONE
+  const peer = normalizeIp(req.peerAddress)
+  const peerTrusted = peer !== undefined && trusted(peer)
+  const sourceIp = clientIp(req, peer, trusted, peerTrusted)
   if (sourceIp === null)
     return fail('ERR_REQUEST_MALFORMED', 'forwarded client address is not an IP')
 
@@ -223,8 +283,8 @@ export function fromHttpRequest(
     path: target.path,
     rawQuery: target.rawQuery,
     authority,
-    host: hostFromAuthority(authority),
-    scheme: scheme(req.headers),
+    host,
+    scheme: scheme(req.headers, peerTrusted),
     protocol: `HTTP/${req.httpVersion}`,
     headers,
     body,

@@ -28,17 +28,32 @@ describe('splitTarget', () => {
 })
 
 describe('hostFromAuthority', () => {
-  const rows: [string, string][] = [
+  // undefined = refused (the translators answer 400), '' = no authority (matches no host).
+  const rows: [string, string | undefined][] = [
     ['Example.COM', 'example.com'],
     ['example.com:8443', 'example.com'],
     ['example.com:', 'example.com'],
-    ['user:pw@example.com:80', 'example.com'],
+    ['10.0.0.1:80', '10.0.0.1'],
     ['[2001:DB8::1]:443', '[2001:db8::1]'],
     ['[::1]', '[::1]'],
-    ['[::1', ''],
-    ['[::1]x', ''],
-    ['example.com:80x', ''],
     ['', ''],
+    // Userinfo is never stripped into a match (RFC 9110 §4.2.4: an error).
+    ['user:pw@example.com:80', undefined],
+    ['evil@kiosk.example.com', undefined],
+    ['@kiosk.example.com', undefined],
+    // Non-ASCII is never lower-cased into ASCII: KELVIN SIGN, dotted capital I, long s.
+    ['\u212Aiosk.example.com', undefined],
+    ['\u0130nternal.example.com', undefined],
+    ['\u017Fhop.example.com', undefined],
+    ['k\u00F6ln.example.com', undefined],
+    ['[::1', undefined],
+    ['[::1]x', undefined],
+    ['[evil.example.com]', undefined],
+    ['example.com:80x', undefined],
+    ['example.com:123456', undefined],
+    [':80', undefined],
+    [' example.com', undefined],
+    ['example.com/x', undefined],
   ]
   for (const [input, expected] of rows) {
     it(`${JSON.stringify(input)} → ${JSON.stringify(expected)}`, () => {
@@ -51,6 +66,9 @@ describe('normalizeIp', () => {
   const rows: [string | undefined, string | undefined][] = [
     ['10.1.2.3', '10.1.2.3'],
     ['::ffff:10.1.2.3', '10.1.2.3'],
+    // IPv4-compatible (RFC 4291 §2.5.5.1) is not IPv4-mapped: it stays IPv6.
+    ['::10.1.2.3', '::a01:203'],
+    ['::ffff:0:10.1.2.3', '::ffff:0:a01:203'],
     ['2001:0DB8:0:0:0:0:0:1', '2001:db8::1'],
     ['[::1]', '::1'],
     ['fe80::1%eth0', 'fe80::1'],

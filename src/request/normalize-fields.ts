@@ -5,8 +5,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto'
-import { isIP } from 'node:net'
-import ipaddr from 'ipaddr.js'
+import { canonicalIp } from '../lib/ip-address.js'
 
 /** The request target split at the first `?`, or null when it is not a usable origin-form path. */
 export interface SplitTarget {
@@ -33,45 +32,35 @@ export function splitTarget(target: string): SplitTarget | null {
 }
 
 /**
- * Host name from an authority: lower-cased, userinfo and port stripped. IPv6 literals keep their
- * brackets (`[::1]:8443` → `[::1]`, as WHATWG URL `hostname` does) so the port split never cuts an
- * address. Returns `''` for anything unusable; an empty host never matches an API's `hosts[]`.
+ * `host[:port]` as RFC 3986 allows it in an HTTP authority, ASCII only: an IP-literal in brackets,
+ * or a reg-name / IPv4 address (unreserved, sub-delims, percent-escapes), then an optional port.
+ * No userinfo: RFC 9110 §4.2.4 has recipients treat it as an error.
  */
-export function hostFromAuthority(authority: string): string {
-  let a = authority.trim()
-  const at = a.lastIndexOf('@')
-  if (at !== -1) a = a.slice(at + 1)
-  if (a.startsWith('[')) {
-    const end = a.indexOf(']')
-    if (end === -1) return ''
-    const rest = a.slice(end + 1)
-    if (rest !== '' && !/^:\d{0,5}$/.test(rest)) return ''
-    return a.slice(0, end + 1).toLowerCase()
-  }
-  const colon = a.indexOf(':')
-  if (colon !== -1) {
-    if (!/^\d{0,5}$/.test(a.slice(colon + 1))) return ''
-    a = a.slice(0, colon)
-  }
-  return a.toLowerCase()
+const AUTHORITY = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::[0-9]{0,5})?$/
+
+/**
+ * Host name from an authority: lower-cased, port stripped; IPv6 literals keep their brackets
+ * (`[::1]:8443` → `[::1]`, as WHATWG URL `hostname` does). `''` when there is no authority (it
+ * matches no API's `hosts[]`). Undefined when the authority is not a plain `host[:port]`: userinfo
+ * (`evil@host`) or any character outside ASCII. Such an authority is refused, never repaired:
+ * stripping userinfo, or lower-casing non-ASCII (`\u212Aiosk.example.com` becomes
+ * `kiosk.example.com`), would match an API's host that the proxy and the upstream never saw.
+ */
+export function hostFromAuthority(authority: string): string | undefined {
+  if (authority === '') return ''
+  if (!AUTHORITY.test(authority)) return undefined
+  const end = authority.charCodeAt(0) === 0x5b ? authority.indexOf(']') + 1 : authority.indexOf(':')
+  // Only ASCII is left, whose lower-casing maps A-Z and nothing else.
+  return (end <= 0 ? authority : authority.slice(0, end)).toLowerCase()
 }
 
 /**
  * A textual IP in canonical form (IPv4 dotted quad, IPv6 RFC 5952, IPv4-mapped IPv6 unwrapped to
- * IPv4, zone id dropped), or undefined when `raw` is not an IP literal. `node:net` validates first
- * because ipaddr.js also accepts legacy forms such as `127.1` and `0x7f.0.0.1`.
+ * IPv4, zone id dropped), or undefined when `raw` is not an IP literal. The rule (which IPv6
+ * addresses are IPv4 peers) lives in one place, shared with every other address parser.
  */
 export function normalizeIp(raw: string | undefined): string | undefined {
-  if (raw === undefined || raw === '') return undefined
-  let s = raw.trim()
-  if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1)
-  const pct = s.indexOf('%')
-  if (pct !== -1) s = s.slice(0, pct)
-  const family = isIP(s)
-  if (family === 4) return s
-  if (family !== 6) return undefined
-  const v6 = ipaddr.IPv6.parse(s)
-  return v6.isIPv4MappedAddress() ? v6.toIPv4Address().toString() : v6.toRFC5952String()
+  return canonicalIp(raw)
 }
 
 const MAX_REQUEST_ID_LENGTH = 128

@@ -9,10 +9,13 @@ import type { RequestContext } from './request-context.js'
 /**
  * Why a wire request could not become a RequestContext. Each code is a deny, never an allow:
  * - `ERR_REQUEST_MALFORMED`: required attributes absent (no `attributes.request.http`, no method,
- *   no path), header bytes that are not UTF-8, an unrecognisable HTTP auth subrequest.
+ *   no path), header bytes that are not UTF-8, a header name beyond ASCII, an unrecognisable HTTP
+ *   auth subrequest.
  * - `ERR_REQUEST_TOO_LARGE`: headers, header count, context extensions or body over the limits.
  * - `ERR_REQUEST_INVALID_PATH`: a request target that no HTTP/1.1 or HTTP/2 peer can send
- *   (not origin-form, control characters, whitespace, non-ASCII bytes).
+ *   (not origin-form, control characters, whitespace, non-ASCII bytes), or an authority that is
+ *   not a plain `host[:port]` (userinfo, non-ASCII): AWS's 400 `Invalid request path` is the
+ *   nearest answer it has for a request it cannot place.
  */
 export type RequestErrorCode =
   'ERR_REQUEST_MALFORMED' | 'ERR_REQUEST_TOO_LARGE' | 'ERR_REQUEST_INVALID_PATH'

@@ -1,13 +1,13 @@
 /**
- * Which peers may tell us the client address (`X-Forwarded-For`, `X-Real-IP`): a CIDR list
- * compiled once. Without it the TCP peer is the client, whatever headers say.
+ * Which peers may tell us about the client's connection (`X-Forwarded-For`, `X-Real-IP`,
+ * `X-Forwarded-Proto`): a CIDR list compiled once. Without it the TCP peer is the client and the
+ * scheme is `http`, whatever headers say.
  *
  * @module
  */
-import ipaddr from 'ipaddr.js'
-import { normalizeIp } from './normalize-fields.js'
+import { canonicalIp, parseIpAddress, type IpAddress } from '../lib/ip-address.js'
 
-/** Returns true when a canonical IP (see normalizeIp) belongs to a trusted proxy. */
+/** Returns true when a canonical IP (see canonicalIp) belongs to a trusted proxy. */
 export type TrustedProxies = (ip: string) => boolean
 
 /** Trusts nobody: forwarded client addresses are ignored. */
@@ -19,17 +19,16 @@ export const TRUST_NONE: TrustedProxies = () => false
  */
 export function compileTrustedProxies(cidrs: readonly string[] | undefined): TrustedProxies {
   if (cidrs === undefined || cidrs.length === 0) return TRUST_NONE
-  const ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][] = []
+  const ranges: [IpAddress, number][] = []
   for (const entry of cidrs) {
     const slash = entry.indexOf('/')
-    const ip = normalizeIp(slash === -1 ? entry : entry.slice(0, slash))
+    const addr = parseIpAddress(canonicalIp(slash === -1 ? entry : entry.slice(0, slash)))
     const bits = slash === -1 ? undefined : Number(entry.slice(slash + 1))
-    if (ip === undefined || (bits !== undefined && !Number.isInteger(bits))) {
+    if (addr === undefined || (bits !== undefined && !Number.isInteger(bits))) {
       throw new TypeError(
         `trustForwardedFrom: ${JSON.stringify(entry)} is not an IP address or CIDR`,
       )
     }
-    const addr = ipaddr.parse(ip)
     const max = addr.kind() === 'ipv4' ? 32 : 128
     const prefix = bits ?? max
     if (prefix < 0 || prefix > max) {
@@ -40,12 +39,8 @@ export function compileTrustedProxies(cidrs: readonly string[] | undefined): Tru
     ranges.push([addr, prefix])
   }
   return (ip: string): boolean => {
-    let addr: ipaddr.IPv4 | ipaddr.IPv6
-    try {
-      addr = ipaddr.parse(ip)
-    } catch {
-      return false
-    }
+    const addr = parseIpAddress(ip)
+    if (addr === undefined) return false
     return ranges.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits))
   }
 }

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest'
 import type { CheckOutcome } from '../decision/check-outcome.js'
 import { BOUNDARY_DENIALS } from './boundary-deny.js'
 import { toCheckResponse } from '../../test/helpers/check-response-wire.js'
-import { encodeOutcome, utf8Size } from './encode-check-response.js'
-import { loadProtos } from './load-protos.js'
+import { EncodeLengthError, encodeOutcome, utf8Size } from './encode-check-response.js'
+import { loadProtos } from '../request/load-protos.js'
 
 interface MethodCodec {
   responseSerialize(v: unknown): Buffer
@@ -113,6 +113,66 @@ describe('encodeOutcome', () => {
       }),
       { numRuns: 2000 },
     )
+  })
+})
+
+/**
+ * A header whose value gets shorter each time it is read: the encoder measures one length and
+ * writes another, the sizing bug the length check exists for.
+ */
+function shrinkingHeader(
+  name: string,
+  start: number,
+  unit: string,
+): { name: string; value: string } {
+  let n = start
+  return {
+    name,
+    get value(): string {
+      return unit.repeat(Math.max(0, n--))
+    },
+  }
+}
+
+describe('encodeOutcome output length', () => {
+  // Long ASCII, short ASCII, and non-ASCII values take the encoder's three string paths.
+  for (const [what, start, unit] of [
+    ['a long ASCII value (native write)', 100, 'x'],
+    ['a short ASCII value (JS loop)', 10, 'x'],
+    ['a non-ASCII value', 10, 'é'],
+  ] as const) {
+    it(`throws, never returns a partly written pooled buffer, when ${what} is measured longer than written`, () => {
+      const o: CheckOutcome = {
+        allowed: true,
+        upstreamHeaders: [shrinkingHeader('x-portcullis-principal', start, unit)],
+        headersToRemove: [],
+        code: 'ALLOW_IAM',
+        api: undefined,
+        metadata: {},
+      }
+      expect(() => encodeOutcome(o, 'rid')).toThrow(EncodeLengthError)
+    })
+  }
+
+  it('throws when a value is measured shorter than written (write() would truncate silently)', () => {
+    let reads = 0
+    const growing = {
+      name: 'content-type',
+      get value(): string {
+        return 'y'.repeat(100 + 10 * reads++)
+      },
+    }
+    const o: CheckOutcome = {
+      allowed: false,
+      httpStatus: 403,
+      grpcCode: 7,
+      body: '{}',
+      headers: [growing],
+      code: 'ERR_A',
+      api: undefined,
+      metadata: {},
+    }
+    expect(() => encodeOutcome(o, 'rid')).toThrow(EncodeLengthError)
   })
 })
 

@@ -62,10 +62,27 @@ export function utf8Size(s: string): number {
   return n
 }
 
-/** Growable-free writer: callers size the buffer exactly first. */
+/**
+ * Thrown when a writer did not fill its buffer exactly. The buffers come from Buffer's shared pool
+ * (allocUnsafe): bytes a sizing bug leaves unwritten still hold another request's data, so such a
+ * buffer must never be sent. The servers answer their internal-error deny instead.
+ */
+export class EncodeLengthError extends Error {
+  constructor(written: number, allocated: number) {
+    super(`encoder wrote ${String(written)} bytes into a ${String(allocated)}-byte buffer`)
+    this.name = 'EncodeLengthError'
+  }
+}
+
+/** Growable-free writer: callers size the buffer exactly first, and finish() proves they did. */
 class Writer {
   pos = 0
   constructor(readonly buf: Buffer) {}
+  /** The buffer, once every allocated byte has been written (else EncodeLengthError). */
+  finish(): Buffer {
+    if (this.pos !== this.buf.length) throw new EncodeLengthError(this.pos, this.buf.length)
+    return this.buf
+  }
   varint(n: number): void {
     while (n >= 0x80) {
       this.buf[this.pos++] = (n & 0x7f) | 0x80
@@ -94,7 +111,10 @@ class Writer {
       this.pos = pos
       return
     }
-    this.pos += this.buf.write(s, this.pos, 'utf8')
+    // write() silently stops at the buffer's end: a string longer than measured must not pass.
+    const written = this.buf.write(s, this.pos, 'utf8')
+    if (written !== byteLength) throw new EncodeLengthError(written, byteLength)
+    this.pos += written
   }
 }
 
@@ -130,7 +150,7 @@ function encodeHeaderOptions(field: number, headers: readonly HeaderEntry[]): Bu
     w.varint(tag(3, VARINT))
     w.varint(OVERWRITE_IF_EXISTS_OR_ADD)
   }
-  return w.buf
+  return w.finish()
 }
 
 /** One length-delimited field holding `content`. */
@@ -138,7 +158,7 @@ function lenField(field: number, content: Buffer): Buffer {
   const w = new Writer(Buffer.allocUnsafe(lenFieldSize(content.length)))
   w.lenHeader(field, content.length)
   w.raw(content)
-  return w.buf
+  return w.finish()
 }
 
 /** One varint field. */
@@ -146,7 +166,7 @@ function varintField(field: number, n: number): Buffer {
   const w = new Writer(Buffer.allocUnsafe(varintSize(tag(field, VARINT)) + varintSize(n)))
   w.varint(tag(field, VARINT))
   w.varint(n)
-  return w.buf
+  return w.finish()
 }
 
 const statusCache = new Map<number, Buffer>()
@@ -185,7 +205,7 @@ function okResponseBytes(o: AllowOutcome): Buffer {
   w.lenHeader(3, size)
   w.raw(headers)
   for (const name of remove) w.string(5, name, utf8Size(name))
-  return w.buf
+  return w.finish()
 }
 
 /**
@@ -212,11 +232,12 @@ function deniedResponseBytes(o: DenyOutcome): Buffer {
   w.raw(status)
   w.raw(headers)
   w.string(3, o.body, bodyLen)
-  if (!cacheable) return w.buf
+  const bytes = w.finish()
+  if (!cacheable) return bytes
   if (byBody === undefined) deniedBytesCache.set(o.headers, (byBody = new Map<string, Buffer>()))
   if (byBody.size >= DENIED_PER_HEADERS_MAX) byBody.clear()
-  byBody.set(key, w.buf)
-  return w.buf
+  byBody.set(key, bytes)
+  return bytes
 }
 
 /**
@@ -259,7 +280,8 @@ function metadataEntries(o: CheckOutcome, requestId: string, out: string[]): voi
 /**
  * CheckOutcome → CheckResponse bytes: status(1), then denied_response(2) or ok_response(3), then
  * dynamic_metadata(4) as a `google.protobuf.Struct` whose values are all `string_value(3)`.
- * Call only with an outcome `outcomeProblem()` accepted.
+ * Call only with an outcome `outcomeProblem()` accepted. Throws EncodeLengthError rather than
+ * return a buffer it did not fill exactly.
  */
 export function encodeOutcome(o: CheckOutcome, requestId: string): Buffer {
   const status = statusBytes(o.allowed ? 0 : o.grpcCode)
@@ -293,5 +315,5 @@ export function encodeOutcome(o: CheckOutcome, requestId: string): Buffer {
     w.lenHeader(2, valueMsg)
     w.string(3, entries[i + 1] ?? '', valLen)
   }
-  return w.buf
+  return w.finish()
 }

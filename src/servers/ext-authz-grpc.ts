@@ -22,6 +22,7 @@ import {
   type ServiceDefinition,
 } from '@grpc/grpc-js'
 import type { Checker, CheckOutcome } from '../decision/check-outcome.js'
+import type { DecisionTrace } from '../decision/decision-trace.js'
 import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
 import { decodeCheckRequest } from '../request/decode-check-request.js'
@@ -33,7 +34,7 @@ import {
 import { boundaryDeny } from './boundary-deny.js'
 import { encodeOutcome } from './encode-check-response.js'
 import { createHealthService } from './grpc-health.js'
-import { loadProtos } from './load-protos.js'
+import { loadProtos } from '../request/load-protos.js'
 import { outcomeProblem } from './validate-outcome.js'
 
 export interface GrpcServerOptions {
@@ -46,6 +47,8 @@ export interface GrpcServerOptions {
   readonly socketPath?: string
   readonly metrics?: Metrics
   readonly logger?: Logger
+  /** A logged decision was answered (decision log): called after the answer is sent. */
+  readonly onDecided?: (trace: DecisionTrace, seconds: number) => void
   /** Translation limits (headers, body, context extensions). Defaults: DEFAULT_REQUEST_LIMITS. */
   readonly limits?: Partial<RequestLimits>
   /**
@@ -124,7 +127,7 @@ async function clearStaleSocket(path: string): Promise<void> {
 }
 
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
-  const { checker, metrics, logger } = opts
+  const { checker, metrics, logger, onDecided } = opts
   const limits: RequestLimits = { ...DEFAULT_REQUEST_LIMITS, ...opts.limits }
   const definition = checkMethodDefinition()
   const internalDeny = boundaryDeny('ERR_INTERNAL')
@@ -154,7 +157,9 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
       encoded = answer(internalDeny, requestId)
     }
     callback(null, encoded)
-    metrics?.observeCheck(outcome, (performance.now() - started) / 1000)
+    const seconds = (performance.now() - started) / 1000
+    metrics?.observeCheck(outcome, seconds)
+    if (outcome.trace !== undefined) onDecided?.(outcome.trace, seconds)
     if (logger?.isLevelEnabled('debug')) {
       logger.debug(
         {

@@ -23,6 +23,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import type { Checker, CheckOutcome } from '../decision/check-outcome.js'
+import type { DecisionTrace } from '../decision/decision-trace.js'
 import type { Logger } from '../observability/logger.js'
 import type { Metrics } from '../observability/metrics.js'
 import { fromHttpRequest } from '../request/from-http-request.js'
@@ -42,10 +43,12 @@ export interface HttpAuthServerOptions {
    * checks of the path after it. Must start with `/`; a trailing `/` is ignored.
    */
   readonly pathPrefix?: string
-  /** Proxies (CIDRs or addresses) whose X-Forwarded-For / X-Real-IP give the client IP. Default none. */
+  /** Proxies (CIDRs or addresses) whose X-Forwarded-For / X-Real-IP / X-Forwarded-Proto are believed. Default none. */
   readonly trustForwardedFrom?: readonly string[]
   readonly metrics?: Metrics
   readonly logger?: Logger
+  /** A logged decision was answered (decision log): called after the answer is sent. */
+  readonly onDecided?: (trace: DecisionTrace, seconds: number) => void
   readonly limits?: Partial<RequestLimits>
   /** Socket-level limit for receiving one whole subrequest, in ms. Default 30000. */
   readonly requestTimeoutMs?: number
@@ -209,7 +212,9 @@ export async function startHttpAuthServer(opts: HttpAuthServerOptions): Promise<
         res.destroy()
       }
     }
-    metrics?.observeCheck(outcome, (performance.now() - started) / 1000)
+    const seconds = (performance.now() - started) / 1000
+    metrics?.observeCheck(outcome, seconds)
+    if (outcome.trace !== undefined) opts.onDecided?.(outcome.trace, seconds)
     if (logger?.isLevelEnabled('debug')) {
       logger.debug(
         {

@@ -42,6 +42,10 @@ describe('outcomeProblem', () => {
     ['header value with LF', { ...allow, upstreamHeaders: [{ name: 'x-a', value: 'a\nb' }] }],
     ['header value with NUL', { ...deny, headers: [{ name: 'x-a', value: 'a\u0000' }] }],
     [
+      'header value with Latin-1 (gRPC would send UTF-8, the HTTP server one byte)',
+      { ...allow, upstreamHeaders: [{ name: 'x-a', value: 'Jos\u00e9' }] },
+    ],
+    [
       'header value beyond Latin-1',
       { ...allow, upstreamHeaders: [{ name: 'x-a', value: '\u2028' }] },
     ],

@@ -7,8 +7,13 @@
  */
 /** RFC 9110 token: header names. We require lower case, as HeaderEntry documents. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/
-/** RFC 9110 field-value: visible ASCII, space, tab, obs-text; no CR, LF, NUL or other controls. */
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/
+/**
+ * RFC 9110 field-value without obs-text: visible ASCII, space, tab. Not obs-text either: gRPC
+ * would send such a character as UTF-8 and the HTTP server as one Latin-1 byte, so the upstream
+ * could not tell which. Identity values beyond ASCII arrive here already encoded
+ * (decision/upstream-header-value.ts).
+ */
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/
 const MAX_HEADERS = 128
 const MAX_METADATA = 64
 

@@ -5,10 +5,19 @@
  *
  * @module
  */
+import type { ConfigProblem } from '../api/config-problem.js'
+import { REST_API_ANNOTATION, serviceBindingProblem } from '../api/core-v1.js'
 import { loadManifests } from './load-manifests.js'
-import type { LoadedConfig, LoadError } from './last-good.js'
-import type { CompileInput, Manifest } from '../compile/compile-input.js'
-import type { LoadedObject } from './manifest.js'
+import type { LoadedConfig, LoadError } from '../compile/last-good.js'
+import type { CompileInput, SecretInput, ServiceBinding } from '../compile/compile-input.js'
+import type {
+  LoadedAuthorizer,
+  LoadedObject,
+  LoadedPolicy,
+  LoadedPrincipal,
+  LoadedPrivateEndpoint,
+  LoadedRestApi,
+} from './manifest.js'
 
 export async function loadFolderConfig(
   paths: readonly string[],
@@ -21,62 +30,53 @@ export async function loadFolderConfig(
 /** Groups loaded objects by kind; problems found while grouping are appended to `errors`. */
 export function groupObjects(objects: readonly LoadedObject[], errors: LoadError[]): CompileInput {
   const input = {
-    restApis: [] as Manifest<never>[],
-    authorizers: [] as Manifest<never>[],
-    principals: [] as Manifest<never>[],
-    policies: [] as Manifest<never>[],
-    privateEndpoints: [] as Manifest<never>[],
-    secrets: [] as {
-      ref: LoadedObject['ref']
-      file: string
-      data: Readonly<Record<string, string>>
-    }[],
-    services: [] as { ref: LoadedObject['ref']; file: string; restApi: string }[],
+    restApis: [] as LoadedRestApi[],
+    authorizers: [] as LoadedAuthorizer[],
+    principals: [] as LoadedPrincipal[],
+    policies: [] as LoadedPolicy[],
+    privateEndpoints: [] as LoadedPrivateEndpoint[],
+    secrets: [] as SecretInput[],
+    services: [] as ServiceBinding[],
   }
   for (const o of objects) {
     switch (o.kind) {
       case 'RestApi':
-        input.restApis.push(o as never)
+        input.restApis.push(o)
         break
       case 'Authorizer':
-        input.authorizers.push(o as never)
+        input.authorizers.push(o)
         break
       case 'Principal':
-        input.principals.push(o as never)
+        input.principals.push(o)
         break
       case 'Policy':
-        input.policies.push(o as never)
+        input.policies.push(o)
         break
       case 'PrivateEndpoint':
-        input.privateEndpoints.push(o as never)
+        input.privateEndpoints.push(o)
         break
       case 'Secret':
         input.secrets.push({ ref: o.ref, file: o.file, data: o.data })
         break
-      case 'Service':
-        // A Service can only bind a RestApi of its own namespace: binding another team's API
-        // would let one namespace route traffic under another's policies.
-        if (o.restApi.namespace === o.ref.namespace) {
+      case 'Service': {
+        const problem = serviceBindingProblem(o.ref.namespace, o.restApi)
+        if (problem === undefined) {
           input.services.push({ ref: o.ref, file: o.file, restApi: o.restApi.name })
         } else {
           errors.push({
             file: o.file,
             ref: o.ref,
-            path: 'metadata.annotations[portcullis.dev/rest-api]',
-            message: `must name a RestApi in namespace ${o.ref.namespace}, not ${o.restApi.namespace}/${o.restApi.name}`,
+            path: `metadata.annotations[${REST_API_ANNOTATION}]`,
+            message: problem,
           })
         }
         break
+      }
     }
   }
   return input
 }
 
-function toLoadError(e: {
-  file: string
-  ref?: LoadedObject['ref']
-  path: string
-  message: string
-}): LoadError {
+function toLoadError(e: ConfigProblem): LoadError {
   return { file: e.file, ref: e.ref, path: e.path, message: e.message }
 }

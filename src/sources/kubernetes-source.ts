@@ -19,7 +19,7 @@ import { groupObjects } from './folder-config.js'
 import { isRecord, type KubeClient } from './kubernetes-client.js'
 import { Reflector, type ReflectorLogger } from './kubernetes-reflector.js'
 import { CUSTOM_RESOURCES, coreResourcePath, customResourcePath } from './kubernetes-resources.js'
-import type { LoadedConfig, LoadError } from './last-good.js'
+import type { LoadedConfig, LoadError } from '../compile/last-good.js'
 import {
   checkObjectSet,
   formatObjectRef,

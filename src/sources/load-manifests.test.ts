@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { listManifestFiles, loadManifests, validateManifests } from './load-manifests.js'
-import { formatConfigError } from './manifest.js'
+import { formatConfigProblem } from '../api/config-problem.js'
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'manifests')
 const dirs: string[] = []
@@ -29,7 +29,7 @@ const policy = (name: string, ns = 'shop'): string =>
 describe('loadManifests', () => {
   it('loads the committed DESIGN §2 fixture folder with zero errors', async () => {
     const r = await loadManifests([FIXTURES])
-    expect(r.errors.map(formatConfigError)).toEqual([])
+    expect(r.errors.map(formatConfigProblem)).toEqual([])
     expect(r.objects.length).toBeGreaterThanOrEqual(7)
   })
 
@@ -48,7 +48,7 @@ describe('loadManifests', () => {
       '..2024_01_01/b.yaml': policy('b'), // ConfigMap volume layout: would be a duplicate
     })
     const r = await loadManifests([root])
-    expect(r.errors.map(formatConfigError)).toEqual([])
+    expect(r.errors.map(formatConfigProblem)).toEqual([])
     expect(r.objects.map((o) => o.ref.name)).toEqual(['c', 'a-nested', 'b'])
   })
 
@@ -64,7 +64,7 @@ describe('loadManifests', () => {
     const r = await loadManifests([root])
     expect(r.objects.map((o) => o.ref.name)).toEqual(['good'])
     expect(r.errors).toHaveLength(1)
-    expect(formatConfigError(r.errors[0]!)).toMatch(
+    expect(formatConfigProblem(r.errors[0]!)).toMatch(
       new RegExp(`^${join(root, 'bad.yaml')}: invalid YAML: `),
     )
   })
@@ -72,7 +72,7 @@ describe('loadManifests', () => {
   it('reports duplicates across files with both file names', async () => {
     const root = tempTree({ 'one.yaml': policy('p'), 'two.yaml': policy('p') })
     const r = await loadManifests([root])
-    expect(r.errors.map(formatConfigError)).toEqual([
+    expect(r.errors.map(formatConfigProblem)).toEqual([
       `${join(root, 'two.yaml')}: Policy/shop/p: duplicate object (first defined in ${join(root, 'one.yaml')})`,
     ])
     expect(r.objects).toHaveLength(1)
@@ -88,14 +88,14 @@ describe('loadManifests', () => {
   it('reports a missing path instead of throwing', async () => {
     const missing = join(tmpdir(), 'portcullis-does-not-exist-4711')
     const r = await loadManifests([missing])
-    expect(r.errors.map(formatConfigError)).toEqual([`${missing}: cannot read: ENOENT`])
+    expect(r.errors.map(formatConfigProblem)).toEqual([`${missing}: cannot read: ENOENT`])
   })
 
   it('refuses files above maxFileBytes', async () => {
     const root = tempTree({ 'big.yaml': policy('big') })
     const r = await loadManifests([root], { maxFileBytes: 10 })
     expect(r.objects).toEqual([])
-    expect(r.errors.map(formatConfigError)[0]).toMatch(
+    expect(r.errors.map(formatConfigProblem)[0]).toMatch(
       /big\.yaml: file is \d+ bytes, more than the 10-byte limit$/,
     )
   })
@@ -108,7 +108,7 @@ describe('validateManifests', () => {
       validatePolicy: () => [{ path: 'Version', message: 'unsupported' }],
     })
     expect(r.files).toBe(2)
-    expect(r.errors.map(formatConfigError)).toEqual([
+    expect(r.errors.map(formatConfigProblem)).toEqual([
       `${join(root, 'p.yaml')}: Policy/shop/p: spec.policyDocument.Version: unsupported`,
       `${join(root, 'q.yaml')}: Policy/shop/q: spec.policyDocument.Version: unsupported`,
     ])

@@ -161,7 +161,7 @@ export interface ValidateManifestsResult extends ManifestLoadResult {
 
 /**
  * The core of `portcullis validate PATH...`: everything {@link loadManifests} checks. The CLI prints
- * `formatConfigError` lines and exits 1 when `errors` is non-empty.
+ * `formatConfigProblem` lines and exits 1 when `errors` is non-empty.
  */
 export async function validateManifests(
   paths: readonly string[],

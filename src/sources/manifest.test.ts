@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
+import { formatConfigProblem } from '../api/config-problem.js'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
   checkObjectSet,
-  formatConfigError,
   jsonPointerToPath,
   parseManifestObject,
   parseManifestText,
@@ -22,7 +22,7 @@ const FIXTURE = join(
 )
 
 function lines(r: ManifestLoadResult): string[] {
-  return r.errors.map(formatConfigError)
+  return r.errors.map(formatConfigProblem)
 }
 
 function only<K extends LoadedObject['kind']>(
@@ -393,7 +393,7 @@ describe('parseManifestText: file formats', () => {
     const r = parseManifestText('apiVersion: v1\nkind: [Secret\n', 'broken.yaml')
     expect(r.objects).toEqual([])
     expect(r.errors).toHaveLength(1)
-    expect(formatConfigError(r.errors[0]!)).toMatch(/^broken\.yaml: invalid YAML: .+/)
+    expect(formatConfigProblem(r.errors[0]!)).toMatch(/^broken\.yaml: invalid YAML: .+/)
   })
 
   it('reports duplicate YAML keys (they would silently overwrite each other)', () => {
@@ -401,7 +401,7 @@ describe('parseManifestText: file formats', () => {
       'apiVersion: v1\nkind: Secret\nkind: Service\nmetadata: {name: x}',
       'dup.yaml',
     )
-    expect(formatConfigError(r.errors[0]!)).toMatch(
+    expect(formatConfigProblem(r.errors[0]!)).toMatch(
       /^dup\.yaml: invalid YAML: .*[Mm]ap keys must be unique/,
     )
   })
@@ -417,7 +417,7 @@ describe('parseManifestText: file formats', () => {
     ].join('\n')
     const r = parseManifestText(bomb, 'bomb.yaml')
     expect(r.objects).toEqual([])
-    expect(formatConfigError(r.errors[0]!)).toMatch(/^bomb\.yaml: invalid YAML: .*alias/i)
+    expect(formatConfigProblem(r.errors[0]!)).toMatch(/^bomb\.yaml: invalid YAML: .*alias/i)
   })
 
   it('reads a JSON object and a JSON kind: List', () => {
@@ -477,7 +477,7 @@ describe('checkObjectSet', () => {
       'c.yaml',
     ).objects
     const r = checkObjectSet([...a, ...b, ...c])
-    expect(r.errors.map(formatConfigError)).toEqual([
+    expect(r.errors.map(formatConfigProblem)).toEqual([
       'b.yaml: Secret/shop/k: duplicate object (first defined in a.yaml)',
     ])
     expect(r.objects.map((o) => o.file)).toEqual(['a.yaml', 'c.yaml'])
@@ -491,7 +491,7 @@ describe('checkObjectSet', () => {
       ...parseManifestText(p('bob'), 'b.yaml').objects,
     ]
     const r = checkObjectSet(objects)
-    expect(r.errors.map(formatConfigError)).toEqual([
+    expect(r.errors.map(formatConfigProblem)).toEqual([
       'b.yaml: Principal/shop/bob: spec.accessKeys[0].accessKeyId: access key ID already belongs to Principal/shop/alice',
     ])
     expect(r.objects.map((o) => o.ref.name)).toEqual(['alice'])

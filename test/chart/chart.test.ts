@@ -2,7 +2,8 @@
 // `helm lint --strict` and `helm template` over ci/*.yaml and targeted --set cases, then asserts on
 // the parsed YAML. A missing helm FAILS the suite: it never skips.
 import { execFileSync } from 'node:child_process'
-import { readFileSync, readdirSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildCustomResourceDefinitions } from '../../src/api/v1alpha1/crds.js'
@@ -117,6 +118,10 @@ describe('helm template with chart defaults (ci/default-values.yaml)', () => {
     const envNames = (at(container, 'env') as Doc[]).map((e) => at(e, 'name'))
     expect(envNames).toContain('PORTCULLIS_TOKEN_CACHE_MAX_ENTRIES')
     expect(envNames).not.toContain('PORTCULLIS_JWT_OFFLOAD_MAX_IN_FLIGHT')
+    // SPIFFE ids name a namespace only in the local trust domain unless more are listed.
+    expect(
+      (at(container, 'env') as Doc[]).find((e) => at(e, 'name') === 'PORTCULLIS_TRUST_DOMAINS'),
+    ).toEqual({ name: 'PORTCULLIS_TRUST_DOMAINS', value: 'cluster.local' })
     expect(at(container, 'ports')).toEqual([
       { name: 'grpc', containerPort: 9001, protocol: 'TCP' },
       { name: 'http', containerPort: 9002, protocol: 'TCP' },
@@ -253,6 +258,7 @@ describe('helm template with every feature (ci/all-features-values.yaml)', () =>
       PORTCULLIS_JWT_OFFLOAD_MAX_IN_FLIGHT: '0',
       PORTCULLIS_WATCH_NAMESPACES: 'shop,web',
       PORTCULLIS_NETWORK_POLICIES: 'true',
+      PORTCULLIS_TRUST_DOMAINS: 'cluster.local,west.example',
       NODE_OPTIONS: '--max-old-space-size=384',
     })
     expect(at(container, 'image')).toBe('ghcr.io/portcullis-dev/portcullis:9.9.9')
@@ -451,6 +457,9 @@ describe('values.schema.json rejects bad values at install time', () => {
       ['--set', 'prometheusRule.jwksStaleAfter=six hours'],
       /jwksStaleAfter/,
     ],
+    ['an upper-case trust domain', ['--set', 'trustDomains={Cluster.local}'], /trustDomains/],
+    ['a trust domain with a port', ['--set', 'trustDomains={cluster.local:443}'], /trustDomains/],
+    ['no trust domain at all', ['--set', 'trustDomains=null'], /trustDomains/],
   ]
   for (const [what, args, message] of cases) {
     it(`refuses ${what}`, () => {
@@ -459,6 +468,38 @@ describe('values.schema.json rejects bad values at install time', () => {
       expect(r.stderr).toMatch(message)
     })
   }
+
+  // `--set` turns 111122223333 into a number, and an unquoted number in a values file is one too;
+  // the schema admits numbers only so that the chart can answer with the fix instead of helm's bare
+  // "got number, want string".
+  it('refuses a numeric accountId from --set, naming --set-string as the fix', () => {
+    const r = helm([
+      'template',
+      'rel',
+      CHART,
+      '--kube-version',
+      KUBE_VERSION,
+      '--set',
+      'accountId=111122223333',
+    ])
+    expect(r.status).not.toBe(0)
+    expect(r.stderr).toMatch(
+      /accountId must be a string of 12 digits, got the number 111122223333 .*use --set-string accountId=/,
+    )
+  })
+
+  it('refuses an unquoted accountId in a values file (its leading zero already lost), saying to quote it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portcullis-chart-'))
+    try {
+      const file = join(dir, 'values.yaml')
+      writeFileSync(file, 'accountId: 012345678901\n')
+      const r = helm(['template', 'rel', CHART, '--kube-version', KUBE_VERSION, '-f', file])
+      expect(r.status).not.toBe(0)
+      expect(r.stderr).toMatch(/got the number 12345678901 .*quote it in a values file/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
 
   it('refuses a full name longer than 63 characters instead of truncating it', () => {
     const r = helm([
@@ -472,5 +513,46 @@ describe('values.schema.json rejects bad values at install time', () => {
     ])
     expect(r.status).not.toBe(0)
     expect(r.stderr).toMatch(/longer than 63 characters/)
+  })
+})
+
+describe("README's helm install line", () => {
+  /** The `--set…` flags of the README's `helm install portcullis charts/portcullis …` command. */
+  function readmeInstallFlags(): string[] {
+    const readme = readFileSync(join(CHART, '..', '..', 'README.md'), 'utf8')
+    const start = readme.indexOf('helm install portcullis charts/portcullis')
+    expect(start, 'README has a `helm install portcullis charts/portcullis` line').toBeGreaterThan(
+      -1,
+    )
+    const lines: string[] = []
+    for (const line of readme.slice(start).split('\n')) {
+      lines.push(line.replace(/\\$/, ''))
+      if (!line.endsWith('\\')) break
+    }
+    const words = lines
+      .join(' ')
+      .split(/\s+/)
+      .filter((w) => w !== '')
+    const flags: string[] = []
+    words.forEach((w, i) => {
+      if (/^--set(-string)?$/.test(w)) flags.push(w, words[i + 1] ?? '')
+    })
+    return flags
+  }
+
+  it('installs as written: the account ID reaches the binary as the 12-digit string', () => {
+    const flags = readmeInstallFlags()
+    expect(flags).toContain('accountId=111122223333')
+    const args = strings(firstContainer(template(flags)), 'args')
+    expect(args[args.indexOf('--account-id') + 1]).toBe('111122223333')
+    expect(args[args.indexOf('--region') + 1]).toBe('us-east-1')
+  })
+
+  it('keeps an account ID with a leading zero intact when passed the same way', () => {
+    const args = strings(
+      firstContainer(template(['--set-string', 'accountId=012345678901'])),
+      'args',
+    )
+    expect(args[args.indexOf('--account-id') + 1]).toBe('012345678901')
   })
 })

@@ -194,6 +194,31 @@ describe('deploy/envoy/envoy.yaml against Envoy official v3 protos', () => {
     expect(msg.grpc_service.envoy_grpc.cluster_name).toBe('portcullis')
     expect(text).toContain('portcullis.dev/api: shop/petstore')
   })
+
+  it("hardens paths and header names as Envoy's edge-proxy guide recommends (the path checked is the path served)", async () => {
+    const text = await readFile(join(DEPLOY, 'envoy/envoy.yaml'), 'utf8')
+    const cfg = parseAllDocuments(text)[0]!.toJS() as {
+      static_resources: {
+        listeners: { filter_chains: { filters: { typed_config: Record<string, unknown> }[] }[] }[]
+      }
+    }
+    for (const listener of cfg.static_resources.listeners) {
+      for (const chain of listener.filter_chains) {
+        for (const filter of chain.filters) {
+          const hcm = filter.typed_config
+          if (!String(hcm['@type']).endsWith('.HttpConnectionManager')) continue
+          expect(hcm['normalize_path']).toBe(true)
+          expect(hcm['merge_slashes']).toBe(true)
+          expect(['REJECT_REQUEST', 'UNESCAPE_AND_REDIRECT']).toContain(
+            hcm['path_with_escaped_slashes_action'],
+          )
+          expect(hcm['common_http_protocol_options']).toMatchObject({
+            headers_with_underscores_action: 'REJECT_REQUEST',
+          })
+        }
+      }
+    }
+  })
 })
 
 describe('deploy/nginx/nginx.conf', () => {
@@ -230,7 +255,13 @@ describe('Kubernetes examples (Istio, Envoy Gateway)', () => {
       String((docs[0]!['data'] as Record<string, unknown>)['mesh']),
     )[0]!.toJS() as {
       extensionProviders: { name: string; envoyExtAuthzGrpc: { port: number; failOpen: boolean } }[]
+      pathNormalization?: { normalization?: string }
     }
+    // Path hardening: dot segments resolved and slashes merged before the check (escaped
+    // slashes, left as sent by MERGE_SLASHES, are refused by Portcullis itself).
+    expect(['MERGE_SLASHES', 'DECODE_AND_MERGE_SLASHES']).toContain(
+      mesh.pathNormalization?.normalization,
+    )
     expect(mesh.extensionProviders[0]).toMatchObject({
       name: 'portcullis',
       envoyExtAuthzGrpc: { port: 9001, failOpen: false },
@@ -245,7 +276,11 @@ describe('Kubernetes examples (Istio, Envoy Gateway)', () => {
     const docs = parseAllDocuments(
       await readFile(join(DEPLOY, 'envoy-gateway/portcullis-securitypolicy.yaml'), 'utf8'),
     ).map((d) => d.toJS() as Record<string, unknown>)
-    expect(docs.map((d) => d['kind'])).toEqual(['SecurityPolicy', 'ReferenceGrant'])
+    expect(docs.map((d) => d['kind'])).toEqual([
+      'SecurityPolicy',
+      'ReferenceGrant',
+      'ClientTrafficPolicy',
+    ])
     expect(docs[0]).toMatchObject({
       apiVersion: 'gateway.envoyproxy.io/v1alpha1',
       spec: {
@@ -257,5 +292,26 @@ describe('Kubernetes examples (Istio, Envoy Gateway)', () => {
         },
       },
     })
+  })
+
+  it('Envoy Gateway: a ClientTrafficPolicy on the Gateway refuses escaped slashes and underscore header names, and keeps merging slashes', async () => {
+    const docs = parseAllDocuments(
+      await readFile(join(DEPLOY, 'envoy-gateway/portcullis-securitypolicy.yaml'), 'utf8'),
+    ).map((d) => d.toJS() as Record<string, unknown>)
+    const policy = docs.find((d) => d['kind'] === 'ClientTrafficPolicy') as {
+      apiVersion: string
+      spec: {
+        targetRefs: { kind: string }[]
+        path: { escapedSlashesAction: string; disableMergeSlashes?: boolean }
+        headers: { withUnderscoresAction: string }
+      }
+    }
+    expect(policy.apiVersion).toBe('gateway.envoyproxy.io/v1alpha1')
+    expect(policy.spec.targetRefs.map((r) => r.kind)).toEqual(['Gateway'])
+    expect(['RejectRequest', 'UnescapeAndRedirect']).toContain(
+      policy.spec.path.escapedSlashesAction,
+    )
+    expect(policy.spec.path.disableMergeSlashes).not.toBe(true)
+    expect(policy.spec.headers.withUnderscoresAction).toBe('RejectRequest')
   })
 })

@@ -255,6 +255,15 @@ describe('nginx auth_request → Portcullis: NONE routes and the resource policy
     expect(upstreamSeen[0]!.headers['x-portcullis-context-team']).toBeUndefined()
   })
 
+  it('a client-forged x_portcullis_principal (read as X-Portcullis-Principal by CGI, WSGI, PHP) never reaches the upstream: the example keeps nginx dropping underscore names', async () => {
+    const r = await send('/pets', {
+      headers: { x_portcullis_principal: 'forged', x_portcullis_context_team: 'forged' },
+    })
+    expect(r.status).toBe(200)
+    const names = Object.keys(upstreamSeen[0]!.headers)
+    expect(names.filter((n) => n.replace(/_/g, '-').startsWith('x-portcullis-'))).toEqual([])
+  })
+
   it('resource policy explicit deny (admin from outside 10.0.0.0/8): 403 with AWS body, upstream untouched, a client X-Forwarded-For is not believed', async () => {
     const r = await send('/admin/users', { headers: { 'x-forwarded-for': '10.1.2.3' } })
     expectDenial(

@@ -128,11 +128,11 @@ describe('Prometheus scrapes Portcullis /metrics', () => {
     expect(Object.values(codes).reduce((a, b) => a + b, 0)).toBe(6)
     expect(Object.keys(codes).length).toBeGreaterThanOrEqual(3)
 
-    // Every series' labels are bounded: api/decision/code plus Prometheus's job/instance.
+    // Every series' labels are bounded: api/decision/code/enforcement plus Prometheus's job/instance.
     const series = await prom.query('portcullis_check_requests_total')
     for (const s of series) {
       expect(Object.keys(s.metric).sort()).toEqual(
-        ['__name__', 'api', 'code', 'decision', 'instance', 'job'].sort(),
+        ['__name__', 'api', 'code', 'decision', 'enforcement', 'instance', 'job'].sort(),
       )
       expect(JSON.stringify(s.metric)).not.toMatch(/\/pets\/|\/admin|nowhere|page=|203\.0\.113/)
     }

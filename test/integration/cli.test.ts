@@ -1,23 +1,39 @@
 /**
- * The `portcullis` CLI as a subprocess (bin/portcullis.js), as a user runs it: `check` decisions,
- * explanations and exit codes (0 allow, 1 deny, 2 usage/config error), `--json`, `validate` lines in
- * `file: kind/namespace/name: field: problem` form, and PORTCULLIS_* environment flags.
+ * The `portcullis` CLI, called in-process through runCli (the function bin/portcullis.js runs):
+ * `check` decisions, explanations and exit codes (0 allow, 1 deny, 2 usage/config error), `--json`,
+ * `validate` lines in `file: kind/namespace/name: field: problem` form, and PORTCULLIS_* environment
+ * flags. Two subprocess smoke tests at the end prove the installed entry point wires argv, streams
+ * and the exit code to the same function.
  */
 import { execFile } from 'node:child_process'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { runCli, USAGE } from '../../src/cli/run-cli.js'
 
-function run(
+/** Runs one command in-process with its own environment (never the test process's PORTCULLIS_*). */
+async function run(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = ''
+  let stderr = ''
+  const code = await runCli(args, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env,
+  })
+  return { code, stdout, stderr }
+}
+
+/** The real entry point as a user runs it, for the smoke tests. */
+function spawnCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
-      'node',
+      process.execPath,
       ['bin/portcullis.js', ...args],
-      { env: { ...process.env, ...env }, timeout: 60_000 },
+      { timeout: 60_000 },
       (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1
         resolve({ code, stdout, stderr })
@@ -90,11 +106,52 @@ describe('portcullis check', () => {
     expect(r.code).toBe(0)
   })
 
-  it('exit 2 on usage errors', async () => {
-    expect((await run(['check', ...Q, '--method', 'GET'])).code).toBe(2)
+  it('--trust-domains (or PORTCULLIS_TRUST_DOMAINS): a foreign SPIFFE id names a namespace only when its domain is listed', async () => {
+    const args = [
+      'check',
+      ...Q,
+      '--method',
+      'GET',
+      '--url',
+      'http://inventory.shop.internal/items',
+      '--source-principal',
+      'spiffe://other.example/ns/web/sa/frontend',
+    ]
+    const foreign = await run(args)
+    expect(foreign.code).toBe(1)
+    expect(foreign.stdout).toContain('source principal identifies nobody')
+    expect((await run([...args, '--trust-domains', 'cluster.local,other.example'])).code).toBe(0)
+    expect((await run(args, { PORTCULLIS_TRUST_DOMAINS: 'other.example' })).code).toBe(0)
+    const bad = await run([...args, '--trust-domains', 'Other.Example'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('--trust-domains: ')
+  })
+
+  it('--source-ip is canonical as the servers make it: ::a.b.c.d is IPv6, ::ffff:a.b.c.d is IPv4', async () => {
+    const args = ['check', ...Q, '--method', 'GET', '--url', 'http://inventory.shop.internal/items']
+    expect((await run([...args, '--source-ip', '::ffff:10.20.1.5'])).code).toBe(0)
+    expect((await run([...args, '--source-ip', '::10.20.1.5'])).code).toBe(1)
+    expect((await run([...args, '--source-ip', '10.20.1'])).code).toBe(2)
+  })
+
+  it('serve refuses an empty or invalid --trust-domains before starting (exit 2)', async () => {
+    for (const bad of [',', 'cluster.local:443']) {
+      const r = await run(['serve', ...Q, `--trust-domains=${bad}`])
+      expect(r.code, bad).toBe(2)
+      expect(r.stderr).toContain('--trust-domains: ')
+    }
+  })
+
+  it('exit 2 on usage errors, with the problem and the usage on stderr', async () => {
+    const missing = await run(['check', ...Q, '--method', 'GET'])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('portcullis: check needs --config DIR --method M --url URL')
+    expect(missing.stderr).toContain(USAGE)
     expect((await run(['check', ...Q, '--method', 'GET', '--url', 'not a url'])).code).toBe(2)
     expect((await run(['check', ...Q, '--bogus'])).code).toBe(2)
-    expect((await run(['nope'])).code).toBe(2)
+    const unknown = await run(['nope'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toBe(`${USAGE}\n`)
     // serve's tuning flags are checked before anything starts.
     for (const bad of ['-1', '1025', '2.5', 'many']) {
       const r = await run(['serve', ...Q, `--jwt-offload-max-in-flight=${bad}`])
@@ -113,12 +170,31 @@ describe('portcullis check', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('a.yaml: RestApi/n/a: spec.routes[0].path')
   })
+
+  it('names a missing --config path without an empty field segment', async () => {
+    const missing = join(tmpdir(), 'portcullis-no-such-config')
+    const r = await run(['check', '--config', missing, '--method', 'GET', '--url', 'http://a/x'])
+    expect(r.code).toBe(2)
+    // A file-level problem has no object and no field: the line is `file: problem`, never `file: : problem`.
+    expect(r.stderr.trim().split('\n')).toContain(`${missing}: cannot read: ENOENT`)
+  })
 })
 
 describe('portcullis validate', () => {
   it('exit 0 for the quick start', async () => {
     const r = await run(['validate', 'examples/quickstart'])
     expect(r.code).toBe(0)
+  })
+
+  it('prints a file that is not YAML as `file: invalid YAML: ...`, without empty segments', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-yaml-'))
+    await writeFile(join(dir, 'a.yaml'), 'kind: [unclosed\n')
+    const r = await run(['validate', dir])
+    expect(r.code).toBe(1)
+    const lines = r.stdout.trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^\S*a\.yaml: invalid YAML: \S/)
+    expect(lines[0]).not.toContain(': :')
   })
 
   it('exit 1 with file: kind/namespace/name: field: problem lines for schema, policy and reference errors', async () => {
@@ -233,5 +309,32 @@ spec: {type: TOKEN, authorizerUri: "http://127.0.0.1:${authorizer.port}/", ident
     } finally {
       authorizer.close()
     }
+  })
+})
+
+describe('bin/portcullis.js (subprocess smoke tests)', () => {
+  it('check of an allowed request: exit 0, the decision on stdout', async () => {
+    const r = await spawnCli([
+      'check',
+      ...Q,
+      '--method',
+      'GET',
+      '--url',
+      'http://petstore.example.com/pets',
+    ])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^ALLOW \(ALLOW_RESOURCE_POLICY\)\n/)
+  })
+
+  it('validate of a bad file: exit 1, the problem line on stdout', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-smoke-'))
+    await writeFile(
+      join(dir, 'bad.yaml'),
+      'apiVersion: portcullis.dev/v1alpha1\nkind: RestApi\nmetadata: {name: a, namespace: n}\nspec: {routes: [{path: x, methods: [GET]}]}\n',
+    )
+    const r = await spawnCli(['validate', dir])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('bad.yaml: RestApi/n/a: spec.routes[0].path')
+    expect(r.stderr).toContain('1 problem(s)')
   })
 })

@@ -174,6 +174,29 @@ describe('bytes that are not text or not a CheckRequest', () => {
     expect(checker.seen).toHaveLength(0)
   })
 
+  it('a header name beyond ASCII (KELVIN SIGN lower-cases to `k`: `x-api-\u212Aey` would become x-api-key) → 403, checker not called', async () => {
+    for (const where of ['header_map', 'headers'] as const) {
+      const req = buildCheckRequest({ path: '/x' }) as {
+        attributes: { request: { http: Record<string, unknown> } }
+      }
+      if (where === 'header_map') {
+        req.attributes.request.http.headers = undefined
+        req.attributes.request.http.header_map = {
+          headers: [
+            { key: ':path', raw_value: Buffer.from('/x') },
+            { key: ':method', raw_value: Buffer.from('GET') },
+            { key: 'X-Api-\u212Aey', raw_value: Buffer.from('k-1') },
+          ],
+        }
+      } else {
+        req.attributes.request.http.header_map = undefined
+        req.attributes.request.http.headers = { 'X-Api-\u212Aey': 'k-1' }
+      }
+      expectDeny(await client.check(req), 'Forbidden', FORBIDDEN, 'ERR_REQUEST_MALFORMED')
+      expect(checker.seen).toHaveLength(0)
+    }
+  })
+
   it('undecodable protobuf bytes → a decodable deny CheckResponse', async () => {
     const def = officialAuthDefinition()[
       'envoy.service.auth.v3.Authorization'
@@ -229,6 +252,21 @@ describe('checker failures → 500 Internal server error deny, server keeps serv
     [
       'returns a non-string metadata value',
       () => allowOutcome({ metadata: { n: 1 } as unknown as Record<string, string> }),
+    ],
+    [
+      // The encoder measures, then writes: a value that differs between the two reads leaves
+      // bytes of the pooled buffer unwritten; they must never reach Envoy.
+      "allows with a header value that changes between the encoder's measuring and writing",
+      () => {
+        let n = 200
+        const shrinking = {
+          name: 'x-portcullis-principal',
+          get value(): string {
+            return 'x'.repeat(n--)
+          },
+        }
+        return allowOutcome({ upstreamHeaders: [shrinking], headersToRemove: [] })
+      },
     ],
   ]
   for (const [name, script] of bad) {

@@ -47,7 +47,7 @@ describe('CheckRequest → RequestContext (official client, fully populated requ
     const before = Date.now()
     await client.check(
       buildCheckRequest({
-        method: 'post',
+        method: 'POST',
         path: '/prod/pets/42?limit=10&x=%2F',
         host: 'Petstore.Example.com:8443',
         headers: {

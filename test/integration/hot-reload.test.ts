@@ -1,50 +1,81 @@
 /**
- * Hot reload without loss: a valid change takes effect within a second; an invalid change is
- * rejected with `file: kind/namespace/name: field: problem`, the last good version keeps serving,
- * /readyz stays ready and portcullis_config_reloads_total{result="failure"} counts it.
+ * Hot reload without loss: a valid change takes effect on its own; an invalid change is rejected
+ * with `file: kind/namespace/name: field: problem`, the last good version keeps serving, /readyz
+ * stays ready and portcullis_config_reloads_total{result="failure"} counts it.
+ *
+ * Every step asserts the decision code (dynamic metadata) and body, not only the HTTP status: a
+ * 403 alone cannot tell "the last good API denies" (ERR_POLICY_EXPLICIT_DENY) from "no API at all"
+ * (ERR_NO_API). Each test starts its own app over its own folder and sets up its own state, so
+ * tests pass alone and in any order.
+ *
+ * The watcher polls the folder and debounces changes (both well under a second); waits here poll
+ * for the observable effect up to a generous deadline so a loaded machine cannot fail them.
  */
-import { writeFile, rm } from 'node:fs/promises'
+import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { buildCheckRequest } from '../helpers/envoy-client.js'
 import { answer, startTestApp, type TestApp } from '../helpers/portcullis-app.js'
 
-const api = (statusForGet: 'Allow' | 'Deny', extra = '') => `
+const api = (effect: 'Allow' | 'Deny', name = 'shop') => `
 apiVersion: portcullis.dev/v1alpha1
 kind: RestApi
-metadata: {name: shop, namespace: demo}
+metadata: {name: ${name}, namespace: demo}
 spec:
-  hosts: [shop.example.com]
+  hosts: [${name}.example.com]
   policy:
     Version: "2012-10-17"
     Statement:
-      - {Effect: ${statusForGet}, Principal: "*", Action: "execute-api:Invoke", Resource: "execute-api:/*/GET/*"}
+      - {Effect: ${effect}, Principal: "*", Action: "execute-api:Invoke", Resource: "execute-api:/*/GET/*"}
   routes:
     - {path: "/items", methods: [GET], authorizationType: NONE}
-${extra}`
+`
+
+/** What each answer must be, code and body included. */
+const ALLOWED = { http: 200, code: 'ALLOW_RESOURCE_POLICY', body: undefined }
+const DENIED_BY_POLICY = {
+  http: 403,
+  code: 'ERR_POLICY_EXPLICIT_DENY',
+  body: {
+    Message:
+      'User: anonymous is not authorized to perform: execute-api:Invoke on resource: ' +
+      'arn:aws:execute-api:us-east-1:111122223333:shop/prod/GET/items with an explicit deny',
+  },
+}
+const NO_API = { http: 403, code: 'ERR_NO_API', body: { message: 'Forbidden' } }
+
+/** Generous: only a broken watcher takes this long; the product target is under a second. */
+const DEADLINE_MS = 10_000
 
 let t: TestApp
-beforeAll(async () => {
+beforeEach(async () => {
   t = await startTestApp()
 })
-afterAll(async () => {
+afterEach(async () => {
   await t.stop()
 })
 
-const get = async () =>
-  answer(
-    await t.client.check(
-      buildCheckRequest({ method: 'GET', path: '/items', host: 'shop.example.com' }),
-    ),
-  )
+async function decide(host = 'shop.example.com') {
+  const res = await t.client.check(buildCheckRequest({ method: 'GET', path: '/items', host }))
+  const a = answer(res)
+  return { http: a.http, code: res.dynamic_metadata?.fields.code?.stringValue, body: a.body }
+}
 
-async function eventually(fn: () => Promise<boolean>, withinMs: number): Promise<number> {
-  const start = Date.now()
-  for (;;) {
-    if (await fn()) return Date.now() - start
-    if (Date.now() - start > withinMs) throw new Error(`condition not met within ${withinMs} ms`)
+/** Polls `fn` until it holds; fails with `what` after the deadline. */
+async function until(what: string, fn: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + DEADLINE_MS
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${DEADLINE_MS} ms`)
     await new Promise((r) => setTimeout(r, 25))
   }
+}
+
+const generation = () => t.app.config.current()?.generation ?? 0
+
+/** Writes a file and reloads at once: test setup that does not depend on the watcher. */
+async function given(file: string, yaml: string): Promise<void> {
+  await writeFile(join(t.dir, file), yaml)
+  await t.app.config.reload()
 }
 
 async function metric(name: string): Promise<number> {
@@ -53,80 +84,73 @@ async function metric(name: string): Promise<number> {
   return line === undefined ? 0 : Number(line.split(' ').pop())
 }
 
+const readyz = async () => (await fetch(`http://127.0.0.1:${t.app.metricsPort}/readyz`)).status
+
 describe('folder source hot reload', () => {
-  it('is ready, and serves a newly written API within a second', async () => {
-    expect((await fetch(`http://127.0.0.1:${t.app.metricsPort}/readyz`)).status).toBe(200)
-    expect((await get()).http).toBe(403) // no API yet
-    const generation = t.app.config.current()!.generation
+  it('is ready on an empty folder, then the watcher picks up a newly written API', async () => {
+    expect(await readyz()).toBe(200)
+    expect(await decide()).toEqual(NO_API)
+    const before = generation()
     await writeFile(join(t.dir, 'api.yaml'), api('Allow'))
-    // The new snapshot is in place within a second of the write...
-    const ms = await eventually(
-      () => Promise.resolve(t.app.config.current()!.generation > generation),
-      1000,
-    )
-    expect(ms).toBeLessThan(1000)
-    // ...and the next check is answered from it.
-    expect((await get()).http).toBe(200)
+    await until('a new snapshot', () => Promise.resolve(generation() > before))
+    expect(await decide()).toEqual(ALLOWED)
   })
 
-  it('applies a valid edit (Allow → Deny) within a second', async () => {
+  it('the watcher applies a valid edit (Allow → Deny): denied by the policy, not for a missing API', async () => {
+    await given('api.yaml', api('Allow'))
+    expect(await decide()).toEqual(ALLOWED)
+    const before = generation()
     await writeFile(join(t.dir, 'api.yaml'), api('Deny'))
-    await eventually(async () => (await get()).http === 403, 1000)
+    await until('a new snapshot', () => Promise.resolve(generation() > before))
+    expect(await decide()).toEqual(DENIED_BY_POLICY)
   })
 
   it('rejects broken YAML, keeps the last good version serving, counts the failure, stays ready', async () => {
-    const failuresBefore = await metric('portcullis_config_reloads_total{result="failure"}')
+    await given('api.yaml', api('Deny'))
+    expect(await decide()).toEqual(DENIED_BY_POLICY)
+    const failure = 'portcullis_config_reloads_total{result="failure"}'
+    const failuresBefore = await metric(failure)
     await writeFile(join(t.dir, 'api.yaml'), api('Allow') + '\n  routes: [ {{{ broken')
-    await eventually(
-      async () =>
-        (await metric('portcullis_config_reloads_total{result="failure"}')) > failuresBefore,
-      2000,
-    )
-    expect((await get()).http).toBe(403) // still the last good (Deny) version
-    expect((await fetch(`http://127.0.0.1:${t.app.metricsPort}/readyz`)).status).toBe(200)
+    await until('a counted failure', async () => (await metric(failure)) > failuresBefore)
+    // Still the last good (Deny) version: an explicit deny, not ERR_NO_API and not the broken Allow.
+    expect(await decide()).toEqual(DENIED_BY_POLICY)
+    expect(await readyz()).toBe(200)
   })
 
   it('rejects a schema violation with file: kind/namespace/name: field: problem, last good serving', async () => {
-    const result = await (async () => {
-      await writeFile(
-        join(t.dir, 'api.yaml'),
-        api('Allow').replace('authorizationType: NONE', 'authorizationType: MAGIC'),
-      )
-      return t.app.config.reload()
-    })()
+    await given('api.yaml', api('Deny'))
+    await writeFile(
+      join(t.dir, 'api.yaml'),
+      api('Allow').replace('authorizationType: NONE', 'authorizationType: MAGIC'),
+    )
+    const result = await t.app.config.reload()
     const lines = result.allErrors.map(
       (e) =>
         `${e.file}: ${e.ref?.kind}/${e.ref?.namespace}/${e.ref?.name}: ${e.path}: ${e.message}`,
     )
-    expect(
-      lines.some((l) =>
-        l.includes('api.yaml: RestApi/demo/shop: spec.routes[0].authorizationType'),
-      ),
-    ).toBe(true)
+    expect(lines).toContainEqual(
+      expect.stringContaining('api.yaml: RestApi/demo/shop: spec.routes[0].authorizationType'),
+    )
     expect(result.keptPrevious).toContain('RestApi/demo/shop')
-    expect((await get()).http).toBe(403)
+    expect(await decide()).toEqual(DENIED_BY_POLICY)
   })
 
   it('an invalid object invalidates only itself: another API in another file keeps changing', async () => {
-    await writeFile(
-      join(t.dir, 'other.yaml'),
-      api('Allow')
-        .replace('name: shop', 'name: other')
-        .replace('shop.example.com', 'other.example.com'),
+    await given('api.yaml', api('Deny'))
+    await given(
+      'api.yaml',
+      api('Allow').replace('authorizationType: NONE', 'authorizationType: MAGIC'),
     )
-    await eventually(
-      async () =>
-        answer(
-          await t.client.check(
-            buildCheckRequest({ method: 'GET', path: '/items', host: 'other.example.com' }),
-          ),
-        ).http === 200,
-      1000,
-    )
-    expect((await get()).http).toBe(403)
+    expect(await decide()).toEqual(DENIED_BY_POLICY) // shop: last good kept
+    const before = generation()
+    await writeFile(join(t.dir, 'other.yaml'), api('Allow', 'other'))
+    await until('a new snapshot', () => Promise.resolve(generation() > before))
+    expect(await decide('other.example.com')).toEqual(ALLOWED)
+    expect(await decide()).toEqual(DENIED_BY_POLICY)
   })
 
   it('a dangling reference is reported and the referring object keeps its last good version', async () => {
+    await given('api.yaml', api('Deny'))
     await writeFile(
       join(t.dir, 'api.yaml'),
       api('Allow').replace(
@@ -138,19 +162,17 @@ describe('folder source hot reload', () => {
     expect(result.allErrors.map((e) => e.message).join('\n')).toMatch(
       /Authorizer demo\/missing not found/,
     )
-    expect((await get()).http).toBe(403)
+    expect(await decide()).toEqual(DENIED_BY_POLICY)
   })
 
-  it('deleting a file removes its objects', async () => {
+  it('the watcher sees a deleted file: its objects are gone (ERR_NO_API), the others stay', async () => {
+    await given('api.yaml', api('Deny'))
+    await given('other.yaml', api('Allow', 'other'))
+    expect(await decide('other.example.com')).toEqual(ALLOWED)
+    const before = generation()
     await rm(join(t.dir, 'other.yaml'))
-    await eventually(
-      async () =>
-        answer(
-          await t.client.check(
-            buildCheckRequest({ method: 'GET', path: '/items', host: 'other.example.com' }),
-          ),
-        ).http === 403,
-      1000,
-    )
+    await until('a new snapshot', () => Promise.resolve(generation() > before))
+    expect(await decide('other.example.com')).toEqual(NO_API)
+    expect(await decide()).toEqual(DENIED_BY_POLICY)
   })
 })

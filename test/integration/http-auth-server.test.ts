@@ -19,7 +19,7 @@ function call(
   port: number,
   method: string,
   path: string,
-  headers: Record<string, string> = {},
+  headers: Record<string, string | string[]> = {},
   body?: Buffer | string,
 ): Promise<Reply> {
   return new Promise((resolve, reject) => {
@@ -154,7 +154,7 @@ describe('nginx auth_request', () => {
   it('X-Original-Method / X-Original-URI give the original request; allow puts upstream headers on the 200 for auth_request_set', async () => {
     const r = await call(envoyServer.port, 'GET', '/auth', {
       host: 'portcullis.internal',
-      'x-original-method': 'put',
+      'x-original-method': 'PUT',
       'x-original-uri': '/prod/pets/9?v=2',
       'x-forwarded-host': 'petstore.example.com',
       'x-forwarded-proto': 'https',
@@ -169,7 +169,8 @@ describe('nginx auth_request', () => {
     expect(req.host).toBe('petstore.example.com')
     // SigV4 signs the original Host, not the subrequest's.
     expect(req.headers.get('host')).toBe('petstore.example.com')
-    expect(req.scheme).toBe('https')
+    // This server trusts no peer: its X-Forwarded-Proto is not believed.
+    expect(req.scheme).toBe('http')
   })
 
   it('deny 403 is passed as 403 (nginx denies on 401/403)', async () => {
@@ -181,6 +182,18 @@ describe('nginx auth_request', () => {
     const r = await call(envoyServer.port, 'GET', '/auth', { 'x-original-uri': '/nope' })
     expect(r.status).toBe(403)
     expect(r.body).toBe('{"message":"Missing Authentication Token"}')
+  })
+
+  it('two X-Original-URI (or X-Original-Method) lines → 403, checker not called: no first-wins reading of which request is asked about', async () => {
+    for (const headers of [
+      { 'x-original-uri': ['/pets', '/admin'] },
+      { 'x-original-uri': '/pets', 'x-original-method': ['GET', 'DELETE'] },
+    ]) {
+      const r = await call(envoyServer.port, 'GET', '/auth', headers)
+      expect(r.status).toBe(403)
+      expect(r.body).toBe('{"message":"Forbidden"}')
+    }
+    expect(checker.seen).toHaveLength(0)
   })
 
   it('X-Original-URI that is not origin-form → 400 Invalid request path', async () => {
@@ -236,6 +249,23 @@ describe('client address: forwarded headers only from trusted proxies', () => {
     })
     expect(checker.last().sourceIp).toBe('127.0.0.1')
   })
+  it('untrusted peer: X-Forwarded-Proto is ignored (it drives aws:SecureTransport), in every flavor', async () => {
+    const forwarded = { 'x-forwarded-proto': 'https' }
+    await call(envoyServer.port, 'GET', '/envoy/pets', forwarded)
+    expect(checker.last().scheme).toBe('http')
+    await call(envoyServer.port, 'GET', '/auth', { ...forwarded, 'x-original-uri': '/pets' })
+    expect(checker.last().scheme).toBe('http')
+    await call(envoyServer.port, 'GET', '/', { ...forwarded, 'x-forwarded-uri': '/pets' })
+    expect(checker.last().scheme).toBe('http')
+  })
+
+  it('trusted peer: X-Forwarded-Proto gives the scheme (first hop of a list; anything else is http)', async () => {
+    await call(plainServer.port, 'GET', '/pets', { 'x-forwarded-proto': 'HTTPS, http' })
+    expect(checker.last().scheme).toBe('https')
+    await call(plainServer.port, 'GET', '/pets', { 'x-forwarded-proto': 'wss' })
+    expect(checker.last().scheme).toBe('http')
+  })
+
   it('trusted peer: right-most untrusted X-Forwarded-For hop is the client', async () => {
     await call(plainServer.port, 'GET', '/x', {
       'x-forwarded-for': '198.51.100.1, 203.0.113.9, 127.0.0.9',

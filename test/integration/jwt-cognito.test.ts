@@ -232,12 +232,10 @@ describe('keys: unknown kid, rotation, algorithm and key confusion', () => {
   it('never verifies HS256 signed with the RSA public key (key confusion), even with an oct JWK published', async () => {
     const rsa = issuer.keys.find((k) => k.kid === 'rsa-1')
     if (rsa === undefined) throw new Error('no rsa key')
-    const pem = createPublicKey({
-      key: rsa.publicJwk as import('node:crypto').JsonWebKey,
-      format: 'jwk',
+    const pem = createPublicKey({ key: rsa.publicJwk, format: 'jwk' }).export({
+      type: 'spki',
+      format: 'pem',
     })
-      .export({ type: 'spki', format: 'pem' })
-      .toString()
     // The attacker also gets a symmetric JWK with that kid published: still never used.
     issuer.extraJwks = [{ kty: 'oct', kid: 'rsa-1', k: base64url.encode(pem), alg: 'HS256' }]
     try {

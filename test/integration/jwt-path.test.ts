@@ -250,7 +250,7 @@ describe('portcullis check with a token route', () => {
     const run = (auth: string) =>
       new Promise<number>((resolve) => {
         execFile(
-          'node',
+          process.execPath,
           [
             'bin/portcullis.js',
             'check',

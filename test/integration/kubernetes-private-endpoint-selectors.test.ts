@@ -49,15 +49,15 @@ async function request(
   })
 }
 
+/** Polls until `fn` holds; the deadline only bounds a broken watch, it is not the assertion. */
 async function eventually(
   what: string,
   fn: () => Promise<boolean>,
   withinMs = 10_000,
-): Promise<number> {
-  const start = Date.now()
-  for (;;) {
-    if (await fn()) return Date.now() - start
-    if (Date.now() - start > withinMs) throw new Error(`${what}: not within ${withinMs} ms`)
+): Promise<void> {
+  const deadline = Date.now() + withinMs
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${withinMs} ms`)
     await new Promise((r) => setTimeout(r, 50))
   }
 }
@@ -216,11 +216,7 @@ describe('PrivateEndpoint label selectors in Kubernetes mode (real kube-apiserve
   it('a PRIVATE API with a selector endpoint: the selected pod is allowed, everyone else denied', async () => {
     await request('POST', `${CRD}/shop/privateendpoints`, ENDPOINT)
     await request('POST', `${CRD}/shop/restapis`, PRIVATE_API)
-    const ms = await eventually(
-      'selected pod allowed',
-      async () => (await getItems('10.244.1.7')) === 200,
-    )
-    expect(ms).toBeLessThan(10_000)
+    await eventually('selected pod allowed', async () => (await getItems('10.244.1.7')) === 200)
     expect(app.kubernetes?.workloads.running).toBe(true)
     expect(app.kubernetes?.workloads.index.stats()).toMatchObject({ pods: 3, ambiguousIps: 0 })
     expect(await getItems('10.244.1.8')).toBe(403) // web/ui-1: other labels
@@ -241,17 +237,9 @@ describe('PrivateEndpoint label selectors in Kubernetes mode (real kube-apiserve
   it('a pod label edit takes effect without a restart (and back)', async () => {
     const path = '/api/v1/namespaces/web/pods/checkout-1'
     await request('PATCH', path, { metadata: { labels: { app: 'cart' } } })
-    const off = await eventually(
-      'relabelled pod denied',
-      async () => (await getItems('10.244.1.7')) === 403,
-    )
+    await eventually('relabelled pod denied', async () => (await getItems('10.244.1.7')) === 403)
     await request('PATCH', path, { metadata: { labels: { app: 'checkout' } } })
-    const on = await eventually(
-      'pod allowed again',
-      async () => (await getItems('10.244.1.7')) === 200,
-    )
-    expect(off).toBeLessThan(5000)
-    expect(on).toBeLessThan(5000)
+    await eventually('pod allowed again', async () => (await getItems('10.244.1.7')) === 200)
   })
 
   it('a namespace label edit takes effect without a restart: selecting a namespace admits its pods', async () => {

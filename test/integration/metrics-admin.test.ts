@@ -178,8 +178,11 @@ describe('/metrics after real checks', () => {
     expect(find({ api: 'shop/petstore', decision: 'deny', code: 'ERR_POLICY_EXPLICIT_DENY' })).toBe(
       1,
     )
-    for (const s of checks)
-      expect(Object.keys(s.labels).sort()).toEqual(['api', 'code', 'decision'])
+    for (const s of checks) {
+      expect(Object.keys(s.labels).sort()).toEqual(['api', 'code', 'decision', 'enforcement'])
+      // No API of this configuration is in dry-run: every answer was enforced.
+      expect(s.labels.enforcement).toBe('enforce')
+    }
     const count = samples.find(
       (s) => s.name === 'portcullis_check_duration_seconds_count' && s.labels.decision === 'allow',
     )

@@ -3,7 +3,7 @@
  * signatures, bearer tokens and API keys, a failing signature, a malformed Authorization header and
  * a configuration with a broken Secret produce logs and /metrics in which none of those values appear.
  */
-import { cp, mkdtemp, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest'
 import { startApp } from '../../src/app/app.js'
 import { createLogger } from '../../src/observability/logger.js'
 import { buildCheckRequest, createOfficialCheckClient } from '../helpers/envoy-client.js'
-import { ALICE, signWithSdk } from '../helpers/sign-request.js'
+import { ALICE, presignWithSdk, signWithSdk } from '../helpers/sign-request.js'
 import { loopbackAppOptions } from '../helpers/portcullis-app.js'
 
 describe('no credentials in logs or metrics', () => {
@@ -25,7 +25,21 @@ describe('no credentials in logs or metrics', () => {
     })
     const dir = await mkdtemp(join(tmpdir(), 'nosecrets-'))
     await cp('examples/quickstart', dir, { recursive: true })
+    // Every petstore decision goes to the decision log too, which must stay as clean.
+    const petstore = await readFile(join(dir, 'petstore.yaml'), 'utf8')
+    await writeFile(
+      join(dir, 'petstore.yaml'),
+      petstore.replace('  stage: prod\n', '  stage: prod\n  decisionLog: {enabled: true}\n'),
+    )
+    const decisionLines: string[] = []
+    const decisionSink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        decisionLines.push(chunk.toString('utf8'))
+        done()
+      },
+    })
     const app = await startApp({
+      decisionLog: decisionSink,
       configDir: dir,
       ...loopbackAppOptions(),
       logLevel: 'debug',
@@ -48,7 +62,16 @@ describe('no credentials in logs or metrics', () => {
         accessKeyId: ALICE.accessKeyId,
         secretAccessKey: 'WRONGsecretWRONGsecretWRONGsecret1234567',
       })
+      const presignedPath = await presignWithSdk({
+        method: 'GET',
+        host: 'petstore.example.com',
+        path: '/pets/1',
+        ...ALICE,
+      })
+      const presignedSignature =
+        new URLSearchParams(presignedPath.split('?')[1]).get('X-Amz-Signature') ?? 'missing'
       const reqs = [
+        { method: 'GET', path: presignedPath, headers: {} },
         { method: 'DELETE', path: '/pets/1', headers: signed },
         { method: 'DELETE', path: '/pets/1', headers: wrong },
         {
@@ -73,8 +96,11 @@ describe('no credentials in logs or metrics', () => {
       )
       await app.config.reload()
       const metrics = await (await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`)).text()
-      const everything = lines.join('') + metrics
+      await new Promise((r) => setTimeout(r, 50)) // the decision log is written in a later turn
+      const everything = lines.join('') + metrics + decisionLines.join('')
       expect(lines.length).toBeGreaterThan(3) // the test saw real log output
+      // One decision line per petstore request, custom-token and JWT requests included.
+      expect(decisionLines.join('').trim().split('\n')).toHaveLength(reqs.length)
       for (const secret of [
         ALICE.secretAccessKey,
         'WRONGsecretWRONGsecretWRONGsecret1234567',
@@ -82,6 +108,8 @@ describe('no credentials in logs or metrics', () => {
         'apikey-secret-123',
         BROKEN_SECRET,
         signed['authorization']!.split('Signature=')[1]!,
+        presignedSignature,
+        'X-Amz-Credential',
       ]) {
         expect(everything).not.toContain(secret)
       }

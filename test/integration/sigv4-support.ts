@@ -4,25 +4,13 @@
  *
  * @module
  */
-import { existsSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import type { RequestContext } from '../../src/request/request-context.js'
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
-
-/**
- * AWS's SigV4 suite (aws-c-auth `tests/aws-signing-test-suite/v4`, Apache-2.0, see its NOTICE.md),
- * vendored under test/fixtures so a clean clone anywhere runs it.
- */
-export function awsSuiteDir(): string {
-  const dir = path.resolve(REPO_ROOT, 'test/fixtures/aws-sigv4-test-suite/v4')
-  if (!existsSync(dir)) throw new Error(`AWS SigV4 test suite missing at ${dir}`)
-  return dir
-}
 
 export interface RequestParts {
   readonly method?: string

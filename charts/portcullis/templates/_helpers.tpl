@@ -52,6 +52,21 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
+{{/*
+The default account ID as a string. `--set accountId=111122223333` (and an unquoted number in a
+values file) arrives as a number, which has lost any leading zero an account ID may have: refuse it
+and say how to pass a string.
+*/}}
+{{- define "portcullis.accountId" -}}
+{{- $id := .Values.accountId }}
+{{- if not (kindIs "string" $id) }}
+{{- $shown := printf "%v" $id }}
+{{- if kindIs "float64" $id }}{{ $shown = printf "%.0f" $id }}{{ end }}
+{{- fail (printf "accountId must be a string of 12 digits, got the number %s (a number drops an account ID's leading zeros): use --set-string accountId=<12 digits> instead of --set, or quote it in a values file (accountId: \"012345678901\")" $shown) }}
+{{- end }}
+{{- $id }}
+{{- end }}
+
 {{- define "portcullis.image" -}}
 {{- if .Values.image.digest }}
 {{- printf "%s@%s" .Values.image.repository .Values.image.digest }}

@@ -39,6 +39,15 @@ export const AUTHORIZER_AUTHORIZATION_TYPES: readonly AuthorizationType[] = [
 export const HOST_PATTERN =
   '^(\\*\\.)?[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$'
 
+export const ENFORCEMENT_MODES = ['Enforce', 'DryRun'] as const
+export type EnforcementMode = (typeof ENFORCEMENT_MODES)[number]
+
+function Enforcement(scope: string) {
+  return StringEnum(ENFORCEMENT_MODES, {
+    description: `Enforce: answers as decided. DryRun: every request is decided, logged and counted as usual, then allowed, the would-be answer sent upstream in \`x-portcullis-dry-run: <allow|deny> <status> <code>\` (requests that are malformed, have an ambiguous path or an over-long methodArn are still denied). ${scope}`,
+  })
+}
+
 export const Route = withRules(
   Type.Object(
     {
@@ -82,6 +91,7 @@ export const Route = withRules(
         description: 'Require an API key (source: the RestApi apiKeySource). Default false.',
         default: false,
       }),
+      enforcement: Type.Optional(Enforcement('This route only; default: the RestApi enforcement.')),
     },
     { additionalProperties: false },
   ),
@@ -143,6 +153,32 @@ export const EndpointConfiguration = withRules(
 )
 export type EndpointConfiguration = Static<typeof EndpointConfiguration>
 
+export const DecisionLogSettings = Type.Object(
+  {
+    enabled: Type.Boolean({
+      description:
+        "Write a decision-log line for this API's decisions (when `serve --decision-log` is on). Default false.",
+      default: false,
+    }),
+    sample: Type.Number({
+      description:
+        'Fraction of decisions logged, 0 to 1 (1: every decision). Candidate-policy disagreements are always logged. Default 1.',
+      minimum: 0,
+      maximum: 1,
+      default: 1,
+    }),
+    denyOnly: Type.Boolean({
+      description: 'Log denied decisions only (dry-run: would-be denials). Default false.',
+      default: false,
+    }),
+  },
+  {
+    additionalProperties: false,
+    description: 'Decision-log settings of this API. Default: off.',
+  },
+)
+export type DecisionLogSettings = Static<typeof DecisionLogSettings>
+
 export const RestApiSpec = Type.Object(
   {
     apiId: Type.Optional(
@@ -194,6 +230,13 @@ export const RestApiSpec = Type.Object(
         'Resource policy (IAM JSON, object or JSON string). Resources may use the `execute-api:/{stage}/{METHOD}/{path}` short form. Absent: no resource policy (PRIVATE APIs then deny everything).',
       ),
     ),
+    candidatePolicy: Type.Optional(
+      PolicyDocument(
+        'A resource policy under trial: every request is also decided with it in place of `policy`, after the answer is sent, and each disagreement is counted (`portcullis_candidate_disagreements_total`) and logged. Never changes an answer.',
+      ),
+    ),
+    enforcement: Type.Optional(Enforcement('Default Enforce.')),
+    decisionLog: Type.Optional(DecisionLogSettings),
     apiKeySource: StringEnum(['HEADER', 'AUTHORIZER'] as const, {
       description:
         'Where the API key of apiKeyRequired routes comes from: HEADER (`x-api-key`) or AUTHORIZER (usageIdentifierKey of a CUSTOM authorizer). Default HEADER.',

@@ -154,9 +154,10 @@ export function decodeCompactJws(token: string): DecodeResult {
   const text = segmentText(token.slice(dot1 + 1, dot2))
   const payload = parseObject(text)
   if (payload === undefined || text === undefined) return PAYLOAD_MALFORMED
-  // COMPACT_JWS admitted ASCII only, so latin1 writes the signing input byte for byte.
+  // COMPACT_JWS admitted ASCII only, so latin1 writes the signing input byte for byte. The
+  // buffer is pooled memory: if fewer bytes were written, the rest is another request's data.
   const signingInput = Buffer.allocUnsafe(dot2)
-  signingInput.write(token, 0, dot2, 'latin1')
+  if (signingInput.write(token, 0, dot2, 'latin1') !== dot2) return MALFORMED
   return {
     ok: true,
     jws: {

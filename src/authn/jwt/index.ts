@@ -13,6 +13,7 @@ export {
   validateJwtAuthorizerConfig,
   type CognitoAuthorizerFields,
   type JwtAuthorizerConfig,
+  type JwtRuntimeConfig,
 } from './jwt-authorizer-config.js'
 export type { JwtAllow, JwtAllowMemo, JwtDeny, JwtErrorCode, JwtResult } from './jwt-result.js'
 export {

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { LoopbackIssuer } from '../../../test/helpers/jwt-loopback-issuer.js'
 import { JwksRegistry, type JwksRegistryOptions } from './jwks-registry.js'
 
@@ -54,10 +54,10 @@ describe('bounded fetches', () => {
     const issuer = await issuerWith('k1')
     issuer.delayMs = 1000
     const { r, outcomes } = reg({ timeoutMs: 100, retryIntervalMs: 60_000 })
-    const started = Date.now()
     const got = await r.getKey({ kind: 'jwks', url: issuer.jwksUri }, 'k1', 'RS256')
     expect(got).toEqual({ ok: false, code: 'ERR_JWT_JWKS_UNAVAILABLE' })
-    expect(Date.now() - started).toBeLessThan(900)
+    // The issuer would have answered with k1 after its delay: 'timeout' (not 'success') proves
+    // the call was cut at timeoutMs rather than waiting for it.
     expect(outcomes).toEqual(['timeout'])
   })
 
@@ -153,7 +153,7 @@ describe('fetch discipline', () => {
   it('never lets a slow older response overwrite a newer key set (sequence numbers)', async () => {
     const issuer = await issuerWith('k1')
     let clock = 1_000_000
-    const { r } = reg({
+    const { r, outcomes } = reg({
       cacheMaxAgeMs: 10_000,
       retryIntervalMs: 10_000,
       cooldownMs: 60_000,
@@ -174,7 +174,8 @@ describe('fetch discipline', () => {
     expect((await r.getKey(src, 'k2', 'RS256')).ok).toBe(true) // unknown kid → fetch 3: {k1,k2}
     expect(issuer.jwksFetches).toBe(3)
     expect(r.status()[0]?.fetches).toBe(3)
-    await new Promise((resolve) => setTimeout(resolve, 1300)) // fetch 2 lands now, and is discarded
+    // Wait for fetch 2 to land (its outcome is reported), then check it was discarded.
+    await expect.poll(() => outcomes.length, { timeout: 10_000 }).toBe(3)
     clock += 1
     expect((await r.getKey(src, 'k2', 'RS256')).ok).toBe(true)
     expect(issuer.jwksFetches).toBe(3)
@@ -200,19 +201,31 @@ describe('outages', () => {
     })
   })
 
-  it('backs off background retries and stops them on close()', async () => {
+  it('backs off background retries (50, 100, 200 ms…) and stops them on close()', async () => {
     const issuer = await issuerWith('k1')
     await issuer.stop()
+    // Only the retry timers are faked; the failing fetches are real connection refusals.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    cleanups.push(() => {
+      vi.useRealTimers()
+    })
     const { r, outcomes } = reg({ retryIntervalMs: 50, maxRetryIntervalMs: 10_000 })
     expect((await r.getKey({ kind: 'jwks', url: issuer.jwksUri }, 'k1', 'RS256')).ok).toBe(false)
-    await new Promise((resolve) => setTimeout(resolve, 1000))
-    // 50, 100, 200, 400 ms… → about 5 attempts in one second, not 20.
-    expect(outcomes.length).toBeGreaterThanOrEqual(3)
-    expect(outcomes.length).toBeLessThanOrEqual(7)
+    expect(outcomes).toEqual(['error'])
+    for (const [n, delay] of [
+      [2, 50],
+      [3, 100],
+      [4, 200],
+    ] as const) {
+      await vi.advanceTimersByTimeAsync(delay - 1)
+      expect(outcomes).toHaveLength(n - 1) // not yet
+      await vi.advanceTimersByTimeAsync(1)
+      await expect.poll(() => outcomes.length).toBe(n) // the retry ran at the backed-off delay
+    }
     r.close()
-    const atClose = outcomes.length
-    await new Promise((resolve) => setTimeout(resolve, 1000))
-    expect(outcomes.length).toBe(atClose)
+    expect(vi.getTimerCount()).toBe(0) // no retry left scheduled
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(outcomes).toHaveLength(4)
     expect(await r.getKey({ kind: 'jwks', url: issuer.jwksUri }, 'k1', 'RS256')).toEqual({
       ok: false,
       code: 'ERR_JWT_JWKS_UNAVAILABLE',

@@ -163,3 +163,10 @@ export function compileCognitoConfigs(
   }
   return configs
 }
+
+/** The compiled runtime config of one token authorizer (one verifier config per issuer). */
+export interface JwtRuntimeConfig {
+  readonly configs: readonly JwtAuthorizerConfig[]
+  /** Changes whenever the verifier-relevant config changes (verifiers are rebuilt then). */
+  readonly revision: string
+}

@@ -1,8 +1,8 @@
 /**
  * Checks a JWS signature with a cached Node KeyObject: the hot-path crypto.
  *
- * Why node:crypto and not jose's `jwtVerify` (measure-verify-speed.ts, Node 20.20, 2 shared cores,
- * candidates interleaved, median of rounds). RS256/2048, quiet machine (load 1.1): jose
+ * Why node:crypto and not jose's `jwtVerify` (bench/measure-verify-speed.ts, Node 20.20, 2 shared
+ * cores, candidates interleaved, median of rounds). RS256/2048, quiet machine (load 1.1): jose
  * `jwtVerify` ≈ 83–95 µs, `compactVerify` ≈ 76–87 µs, `crypto.verify` with a cached KeyObject
  * ≈ 38 µs (+ ≈ 4 µs for our decode); under heavy load (9–10) the ratio held (108 / 119 / 58 µs).
  * jose goes through WebCrypto (async, a promise hop and key-usage checks per call) around the same

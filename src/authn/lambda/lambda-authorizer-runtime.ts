@@ -117,8 +117,24 @@ export class LambdaAuthorizerRuntime<P> {
   authorize(
     config: LambdaAuthorizerConfig,
     input: AuthorizerRequest,
-  ): LambdaOutcome<P> | Promise<LambdaOutcome<P>> {
+  ): LambdaOutcome<P> | Promise<LambdaOutcome<P>>
+  /**
+   * `cachedOnly`: answer only from what is known without a call (the cache, a missing identity);
+   * undefined when a call would be needed. Used to decide again with a candidate policy, which
+   * must not call authorizers a second time.
+   */
+  authorize(
+    config: LambdaAuthorizerConfig,
+    input: AuthorizerRequest,
+    cachedOnly: boolean,
+  ): LambdaOutcome<P> | Promise<LambdaOutcome<P>> | undefined
+  authorize(
+    config: LambdaAuthorizerConfig,
+    input: AuthorizerRequest,
+    cachedOnly = false,
+  ): LambdaOutcome<P> | Promise<LambdaOutcome<P>> | undefined {
     try {
+      if (cachedOnly) return this.#cached(config, input)
       const out = this.#authorize(config, input)
       return out instanceof Promise ? out.catch((err: unknown) => unexpected<P>(err)) : out
     } catch (err) {
@@ -137,6 +153,14 @@ export class LambdaAuthorizerRuntime<P> {
     for (const agent of this.#agents.values()) agent.destroy()
     this.#agents.clear()
     this.#cache.clear()
+  }
+
+  /** The answer known without a call, if any; no cache metrics (this is not a request's lookup). */
+  #cached(config: LambdaAuthorizerConfig, input: AuthorizerRequest): LambdaOutcome<P> | undefined {
+    const identity = resolveIdentityValues(config, input)
+    if (!identity.ok) return { kind: 'unauthorized', reason: identity.reason }
+    if (!(config.ttlSeconds > 0 && config.identitySources.length > 0)) return undefined
+    return this.#cache.get(authorizerCacheKey(config, identity.values))
   }
 
   #authorize(

@@ -1,6 +1,6 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { postJson } from './post-json.js'
 
 const servers: http.Server[] = []
@@ -50,16 +50,30 @@ describe('postJson (real loopback servers)', () => {
     expect(type).toBe('application/json')
   })
 
-  it('a server that never answers → ERR_LAMBDA_TIMEOUT after about timeoutMs', async () => {
-    const url = await serve(() => {
-      /* never answers */
-    })
-    const t0 = Date.now()
-    const r = await postJson(url, body, { agent: agent(), timeoutMs: 150, maxResponseBytes: 100 })
-    const took = Date.now() - t0
-    expect(r).toMatchObject({ ok: false, code: 'ERR_LAMBDA_TIMEOUT' })
-    expect(took).toBeGreaterThanOrEqual(140)
-    expect(took).toBeLessThan(1000)
+  it('a server that never answers → ERR_LAMBDA_TIMEOUT at timeoutMs, not before (fake clock)', async () => {
+    // Only the deadline timer is faked; sockets stay real. The request reaches the server, then
+    // the answer is still pending just before the deadline and is the timeout at the deadline.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      let arrived: () => void = () => undefined
+      const atServer = new Promise<void>((r) => (arrived = r))
+      const url = await serve(() => {
+        arrived() // and never answers
+      })
+      let settled = false
+      const pending = postJson(url, body, { agent: agent(), timeoutMs: 150, maxResponseBytes: 100 })
+      void pending.then(() => (settled = true))
+      await atServer
+      // The deadline is computed from the real clock at call time, so it may land a fraction of
+      // a millisecond before 150 on the fake one.
+      await vi.advanceTimersByTimeAsync(145)
+      expect(settled).toBe(false)
+      await vi.advanceTimersByTimeAsync(5)
+      expect(settled).toBe(true)
+      expect(await pending).toMatchObject({ ok: false, code: 'ERR_LAMBDA_TIMEOUT' })
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('the deadline covers the body too: headers fast, body trickling → timeout', async () => {

@@ -6,11 +6,7 @@
  *
  * @module
  */
-import type {
-  LambdaAuthorizerConfig,
-  LambdaAuthorizerRuntime,
-  LambdaOutcome,
-} from '../../authn/lambda/index.js'
+import type { LambdaAuthorizerRuntime, LambdaOutcome } from '../../authn/lambda/index.js'
 import type { CompiledAuthorizer } from '../../compile/snapshot.js'
 import { combineSameAccount, precheckExplicitDeny } from '../../policy/index.js'
 import type { CompiledPolicy, EvaluationResult, PolicyRequest } from '../../policy/index.js'
@@ -19,6 +15,7 @@ import { allowOutcome } from '../allow-response.js'
 import { denyAuthorizerPolicy, denyFixed, denyPrincipal } from '../deny-response.js'
 import { explained } from '../explained.js'
 import type { Flow, FlowContext } from '../flow.js'
+import { CANDIDATE_UNDECIDED } from '../candidate.js'
 
 export function createCustomFlow(runtime: LambdaAuthorizerRuntime<CompiledPolicy>): Flow {
   return (ctx) => {
@@ -30,7 +27,7 @@ export function createCustomFlow(runtime: LambdaAuthorizerRuntime<CompiledPolicy
         ['route has no usable authorizer'],
       )
     }
-    const config = authorizer.runtime.config as LambdaAuthorizerConfig
+    const config = authorizer.runtime.config
     const anonymous = {
       action: 'execute-api:Invoke',
       resource: ctx.methodArn,
@@ -40,6 +37,7 @@ export function createCustomFlow(runtime: LambdaAuthorizerRuntime<CompiledPolicy
     // Phase 1: an explicit Deny in the resource policy stops the request before any call.
     const resource = precheckExplicitDeny(ctx.api.resourcePolicy, anonymous)
     if (resource.decision === 'Deny') {
+      ctx.trace?.addStatements(resource.statements)
       return explained(
         ctx.explain,
         denyPrincipal(undefined, ctx.methodArn, true, 'ERR_POLICY_EXPLICIT_DENY', ctx.deny),
@@ -47,19 +45,28 @@ export function createCustomFlow(runtime: LambdaAuthorizerRuntime<CompiledPolicy
         resource.statements,
       )
     }
-    const outcome = runtime.authorize(config, {
-      req: ctx.req,
-      methodArn: ctx.methodArn,
-      accountId: ctx.api.accountId,
-      apiId: ctx.api.apiId,
-      region: ctx.api.region,
-      stage: ctx.api.stage,
-      stageVariables: ctx.api.stageVariables,
-      resourcePath: ctx.match.resourcePath,
-      pathParameters: ctx.match.pathParameters,
-      routeKey: `${ctx.req.method} ${ctx.match.resourcePath}`,
-      domainName: ctx.req.host,
-    })
+    const outcome = runtime.authorize(
+      config,
+      {
+        req: ctx.req,
+        methodArn: ctx.methodArn,
+        accountId: ctx.api.accountId,
+        apiId: ctx.api.apiId,
+        region: ctx.api.region,
+        stage: ctx.api.stage,
+        stageVariables: ctx.api.stageVariables,
+        resourcePath: ctx.match.resourcePath,
+        pathParameters: ctx.match.pathParameters,
+        routeKey: `${ctx.req.method} ${ctx.match.resourcePath}`,
+        domainName: ctx.req.host,
+      },
+      ctx.candidate,
+    )
+    if (outcome === undefined) {
+      // A candidate run never calls the authorizer: without a cached answer there is nothing to
+      // compare.
+      return denyFixed('authorizer_error', CANDIDATE_UNDECIDED, ctx.deny)
+    }
     // Cache hits answer synchronously: no Promise on the hot path.
     return outcome instanceof Promise
       ? outcome.then((o) => decideWith(ctx, authorizer, anonymous, resource, o))
@@ -76,6 +83,11 @@ function decideWith(
   outcome: LambdaOutcome<CompiledPolicy>,
 ): CheckOutcome {
   const via = `authorizer ${authorizer.ref}`
+  const trace = ctx.trace
+  if (trace !== undefined && (outcome.kind === 'simple' || outcome.kind === 'policy')) {
+    trace.cacheHit = outcome.cached
+    if (outcome.kind === 'policy') trace.principalId = outcome.principalId
+  }
   switch (outcome.kind) {
     case 'unauthorized':
       return explained(ctx.explain, denyFixed('unauthorized', 'ERR_UNAUTHORIZED', ctx.deny), [
@@ -111,6 +123,10 @@ function decideWith(
       // Phase 2: the returned policy decides for this methodArn (cached policies too), Table A.
       const own = outcome.policy.evaluate(anonymous, `authorizer:${authorizer.name}`)
       const combined = combineSameAccount(own.decision, resource.decision)
+      if (trace !== undefined) {
+        trace.addStatements(own.statements)
+        trace.addStatements(resource.statements)
+      }
       const notes = (): string[] => [
         `${via}: principalId ${outcome.principalId}${outcome.cached ? ' (cached)' : ''}`,
         `authorizer policy: ${own.decision}; resource policy: ${ctx.api.resourcePolicy ? resource.decision : 'none'} → ${combined}`,

@@ -102,6 +102,7 @@ function iamCheck(ctx: FlowContext, verifier: CallerVerifier): CheckOutcome {
   }
   const { principal, policyPrincipal } = verified
   const api = ctx.api
+  const trace = ctx.trace
   const request: PolicyRequest = {
     action: ACTION,
     resource: ctx.methodArn,
@@ -114,6 +115,11 @@ function iamCheck(ctx: FlowContext, verifier: CallerVerifier): CheckOutcome {
   const combined = sameAccount
     ? combineSameAccount(identity.decision, resource.decision)
     : combineCrossAccount(identity.decision, resource.decision)
+  if (trace !== undefined) {
+    trace.principal = principal.arn
+    trace.addStatements(identity.statements)
+    trace.addStatements(resource.statements)
+  }
   let outcome: CheckOutcome
   if (combined === 'Allow') {
     outcome = allowOutcome(

@@ -61,6 +61,11 @@ function decideToken(
   result: JwtResult,
 ): CheckOutcome {
   if (!result.ok) return refusal(ctx, authorizer, result)
+  const trace = ctx.trace
+  if (trace !== undefined) {
+    trace.sub = result.principalId
+    trace.cacheHit = result.cached
+  }
   const policy = ctx.api.resourcePolicy
   // Without a resource policy Table A is Allow + Neither → Allow: nothing to evaluate or build.
   if (policy === undefined && !ctx.explain) {
@@ -76,6 +81,7 @@ function decideToken(
       },
       'resource-policy',
     ) ?? NEITHER
+  trace?.addStatements(resource.statements)
   const combined = combineSameAccount('Allow', resource.decision)
   const outcome =
     combined === 'Allow'
@@ -184,6 +190,5 @@ function claimsContext(claims: Readonly<Record<string, string>>): Readonly<Recor
 
 function identityHeaderOf(a: CompiledAuthorizer): string | undefined {
   if (a.runtime.kind !== 'jwt') return undefined
-  const cfg = a.runtime.config as { configs: readonly { identityHeader: string }[] }
-  return cfg.configs[0]?.identityHeader
+  return a.runtime.config.configs[0]?.identityHeader
 }

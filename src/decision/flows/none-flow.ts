@@ -33,6 +33,7 @@ export const noneFlow: Flow = (ctx) => {
     },
     'resource-policy',
   )
+  ctx.trace?.addStatements(result.statements)
   const combined = combineResourceOnly(result.decision)
   const notes = (): string[] => [`resource policy (anonymous): ${result.decision} → ${combined}`]
   if (combined === 'Allow') {

@@ -1,9 +1,11 @@
 /**
  * IpAddress / NotIpAddress policy values: IPv4 or IPv6 CIDR blocks, a bare address meaning /32 or
- * /128. Validated with ipaddr.js at compile time (strict dotted-quad IPv4, no zone ids); IPv4
- * request values are parsed by hand so the hot path does not allocate. @module
+ * /128. Strict dotted-quad IPv4, IPv6 without zone ids, and `::a.b.c.d` is the IPv6 address it
+ * spells (not IPv4-mapped: see ip-address.ts). IPv4 request values are parsed by hand so the hot
+ * path does not allocate; request addresses arrive canonical, IPv4-mapped ones already as IPv4.
+ * @module
  */
-import ipaddr from 'ipaddr.js'
+import { ipv6Bytes } from '../../lib/ip-address.js'
 import type { FamilyCompiler, PositiveTest } from './condition-types.js'
 
 interface V4Block {
@@ -45,11 +47,6 @@ function maskFor(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0
 }
 
-function parseIpv6(text: string): number[] | null {
-  if (text.includes('%') || !ipaddr.IPv6.isValid(text)) return null
-  return ipaddr.IPv6.parse(text).toByteArray()
-}
-
 type Block = { readonly v4: V4Block } | { readonly v6: V6Block }
 
 function parseBlock(value: string): Block | null {
@@ -64,7 +61,7 @@ function parseBlock(value: string): Block | null {
     const mask = maskFor(prefix)
     return { v4: { base: (v4 & mask) >>> 0, mask } }
   }
-  const bytes = parseIpv6(address)
+  const bytes = ipv6Bytes(address)
   if (bytes === null) return null
   const prefix = prefixText === undefined ? 128 : Number(prefixText)
   if (prefix > 128) return null
@@ -103,7 +100,7 @@ export const compileIpAddress: FamilyCompiler = (input) => {
       return false
     }
     if (v6.length === 0) return false
-    const bytes = parseIpv6(r)
+    const bytes = ipv6Bytes(r)
     if (bytes === null) return false
     for (const b of v6) if (v6Contains(b, bytes)) return true
     return false

@@ -1,0 +1,385 @@
+/**
+ * Dry-run, candidate policies and decision logs through the real gRPC server (official Envoy
+ * protos): what dry-run lets through and reports, the exact disagreement counts of a candidate
+ * policy on a mixed request set, decision lines that validate against the documented schema, and
+ * a decision-log stream that stops reading without slowing checks down.
+ */
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { Writable } from 'node:stream'
+import { Ajv } from 'ajv'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { startApp, type RunningApp } from '../../src/app/app.js'
+import { checkCommand } from '../../src/cli/check.js'
+import { buildCheckRequest, createOfficialCheckClient } from '../helpers/envoy-client.js'
+import { answer, loopbackAppOptions } from '../helpers/portcullis-app.js'
+import { ALICE, signWithSdk } from '../helpers/sign-request.js'
+
+const ROLLOUT_API = `apiVersion: portcullis.dev/v1alpha1
+kind: RestApi
+metadata: {name: rollout, namespace: shop}
+spec:
+  hosts: [rollout.example.com]
+  decisionLog: {enabled: true}
+  policy:
+    Version: "2012-10-17"
+    Statement:
+      - {Sid: LiveReads, Effect: Allow, Principal: "*", Action: execute-api:Invoke,
+         Resource: [execute-api:/*/GET/pets, execute-api:/*/GET/pets/*]}
+  candidatePolicy:
+    Version: "2012-10-17"
+    Statement:
+      - {Sid: TrialReads, Effect: Allow, Principal: "*", Action: execute-api:Invoke,
+         Resource: [execute-api:/*/GET/pets/*, execute-api:/*/GET/trial]}
+  routes:
+    - {path: /pets, methods: [GET], authorizationType: NONE}
+    - {path: "/pets/{id}", methods: [GET], authorizationType: NONE}
+    - {path: /trial, methods: [GET], authorizationType: NONE, enforcement: DryRun}
+    - {path: /enforced, methods: [GET], authorizationType: NONE}
+---
+apiVersion: portcullis.dev/v1alpha1
+kind: RestApi
+metadata: {name: dry, namespace: shop}
+spec:
+  hosts: [dry.example.com]
+  enforcement: DryRun
+  decisionLog: {enabled: true, denyOnly: true}
+  policy:
+    Version: "2012-10-17"
+    Statement:
+      - {Sid: OnlyOpen, Effect: Allow, Principal: "*", Action: execute-api:Invoke,
+         Resource: execute-api:/*/GET/open}
+  routes:
+    - {path: "/{proxy+}", methods: [ANY], authorizationType: NONE}
+`
+
+interface Line {
+  readonly [k: string]: unknown
+}
+
+async function loadSchema(): Promise<(v: unknown) => boolean> {
+  const schema = JSON.parse(await readFile('docs/decision-log.schema.json', 'utf8')) as object
+  const validate = new Ajv({ allErrors: true }).compile(schema)
+  return (v) => {
+    const ok = validate(v)
+    if (!ok) throw new Error(`${JSON.stringify(v)}: ${JSON.stringify(validate.errors)}`)
+    return ok
+  }
+}
+
+/** A sink that keeps every line written to it. */
+function lineSink(): { stream: Writable; lines: () => Line[] } {
+  let text = ''
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      text += chunk.toString('utf8')
+      done()
+    },
+  })
+  return {
+    stream,
+    lines: () =>
+      text
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Line),
+  }
+}
+
+async function metricsText(app: RunningApp): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${String(app.metricsPort)}/metrics`)).text()
+}
+
+function metricValue(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `))
+  return line === undefined ? 0 : Number(line.slice(series.length + 1))
+}
+
+describe('rollout through gRPC', () => {
+  let dir: string
+  let app: RunningApp
+  let client: ReturnType<typeof createOfficialCheckClient>
+  const sink = lineSink()
+  let valid: (v: unknown) => boolean
+
+  beforeAll(async () => {
+    valid = await loadSchema()
+    dir = await mkdtemp(join(tmpdir(), 'rollout-'))
+    await cp('examples/quickstart', dir, { recursive: true })
+    await writeFile(join(dir, 'rollout.yaml'), ROLLOUT_API)
+    // The quick start's petstore with its decision log on: IAM lines name the caller.
+    const petstore = await readFile(join(dir, 'petstore.yaml'), 'utf8')
+    await writeFile(
+      join(dir, 'petstore.yaml'),
+      petstore.replace('  stage: prod\n', '  stage: prod\n  decisionLog: {enabled: true}\n'),
+    )
+    app = await startApp({ ...loopbackAppOptions(), configDir: dir, decisionLog: sink.stream })
+    client = createOfficialCheckClient(`127.0.0.1:${String(app.grpcPort)}`)
+  })
+  afterAll(async () => {
+    client.close()
+    await app.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  const check = async (
+    host: string,
+    path: string,
+    headers: Record<string, string> = {},
+    method = 'GET',
+  ) => answer(await client.check(buildCheckRequest({ host, path, method, headers })))
+
+  it('dry-run allows what enforcement denies, tells the upstream, and overwrites a client copy of the header', async () => {
+    const enforced = await check('rollout.example.com', '/enforced')
+    expect(enforced.http).toBe(403)
+    const dry = await check('rollout.example.com', '/trial', {
+      'x-portcullis-dry-run': 'allow 200 FORGED',
+    })
+    expect(dry.http).toBe(200)
+    expect(dry.headers['x-portcullis-dry-run']).toBe('deny 403 ERR_POLICY_IMPLICIT_DENY')
+    // Ours overwrites the client's: listing the name for removal would remove ours too.
+    expect(dry.removed).not.toContain('x-portcullis-dry-run')
+    // A whole API in dry-run: would-be allows are reported too.
+    const open = await check('dry.example.com', '/open')
+    expect(open.headers['x-portcullis-dry-run']).toBe('allow 200 ALLOW_RESOURCE_POLICY')
+    const closed = await check('dry.example.com', '/closed')
+    expect(closed.http).toBe(200)
+    expect(closed.headers['x-portcullis-dry-run']).toBe('deny 403 ERR_POLICY_IMPLICIT_DENY')
+    const text = await metricsText(app)
+    expect(
+      metricValue(
+        text,
+        'portcullis_check_requests_total{api="shop/dry",decision="deny",code="ERR_POLICY_IMPLICIT_DENY",enforcement="dry_run"}',
+      ),
+    ).toBeGreaterThanOrEqual(1)
+    expect(
+      metricValue(
+        text,
+        'portcullis_check_requests_total{api="shop/rollout",decision="deny",code="ERR_POLICY_IMPLICIT_DENY",enforcement="enforce"}',
+      ),
+    ).toBeGreaterThanOrEqual(1)
+  })
+
+  it('dry-run never relaxes an ambiguous path', async () => {
+    const r = await check('dry.example.com', '/a/%2e%2e/open')
+    expect(r.http).not.toBe(200)
+    expect(r.headers['x-portcullis-dry-run']).toBeUndefined()
+  })
+
+  it('counts candidate disagreements exactly on a mixed request set', async () => {
+    const before = await metricsText(app)
+    const series = (live: string, cand: string) =>
+      `portcullis_candidate_disagreements_total{api="shop/rollout",live="${live}",candidate="${cand}"}`
+    const base = {
+      allowDeny: metricValue(before, series('allow', 'deny')),
+      denyAllow: metricValue(before, series('deny', 'allow')),
+    }
+    const set = [
+      ...Array<string>(3).fill('/pets'), // live allows, the candidate denies
+      ...Array<string>(2).fill('/trial'), // live (dry-run) would deny, the candidate allows
+      ...Array<string>(4).fill('/pets/1'), // both allow
+      ...Array<string>(2).fill('/enforced'), // both deny
+    ]
+    await Promise.all(
+      set.map((p, i) => check('rollout.example.com', p, { 'x-request-id': `mix-${String(i)}` })),
+    )
+    await vi.waitFor(
+      async () => {
+        const text = await metricsText(app)
+        expect(metricValue(text, series('allow', 'deny')) - base.allowDeny).toBe(3)
+        expect(metricValue(text, series('deny', 'allow')) - base.denyAllow).toBe(2)
+      },
+      { timeout: 5000, interval: 50 },
+    )
+    // Nothing more arrives later: the counts are exact, not lower bounds.
+    await new Promise((r) => setTimeout(r, 100))
+    const text = await metricsText(app)
+    expect(metricValue(text, series('allow', 'deny')) - base.allowDeny).toBe(3)
+    expect(metricValue(text, series('deny', 'allow')) - base.denyAllow).toBe(2)
+    // Each disagreement has its line, with both answers.
+    await vi.waitFor(() => {
+      const flips = sink
+        .lines()
+        .filter((l) => String(l['requestId']).startsWith('mix-') && l['candidate'] !== undefined)
+      expect(flips.filter((l) => l['path'] === '/pets')).toHaveLength(3)
+      expect(flips.filter((l) => l['path'] === '/trial')).toHaveLength(2)
+      expect(flips).toHaveLength(5)
+      expect(flips.find((l) => l['path'] === '/pets')?.['candidate']).toEqual({
+        decision: 'deny',
+        status: 403,
+        code: 'ERR_POLICY_IMPLICIT_DENY',
+      })
+    })
+  })
+
+  it('writes decision lines that validate against the schema, with the caller and the deciding statements', async () => {
+    const signed = await signWithSdk({
+      method: 'DELETE',
+      host: 'petstore.example.com',
+      path: '/pets/7',
+      ...ALICE,
+    })
+    const r = await check(
+      'petstore.example.com',
+      '/pets/7',
+      { ...signed, 'x-request-id': 'req-iam-7' },
+      'DELETE',
+    )
+    expect(r.http).toBe(200)
+    await check('rollout.example.com', '/pets/9?secret-query=1', { 'x-request-id': 'req-q' })
+    await check('dry.example.com', '/closed', { 'x-request-id': 'req-dry' })
+    await check('dry.example.com', '/open', { 'x-request-id': 'req-dry-open' })
+    await vi.waitFor(() => {
+      const ids = sink.lines().map((l) => l['requestId'])
+      expect(ids).toEqual(expect.arrayContaining(['req-iam-7', 'req-q', 'req-dry']))
+    })
+    const lines = sink.lines()
+    for (const l of lines) valid(l)
+    const byId = (id: string) => lines.find((l) => l['requestId'] === id)
+    expect(byId('req-iam-7')).toMatchObject({
+      api: 'shop/petstore',
+      stage: 'prod',
+      route: '/pets/{petId}',
+      method: 'DELETE',
+      path: '/pets/7',
+      principal: 'arn:aws:iam::111122223333:user/alice',
+      authorizationType: 'AWS_IAM',
+      decision: 'allow',
+      code: 'ALLOW_IAM',
+      status: 200,
+      enforcement: 'enforce',
+      statements: [{ policy: 'inline:pets-write', sid: null }],
+    })
+    expect(byId('req-q')).toMatchObject({
+      path: '/pets/9',
+      route: '/pets/{id}',
+      statements: [{ policy: 'resource-policy', sid: 'LiveReads' }],
+    })
+    expect(JSON.stringify(lines)).not.toContain('secret-query')
+    expect(byId('req-dry')).toMatchObject({
+      decision: 'deny',
+      status: 403,
+      code: 'ERR_POLICY_IMPLICIT_DENY',
+      enforcement: 'dry_run',
+    })
+    // denyOnly: the dry API's allows get no line.
+    expect(byId('req-dry-open')).toBeUndefined()
+  })
+})
+
+describe('a decision-log stream that stops reading', () => {
+  /** p99 of `n` sequential checks, in ms. */
+  async function p99(client: ReturnType<typeof createOfficialCheckClient>, n: number) {
+    const times: number[] = []
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now()
+      await client.check(buildCheckRequest({ host: 'dry.example.com', path: `/x/${i}` }))
+      times.push(performance.now() - t0)
+    }
+    times.sort((a, b) => a - b)
+    return times[Math.floor(n * 0.99)] ?? 0
+  }
+
+  async function run(stream: Writable) {
+    const dir = await mkdtemp(join(tmpdir(), 'rollout-blocked-'))
+    await writeFile(join(dir, 'rollout.yaml'), ROLLOUT_API)
+    const app = await startApp({
+      ...loopbackAppOptions(),
+      configDir: dir,
+      decisionLog: stream,
+      decisionLogQueue: 64,
+    })
+    const client = createOfficialCheckClient(`127.0.0.1:${String(app.grpcPort)}`)
+    try {
+      await p99(client, 50) // warm-up
+      const p = await p99(client, 400)
+      const text = await metricsText(app)
+      return {
+        p99: p,
+        dropped: metricValue(text, 'portcullis_decision_log_dropped_total'),
+        written: metricValue(text, 'portcullis_decision_log_lines_total'),
+      }
+    } finally {
+      client.close()
+      await app.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+
+  it('keeps checks as fast as with a reading stream, and counts the lines it drops', async () => {
+    const reading = await run(lineSink().stream)
+    // A reader that never reads: after the stream's own buffer, write() answers false forever.
+    const stuck = new Writable({
+      highWaterMark: 1024,
+      write() {
+        // Never calls back: the stream stays full.
+      },
+    })
+    const blocked = await run(stuck)
+    expect(reading.dropped).toBe(0)
+    expect(reading.written).toBeGreaterThanOrEqual(450)
+    // 450 denials logged (denyOnly) into a queue of 64: all but the first lines are dropped.
+    expect(blocked.dropped).toBeGreaterThan(300)
+    expect(blocked.written).toBeLessThan(150)
+    // Generous (the machine is shared): a check waiting on the stuck stream would never answer.
+    expect(blocked.p99).toBeLessThan(reading.p99 * 5 + 50)
+  })
+})
+
+describe('portcullis check --candidate', () => {
+  it('prints the live and the candidate answers, exit code from the live one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rollout-cli-'))
+    await writeFile(join(dir, 'rollout.yaml'), ROLLOUT_API)
+    try {
+      let text = ''
+      const code = await checkCommand(
+        [
+          '--config',
+          dir,
+          '--method',
+          'GET',
+          '--url',
+          'http://rollout.example.com/pets',
+          '--candidate',
+          '--json',
+        ],
+        (s) => {
+          text += s
+        },
+        () => undefined,
+      )
+      expect(code).toBe(0)
+      const printed = JSON.parse(text) as {
+        decision: string
+        candidate: { decision: string; code: string; statements: unknown[] }
+      }
+      expect(printed.decision).toBe('allow')
+      expect(printed.candidate.decision).toBe('deny')
+      expect(printed.candidate.code).toBe('ERR_POLICY_IMPLICIT_DENY')
+      let plain = ''
+      await checkCommand(
+        [
+          '--config',
+          dir,
+          '--method',
+          'GET',
+          '--url',
+          'http://rollout.example.com/trial',
+          '--candidate',
+        ],
+        (s) => {
+          plain += s + '\n'
+        },
+        () => undefined,
+      )
+      // Live: the dry-run route's would-be denial; candidate: TrialReads allows it.
+      expect(plain).toContain('x-portcullis-dry-run: deny 403 ERR_POLICY_IMPLICIT_DENY')
+      expect(plain).toContain('Sid TrialReads')
+      expect(plain).toContain('the candidate policy decides otherwise')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -9,7 +9,7 @@
 import type { AuthorizationType, HttpMethod } from '../api/v1alpha1/index.js'
 import { HTTP_METHODS } from '../api/v1alpha1/index.js'
 import { newImportedApi, type ImportedApi } from './imported-api.js'
-import type { MapperInput } from './import-files.js'
+import type { MapperInput } from './import-options.js'
 import { resolveIntrinsics } from './intrinsics.js'
 import { asArray, asObject, asString, toObjectName, type JsonObject } from './json-shape.js'
 import { isOpenApi, mapAuthorizer, mapEndpointIds, mapOpenApi, mapPolicy } from './openapi.js'

@@ -6,9 +6,10 @@
  */
 import { basename, extname } from 'node:path'
 import { mapCloudFormation } from './cloudformation.js'
-import { detectKind, usesSamTransform, type ImportFormat } from './detect-format.js'
+import { detectKind, usesSamTransform } from './detect-format.js'
 import type { ImportedApi } from './imported-api.js'
-import { emptyContext, templateContext, type IntrinsicContext } from './intrinsics.js'
+import type { ImportOptions, MapperInput } from './import-options.js'
+import { emptyContext, templateContext } from './intrinsics.js'
 import type { JsonObject } from './json-shape.js'
 import { asObject, asString, toObjectName } from './json-shape.js'
 import { mapOpenApi } from './openapi.js'
@@ -18,17 +19,7 @@ import { mapSam } from './sam.js'
 import { toManifests, type Manifest } from './to-manifests.js'
 import { writeApiManifests } from './write-manifests.js'
 
-export interface ImportOptions {
-  readonly format?: ImportFormat
-  /** Stage for every API, overriding the source's (default: the source's, else `prod`). */
-  readonly stage?: string
-  readonly namespace: string
-  /** Where manifests are written; nothing is written when undefined. */
-  readonly outDir?: string
-  /** What `AWS::AccountId` / `AWS::Region` stand for (the install's defaults). */
-  readonly accountId: string
-  readonly region: string
-}
+export type { ImportOptions } from './import-options.js'
 
 export interface ImportedFile {
   readonly file: string
@@ -41,14 +32,6 @@ export interface ImportedFile {
 export interface ImportResult {
   readonly report: ImportReport
   readonly apis: readonly ImportedFile[]
-}
-
-export interface MapperInput {
-  readonly doc: JsonObject
-  readonly file: string
-  readonly options: ImportOptions
-  readonly ctx: IntrinsicContext
-  readonly report: ImportReport
 }
 
 function mapDocument(

@@ -19,6 +19,7 @@ import {
   type HttpMethod,
 } from '../api/v1alpha1/index.js'
 import { cognitoIssuerFromProviderArn } from '../authn/jwt/jwt-authorizer-config.js'
+import { parseIdentitySource } from '../authn/lambda/lambda-authorizer-config.js'
 import { newImportedApi, type ImportedApi } from './imported-api.js'
 import { resolveIntrinsics, type IntrinsicContext } from './intrinsics.js'
 import { asArray, asObject, asString, toObjectName, type JsonObject } from './json-shape.js'
@@ -105,6 +106,21 @@ function headerIdentity(scheme: JsonObject): string | undefined {
   return scheme.in === 'header' && name !== undefined ? `method.request.header.${name}` : undefined
 }
 
+/** Splits a REQUEST identitySource into the parts Portcullis can read and those it cannot. */
+function supportedRequestSources(source: string): {
+  sources: string | undefined
+  dropped: string[]
+} {
+  const kept: string[] = []
+  const dropped: string[] = []
+  for (const part of source.split(',').map((x) => x.trim())) {
+    if (part === '') continue
+    if (parseIdentitySource(part, 'REQUEST').ok) kept.push(part)
+    else dropped.push(part)
+  }
+  return { sources: kept.length > 0 ? kept.join(', ') : undefined, dropped }
+}
+
 /** Maps one API Gateway authorizer (OpenAPI extension shape) and registers it on the API. */
 export function mapAuthorizer(
   key: string,
@@ -123,7 +139,7 @@ export function mapAuthorizer(
   const ttlRaw = r('authorizerResultTtlInSeconds')
   const ttl = typeof ttlRaw === 'number' ? ttlRaw : ttlRaw === undefined ? 300 : Number(ttlRaw)
   // An empty identitySource is API Gateway's "not set" (its console writes it that way).
-  const identitySource = asString(r('identitySource')) || headerIdentity(scheme)
+  let identitySource = asString(r('identitySource')) || headerIdentity(scheme)
   const validation = asString(r('identityValidationExpression'))
   let spec: AuthorizerSpec
   let authType: AuthorizationType
@@ -147,6 +163,18 @@ export function mapAuthorizer(
     if (!cacheable)
       notes.push(`authorizerResultTtlInSeconds ${String(ttlRaw)} is not 0–3600; 300 used`)
     let effectiveTtl = cacheable ? ttl : 300
+    if (type === 'request' && identitySource !== undefined) {
+      const kept = supportedRequestSources(identitySource)
+      if (kept.dropped.length > 0) {
+        identitySource = kept.sources
+        // A cache key without the dropped sources would hand one caller's cached Allow to
+        // requests that differ only in them: no caching instead.
+        notes.push(
+          `identity sources ${kept.dropped.join(', ')} dropped (not a request value Portcullis has); TTL 0 used`,
+        )
+        effectiveTtl = 0
+      }
+    }
     if (type === 'request' && effectiveTtl > 0 && identitySource === undefined) {
       notes.push('REQUEST authorizer without identitySource cannot cache: TTL 0 used')
       effectiveTtl = 0

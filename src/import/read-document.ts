@@ -72,12 +72,16 @@ function cfnTags(): (ScalarTag | CollectionTag)[] {
   return tags
 }
 
-/** Parses JSON or YAML text (JSON is YAML); CloudFormation tags included. */
+/**
+ * Parses JSON or YAML text (JSON is YAML); CloudFormation tags included. YAML 1.2 is enforced as
+ * written: text that only a more lenient parser (PyYAML) reads, such as a flow collection closing
+ * at its key's indentation, is refused with the parser's message and position rather than guessed.
+ */
 export function parseDocument(text: string, file: string): unknown {
   try {
     return parse(text, { customTags: cfnTags(), maxAliasCount: 100, uniqueKeys: false }) as unknown
   } catch (e) {
-    throw new ImportInputError(`${file}: not JSON or YAML: ${(e as Error).message}`)
+    throw new ImportInputError(`${file}: not valid JSON or YAML: ${(e as Error).message}`)
   }
 }
 

@@ -14,7 +14,7 @@ import {
   type HttpMethod,
 } from '../api/v1alpha1/index.js'
 import { newImportedApi, type ImportedApi } from './imported-api.js'
-import type { MapperInput } from './import-files.js'
+import type { MapperInput } from './import-options.js'
 import { resolveIntrinsics } from './intrinsics.js'
 import { asArray, asObject, asString, toObjectName, type JsonObject } from './json-shape.js'
 import { authorizerUriPlaceholder, lambdaFunctionName } from './lambda-placeholder.js'

@@ -15,8 +15,13 @@ import { basename, join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RestApiSpec } from '../../src/api/v1alpha1/index.js'
 import { startApp, type RunningApp } from '../../src/app/app.js'
+import { runCli } from '../../src/cli/run-cli.js'
 import { validateCommand } from '../../src/cli/validate.js'
-import { importFiles, type ImportResult } from '../../src/import/import-files.js'
+import {
+  importFiles,
+  type ImportedFile,
+  type ImportResult,
+} from '../../src/import/import-files.js'
 import { templateContext } from '../../src/import/intrinsics.js'
 import { ImportInputError, readDocument } from '../../src/import/read-document.js'
 import { ImportReport, pointerTo } from '../../src/import/report.js'
@@ -54,6 +59,12 @@ const OPENAPI = list('openapi', /\.(json|ya?ml)$/)
 const SAM = list('sam', /\.ya?ml$/).filter((f) => !isSamError(f))
 const SAM_OUTPUT = list('sam/translator-output', /\.json$/).filter((f) => !isSamError(f))
 const CLOUDFORMATION = list('cloudformation', /\.(json|ya?ml)$/)
+/**
+ * Corpus files that are not YAML 1.2: a flow collection closes at the indentation of its key,
+ * which YAML 1.2 forbids. PyYAML (SAM CLI) reads it; the `yaml` and `js-yaml` parsers refuse it
+ * and `yaml` has no option to accept it, so the import must refuse it clearly.
+ */
+const NOT_YAML_1_2 = ['serverless-samples__owasp-api-security-controls-demo__fulfillment__template.yaml']
 
 type Json = Record<string, unknown>
 const obj = (v: unknown): Json =>
@@ -129,16 +140,35 @@ function describeCorpus(label: string, files: readonly string[], minDecisions: n
   describe.skipIf(!present)(`import corpus: ${label}`, () => {
     let dir: string
     let result: ImportResult
+    /** Namespace each file was imported into (one import per file, as a user would run it). */
+    const namespaceOf = new Map<string, string>()
+    /** Files the import refused (exit 2), with its message. */
+    const refused = new Map<string, string>()
     let app: RunningApp
     let client: OfficialCheckClient
     beforeAll(async () => {
       dir = await mkdtemp(join(tmpdir(), 'portcullis-import-'))
-      result = await importFiles(files, {
-        namespace: 'imported',
-        outDir: dir,
-        accountId: ACCOUNT,
-        region: REGION,
-      })
+      const report = new ImportReport()
+      const apis: ImportedFile[] = []
+      for (const [i, file] of files.entries()) {
+        // One namespace and folder per file: the names of two files' APIs may be the same.
+        const namespace = `i${i}`
+        try {
+          const one = await importFiles([file], {
+            namespace,
+            outDir: join(dir, namespace),
+            accountId: ACCOUNT,
+            region: REGION,
+          })
+          report.items.push(...one.report.items)
+          apis.push(...one.apis)
+          namespaceOf.set(file, namespace)
+        } catch (e) {
+          if (!(e instanceof ImportInputError)) throw e
+          refused.set(file, e.message)
+        }
+      }
+      result = { report, apis }
       app = await startApp({ ...loopbackAppOptions(), configDir: dir })
       client = createOfficialCheckClient(`127.0.0.1:${app.grpcPort}`)
     }, 120_000)
@@ -146,6 +176,22 @@ function describeCorpus(label: string, files: readonly string[], minDecisions: n
       client?.close()
       await app?.close()
       if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+    })
+
+    it('refuses only the files that are not valid YAML 1.2, with exit 2 and the parser error', async () => {
+      for (const [file, message] of refused) {
+        expect(message, basename(file)).toMatch(/: not valid JSON or YAML: .* at line \d+/)
+        const stderr: string[] = []
+        const code = await runCli(['import', '--out', join(dir, 'refused'), file], {
+          stdout: { write: () => true },
+          stderr: { write: (s: string) => stderr.push(s) },
+        })
+        expect({ file: basename(file), code }).toEqual({ file: basename(file), code: 2 })
+        expect(stderr.join('')).toContain(`portcullis import: ${file}: not valid JSON or YAML`)
+      }
+      expect([...refused.keys()].map((f) => basename(f))).toEqual(
+        files.map((f) => basename(f)).filter((f) => NOT_YAML_1_2.includes(f)),
+      )
     })
 
     it('imports every definition and the manifests pass portcullis validate', async () => {
@@ -163,6 +209,7 @@ function describeCorpus(label: string, files: readonly string[], minDecisions: n
     it('round trip: every method, authorizer and policy statement of the input is in the report (and mapped ones in the manifests)', async () => {
       const missing: string[] = []
       for (const file of files) {
+        if (refused.has(file)) continue
         const doc = (await readDocument(file)) as Json
         const elements =
           doc.Resources !== undefined ? templateElements(doc) : openApiElements(doc, '')
@@ -201,6 +248,7 @@ function describeCorpus(label: string, files: readonly string[], minDecisions: n
       for (const a of result.apis) {
         const restApi = a.manifests.find((m) => m.kind === 'RestApi')
         if (restApi === undefined) continue
+        const ns = namespaceOf.get(a.file)
         const spec = restApi.spec as RestApiSpec
         for (const r of spec.routes) {
           const method =
@@ -212,7 +260,7 @@ function describeCorpus(label: string, files: readonly string[], minDecisions: n
               buildCheckRequest({
                 method,
                 path: concretePath(r.path),
-                contextExtensions: { 'portcullis.dev/api': `imported/${restApi.metadata.name}` },
+                contextExtensions: { 'portcullis.dev/api': `${ns}/${restApi.metadata.name}` },
               }),
             ),
           )
@@ -261,7 +309,7 @@ function describeCorpus(label: string, files: readonly string[], minDecisions: n
                   path: concretePath(r.path),
                   sourceIp: ip,
                   contextExtensions: {
-                    'portcullis.dev/api': `imported/${a.manifests[0]!.metadata.name}`,
+                    'portcullis.dev/api': `${namespaceOf.get(a.file)}/${a.manifests[0]!.metadata.name}`,
                   },
                 }),
               ),

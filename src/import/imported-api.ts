@@ -41,6 +41,11 @@ export interface ImportedApi {
   readonly vpcEndpointIds: string[]
   apiKeySource: 'HEADER' | 'AUTHORIZER'
   policy?: { Version?: string; Statement: unknown[] }
+  /**
+   * Statements that could not be mapped and may not be left out (a Deny, or every statement):
+   * the RestApi is written with a policy denying every request instead of `policy`.
+   */
+  policyRefused?: string[]
   readonly routes: ImportedRoute[]
   readonly authorizers: Map<string, ImportedAuthorizer>
   readonly usage: ImportedUsageElement[]

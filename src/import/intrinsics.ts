@@ -121,7 +121,10 @@ function sub(arg: unknown, ctx: IntrinsicContext): unknown {
       missing.push(...v.what)
       return whole
     }
-    return typeof v === 'string' || typeof v === 'number' ? String(v) : whole
+    if (typeof v === 'string' || typeof v === 'number') return String(v)
+    // CloudFormation substitutes strings only: a null or object variable determines nothing.
+    missing.push(`Fn::Sub \${${inner}}`)
+    return whole
   })
   return missing.length > 0 ? new Unresolved(missing) : out
 }

@@ -20,6 +20,7 @@ import {
 } from '../api/v1alpha1/index.js'
 import { cognitoIssuerFromProviderArn } from '../authn/jwt/jwt-authorizer-config.js'
 import { parseIdentitySource } from '../authn/lambda/lambda-authorizer-config.js'
+import { compilePolicy } from '../policy/compile-policy.js'
 import { newImportedApi, type ImportedApi } from './imported-api.js'
 import { resolveIntrinsics, type IntrinsicContext } from './intrinsics.js'
 import { asArray, asObject, asString, toObjectName, type JsonObject } from './json-shape.js'
@@ -387,6 +388,7 @@ export function mapPolicy(
     return
   }
   const rawStatements = asObject(doc)?.Statement
+  const kept: unknown[] = []
   statements.forEach((s, i) => {
     const ptr = Array.isArray(rawStatements)
       ? pointerTo(pointer, 'Statement', i)
@@ -396,8 +398,34 @@ export function mapPolicy(
       o.ctx,
     )
     const sid = asString(asObject(s)?.Sid)
-    const effect = asString(asObject(s)?.Effect) ?? '?'
-    const element = `policy statement ${i}${sid !== undefined ? ` (${sid})` : ''} ${effect}`
+    const effect = asString(asObject(s)?.Effect)
+    const element = `policy statement ${i}${sid !== undefined ? ` (${sid})` : ''} ${effect ?? '?'}`
+    const problems = statementProblems(s)
+    if (problems !== undefined) {
+      const unresolved =
+        one.unresolved.length > 0 ? ` (not determined: ${one.unresolved.join(', ')})` : ''
+      if (effect === 'Allow') {
+        o.report.add(
+          'not-mapped',
+          element,
+          o.file,
+          ptr,
+          `left out: ${problems}${unresolved}; without this Allow the policy admits less, never more`,
+        )
+      } else {
+        // Leaving out a Deny (or a statement whose effect is unknown) would admit what it denied.
+        o.report.add(
+          'not-mapped',
+          element,
+          o.file,
+          ptr,
+          `left out: ${problems}${unresolved}; a Deny cannot be left out, so the API's policy denies every request`,
+        )
+        api.policyRefused = [...(api.policyRefused ?? []), `${element} at ${ptr}`]
+      }
+      return
+    }
+    kept.push(s)
     if (one.unresolved.length > 0)
       o.report.add(
         'todo',
@@ -408,10 +436,28 @@ export function mapPolicy(
       )
     else o.report.add('mapped', element, o.file, ptr)
   })
+  // A policy whose every statement was left out must not vanish: no policy admits more than any.
+  if (kept.length === 0 && api.policy === undefined)
+    api.policyRefused = [...(api.policyRefused ?? []), `every statement of ${pointer}`]
   api.policy = {
     Version: asString(policy.Version) ?? '2012-10-17',
-    Statement: [...(api.policy?.Statement ?? []), ...statements],
+    Statement: [...(api.policy?.Statement ?? []), ...kept],
   }
+}
+
+/** Any ARN prefix will do: the statement is checked, not evaluated. */
+const CHECK_ARN_PREFIX = 'arn:aws:execute-api:us-east-1:123456789012:import'
+
+/** Why a resource-policy statement would not pass validation, or undefined when it would. */
+function statementProblems(statement: unknown): string | undefined {
+  const res = compilePolicy(
+    { Version: '2012-10-17', Statement: [statement] },
+    { kind: 'resource', executeApiArnPrefix: CHECK_ARN_PREFIX },
+  )
+  if (res.ok) return undefined
+  return res.errors
+    .map((e) => `${e.path.replace(/^Statement\[0\]\.?/, '') || 'statement'}: ${e.message}`)
+    .join('; ')
 }
 
 /** Maps one OpenAPI document. Routes are added to `into` when given (SAM merges events into it). */

@@ -29,6 +29,20 @@ const MAX_ROUTES = 300
 /** A documentation range (RFC 5737): an endpoint admitting only it admits nobody real. */
 export const PLACEHOLDER_SOURCE_CIDR = '192.0.2.0/32'
 
+/** What an API gets when part of its policy cannot be mapped without admitting more. */
+export const DENY_ALL_POLICY = {
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'PortcullisImportPolicyNotMapped',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'execute-api:Invoke',
+      Resource: 'execute-api:/*',
+    },
+  ],
+}
+
 export function authorizerObjectName(api: ImportedApi, key: string): string {
   return toObjectName(`${api.name}-${key}`)
 }
@@ -113,6 +127,15 @@ export function toManifests(api: ImportedApi, namespace: string, report: ImportR
       'no method could be mapped, so no RestApi is written (a RestApi needs at least one route)',
     )
   } else {
+    const policy = api.policyRefused !== undefined ? DENY_ALL_POLICY : api.policy
+    if (api.policyRefused !== undefined)
+      report.add(
+        'not-mapped',
+        `resource policy of ${api.name}`,
+        api.source.file,
+        api.source.pointer,
+        `written as a policy denying every request, because ${api.policyRefused.join(', ')} could not be mapped and leaving it out would admit more than the source: write the policy by hand`,
+      )
     const spec: RestApiSpec = {
       stage: api.stage,
       ...(api.accountId !== undefined ? { accountId: api.accountId } : {}),
@@ -123,7 +146,7 @@ export function toManifests(api: ImportedApi, namespace: string, report: ImportR
           ? { vpcEndpointIds: api.vpcEndpointIds }
           : {}),
       },
-      ...(api.policy !== undefined ? { policy: api.policy } : {}),
+      ...(policy !== undefined ? { policy } : {}),
       apiKeySource: api.apiKeySource,
       routes: rs,
     }

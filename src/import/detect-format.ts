@@ -18,9 +18,16 @@ export function detectKind(doc: JsonObject): DetectedKind {
   return 'unknown'
 }
 
-/** True when the template uses the SAM transform. */
+/**
+ * True when the template uses the SAM transform, or holds `AWS::Serverless::*` resources (only
+ * the transform gives those a meaning; SAM's own translator inputs leave the Transform line out).
+ */
 export function usesSamTransform(doc: JsonObject): boolean {
   const t = doc.Transform
   const list: unknown[] = Array.isArray(t) ? (t as unknown[]) : [t]
-  return list.some((x) => typeof x === 'string' && x.startsWith('AWS::Serverless'))
+  if (list.some((x) => typeof x === 'string' && x.startsWith('AWS::Serverless'))) return true
+  return Object.values(asObject(doc.Resources) ?? {}).some((r) => {
+    const type = asObject(r)?.Type
+    return typeof type === 'string' && type.startsWith('AWS::Serverless::')
+  })
 }

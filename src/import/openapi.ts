@@ -370,12 +370,23 @@ export function mapPolicy(
   api: ImportedApi,
   o: Pick<OpenApiOptions, 'ctx' | 'report' | 'file'>,
 ): void {
-  let doc = raw
+  // A policy that cannot be read must not vanish: no policy admits more than any policy.
+  const refuse = (why: string): void => {
+    o.report.add(
+      'not-mapped',
+      'resource policy',
+      o.file,
+      pointer,
+      `${why}; the API's policy denies every request`,
+    )
+    api.policyRefused = [...(api.policyRefused ?? []), `the policy at ${pointer}`]
+  }
+  let doc = substitutedJson(raw) ?? raw
   if (typeof raw === 'string') {
     try {
       doc = JSON.parse(raw) as unknown
     } catch {
-      o.report.add('not-mapped', 'resource policy', o.file, pointer, 'not valid JSON')
+      refuse('not valid JSON')
       return
     }
   }
@@ -384,7 +395,7 @@ export function mapPolicy(
   const statements =
     asArray(policy?.Statement) ?? (policy?.Statement !== undefined ? [policy.Statement] : [])
   if (policy === undefined || statements.length === 0) {
-    o.report.add('not-mapped', 'resource policy', o.file, pointer, 'no Statement')
+    refuse(r.unresolved.length > 0 ? `not determined (${r.unresolved.join(', ')})` : 'no Statement')
     return
   }
   const rawStatements = asObject(doc)?.Statement
@@ -400,7 +411,10 @@ export function mapPolicy(
     const sid = asString(asObject(s)?.Sid)
     const effect = asString(asObject(s)?.Effect)
     const element = `policy statement ${i}${sid !== undefined ? ` (${sid})` : ''} ${effect ?? '?'}`
-    const problems = statementProblems(s)
+    // A placeholder in a Deny would make it deny nobody: only an Allow may keep one.
+    const problems =
+      statementProblems(s) ??
+      (one.unresolved.length > 0 && effect !== 'Allow' ? 'placeholder in a Deny' : undefined)
     if (problems !== undefined) {
       const unresolved =
         one.unresolved.length > 0 ? ` (not determined: ${one.unresolved.join(', ')})` : ''
@@ -443,6 +457,33 @@ export function mapPolicy(
     Version: asString(policy.Version) ?? '2012-10-17',
     Statement: [...(api.policy?.Statement ?? []), ...kept],
   }
+}
+
+/**
+ * `!Sub` of a JSON policy text: the JSON is parsed first and each string with a `${...}` becomes
+ * its own `Fn::Sub`, so one undetermined value leaves one placeholder, not the whole policy.
+ */
+function substitutedJson(raw: unknown): unknown {
+  const o = asObject(raw)
+  if (o === undefined || Object.keys(o).length !== 1 || o['Fn::Sub'] === undefined) return undefined
+  const list = asArray(o['Fn::Sub'])
+  const template = asString(list !== undefined ? list[0] : o['Fn::Sub'])
+  if (template === undefined) return undefined
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(template) as unknown
+  } catch {
+    return undefined
+  }
+  const vars = list?.[1]
+  const wrap = (v: unknown): unknown => {
+    if (typeof v === 'string')
+      return v.includes('${') ? { 'Fn::Sub': vars !== undefined ? [v, vars] : v } : v
+    if (Array.isArray(v)) return v.map(wrap)
+    const m = asObject(v)
+    return m === undefined ? v : Object.fromEntries(Object.entries(m).map(([k, x]) => [k, wrap(x)]))
+  }
+  return wrap(parsed)
 }
 
 /** Any ARN prefix will do: the statement is checked, not evaluated. */

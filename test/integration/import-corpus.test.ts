@@ -25,6 +25,7 @@ import {
 import { templateContext } from '../../src/import/intrinsics.js'
 import { ImportInputError, readDocument } from '../../src/import/read-document.js'
 import { ImportReport, pointerTo } from '../../src/import/report.js'
+import { PLACEHOLDER_SOURCE_CIDR } from '../../src/import/to-manifests.js'
 import { samResourcePolicies } from '../../src/import/sam.js'
 import {
   buildCheckRequest,
@@ -260,6 +261,11 @@ function describeCorpus(label: string, files: readonly string[], minDecisions: n
               buildCheckRequest({
                 method,
                 path: concretePath(r.path),
+                // A PRIVATE API answers only requests through one of its PrivateEndpoints: the
+                // import admits the placeholder documentation address on each of them.
+                ...(spec.endpointConfiguration.type === 'PRIVATE'
+                  ? { sourceIp: PLACEHOLDER_SOURCE_CIDR.replace(/\/\d+$/, '') }
+                  : {}),
                 contextExtensions: { 'portcullis.dev/api': `${ns}/${restApi.metadata.name}` },
               }),
             ),

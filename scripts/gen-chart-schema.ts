@@ -120,6 +120,21 @@ export const ChartValues = Type.Object(
       { enabled: Type.Boolean({ description: 'Write NetworkPolicies for PRIVATE APIs.' }) },
       closed,
     ),
+    decisionLog: Type.Object(
+      {
+        // Absolute and naming a file, as the chart mounts a volume at its directory.
+        target: Type.String({
+          pattern: '^(stdout|/.*[^/])?$',
+          description:
+            'Decision log (--decision-log): empty = off, stdout, or an absolute file path.',
+        }),
+        sizeLimit: Type.String({
+          pattern: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$',
+          description: 'Size limit of the decision-log volume (a file target).',
+        }),
+      },
+      closed,
+    ),
     crds: Type.Object(
       {
         enabled: Type.Boolean({ description: 'Install/upgrade the CRDs.' }),
@@ -235,6 +250,7 @@ export const ChartValues = Type.Object(
     terminationGracePeriodSeconds: Type.Integer({ minimum: 0, description: 'Seconds to drain.' }),
     extraArgs: Type.Array(Type.String(), { description: 'Extra arguments.' }),
     extraEnv: K8sList('Extra environment variables (EnvVar list).'),
+    extraContainers: K8sList('Extra containers (Container list), e.g. a log-shipping sidecar.'),
     podAnnotations: StringMap('Pod annotations.'),
     podLabels: StringMap('Pod labels.'),
     priorityClassName: Type.String({ description: 'Priority class.' }),

@@ -1,6 +1,7 @@
 /**
  * Command-line flags with `PORTCULLIS_*` environment fallbacks (`--grpc-port` ⇄
- * `PORTCULLIS_GRPC_PORT`), defaults in one place (DESIGN §5). Flags win over the environment.
+ * `PORTCULLIS_GRPC_PORT`), defaults in one place (docs/reference/cli.md). Flags win over the
+ * environment.
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
- * The NetworkPolicy builder: exact manifests for the DESIGN §2 example, what is left out fail-closed
- * (service accounts, ipBlocks mixed with selectors, selector-less Services), and a property that no
- * generated policy ever admits "from anywhere".
+ * The NetworkPolicy builder: exact manifests for an endpoint using every source kind, what is left
+ * out fail-closed (service accounts, ipBlocks mixed with selectors, selector-less Services), and a
+ * property that no generated policy ever admits "from anywhere".
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -64,7 +64,7 @@ const gatewayPeer = {
 }
 
 describe('buildNetworkPolicies', () => {
-  it('renders the DESIGN §2 frontend endpoint exactly: namespaces, selectors, ipBlocks, gateway; SA source left out with a note', () => {
+  it('renders an endpoint with every source kind exactly: namespaces, selectors, ipBlocks, gateway; SA source left out with a note', () => {
     const objs = [
       restApi('petstore', { type: 'PRIVATE', vpcEndpointIds: ['frontend'] }),
       endpoint('frontend', [

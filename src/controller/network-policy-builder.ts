@@ -1,8 +1,8 @@
 /**
- * Pure: the NetworkPolicies that isolate the pods behind PRIVATE RestApis (DESIGN §2): for each
- * Service bound to a PRIVATE API (`portcullis.dev/rest-api`), one NetworkPolicy in the Service's
- * namespace selecting the Service's pods, admitting only the sources of the API's PrivateEndpoints
- * plus the gateway namespaces.
+ * Pure: the NetworkPolicies that isolate the pods behind PRIVATE RestApis (docs/private-apis.md):
+ * for each Service bound to a PRIVATE API (`portcullis.dev/rest-api`), one NetworkPolicy in the
+ * Service's namespace selecting the Service's pods, admitting only the sources of the API's
+ * PrivateEndpoints plus the gateway namespaces.
  *
  * A PrivateEndpoint source entry is an AND of its fields (as `sourceMatches` in compile/ decides), so
  * each entry maps to one NetworkPolicy peer where that AND can be expressed exactly:

@@ -1,8 +1,8 @@
 /**
  * Pure: the `Ready` condition and `observedGeneration` each Portcullis object should carry after a
- * compile (DESIGN §2), whether its current status already says so, and the merge patch that makes it
- * so. Ready=False messages are the compile/validation errors for that object (`path: problem`),
- * which never contain Secret values (the validators redact them).
+ * compile (docs/kubernetes.md#status), whether its current status already says so, and the merge
+ * patch that makes it so. Ready=False messages are the compile/validation errors for that object
+ * (`path: problem`), which never contain Secret values (the validators redact them).
  *
  * @module
  */

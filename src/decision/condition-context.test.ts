@@ -31,7 +31,7 @@ const source = {
   endpointName: 'frontend',
 }
 
-describe('condition keys of DESIGN §3', () => {
+describe('condition keys every policy sees', () => {
   it('fills every request key for a regional API; aws:SourceIp present, VPC keys absent', () => {
     const ctx = buildConditionContext(req(), false, source)
     expect(Object.fromEntries(ctx)).toEqual({

@@ -1,6 +1,6 @@
 /**
- * Fills the IAM condition keys of DESIGN §3 from the request, once per check. Keys are stored
- * lower-cased because IAM key names are case-insensitive. Keys AWS leaves absent stay absent
+ * Fills the condition keys (docs/decision-flow.md) from the request, once per check. Keys are
+ * stored lower-cased because IAM key names are case-insensitive. Keys AWS leaves absent stay absent
  * (e.g. `aws:SourceIp` on a private API, `aws:Referer` without the header), because absence has its
  * own meaning in IAM (negated operators, `...IfExists`, `Null`).
  *
@@ -53,7 +53,7 @@ export function buildConditionContext(
   if (ua !== undefined) ctx.set('aws:useragent', ua)
   if (req.sourceIp !== undefined) {
     // Through a VPC endpoint AWS rewrites the source: the client IP is aws:VpcSourceIp and
-    // aws:SourceIp is absent (reference §2.5).
+    // aws:SourceIp is absent (docs/aws-semantics.md#private-apis).
     ctx.set(isPrivate ? 'aws:vpcsourceip' : 'aws:sourceip', req.sourceIp)
   }
   if (isPrivate) {

@@ -28,7 +28,7 @@ import { DecisionTrace, type DecidedAnswer } from './decision-trace.js'
 import { applyDryRun, answerOf } from './dry-run.js'
 import { CANDIDATE_UNDECIDED } from './candidate.js'
 
-/** API Gateway refuses methodArns longer than this with 414 (reference §2.2). */
+/** API Gateway refuses methodArns longer than this with 414 (API Gateway quotas). */
 const MAX_METHOD_ARN_BYTES = 1600
 
 export interface DeciderLogger {
@@ -37,8 +37,8 @@ export interface DeciderLogger {
 }
 
 /**
- * Private-API gate needs the SigV4 identity before the method's own flow (reference §1.4). The
- * AWS_IAM module provides this; until it is registered, any SigV4-looking request to a private
+ * Private-API gate needs the SigV4 identity before the method's own flow (docs/private-apis.md).
+ * The AWS_IAM module provides this; until it is registered, any SigV4-looking request to a private
  * API is denied (fail closed).
  */
 export type PrivateGateIdentity = (
@@ -339,7 +339,7 @@ export class Decider implements Checker {
 
     let verifiedPrincipal: VerifiedPrincipal | undefined
     if (isPrivate) {
-      // A private API is reachable only through one of its endpoints (DESIGN §3.3).
+      // A private API is reachable only through one of its endpoints (docs/private-apis.md).
       if (endpoint === undefined) {
         return explain(
           explaining,
@@ -349,7 +349,7 @@ export class Decider implements Checker {
       }
       note(() => `private endpoint ${endpoint.ref}`)
       if (trace !== undefined) trace.endpoint = endpoint.ref
-      // A private API without a resource policy denies everything (reference §1.4).
+      // A private API without a resource policy denies everything, as on AWS.
       if (api.resourcePolicy === undefined) {
         return explain(
           explaining,

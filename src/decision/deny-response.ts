@@ -1,6 +1,6 @@
 /**
  * The one mapping table from a denial reason to what the client sees: HTTP status, gRPC status,
- * AWS's exact JSON body and `x-amzn-errortype` (DESIGN §4, reference §8). Bodies follow AWS to the
+ * AWS's exact JSON body and `x-amzn-errortype` (docs/wire.md#denials). Bodies follow AWS to the
  * letter, including the capital `M` of ACCESS_DENIED bodies.
  *
  * @module

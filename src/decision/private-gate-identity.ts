@@ -1,7 +1,7 @@
 /**
- * Who the caller is for a private API's endpoint policy (reference §1.4): no Authorization →
- * anonymous; a valid SigV4 signature → that principal; an invalid one → denied with AWS's
- * signature error; non-SigV4 content (a bearer token) → anonymous.
+ * Who the caller is for a private API's endpoint policy (docs/aws-semantics.md): no Authorization →
+ * anonymous; a valid SigV4 signature → that principal; an invalid one → denied with AWS's signature
+ * error; non-SigV4 content (a bearer token) → anonymous.
  *
  * @module
  */

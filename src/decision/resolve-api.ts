@@ -1,5 +1,5 @@
 /**
- * Which API a request is for (DESIGN §3.1): the Envoy route's context extension
+ * Which API a request is for (docs/decision-flow.md): the Envoy route's context extension
  * `portcullis.dev/api: namespace/name` first, else the host against `hosts[]` and bound Services.
  *
  * @module

@@ -1,7 +1,7 @@
 /**
- * Every Prometheus metric Portcullis exports (DESIGN §6), on a private registry. Label values are
- * clamped to bounded vocabularies here, so no caller can leak a principal, token or path into a
- * label by mistake.
+ * Every Prometheus metric Portcullis exports (docs/reference/metrics.md), on a private registry.
+ * Label values are clamped to bounded vocabularies here, so no caller can leak a principal, token
+ * or path into a label by mistake.
  *
  * @module
  */

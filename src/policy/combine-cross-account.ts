@@ -1,6 +1,7 @@
 /**
- * Table B (§1.3): caller in another account than the API. Any Deny wins; otherwise both the
- * identity side and the resource policy must explicitly Allow. @module
+ * Table B: caller in another account than the API. Any Deny wins; otherwise both the
+ * identity side and the resource policy must explicitly Allow
+ * (docs/aws-semantics.md#authorization-flow). @module
  */
 import type { CombinedDecision, EvaluationDecision } from './types.js'
 

@@ -1,6 +1,7 @@
 /**
- * VPC endpoint policy gate for private APIs (§1.4): evaluated first, it lets a request through only
- * on an explicit Allow; a Deny is explicit, silence is implicit. @module
+ * VPC endpoint policy gate for private APIs: evaluated first, it lets a request through only
+ * on an explicit Allow; a Deny is explicit, silence is implicit
+ * (docs/aws-semantics.md#private-apis). @module
  */
 import type { CombinedDecision, EvaluationDecision } from './types.js'
 

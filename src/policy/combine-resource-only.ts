@@ -1,5 +1,6 @@
 /**
- * `NONE` routes: only the resource policy is evaluated and an explicit Allow is required (§1.1).
+ * `NONE` routes: only the resource policy is evaluated and an explicit Allow is required
+ * (docs/aws-semantics.md#authorization-flow).
  * An absent resource policy is passed as 'Neither' and so denies. @module
  */
 import type { CombinedDecision, EvaluationDecision } from './types.js'

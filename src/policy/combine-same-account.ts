@@ -1,6 +1,7 @@
 /**
- * Table A (§1.2): caller and API in the same account, or a Lambda / Cognito authorizer's result
- * with the resource policy. Any Deny wins; otherwise either side's Allow is enough. @module
+ * Table A: caller and API in the same account, or a Lambda / Cognito authorizer's result
+ * with the resource policy. Any Deny wins; otherwise either side's Allow is enough
+ * (docs/aws-semantics.md#authorization-flow). @module
  */
 import type { CombinedDecision, EvaluationDecision } from './types.js'
 

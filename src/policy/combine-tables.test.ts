@@ -1,5 +1,6 @@
 /**
- * The combination tables of §1 (API Gateway authorization flow), one `it` per row, from
+ * The combination tables of API Gateway's authorization flow (docs/aws-semantics.md), one `it`
+ * per row, from
  * test/fixtures/iam/combine-tables.json: Table A (same account / authorizer), Table B (cross
  * account), NONE routes (resource policy alone) and the VPC endpoint policy gate.
  */

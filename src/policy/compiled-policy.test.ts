@@ -1,7 +1,8 @@
 /**
- * Evaluation of compiled policies against requests, one `it` per example of the reference doc
- * (§2 execute-api actions, resource ARNs, short form and principals; §3 decision rules, Not*
- * elements, NotPrincipal, policy variables in Resource) plus the statements reported back.
+ * Evaluation of compiled policies against requests, one `it` per documented AWS rule (execute-api
+ * actions, resource ARNs, short form and principals; IAM decision rules, Not* elements,
+ * NotPrincipal, policy variables in Resource; see docs/aws-semantics.md) plus the statements
+ * reported back.
  */
 import { describe, expect, it } from 'vitest'
 import { compilePolicy } from './compile-policy.js'
@@ -53,7 +54,7 @@ const allow = (extra: Record<string, unknown>): unknown => ({
   ],
 })
 
-describe('§2.1 actions', () => {
+describe('execute-api actions', () => {
   it('execute-api:Invoke allows invoking', () => {
     expect(compile(allow({})).evaluate(request(arn('prod/GET/pets')), 'rp').decision).toBe('Allow')
   })
@@ -88,7 +89,7 @@ describe('§2.1 actions', () => {
   })
 })
 
-describe('§2.2 resource ARNs', () => {
+describe('resource ARNs', () => {
   const cases: [
     name: string,
     resource: string,
@@ -185,7 +186,7 @@ describe('§2.2 resource ARNs', () => {
   })
 })
 
-describe('§2.3 execute-api short form', () => {
+describe('execute-api short form', () => {
   it('execute-api:/stage/GET/pets expands against the owning API', () => {
     const p = compile(allow({ Resource: 'execute-api:/prod/GET/pets' }))
     expect(p.evaluate(request(arn('prod/GET/pets')), 'rp').decision).toBe('Allow')
@@ -203,7 +204,7 @@ describe('§2.3 execute-api short form', () => {
   })
 })
 
-describe('§2.4 principals', () => {
+describe('principals', () => {
   const p = (principal: unknown): CompiledPolicy =>
     compile(allow({ Principal: principal, Resource: `${PREFIX}/*` }))
   const target = arn('prod/GET/pets')
@@ -277,7 +278,7 @@ describe('§2.4 principals', () => {
   })
 })
 
-describe('§3.1 decision within one policy', () => {
+describe('decision within one policy', () => {
   const doc = {
     Version: '2012-10-17',
     Statement: [
@@ -339,7 +340,7 @@ describe('§3.1 decision within one policy', () => {
   })
 })
 
-describe('§3.2 Not-elements', () => {
+describe('Not-elements', () => {
   it('NotAction matches every action except those listed', () => {
     const p = compile({
       Version: '2012-10-17',
@@ -387,7 +388,7 @@ describe('§3.2 Not-elements', () => {
   })
 })
 
-describe('§3.2 NotPrincipal + Deny: every level of the caller must be listed to be exempt', () => {
+describe('NotPrincipal + Deny: every level of the caller must be listed to be exempt', () => {
   // AWS checks the account, then the user or role, then the assumed-role session; a level missing
   // from the list is denied, and so is everything below it (IAM User Guide, NotPrincipal).
   const carol: PolicyPrincipal = { arn: `arn:aws:iam::${A}:user/carol`, accountId: A }
@@ -488,7 +489,7 @@ describe('§3.2 NotPrincipal + Deny: every level of the caller must be listed to
   })
 })
 
-describe('§3.2 NotPrincipal + Allow (unsupported by AWS) grants only callers named at no level', () => {
+describe('NotPrincipal + Allow (unsupported by AWS) grants only callers named at no level', () => {
   it('an account in the list withholds the grant from every caller of that account', () => {
     const p = compile({
       Version: '2012-10-17',
@@ -510,7 +511,7 @@ describe('§3.2 NotPrincipal + Allow (unsupported by AWS) grants only callers na
   })
 })
 
-describe('§3.6 policy variables in Resource', () => {
+describe('policy variables in Resource', () => {
   const doc = (version: string | undefined): unknown => ({
     ...(version === undefined ? {} : { Version: version }),
     Statement: [
@@ -557,7 +558,7 @@ describe('§3.6 policy variables in Resource', () => {
   })
 })
 
-describe('§1 flows built from the primitives', () => {
+describe('authorization flows built from the primitives', () => {
   const resourcePolicy = compile({
     Version: '2012-10-17',
     Statement: [

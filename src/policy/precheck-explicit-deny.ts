@@ -1,6 +1,7 @@
 /**
- * Phase 1 of the `CUSTOM` flow (§1.1): before calling a Lambda authorizer, look only for an
- * explicit Deny in the resource policy; if one matches, the authorizer is never invoked. @module
+ * Phase 1 of the `CUSTOM` flow: before calling a Lambda authorizer, look only for an
+ * explicit Deny in the resource policy; if one matches, the authorizer is never invoked
+ * (docs/aws-semantics.md#authorization-flow). @module
  */
 import type { CompiledPolicy } from './compiled-policy.js'
 import type { EvaluationResult, PolicyRequest } from './types.js'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { normalizePath } from './normalize-path.js'
 
-describe('normalizePath: ambiguous paths are refused (reference §0.8)', () => {
+describe('normalizePath: ambiguous paths are refused, never guessed at', () => {
   it.each([
     ['/a/../b', 'dot-dot segment'],
     ['/a/./b', 'dot segment'],

@@ -1,7 +1,7 @@
 /**
  * Turns the wire path into the decoded segments that route matching and the methodArn use, and
- * refuses ambiguous paths outright (reference §0.8): authorization never runs on a path that a
- * proxy and an upstream could read differently.
+ * refuses ambiguous paths outright (docs/aws-semantics.md#ambiguous-paths): authorization never
+ * runs on a path that a proxy and an upstream could read differently.
  *
  * @module
  */

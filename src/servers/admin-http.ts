@@ -1,5 +1,5 @@
 /**
- * The metrics-port server (DESIGN §6): `GET /healthz` (200 while the process serves),
+ * The metrics-port server (docs/README.md#ports): `GET /healthz` (200 while the process serves),
  * `GET /readyz` (200 once a configuration snapshot is loaded, 503 before), `GET /metrics`
  * (Prometheus text format from our own registry).
  *

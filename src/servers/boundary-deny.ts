@@ -10,7 +10,7 @@ import type { RequestErrorCode } from '../request/request-parse-result.js'
 
 export type BoundaryCode = RequestErrorCode | 'ERR_INTERNAL'
 
-/** gRPC PERMISSION_DENIED: DESIGN §4 uses UNAUTHENTICATED only for 401. */
+/** gRPC PERMISSION_DENIED: UNAUTHENTICATED is only for 401 (docs/wire.md). */
 const PERMISSION_DENIED = 7
 
 function deny(
@@ -36,9 +36,9 @@ function deny(
 
 /**
  * code → answer. Malformed requests get API Gateway's generic 403 `Forbidden`; unusable targets its
- * 400 `Invalid request path` (DESIGN §4); oversized input the REQUEST_TOO_LARGE gateway response
- * status 413 (body wording inferred: AWS documents only the status); an unexpected exception
- * API Gateway's DEFAULT_5XX `Internal server error`.
+ * 400 `Invalid request path` (docs/wire.md#denials); oversized input the REQUEST_TOO_LARGE gateway
+ * response status 413 (body wording inferred: AWS documents only the status); an unexpected
+ * exception API Gateway's DEFAULT_5XX `Internal server error`.
  */
 export const BOUNDARY_DENIALS: Readonly<Record<BoundaryCode, DenyOutcome>> = Object.freeze({
   ERR_REQUEST_MALFORMED: deny('ERR_REQUEST_MALFORMED', 403, 'Forbidden', 'ForbiddenException'),

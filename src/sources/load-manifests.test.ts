@@ -27,7 +27,7 @@ const policy = (name: string, ns = 'shop'): string =>
   `apiVersion: portcullis.dev/v1alpha1\nkind: Policy\nmetadata: {name: ${name}, namespace: ${ns}}\nspec: {policyDocument: {Version: "2012-10-17", Statement: []}}\n`
 
 describe('loadManifests', () => {
-  it('loads the committed DESIGN §2 fixture folder with zero errors', async () => {
+  it('loads the committed example folder (every kind) with zero errors', async () => {
     const r = await loadManifests([FIXTURES])
     expect(r.errors.map(formatConfigProblem)).toEqual([])
     expect(r.objects.length).toBeGreaterThanOrEqual(7)

@@ -37,7 +37,7 @@ function only<K extends LoadedObject['kind']>(
 const API = (spec: string, meta = '{name: petstore, namespace: shop}'): string =>
   `apiVersion: portcullis.dev/v1alpha1\nkind: RestApi\nmetadata: ${meta}\nspec:\n${spec}`
 
-describe('parseManifestText: the DESIGN §2 example', () => {
+describe('parseManifestText: the example using every kind', () => {
   const result = parseManifestText(readFileSync(FIXTURE, 'utf8'), 'design-example.yaml')
 
   it('loads all seven objects with zero errors and zero warnings', () => {

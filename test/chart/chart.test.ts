@@ -99,7 +99,7 @@ describe('helm template with chart defaults (ci/default-values.yaml)', () => {
     )
   })
 
-  it('runs `portcullis serve --kubernetes` with the DESIGN ports 9001/9002/9090', () => {
+  it('runs `portcullis serve --kubernetes` with the default ports 9001/9002/9090', () => {
     const container = firstContainer(docs)
     expect(at(container, 'args')).toEqual([
       'serve',
@@ -243,6 +243,8 @@ describe('helm template with every feature (ci/all-features-values.yaml)', () =>
       '111122223333',
       '--region',
       'eu-west-1',
+      '--decision-log',
+      '/var/log/portcullis/decisions.log',
       '--grpc-socket',
       '/tmp/portcullis.sock',
     ])
@@ -262,6 +264,21 @@ describe('helm template with every feature (ci/all-features-values.yaml)', () =>
       NODE_OPTIONS: '--max-old-space-size=384',
     })
     expect(at(container, 'image')).toBe('ghcr.io/portcullis-dev/portcullis:9.9.9')
+  })
+
+  it('a file decision log gets a writable volume at its directory, which the shipping sidecar mounts', () => {
+    const pod = at(one(docs, 'Deployment'), 'spec', 'template', 'spec')
+    expect(at(container, 'volumeMounts')).toEqual([
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'decision-log', mountPath: '/var/log/portcullis' },
+    ])
+    expect(list(pod, 'volumes').find((v) => at(v, 'name') === 'decision-log')).toEqual({
+      name: 'decision-log',
+      emptyDir: { sizeLimit: '1Gi' },
+    })
+    const sidecar = list(pod, 'containers')[1]
+    expect(at(sidecar, 'name')).toBe('ship-decisions')
+    expect(at(sidecar, 'volumeMounts', 0, 'name')).toBe('decision-log')
   })
 
   it('with watch.namespaces: a Role per namespace, and the ClusterRole keeps only read on namespaces and pods (PrivateEndpoint sources span namespaces)', () => {
@@ -420,6 +437,34 @@ describe('helm template: switches', () => {
     expect(at(pdb, 'spec', 'minAvailable')).toBeUndefined()
   })
 
+  it('decisionLog.target: off by default; stdout is passed as --decision-log with no volume', () => {
+    const off = firstContainer(template())
+    expect(strings(off, 'args')).not.toContain('--decision-log')
+    const docs = template(['--set', 'decisionLog.target=stdout'])
+    const c = firstContainer(docs)
+    const args = strings(c, 'args')
+    expect(args.slice(args.indexOf('--decision-log'))).toEqual(['--decision-log', 'stdout'])
+    expect(at(c, 'volumeMounts')).toEqual([{ name: 'tmp', mountPath: '/tmp' }])
+    const pod = at(one(docs, 'Deployment'), 'spec', 'template', 'spec')
+    expect(list(pod, 'volumes').map((v) => at(v, 'name'))).toEqual(['tmp'])
+  })
+
+  it('decisionLog.target in / or /tmp is refused: its volume would hide the root or the scratch /tmp', () => {
+    for (const target of ['/decisions.log', '/tmp/decisions.log', '/var/../tmp/d.log']) {
+      const r = helm([
+        'template',
+        'rel',
+        CHART,
+        '--kube-version',
+        KUBE_VERSION,
+        '--set',
+        `decisionLog.target=${target}`,
+      ])
+      expect(r.status, target).not.toBe(0)
+      expect(r.stderr).toMatch(/put the file in a directory of its own/)
+    }
+  })
+
   it('an image digest replaces the tag', () => {
     const digest = `sha256:${'a'.repeat(64)}`
     const c = firstContainer(template(['--set', `image.digest=${digest}`]))
@@ -460,6 +505,21 @@ describe('values.schema.json rejects bad values at install time', () => {
     ['an upper-case trust domain', ['--set', 'trustDomains={Cluster.local}'], /trustDomains/],
     ['a trust domain with a port', ['--set', 'trustDomains={cluster.local:443}'], /trustDomains/],
     ['no trust domain at all', ['--set', 'trustDomains=null'], /trustDomains/],
+    [
+      'a relative decision-log path',
+      ['--set', 'decisionLog.target=decisions.log'],
+      /decisionLog\/target/,
+    ],
+    [
+      'a decision-log path naming a directory',
+      ['--set', 'decisionLog.target=/var/log/portcullis/'],
+      /decisionLog\/target/,
+    ],
+    [
+      'a decision-log volume size that is not a quantity',
+      ['--set', 'decisionLog.sizeLimit=lots'],
+      /decisionLog\/sizeLimit/,
+    ],
   ]
   for (const [what, args, message] of cases) {
     it(`refuses ${what}`, () => {

@@ -8,7 +8,9 @@
  * AWS's status, body and x-amzn-errortype for every denial (400/401/403/500 included, which bare
  * auth_request would turn into an empty 500), x-portcullis-* upstream headers only from Portcullis
  * (client-forged copies never reach the upstream), JWT (quick start `/me`) against a real loopback
- * OIDC issuer, and the client-address trust boundary. nginx or curl missing = FAIL, never skip.
+ * OIDC issuer, the client-address trust boundary, and dry-run: the would-be denial reaches the
+ * upstream in x-portcullis-dry-run (a forged copy never does) and the decision log written to a
+ * file (`--decision-log FILE`) has its line. nginx or curl missing = FAIL, never skip.
  */
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -18,7 +20,8 @@ import { createServer, request, type IncomingHttpHeaders, type Server } from 'no
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { Ajv } from 'ajv'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { startApp, type RunningApp } from '../../src/app/app.js'
 import { LoopbackIssuer, petstoreAccessClaims } from '../helpers/jwt-loopback-issuer.js'
 import { startAuthorizerPeer, type AuthorizerPeer } from '../helpers/lambda-authorizer-peer.js'
@@ -33,6 +36,24 @@ const HOST = 'petstore.example.com'
 const ACCESS_KEY = 'AKIAALICEEXAMPLE0001'
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
 const ALICE = 'arn:aws:iam::111122223333:user/alice'
+const ROLLOUT_HOST = 'rollout.example.com'
+/** One API, three routes: an allowed one, a denied one in DryRun, the same denial enforced. */
+const ROLLOUT_API = `apiVersion: portcullis.dev/v1alpha1
+kind: RestApi
+metadata: {name: rollout, namespace: shop}
+spec:
+  hosts: [${ROLLOUT_HOST}]
+  decisionLog: {enabled: true}
+  policy:
+    Version: "2012-10-17"
+    Statement:
+      - {Sid: OpenOnly, Effect: Allow, Principal: "*", Action: execute-api:Invoke,
+         Resource: execute-api:/*/GET/open}
+  routes:
+    - {path: /open, methods: [GET], authorizationType: NONE}
+    - {path: /trial, methods: [GET], authorizationType: NONE, enforcement: DryRun}
+    - {path: /enforced, methods: [GET], authorizationType: NONE}
+`
 
 interface Seen {
   readonly method: string
@@ -46,6 +67,8 @@ interface Answer {
 }
 
 let configDir: string
+let logDir: string
+let decisionLogFile: string
 let app: RunningApp
 let authorizer: AuthorizerPeer
 const oidc = new LoopbackIssuer({ pathPrefix: '/oidc', discovery: true })
@@ -200,9 +223,14 @@ beforeAll(async () => {
       .replace('http://127.0.0.1:9101/', authorizer.url)
       .replace('issuer: "http://127.0.0.1:9102"', `issuer: "${oidc.issuer}"`),
   )
+  await writeFile(join(configDir, 'rollout.yaml'), ROLLOUT_API)
+  logDir = await mkdtemp(join(tmpdir(), 'portcullis-e2e-nginx-log-'))
+  decisionLogFile = join(logDir, 'decisions.log')
   app = await startApp({
     ...loopbackAppOptions(),
     configDir,
+    // A path, as `serve --decision-log FILE` passes it: the app opens the file itself.
+    decisionLog: decisionLogFile,
     // nginx runs on loopback: its X-Forwarded-For is believed, nobody else's.
     trustForwardedFrom: ['127.0.0.1'],
   })
@@ -230,6 +258,7 @@ afterAll(async () => {
   await authorizer?.close()
   await oidc.stop()
   if (configDir) await rm(configDir, { recursive: true, force: true })
+  if (logDir) await rm(logDir, { recursive: true, force: true })
 })
 
 beforeEach(() => {
@@ -460,6 +489,86 @@ describe('nginx auth_request → Portcullis: JWT (quick start /me, real loopback
     const r = await send('/me', { headers: { authorization: `Bearer ${token}` } })
     expectDenial(r, 401, { message: 'Unauthorized' }, 'UnauthorizedException')
     expect(r.headers['www-authenticate']).toMatch(/error="invalid_token"/)
+  })
+})
+
+describe('nginx auth_request → Portcullis: dry-run and the decision log', () => {
+  /** The decision-log file's lines so far (written off the check path, so polled). */
+  async function decisionLines(): Promise<Record<string, unknown>[]> {
+    const text = existsSync(decisionLogFile) ? await readFile(decisionLogFile, 'utf8') : ''
+    return text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+  }
+
+  it('a DryRun route lets through what the enforced route denies; the upstream sees the would-be denial, not the forged value', async () => {
+    const enforced = await send('/enforced', { headers: { host: ROLLOUT_HOST } })
+    expect(enforced.status).toBe(403)
+    expect(JSON.parse(enforced.body)).toEqual({
+      Message:
+        'User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:111122223333:rollout/prod/GET/enforced',
+    })
+    expect(upstreamSeen).toHaveLength(0)
+    const dry = await send('/trial?q=1', {
+      headers: { host: ROLLOUT_HOST, 'x-portcullis-dry-run': 'allow 200 FORGED' },
+    })
+    expect(dry.status).toBe(200)
+    expect(dry.body).toBe('upstream-ok')
+    expect(upstreamSeen).toHaveLength(1)
+    expect(upstreamSeen[0]!.url).toBe('/trial?q=1')
+    expect(upstreamSeen[0]!.headers['x-portcullis-dry-run']).toBe(
+      'deny 403 ERR_POLICY_IMPLICIT_DENY',
+    )
+  })
+
+  it('a client-forged x-portcullis-dry-run never reaches the upstream of an enforced API', async () => {
+    for (const [host, path] of [
+      [ROLLOUT_HOST, '/open'],
+      [HOST, '/pets'],
+    ] as const) {
+      upstreamSeen = []
+      const r = await send(path, {
+        headers: { host, 'x-portcullis-dry-run': 'deny 403 FORGED' },
+      })
+      expect(r.status).toBe(200)
+      expect(upstreamSeen).toHaveLength(1)
+      expect(upstreamSeen[0]!.headers['x-portcullis-dry-run']).toBeUndefined()
+    }
+  })
+
+  it('the decision log file has the dry-run request line, valid against docs/decision-log.schema.json', async () => {
+    const schema = JSON.parse(
+      await readFile(join(ROOT, 'docs/decision-log.schema.json'), 'utf8'),
+    ) as object
+    const validate = new Ajv({ allErrors: true }).compile(schema)
+    const r = await send('/trial?token=not-logged', {
+      headers: { host: ROLLOUT_HOST, 'x-request-id': 'nginx-dry-1' },
+    })
+    expect(r.status).toBe(200)
+    const line = await vi.waitFor(
+      async () => {
+        const found = (await decisionLines()).find((l) => l['requestId'] === 'nginx-dry-1')
+        expect(found).toBeDefined()
+        return found!
+      },
+      { timeout: 5000, interval: 50 },
+    )
+    expect(validate(line), JSON.stringify(validate.errors)).toBe(true)
+    expect(line).toMatchObject({
+      api: 'shop/rollout',
+      route: '/trial',
+      method: 'GET',
+      path: '/trial',
+      // The client address nginx forwarded (trusted: nginx is on loopback).
+      sourceIp: '127.0.0.1',
+      authorizationType: 'NONE',
+      decision: 'deny',
+      status: 403,
+      code: 'ERR_POLICY_IMPLICIT_DENY',
+      enforcement: 'dry_run',
+    })
+    expect(JSON.stringify(line)).not.toContain('not-logged')
   })
 })
 

@@ -1,7 +1,8 @@
 /**
- * The check path end to end over gRPC: Envoy's official protos → our server → decider → answer,
- * on the quick-start configuration. Proves DESIGN §3/§4 behaviour for NONE routes, resource
- * policies, API and route resolution, ambiguous paths, and private APIs with endpoint policies.
+ * The check path end to end over gRPC: Envoy's official protos → our server → decider → answer, on
+ * the quick-start configuration. Proves the decision flow and wire answers (docs/) for NONE routes,
+ * resource policies, API and route resolution, ambiguous paths, and private APIs with endpoint
+ * policies.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildCheckRequest } from '../helpers/envoy-client.js'

@@ -1,7 +1,7 @@
 /**
  * AWS_IAM routes through the gRPC server: requests signed by the AWS SDK's signer are verified
  * against keys held in Secrets, then identity policies and the resource policy combine by Table A
- * (same account) or Table B (cross account). Proves DESIGN §4's IAM answers on the wire.
+ * (same account) or Table B (cross account). Proves the IAM answers on the wire (docs/wire.md).
  */
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'

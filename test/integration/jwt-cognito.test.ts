@@ -88,7 +88,7 @@ afterEach(() => {
   issuer.jwksStatus = 200
 })
 
-describe('Cognito ID and access tokens (aws-access-semantics §6.1, §0.7)', () => {
+describe('Cognito ID and access tokens (AWS rules, and ours where AWS is silent)', () => {
   it('accepts an ID token on a route without scopes, with and without the Bearer prefix', async () => {
     const v = new JwtVerifier(config(), registry())
     const token = await idToken()
@@ -145,7 +145,7 @@ describe('Cognito ID and access tokens (aws-access-semantics §6.1, §0.7)', () 
       await v.verify(await accessToken(SCOPE, { client_id: 'other-client' }), [SCOPE]),
       'ERR_JWT_CLIENT_ID_MISMATCH',
     )
-    // No clientIds configured: the app client is not checked (§0.7 leaves it optional).
+    // No clientIds configured: the app client is not checked (AWS leaves it optional).
     const open = new JwtVerifier(config([]), registry())
     expect((await open.verify(await idToken({ aud: 'other-client' }), [])).ok).toBe(true)
   })
@@ -304,7 +304,7 @@ describe('malformed input', () => {
   })
 })
 
-describe('issuer outages (anchor-systems §3.2, §6, (c)4)', () => {
+describe('issuer outages and the key and token caches', () => {
   it('answers 401 while the issuer is down at first use, then recovers by background retry', async () => {
     const down = new LoopbackIssuer({ pathPrefix: `/${POOL}` })
     await down.start()

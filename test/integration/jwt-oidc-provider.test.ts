@@ -174,7 +174,7 @@ afterEach(() => {
   op.configure([rsaKey])
 })
 
-describe('JWT authorizer with oidc-provider (aws-access-semantics §6.2)', () => {
+describe('JWT authorizer (HTTP API rules) against a real OIDC provider', () => {
   it('verifies a client_credentials JWT access token found through OIDC discovery', async () => {
     const v = new JwtVerifier(config(), registry())
     const before = {

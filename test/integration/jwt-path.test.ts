@@ -1,8 +1,9 @@
 /**
  * COGNITO_USER_POOLS and JWT routes through the gRPC server and `portcullis check`, against real
  * loopback issuers (a Cognito-shaped JWKS path, and an OIDC issuer with discovery). Proves the wire
- * answers of DESIGN §4 / reference §0.7 and §6: ID vs access tokens, scopes (Cognito 401, JWT 403
- * Forbidden), audience, alg none, resource-policy Table A, claims forwarded, issuer down at start.
+ * answers of docs/wire.md and docs/aws-semantics.md: ID vs access tokens, scopes (Cognito 401, JWT
+ * 403 Forbidden), audience, alg none, resource-policy Table A, claims forwarded, issuer down at
+ * start.
  * The app checks signatures in the thread pool (signature-offload.ts); a second app checking them
  * on the event loop gives the same answers, and /metrics counts both kinds of work.
  */

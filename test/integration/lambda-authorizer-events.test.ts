@@ -119,7 +119,7 @@ describe('authorizer events vs AWS documented examples', () => {
       'requestContext.requestTime',
       'requestContext.requestTimeEpoch',
     ])
-    // REST events have no version / identitySource / authorizationToken (reference §5.2 vs §5.6).
+    // REST events have no version / identitySource / authorizationToken (HTTP API 1.0 events do).
     expect(event).not.toHaveProperty('version')
     expect(event).not.toHaveProperty('authorizationToken')
     expect((event['requestContext'] as Record<string, unknown>)['resourceId']).toMatch(

@@ -206,7 +206,7 @@ describe('AWS TOKEN authorizer example over HTTP', () => {
     const cached = policyOf(await runtime.authorize(c, del))
     expect(cached.cached).toBe(true)
     expect(bp.calls).toBe(1)
-    // reference §5.5: a policy not covering the new methodArn → 403 "not authorized" (Neither here).
+    // AWS: a cached policy not covering the new methodArn → 403 "not authorized" (Neither here).
     expect(decisionFor(cached.policy, del.methodArn)).toBe('Neither')
   })
 
@@ -324,7 +324,7 @@ describe('cache', () => {
     expect(cacheEvents).toEqual([])
   })
 
-  it('Deny outputs are cached like Allow outputs (reference §0.6)', async () => {
+  it('Deny outputs are cached like Allow outputs', async () => {
     const c = tokenConfig()
     await runtime.authorize(c, req('deny'))
     const out = policyOf(await runtime.authorize(c, req('deny')))

@@ -149,7 +149,7 @@ describe('/metrics after real checks', () => {
     text = res.body
   })
 
-  it('exposes every DESIGN §6 metric with its type', () => {
+  it('exposes every documented core metric with its type', () => {
     const { types } = parse(text)
     expect(types.get('portcullis_check_requests_total')).toBe('counter')
     expect(types.get('portcullis_check_duration_seconds')).toBe('histogram')

@@ -112,8 +112,9 @@ for (const suite of awsSigV4Suites()) {
         })
 
         // End to end: the verifier on AWS's signed request. Session tokens are refused by design
-        // (reference §0.4); the verifier always normalises the path, so `normalize: false` cases
-        // whose path changes under normalisation are (correctly) a mismatch.
+        // (docs/aws-semantics.md#temporary-credentials); the verifier always normalises the path,
+        // so `normalize: false` cases whose path changes under normalisation are (correctly) a
+        // mismatch.
         const normalizes = canonicalUri(req.path) !== canonicalUri(req.path, { normalize: false })
         const expected: SigV4ErrorCode | 'ok' =
           ctx.credentials.token !== undefined &&

@@ -46,7 +46,8 @@ function bearerPrefixed(t: string): boolean {
 /**
  * The token in `headerValue`, or the refusal: absent or blank → ERR_JWT_MISSING; longer than
  * MAX_TOKEN_BYTES (checked on the raw value first, before trimming attacker-sized input) →
- * ERR_JWT_TOO_LARGE. AWS accepts the bare token as well as `Bearer <token>` (§0.7).
+ * ERR_JWT_TOO_LARGE. AWS accepts the bare token as well as `Bearer <token>`
+ * (docs/aws-semantics.md#cognito-tokens).
  */
 export function extractBearerToken(headerValue: string | undefined): string | JwtDeny {
   if (headerValue === undefined) return MISSING

@@ -2,9 +2,9 @@
  * The process-wide store of issuers' signing keys, shared by every JWT / Cognito authorizer and
  * keyed by JWKS URL (and, for OIDC issuers, by discovery URL).
  *
- * Outage behaviour, chosen against the failures anchor-systems.md §3.2, §6 and (c)4 record
- * (Istio rejects every token after a failed fetch until a later refetch; oauth2-proxy refuses to
- * start when the issuer is down):
+ * Outage behaviour, chosen against failures other gateways are known for (Istio rejects every
+ * token after a failed fetch until a later refetch; oauth2-proxy refuses to start when the issuer
+ * is down):
  * - nothing is fetched at startup; the first token that needs a key triggers the fetch;
  * - if that fetch fails, the request gets 401 (never 500, never a throw) and a background retry
  *   with exponential backoff (retryIntervalMs … maxRetryIntervalMs) runs until the issuer answers;

@@ -27,7 +27,8 @@ export interface JwtAuthorizerConfig {
   /**
    * JWT: `jwtConfiguration.audience[]`, matched against `aud` (or `client_id` when `aud` is absent),
    * required non-empty as in AWS. Cognito: `clientIds[]`, matched against `aud` (ID token) or
-   * `client_id` (access token); empty means not checked (AWS leaves this open, §0.7).
+   * `client_id` (access token); empty means not checked (AWS leaves this open:
+   * docs/aws-semantics.md#cognito-tokens).
    */
   readonly audiences: readonly string[]
   /** Lower-case header name holding the token; default `authorization`. */

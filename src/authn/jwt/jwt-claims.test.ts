@@ -58,7 +58,7 @@ describe('JWT authorizer claim rules (http-api-jwt-authorizer.md)', () => {
     expect(code({ ...base, aud: 'petstore', ...extra }, routeScopes)).toBe(expected)
   })
 
-  it('requires a non-empty string sub (DESIGN §4: x-portcullis-principal)', () => {
+  it('requires a non-empty string sub (it becomes x-portcullis-principal)', () => {
     expect(code({ ...base, aud: 'petstore', sub: '' })).toBe('401 ERR_JWT_CLAIM_INVALID')
     expect(code({ ...base, aud: 'petstore', sub: 5 })).toBe('401 ERR_JWT_CLAIM_INVALID')
   })

@@ -127,10 +127,10 @@ function hasAnyScope(
  * Every claim rule except the signature and the issuer. Undefined = the token is acceptable for a
  * route with `routeScopes` at time `nowSeconds`. `scopes`: the token's scopes (tokenScopeSet).
  *
- * COGNITO_USER_POOLS (aws-access-semantics.md §6.1, §0.7): no route scopes → ID token
+ * COGNITO_USER_POOLS (docs/aws-semantics.md#cognito-tokens): no route scopes → ID token
  * (`token_use` `id`, `aud` ∈ clientIds when configured); route scopes → access token (`token_use`
  * `access`, `client_id` ∈ clientIds when configured, any route scope in `scope`); all failures 401.
- * JWT (§6.2): `aud` ∈ audiences, or `client_id` ∈ audiences only when `aud` is absent; any route
+ * JWT: `aud` ∈ audiences, or `client_id` ∈ audiences only when `aud` is absent; any route
  * scope in `scope`/`scp`, else 403.
  */
 export function checkClaims(
@@ -169,7 +169,8 @@ export function checkClaims(
   const sub = payload['sub']
   if (typeof sub !== 'string' || sub.length === 0) return INVALID_SUBJECT
   if (wantAccess && !hasAnyScope(scopes, routeScopes)) {
-    // REST Cognito: 401 (documented); HTTP-API JWT: 403 Forbidden (observed), §0.7.
+    // REST Cognito: 401 (documented); HTTP-API JWT: 403 Forbidden (observed): see
+    // docs/aws-semantics.md#scope-mismatch.
     return config.type === 'JWT' ? SCOPE_MISMATCH_403 : SCOPE_MISMATCH_401
   }
   return undefined

@@ -28,7 +28,7 @@ export type JwtErrorCode =
 
 export interface JwtAllow {
   readonly ok: true
-  /** The `sub` claim (DESIGN.md §4: `x-portcullis-principal`). */
+  /** The `sub` claim (sent upstream as `x-portcullis-principal`, docs/wire.md). */
   readonly principalId: string
   /**
    * Claims flattened to strings for `x-portcullis-context-claims-<claim>` (see flattenClaims);
@@ -58,7 +58,7 @@ export interface JwtAllowMemo {
 
 export interface JwtDeny {
   readonly ok: false
-  /** 403 only for a JWT-authorizer scope mismatch (§0.7); everything else is 401. */
+  /** 403 only for a JWT-authorizer scope mismatch (docs/aws-semantics.md); everything else 401. */
   readonly status: 401 | 403
   readonly code: JwtErrorCode
   /**

@@ -1,7 +1,8 @@
 /**
  * Cache key of an authorizer output: (authorizer id, config revision, identity-source values)
- * (reference §0.6, §5.5). JSON-encoding the tuple makes it collision-free (`["a,b"]` ≠ `["a","b"]`);
- * hashing it bounds key size and keeps raw tokens out of the cache's memory.
+ * (docs/aws-semantics.md#authorizer-cache). JSON-encoding the tuple makes it collision-free
+ * (`["a,b"]` ≠ `["a","b"]`); hashing it bounds key size and keeps raw tokens out of the cache's
+ * memory.
  *
  * @module
  */

@@ -8,7 +8,7 @@ import type { RequestContext } from '../../request/request-context.js'
 
 export interface AuthorizerRequest {
   readonly req: RequestContext
-  /** `arn:aws:execute-api:{region}:{acct}:{apiId}/{stage}/{VERB}/{path}` (reference §10 step 3). */
+  /** `arn:aws:execute-api:{region}:{acct}:{apiId}/{stage}/{VERB}/{path}` (the request's path). */
   readonly methodArn: string
   readonly accountId: string
   readonly apiId: string

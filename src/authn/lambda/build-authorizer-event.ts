@@ -1,5 +1,6 @@
 /**
- * Builds the JSON event AWS sends to a Lambda authorizer, field for field (reference §5.2, §5.6;
+ * Builds the JSON event AWS sends to a Lambda authorizer, field for field (API Gateway Developer
+ * Guide, "Input to an API Gateway Lambda authorizer" and the HTTP API Lambda authorizer page;
  * AWS's documented examples and aws-lambda-go's testdata, copied in test/fixtures/lambda/):
  *
  * - TOKEN: `{type, authorizationToken, methodArn}`.

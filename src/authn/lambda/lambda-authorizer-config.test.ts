@@ -70,7 +70,7 @@ describe('parseIdentitySource', () => {
   })
 })
 
-describe('compileValidationRegex (Java String.matches semantics, reference §0.5)', () => {
+describe('compileValidationRegex matches the whole value (Java String.matches semantics)', () => {
   it('matches the whole value, not a substring', () => {
     const r = compileValidationRegex('Bearer .+')
     expect(r.ok).toBe(true)

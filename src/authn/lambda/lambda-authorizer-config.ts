@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 
-/** Defaults (DESIGN §2, reference §5.5). */
+/** Defaults (docs/reference/kinds.md); the TTL ones are AWS's (docs/aws-semantics.md). */
 export const LAMBDA_AUTHORIZER_DEFAULTS = {
   ttlSeconds: 300,
   maxTtlSeconds: 3600,
@@ -48,7 +48,7 @@ export type ContextIdentityVariable = (typeof CONTEXT_IDENTITY_VARIABLES)[number
 
 /**
  * One identity source. `syntax` records which API flavour wrote it: REST (`method.request.header.X`)
- * or HTTP API (`$request.header.X`); it selects the REST or HTTP-API 1.0 event shape (reference §5.6).
+ * or HTTP API (`$request.header.X`); it selects the REST or HTTP-API 1.0 event shape.
  */
 export type IdentitySource =
   | { readonly kind: 'header'; readonly name: string; readonly syntax: IdentitySyntax }
@@ -71,7 +71,7 @@ export interface LambdaAuthorizerConfig {
   /** http(s) endpoint receiving the event as a JSON POST. */
   readonly uri: string
   readonly identitySources: readonly IdentitySource[]
-  /** TOKEN only; already anchored: tests the whole value (Java `String.matches`, reference §0.5). */
+  /** TOKEN only; already anchored: tests the whole value (Java `String.matches`). */
   readonly validationRegex: RegExp | undefined
   /** 0..3600; 0 = no caching. */
   readonly ttlSeconds: number
@@ -167,8 +167,9 @@ export function parseIdentitySource(
 
 /**
  * Compiles `identityValidationExpression` for a whole-value match, as Java's `String.matches` does
- * (reference §0.5): `Bearer .+` must match all of `Bearer abc`, not a substring. No flags: JS's
- * lenient (Annex B) syntax is the closest to Java's for the expressions people write.
+ * (our decision, docs/aws-semantics.md#token-validation-expression): `Bearer .+` must match all of
+ * `Bearer abc`, not a substring. No flags: JS's lenient (Annex B) syntax is the closest to Java's
+ * for the expressions people write.
  */
 export function compileValidationRegex(
   expr: string,
@@ -183,7 +184,7 @@ export function compileValidationRegex(
   }
 }
 
-/** The Authorizer spec fields this module reads (DESIGN §2 names). */
+/** The Authorizer spec fields this module reads (names as in docs/reference/kinds.md). */
 export interface LambdaAuthorizerSpecInput {
   readonly type: 'TOKEN' | 'REQUEST'
   readonly authorizerUri: string
@@ -250,7 +251,7 @@ export function compileLambdaAuthorizerConfig(
   const vx = spec.identityValidationExpression
   if (vx !== undefined && vx !== '') {
     if (spec.type !== 'TOKEN') {
-      // AWS ignores it for REQUEST authorizers (reference §5.1); say so rather than pretend.
+      // AWS ignores it for REQUEST authorizers (API Reference, Authorizer); say so, not pretend.
       errors.push({
         path: 'identityValidationExpression',
         message: 'applies only to TOKEN authorizers',

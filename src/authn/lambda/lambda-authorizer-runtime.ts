@@ -2,11 +2,12 @@
  * Runs custom ("Lambda") authorizers over HTTP for the check path: identity sources and TOKEN
  * regex first (401 without a call), then the bounded output cache, then one bounded HTTP call.
  *
- * - Cache (reference §0.6, §5.5): the whole output (policy or simple answer, Allow or Deny) per
+ * - Cache: the whole output (policy or simple answer, Allow or Deny) per
  *   (authorizer, revision, identity values) for `ttlSeconds`; `Unauthorized` and errors are never
  *   cached; lru-cache bounded by `cacheMaxEntries`. Nothing is cached, and calls are not merged,
  *   when TTL is 0 or the authorizer has no identity sources (AWS requires identity sources for
- *   caching; one shared entry for every caller would be wrong).
+ *   caching; one shared entry for every caller would be wrong). Our decisions where AWS is
+ *   silent: docs/aws-semantics.md#authorizer-cache.
  * - Concurrent identical misses share one HTTP call (in-flight map); the joiners get `cached: true`.
  * - Calls: keep-alive Agent per authorizer; `timeoutMs` covers the whole call; response bytes are
  *   capped; at most `maxConcurrency` calls in flight per authorizer. At the limit a call fails fast

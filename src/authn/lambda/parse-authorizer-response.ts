@@ -1,6 +1,6 @@
 /**
- * Turns an authorizer endpoint's HTTP answer into an outcome, validating strictly (reference §5.3,
- * §5.4, §5.6; DESIGN §4 "Custom authorizer endpoints"):
+ * Turns an authorizer endpoint's HTTP answer into an outcome, validating strictly
+ * (docs/aws-semantics.md#authorizer-responses, docs/decision-flow.md for custom endpoints):
  *
  * - `Unauthorized`: an HTTP 401, or the Lambda error shape `{"errorMessage":"Unauthorized", ...}`
  *   (what AWS's runtime interface emulator answers, with 200, when the function fails with

@@ -20,7 +20,7 @@ export function clfTime(ms: number): string {
 /**
  * The request path with each segment percent-decoded (API Gateway's `path` / `$context.path` are
  * decoded). A segment with an invalid escape stays as received: the decider already refuses
- * ambiguous paths (reference §0.8), this is only a guard against throwing.
+ * ambiguous paths (docs/aws-semantics.md#ambiguous-paths), this is only a guard against throwing.
  */
 export function decodedPath(rawPath: string): string {
   return rawPath

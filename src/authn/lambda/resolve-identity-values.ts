@@ -1,6 +1,6 @@
 /**
  * Reads the configured identity sources from a request. Every source must be present and non-empty
- * ("present, not null and non-empty", API_Authorizer; reference §5.1, §5.6), else the caller gets
+ * ("present, not null and non-empty", API Reference `Authorizer`), else the caller gets
  * 401 without the authorizer being called. The values are the cache key and, for TOKEN, the token.
  *
  * @module

@@ -5,7 +5,7 @@ import { canonicalUri, normalizeUriPath } from './canonical-uri.js'
 
 describe('canonicalUri', () => {
   it.each([
-    ['/a%20b', '/a%2520b', 'wire escapes are encoded again (% → %25), reference §4.2'],
+    ['/a%20b', '/a%2520b', 'wire escapes are encoded again (% → %25), as SDKs sign non-S3 paths'],
     [
       '/test/%40connections/x%3D',
       '/test/%2540connections/x%253D',

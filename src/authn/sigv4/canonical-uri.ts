@@ -1,6 +1,6 @@
 /**
  * The SigV4 canonical URI for every service but S3: the wire path, dot segments and empty
- * segments removed, then URI-encoded once more (reference §0.8, §4.2; botocore
+ * segments removed, then URI-encoded once more (docs/aws-semantics.md#canonical-uri; botocore
  * `_normalize_url_path`, `@smithy/signature-v4` `getCanonicalPath`).
  *
  * @module

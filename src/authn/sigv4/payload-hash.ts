@@ -1,9 +1,9 @@
 /**
- * Which payload hash goes into the canonical request (reference §0.3): the body when the proxy
+ * Which payload hash goes into the canonical request: the body when the proxy
  * sent all of it (a signed `x-amz-content-sha256` must then match it), else a signed
  * `x-amz-content-sha256` (`UNSIGNED-PAYLOAD` included), else the empty-body hash when the request
  * evidently has no body; otherwise the body is needed and the request is refused. A partial body
- * is always refused.
+ * is always refused. Our decision where AWS is silent: docs/aws-semantics.md#payload-hash.
  *
  * @module
  */

@@ -81,7 +81,7 @@ export function sigV4Failure(
 }
 
 /**
- * The AWS message texts. Sources: reference §4.8/§8 (observed API Gateway bodies) and the Coral
+ * The AWS message texts. Sources: API Gateway bodies as observed (docs/wire.md) and the Coral
  * validation order and texts recorded by mhart/dynalite (`index.js`) for AWS JSON services.
  * Texts marked [portcullis] have no AWS counterpart (Portcullis-only conditions).
  */

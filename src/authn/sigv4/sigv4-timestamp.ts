@@ -105,7 +105,10 @@ function invalidExpires(message: string): ExpiresResult {
   }
 }
 
-/** Validates `X-Amz-Expires`: whole seconds, 1–604800 (reference §0.2). Absent → undefined. */
+/**
+ * Validates `X-Amz-Expires`: whole seconds, 1–604800. Absent → undefined. Our bounds where AWS
+ * is silent: docs/aws-semantics.md#presigned-url-expiry.
+ */
 export function readExpires(raw: string | undefined): ExpiresResult {
   if (raw === undefined) return { ok: true, seconds: undefined }
   if (/^-\d+$/.test(raw)) return invalidExpires(SIGV4_MESSAGES.expiresNegative)

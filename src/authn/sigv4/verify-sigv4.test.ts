@@ -1,6 +1,6 @@
 /**
  * verifySigV4 refusals: every condition gives AWS's status, x-amzn-errortype and exact message
- * (reference §4.8, §8), with a stable code. Valid requests are signed by `@smithy/signature-v4`.
+ * (docs/wire.md#denials), with a stable code. Valid requests are signed by `@smithy/signature-v4`.
  *
  * @module
  */
@@ -160,7 +160,8 @@ describe('verifySigV4 accepts', () => {
   })
 
   it('a signed x-amz-content-sha256: UNSIGNED-PAYLOAD only when no body is forwarded', async () => {
-    // Reference §0.3: the claim stands in for the body only when the proxy did not send it.
+    // The claim stands in for the body only when the proxy did not send it
+    // (docs/aws-semantics.md#payload-hash).
     const post = await signed({
       method: 'POST',
       body: 'abc',

@@ -157,7 +157,8 @@ function verifyOrFail<P>(req: RequestContext, opts: SigV4VerifyOptions<P>): SigV
   const scope = checkCredentialScope(params.credential, amzDate, opts.region, opts.service)
   if (!scope.ok) return scope.failure
 
-  // 7. Temporary credentials do not exist in Portcullis (reference §0.4).
+  // 7. Temporary credentials do not exist in Portcullis
+  // (docs/aws-semantics.md#temporary-credentials).
   const headers = req.headers
   if (headers.has('x-amz-security-token') || hasParameter(query, 'X-Amz-Security-Token')) {
     return fail(

@@ -109,7 +109,7 @@ export function compilePrincipals(
 }
 
 /**
- * Condition keys of an IAM principal (reference §2.5). `aws:userid` is AWS's unique ID, which a
+ * Condition keys of an IAM principal (docs/decision-flow.md). `aws:userid` is AWS's unique ID, which a
  * manifest does not carry: we use the ARN's name part for users and `role:session` for sessions.
  */
 function principalConditionKeys(

@@ -11,7 +11,7 @@ import { parseCidr, type CompiledSource } from '../private-endpoint-sources.js'
 import type { CompiledEndpoint } from '../snapshot.js'
 import { key, type CompileContext } from './compile-context.js'
 
-/** The AWS default endpoint policy: full access (reference §2.7). */
+/** The AWS default endpoint policy: full access (docs/aws-semantics.md#private-apis). */
 const ALLOW_ALL_ENDPOINT = {
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }],

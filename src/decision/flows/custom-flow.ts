@@ -1,8 +1,8 @@
 /**
  * `authorizationType: CUSTOM` (TOKEN / REQUEST authorizers over HTTP), in AWS's two phases
- * (reference §1.1): the resource policy is checked for an explicit Deny *before* the authorizer is
- * called; then the authorizer's policy (fresh or cached) is evaluated against this request's
- * methodArn and combined with the resource policy by Table A.
+ * (docs/aws-semantics.md): the resource policy is checked for an explicit Deny *before* the
+ * authorizer is called; then the authorizer's policy (fresh or cached) is evaluated against this
+ * request's methodArn and combined with the resource policy by Table A.
  *
  * @module
  */

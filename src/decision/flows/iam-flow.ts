@@ -1,7 +1,8 @@
 /**
  * `authorizationType: AWS_IAM`: verify the SigV4 signature against the access keys of Principal
  * objects, then combine the principal's identity policies with the API's resource policy —
- * Table A when the caller's account owns the API, Table B across accounts (reference §1.2–1.3).
+ * Table A when the caller's account owns the API, Table B across accounts
+ * (docs/aws-semantics.md#authorization-flow).
  * Synchronous: nothing here waits for I/O.
  *
  * @module

@@ -1,7 +1,7 @@
 /**
  * `COGNITO_USER_POOLS` and `JWT` routes: verify the token (signature by the issuer's JWKS, issuer,
  * audience / client id, token_use, time claims, scopes), then combine with the resource policy by
- * Table A, the caller being anonymous to IAM (reference §0.1, §1, §6). Claims go upstream as
+ * Table A, the caller being anonymous to IAM (docs/aws-semantics.md). Claims go upstream as
  * `x-portcullis-context-claims-<claim>`, `sub` as `x-portcullis-principal`.
  *
  * Synchronous whenever the verifier is (a cached token, or keys already held): the flow then

@@ -1,6 +1,7 @@
 /**
  * `authorizationType: NONE`: only the resource policy is evaluated, anonymously, and it must
- * explicitly allow (reference §1.1). Without a resource policy the route is public, as in AWS.
+ * explicitly allow (docs/aws-semantics.md). Without a resource policy the route is public, as in
+ * AWS.
  *
  * @module
  */

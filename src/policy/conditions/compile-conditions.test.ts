@@ -1,5 +1,6 @@
 /**
- * Condition operators (§3.3, §3.4, §3.6), table-driven from test/fixtures/iam/condition-operators.json:
+ * Condition operators (IAM User Guide; docs/aws-semantics.md#policy-evaluation), table-driven from
+ * test/fixtures/iam/condition-operators.json:
  * each row compiles a one-statement Allow policy with that Condition and proves whether the request
  * context satisfies it (Allow) or not (Neither).
  */

@@ -1,6 +1,6 @@
 /**
  * Compiles a statement's `Condition` block into tests evaluated per request: AND across operators
- * and keys, OR across values (AND of "not" for negated operators), the missing-key rules of §3.3,
+ * and keys, OR across values (AND of "not" for negated operators), IAM's missing-key rules,
  * `...IfExists`, `ForAllValues:` / `ForAnyValue:` and `Null`. @module
  */
 import { childPath, indexPath } from '../json-path.js'

@@ -1,7 +1,7 @@
 /**
- * Every IAM condition operator (§3.4): its family compiler, whether it is negated, and the parser
- * for `ForAllValues:` / `ForAnyValue:` prefixes and the `IfExists` suffix. Names are matched
- * case-insensitively. @module
+ * Every IAM condition operator (IAM User Guide, "Condition operators"): its family compiler,
+ * whether it is negated, and the parser for `ForAllValues:` / `ForAnyValue:` prefixes and the
+ * `IfExists` suffix. Names are matched case-insensitively. @module
  */
 import { compileArnLike } from './arn-operators.js'
 import { compileBinaryEquals } from './binary-operator.js'

@@ -17,11 +17,7 @@ import type { RestApiSpec } from '../../src/api/v1alpha1/index.js'
 import { startApp, type RunningApp } from '../../src/app/app.js'
 import { runCli } from '../../src/cli/run-cli.js'
 import { validateCommand } from '../../src/cli/validate.js'
-import {
-  importFiles,
-  type ImportedFile,
-  type ImportResult,
-} from '../../src/import/import-files.js'
+import { importFiles, type ImportedFile, type ImportResult } from '../../src/import/import-files.js'
 import { templateContext } from '../../src/import/intrinsics.js'
 import { ImportInputError, readDocument } from '../../src/import/read-document.js'
 import { ImportReport, pointerTo } from '../../src/import/report.js'
@@ -65,7 +61,9 @@ const CLOUDFORMATION = list('cloudformation', /\.(json|ya?ml)$/)
  * which YAML 1.2 forbids. PyYAML (SAM CLI) reads it; the `yaml` and `js-yaml` parsers refuse it
  * and `yaml` has no option to accept it, so the import must refuse it clearly.
  */
-const NOT_YAML_1_2 = ['serverless-samples__owasp-api-security-controls-demo__fulfillment__template.yaml']
+const NOT_YAML_1_2 = [
+  'serverless-samples__owasp-api-security-controls-demo__fulfillment__template.yaml',
+]
 
 type Json = Record<string, unknown>
 const obj = (v: unknown): Json =>

@@ -30,6 +30,7 @@ import { DEFAULT_TRUST_DOMAIN } from '../src/compile/peer-identity.js'
 import { DEFAULTS, envName } from '../src/cli/options.js'
 import { SERVE_FLAGS } from '../src/cli/serve.js'
 import { VALIDATE_FLAGS } from '../src/cli/validate.js'
+import { IMPORT_FLAGS } from '../src/cli/import.js'
 import { Metrics } from '../src/observability/metrics.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -380,212 +381,232 @@ const REGION: FlagDoc = {
 }
 
 /** The prose of every flag, per subcommand. Keys must be exactly the flags of the spec. */
-export const FLAG_DOCS: Readonly<Record<'serve' | 'check' | 'validate', Record<string, FlagDoc>>> =
-  {
-    serve: {
-      config: {
-        arg: 'DIR',
-        default: '',
-        text: 'Local mode: serve the manifests of this folder (recursively, `.yaml`/`.yml`/`.json`) and reload on every change. Exactly one of `--config` and `--kubernetes`.',
-      },
-      kubernetes: {
-        arg: '',
-        default: 'false',
-        text: 'Kubernetes mode: list and watch the kinds, Secrets and annotated Services through the API server (in-cluster service account, or `KUBECONFIG`).',
-      },
-      'grpc-port': {
-        arg: 'PORT',
-        default: String(DEFAULTS.grpcPort),
-        text: 'Envoy gRPC `ext_authz` (`envoy.service.auth.v3.Authorization/Check`) and `grpc.health.v1.Health`. `0` picks a free port (the log says which).',
-      },
-      'http-port': {
-        arg: 'PORT',
-        default: String(DEFAULTS.httpPort),
-        text: "Plain-HTTP decision endpoint for Envoy's HTTP `ext_authz` service, nginx `auth_request` and Traefik `forwardAuth`. `0` picks a free port.",
-      },
-      'metrics-port': {
-        arg: 'PORT',
-        default: String(DEFAULTS.metricsPort),
-        text: '`/metrics`, `/healthz`, `/readyz`. `0` picks a free port.',
-      },
-      'grpc-socket': {
-        arg: 'PATH',
-        default: '',
-        text: 'Also serve gRPC on this Unix domain socket (for an Envoy sidecar in the same pod). A stale socket file is replaced.',
-      },
-      'bind-address': {
-        arg: 'ADDR',
-        default: DEFAULTS.host,
-        text: 'Address the three TCP ports listen on (`127.0.0.1` keeps them local).',
-      },
-      'account-id': ACCOUNT_ID,
-      region: REGION,
-      'log-level': {
-        arg: 'L',
-        default: DEFAULTS.logLevel,
-        text: 'JSON log level on stdout: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',
-      },
-      'log-redact': {
-        arg: 'NAME,...',
-        default: '',
-        text: 'Field or header names whose values are replaced by `[REDACTED]` in the logs, at any depth, case-insensitively, on top of the built-in ones (`authorization`, `cookie`, `x-api-key`, `x-amz-security-token`, …, and any name containing `secret`, `token`, `password`, `credential`, `signature` or `apikey`). Repeat the flag, or comma-separate.',
-      },
-      'trust-domains': {
-        arg: 'TD,...',
-        default: DEFAULT_TRUST_DOMAIN,
-        text: 'SPIFFE trust domains whose ids name a namespace and service account (PrivateEndpoint sources, `portcullis:Source*` and `aws:SourceVpc` keys). Ids of other trust domains, and malformed ids, identify nobody and carry no `portcullis:SourcePrincipal`. Comma-separated; list several for federation.',
-      },
-      'trust-forwarded-from': {
-        arg: 'CIDR',
-        default: '',
-        text: 'HTTP port: proxies (addresses or CIDRs) whose `X-Forwarded-For` / `X-Real-IP` name the client. Repeat the flag, or comma-separate in the environment. Without it the client is the TCP peer.',
-      },
-      'http-path-prefix': {
-        arg: 'P',
-        default: '',
-        text: "HTTP port: the `path_prefix` of Envoy's HTTP `ext_authz` service (e.g. `/envoy`). Requests under it are always read as Envoy's, whatever `X-Original-*` / `X-Forwarded-*` headers they carry.",
-      },
-      'cache-max-entries': {
-        arg: 'N',
-        default: String(LAMBDA_AUTHORIZER_DEFAULTS.cacheMaxEntries),
-        text: 'Bound on cached custom-authorizer results (per pod, least recently used evicted first). At least 1.',
-      },
-      'token-cache-max-entries': {
-        arg: 'N',
-        default: String(DEFAULT_TOKEN_CACHE_MAX),
-        text: 'Verified JWTs kept per Cognito/JWT authorizer (`0` = no token cache).',
-      },
-      'decision-log': {
-        arg: 'stdout|FILE',
-        default: '(off)',
-        text: 'Write the decision log (one JSON line per decision of the APIs whose `decisionLog` is enabled, and per candidate-policy disagreement) to standard output or append it to FILE. Written off the check path; lines a slow reader cannot take are dropped and counted in `portcullis_decision_log_dropped_total`. Schema: docs/decision-log.schema.json.',
-      },
-      'jwt-offload-max-in-flight': {
-        arg: 'N',
-        default: `${DEFAULT_OFFLOAD_IN_FLIGHT} (0 on one CPU)`,
-        text: "JWT signature checks that may run at once in Node's thread pool instead of on the event loop; past N they run inline, `0` always inline. Counted in `portcullis_jwt_signature_checks_total{where}`.",
-      },
-      'watch-namespaces': {
-        arg: 'NS,...',
-        default: '(all)',
-        text: 'Kubernetes mode: namespaces whose Portcullis objects, Secrets and Services are watched, comma-separated. Pods and Namespaces (PrivateEndpoint selectors) are read cluster-wide regardless.',
-      },
-      'network-policies': {
-        arg: '',
-        default: 'false',
-        text: 'Kubernetes mode: the leader writes NetworkPolicies that admit only the PrivateEndpoints’ sources (and the gateway namespaces) to the pods of Services bound to PRIVATE APIs.',
-      },
-      'gateway-namespaces': {
-        arg: 'NS,...',
-        default: '(own namespace)',
-        text: 'Kubernetes mode, with `--network-policies`: namespaces whose pods (the proxies) may always reach the pods of private APIs. Default: the namespace Portcullis runs in (`POD_NAMESPACE`).',
-      },
-      'usage-store': {
-        arg: 'URL',
-        default: '(in process)',
-        text: "Count usage plans' throttles and quotas on Redis, shared by every replica: `redis://[user:pass@]host:port[/db]` or `rediss://` (TLS). A password may come from `PORTCULLIS_USAGE_STORE_PASSWORD` instead. Redis down or slow: each replica counts on its own until it answers (see /readyz).",
-      },
-      'usage-store-ca-file': {
-        arg: 'FILE',
-        default: '(system CAs)',
-        text: 'PEM CA bundle that signed the Redis server certificate (`rediss://`).',
-      },
-      'sts-port': {
-        arg: 'PORT',
-        default: '(off)',
-        text: 'Serve the STS Query API (`AssumeRoleWithWebIdentity`, form POST or GET on `/`) on this port: AWS SDKs and the AWS CLI exchange an IdentityProvider token for session credentials of a role. Needs `--sts-key-file` or `--sts-key-secret`.',
-      },
-      'sts-tls-cert': {
-        arg: 'FILE',
-        default: '',
-        text: 'PEM certificate chain: the STS endpoint serves HTTPS (with `--sts-tls-key`).',
-      },
-      'sts-tls-key': {
-        arg: 'FILE',
-        default: '',
-        text: 'PEM private key of `--sts-tls-cert`.',
-      },
-      'sts-key-file': {
-        arg: 'FILE',
-        default: '',
-        text: 'Local mode: the keys sealing session tokens, `{keys: [{id, secret}], active: <id>}` (JSON or YAML; each secret 32 random bytes in base64). Every listed key opens sessions, the active one seals new ones; the file is re-read when it changes. Every replica needs the same keys.',
-      },
-      'sts-key-secret': {
-        arg: 'NS/NAME',
-        default: '',
-        text: 'Kubernetes mode: the Secret whose `keys` entry holds the session-token key document (as `--sts-key-file`), re-read every 10 s. To rotate: add the new key, wait for every replica, then make it active; drop the old key once the longest session has ended.',
-      },
+export const FLAG_DOCS: Readonly<
+  Record<'serve' | 'check' | 'validate' | 'import', Record<string, FlagDoc>>
+> = {
+  serve: {
+    config: {
+      arg: 'DIR',
+      default: '',
+      text: 'Local mode: serve the manifests of this folder (recursively, `.yaml`/`.yml`/`.json`) and reload on every change. Exactly one of `--config` and `--kubernetes`.',
     },
-    check: {
-      config: {
-        arg: 'DIR',
-        default: '',
-        text: 'Required. Folder of manifests to decide from (as `serve --config`). Custom authorizers and JWKS URLs it names are really called.',
-      },
-      method: { arg: 'M', default: '', text: 'Required. HTTP method of the request.' },
-      url: {
-        arg: 'URL',
-        default: '',
-        text: 'Required. Full URL of the request (`http://petstore.example.com/pets/1?x=1`); its host selects the API.',
-      },
-      header: {
-        arg: "'Name: value'",
-        default: '',
-        text: 'A request header (`-H`), repeatable: `Authorization`, `x-amz-date`, `Host`, ….',
-      },
-      'source-ip': {
-        arg: 'IP',
-        default: '',
-        text: 'Client address (`aws:SourceIp`, PrivateEndpoint `ipBlocks`).',
-      },
-      'trust-domains': {
-        arg: 'TD,...',
-        default: DEFAULT_TRUST_DOMAIN,
-        text: 'SPIFFE trust domains whose ids name a namespace and service account (PrivateEndpoint sources, `portcullis:Source*` and `aws:SourceVpc` keys). Ids of other trust domains, and malformed ids, identify nobody and carry no `portcullis:SourcePrincipal`. Comma-separated; list several for federation.',
-      },
-      'source-principal': {
-        arg: 'SPIFFE',
-        default: '',
-        text: "Caller's mTLS identity, `spiffe://<trust-domain>/ns/<ns>/sa/<sa>` (PrivateEndpoints, `portcullis:Source*` keys).",
-      },
-      'context-extension': {
-        arg: 'k=v',
-        default: '',
-        text: 'An Envoy context extension, repeatable: `portcullis.dev/api=namespace/name` picks the API without a host match.',
-      },
-      data: {
-        arg: 'BODY',
-        default: '',
-        text: 'Request body (for SigV4 signatures that cover it).',
-      },
-      'data-file': {
-        arg: 'FILE',
-        default: '',
-        text: 'Request body read from a file; wins over `--data`.',
-      },
-      json: {
-        arg: '',
-        default: 'false',
-        text: 'Print the decision as JSON (`decision`, `code`, `api`, `reason`, `statements`, headers) instead of text.',
-      },
-      candidate: {
-        arg: '',
-        default: 'false',
-        text: "Also decide with the API's `candidatePolicy` and print both answers (JSON: `candidate`, null without one). The exit code follows the live answer.",
-      },
-      'account-id': ACCOUNT_ID,
-      region: REGION,
+    kubernetes: {
+      arg: '',
+      default: 'false',
+      text: 'Kubernetes mode: list and watch the kinds, Secrets and annotated Services through the API server (in-cluster service account, or `KUBECONFIG`).',
     },
-    validate: {
-      'account-id': ACCOUNT_ID,
-      region: REGION,
+    'grpc-port': {
+      arg: 'PORT',
+      default: String(DEFAULTS.grpcPort),
+      text: 'Envoy gRPC `ext_authz` (`envoy.service.auth.v3.Authorization/Check`) and `grpc.health.v1.Health`. `0` picks a free port (the log says which).',
     },
-  }
+    'http-port': {
+      arg: 'PORT',
+      default: String(DEFAULTS.httpPort),
+      text: "Plain-HTTP decision endpoint for Envoy's HTTP `ext_authz` service, nginx `auth_request` and Traefik `forwardAuth`. `0` picks a free port.",
+    },
+    'metrics-port': {
+      arg: 'PORT',
+      default: String(DEFAULTS.metricsPort),
+      text: '`/metrics`, `/healthz`, `/readyz`. `0` picks a free port.',
+    },
+    'grpc-socket': {
+      arg: 'PATH',
+      default: '',
+      text: 'Also serve gRPC on this Unix domain socket (for an Envoy sidecar in the same pod). A stale socket file is replaced.',
+    },
+    'bind-address': {
+      arg: 'ADDR',
+      default: DEFAULTS.host,
+      text: 'Address the three TCP ports listen on (`127.0.0.1` keeps them local).',
+    },
+    'account-id': ACCOUNT_ID,
+    region: REGION,
+    'log-level': {
+      arg: 'L',
+      default: DEFAULTS.logLevel,
+      text: 'JSON log level on stdout: `fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',
+    },
+    'log-redact': {
+      arg: 'NAME,...',
+      default: '',
+      text: 'Field or header names whose values are replaced by `[REDACTED]` in the logs, at any depth, case-insensitively, on top of the built-in ones (`authorization`, `cookie`, `x-api-key`, `x-amz-security-token`, …, and any name containing `secret`, `token`, `password`, `credential`, `signature` or `apikey`). Repeat the flag, or comma-separate.',
+    },
+    'trust-domains': {
+      arg: 'TD,...',
+      default: DEFAULT_TRUST_DOMAIN,
+      text: 'SPIFFE trust domains whose ids name a namespace and service account (PrivateEndpoint sources, `portcullis:Source*` and `aws:SourceVpc` keys). Ids of other trust domains, and malformed ids, identify nobody and carry no `portcullis:SourcePrincipal`. Comma-separated; list several for federation.',
+    },
+    'trust-forwarded-from': {
+      arg: 'CIDR',
+      default: '',
+      text: 'HTTP port: proxies (addresses or CIDRs) whose `X-Forwarded-For` / `X-Real-IP` name the client. Repeat the flag, or comma-separate in the environment. Without it the client is the TCP peer.',
+    },
+    'http-path-prefix': {
+      arg: 'P',
+      default: '',
+      text: "HTTP port: the `path_prefix` of Envoy's HTTP `ext_authz` service (e.g. `/envoy`). Requests under it are always read as Envoy's, whatever `X-Original-*` / `X-Forwarded-*` headers they carry.",
+    },
+    'cache-max-entries': {
+      arg: 'N',
+      default: String(LAMBDA_AUTHORIZER_DEFAULTS.cacheMaxEntries),
+      text: 'Bound on cached custom-authorizer results (per pod, least recently used evicted first). At least 1.',
+    },
+    'token-cache-max-entries': {
+      arg: 'N',
+      default: String(DEFAULT_TOKEN_CACHE_MAX),
+      text: 'Verified JWTs kept per Cognito/JWT authorizer (`0` = no token cache).',
+    },
+    'decision-log': {
+      arg: 'stdout|FILE',
+      default: '(off)',
+      text: 'Write the decision log (one JSON line per decision of the APIs whose `decisionLog` is enabled, and per candidate-policy disagreement) to standard output or append it to FILE. Written off the check path; lines a slow reader cannot take are dropped and counted in `portcullis_decision_log_dropped_total`. Schema: docs/decision-log.schema.json.',
+    },
+    'jwt-offload-max-in-flight': {
+      arg: 'N',
+      default: `${DEFAULT_OFFLOAD_IN_FLIGHT} (0 on one CPU)`,
+      text: "JWT signature checks that may run at once in Node's thread pool instead of on the event loop; past N they run inline, `0` always inline. Counted in `portcullis_jwt_signature_checks_total{where}`.",
+    },
+    'watch-namespaces': {
+      arg: 'NS,...',
+      default: '(all)',
+      text: 'Kubernetes mode: namespaces whose Portcullis objects, Secrets and Services are watched, comma-separated. Pods and Namespaces (PrivateEndpoint selectors) are read cluster-wide regardless.',
+    },
+    'network-policies': {
+      arg: '',
+      default: 'false',
+      text: 'Kubernetes mode: the leader writes NetworkPolicies that admit only the PrivateEndpoints’ sources (and the gateway namespaces) to the pods of Services bound to PRIVATE APIs.',
+    },
+    'gateway-namespaces': {
+      arg: 'NS,...',
+      default: '(own namespace)',
+      text: 'Kubernetes mode, with `--network-policies`: namespaces whose pods (the proxies) may always reach the pods of private APIs. Default: the namespace Portcullis runs in (`POD_NAMESPACE`).',
+    },
+    'usage-store': {
+      arg: 'URL',
+      default: '(in process)',
+      text: "Count usage plans' throttles and quotas on Redis, shared by every replica: `redis://[user:pass@]host:port[/db]` or `rediss://` (TLS). A password may come from `PORTCULLIS_USAGE_STORE_PASSWORD` instead. Redis down or slow: each replica counts on its own until it answers (see /readyz).",
+    },
+    'usage-store-ca-file': {
+      arg: 'FILE',
+      default: '(system CAs)',
+      text: 'PEM CA bundle that signed the Redis server certificate (`rediss://`).',
+    },
+    'sts-port': {
+      arg: 'PORT',
+      default: '(off)',
+      text: 'Serve the STS Query API (`AssumeRoleWithWebIdentity`, form POST or GET on `/`) on this port: AWS SDKs and the AWS CLI exchange an IdentityProvider token for session credentials of a role. Needs `--sts-key-file` or `--sts-key-secret`.',
+    },
+    'sts-tls-cert': {
+      arg: 'FILE',
+      default: '',
+      text: 'PEM certificate chain: the STS endpoint serves HTTPS (with `--sts-tls-key`).',
+    },
+    'sts-tls-key': {
+      arg: 'FILE',
+      default: '',
+      text: 'PEM private key of `--sts-tls-cert`.',
+    },
+    'sts-key-file': {
+      arg: 'FILE',
+      default: '',
+      text: 'Local mode: the keys sealing session tokens, `{keys: [{id, secret}], active: <id>}` (JSON or YAML; each secret 32 random bytes in base64). Every listed key opens sessions, the active one seals new ones; the file is re-read when it changes. Every replica needs the same keys.',
+    },
+    'sts-key-secret': {
+      arg: 'NS/NAME',
+      default: '',
+      text: 'Kubernetes mode: the Secret whose `keys` entry holds the session-token key document (as `--sts-key-file`), re-read every 10 s. To rotate: add the new key, wait for every replica, then make it active; drop the old key once the longest session has ended.',
+    },
+  },
+  check: {
+    config: {
+      arg: 'DIR',
+      default: '',
+      text: 'Required. Folder of manifests to decide from (as `serve --config`). Custom authorizers and JWKS URLs it names are really called.',
+    },
+    method: { arg: 'M', default: '', text: 'Required. HTTP method of the request.' },
+    url: {
+      arg: 'URL',
+      default: '',
+      text: 'Required. Full URL of the request (`http://petstore.example.com/pets/1?x=1`); its host selects the API.',
+    },
+    header: {
+      arg: "'Name: value'",
+      default: '',
+      text: 'A request header (`-H`), repeatable: `Authorization`, `x-amz-date`, `Host`, ….',
+    },
+    'source-ip': {
+      arg: 'IP',
+      default: '',
+      text: 'Client address (`aws:SourceIp`, PrivateEndpoint `ipBlocks`).',
+    },
+    'trust-domains': {
+      arg: 'TD,...',
+      default: DEFAULT_TRUST_DOMAIN,
+      text: 'SPIFFE trust domains whose ids name a namespace and service account (PrivateEndpoint sources, `portcullis:Source*` and `aws:SourceVpc` keys). Ids of other trust domains, and malformed ids, identify nobody and carry no `portcullis:SourcePrincipal`. Comma-separated; list several for federation.',
+    },
+    'source-principal': {
+      arg: 'SPIFFE',
+      default: '',
+      text: "Caller's mTLS identity, `spiffe://<trust-domain>/ns/<ns>/sa/<sa>` (PrivateEndpoints, `portcullis:Source*` keys).",
+    },
+    'context-extension': {
+      arg: 'k=v',
+      default: '',
+      text: 'An Envoy context extension, repeatable: `portcullis.dev/api=namespace/name` picks the API without a host match.',
+    },
+    data: {
+      arg: 'BODY',
+      default: '',
+      text: 'Request body (for SigV4 signatures that cover it).',
+    },
+    'data-file': {
+      arg: 'FILE',
+      default: '',
+      text: 'Request body read from a file; wins over `--data`.',
+    },
+    json: {
+      arg: '',
+      default: 'false',
+      text: 'Print the decision as JSON (`decision`, `code`, `api`, `reason`, `statements`, headers) instead of text.',
+    },
+    candidate: {
+      arg: '',
+      default: 'false',
+      text: "Also decide with the API's `candidatePolicy` and print both answers (JSON: `candidate`, null without one). The exit code follows the live answer.",
+    },
+    'account-id': ACCOUNT_ID,
+    region: REGION,
+  },
+  validate: {
+    'account-id': ACCOUNT_ID,
+    region: REGION,
+  },
+  import: {
+    format: {
+      arg: 'openapi|sam|cloudformation',
+      default: '(detected)',
+      text: 'Input format. Detected when not given: `swagger`/`openapi` + `paths` is OpenAPI; `Resources` is a template, read as SAM when it has the SAM `Transform` or `AWS::Serverless::*` resources.',
+    },
+    stage: {
+      arg: 'S',
+      default: '(from the source, else prod)',
+      text: 'Stage of every imported RestApi, instead of the one the source names.',
+    },
+    namespace: { arg: 'NS', default: 'default', text: 'Namespace of the written manifests.' },
+    out: {
+      arg: 'DIR',
+      default: '.',
+      text: 'Folder the manifests are written to, one `<api-name>.yaml` per API.',
+    },
+  },
+}
 
 const SPECS: Readonly<Record<keyof typeof FLAG_DOCS, FlagSpec>> = {
   serve: SERVE_FLAGS,
   check: CHECK_FLAGS,
   validate: VALIDATE_FLAGS,
+  import: IMPORT_FLAGS,
 }
 
 function flagTable(command: keyof typeof FLAG_DOCS): string {
@@ -619,18 +640,20 @@ export function renderCliReference(): string {
     '# Command line',
     '',
     "`portcullis` is the package's `bin` (`npx portcullis …` in a checkout, `portcullis …` in the",
-    'container image). Three subcommands:',
+    'container image). Four subcommands:',
     '',
     '```text',
     'portcullis serve (--config DIR | --kubernetes) [flags]',
     "portcullis check --config DIR --method M --url URL [-H 'Name: value']... [flags]",
     'portcullis validate PATH... [flags]',
+    'portcullis import [flags] FILE...',
     '```',
     '',
     'Every flag can also be set in the environment as `PORTCULLIS_<FLAG>` (upper case, `-` → `_`);',
     'a flag on the command line wins. Boolean flags read `true`/`1`; repeatable flags read a',
     'comma-separated list. Exit codes: `0` success (`check`: allowed), `1` (`check`: denied;',
-    '`validate`: problems found), `2` usage or configuration error.',
+    '`validate`: problems found), `2` usage or configuration error (`import`: an input that cannot',
+    'be read), `3` (`import`: something approximated, left out or left as a TODO).',
     '',
     '## `serve`',
     '',
@@ -658,6 +681,16 @@ export function renderCliReference(): string {
     'problem on stdout and a summary on stderr; exit `0` when everything is valid, `1` otherwise.',
     '',
     flagTable('validate'),
+    '',
+    '## `import`',
+    '',
+    'Turns API Gateway definitions (OpenAPI exports with `x-amazon-apigateway-*` extensions, SAM and',
+    'CloudFormation templates; JSON or YAML) into manifests and prints a report of every element:',
+    'mapped, approximated, not mapped or TODO, with its location in the source. Exit `0` when',
+    'everything mapped exactly, `3` when anything needs review, `2` when an input cannot be read',
+    'or is a template SAM itself refuses. See [Importing API Gateway definitions](../import.md).',
+    '',
+    flagTable('import'),
     '',
   ].join('\n')
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { checkCommand } from './check.js'
+import { importCommand } from './import.js'
 import { UsageError } from './options.js'
 import { serveCommand } from './serve.js'
 import { validateCommand } from './validate.js'
@@ -21,6 +22,7 @@ export const USAGE = `usage:
                    [--source-principal SPIFFE] [--trust-domains TD,...]
                    [--context-extension k=v]... [--data BODY] [--json]
   portcullis validate PATH...
+  portcullis import [--format openapi|sam|cloudformation] [--stage S] [--namespace NS] [--out DIR] FILE...
 --trust-domains (default cluster.local): SPIFFE ids of other trust domains, and malformed ids,
 identify no namespace or service account, and portcullis:SourcePrincipal is absent for them.
 Every flag can also be set as PORTCULLIS_<FLAG> (e.g. PORTCULLIS_GRPC_PORT=9001).`
@@ -37,7 +39,10 @@ export interface CliIo {
   readonly env?: NodeJS.ProcessEnv
 }
 
-/** Runs one command; resolves to its exit code (0 ok/allow, 1 deny/invalid, 2 usage or error). */
+/**
+ * Runs one command; resolves to its exit code (0 ok/allow, 1 deny/invalid, 2 usage or error, 3 an
+ * import that approximated or left something out).
+ */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [cmd, ...rest] = argv
   const env = io.env ?? process.env
@@ -51,6 +56,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await checkCommand(rest, out, err, env)
       case 'validate':
         return await validateCommand(rest, out, err, env)
+      case 'import':
+        return await importCommand(rest, out, err, env)
       case '--help':
       case '-h':
       case 'help':

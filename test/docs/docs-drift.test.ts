@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { DECISION_CODES, PROBLEM_CODES } from '../../src/api/decision-codes.js'
 import { KINDS } from '../../src/api/v1alpha1/kinds.js'
 import { CHECK_FLAGS } from '../../src/cli/check.js'
+import { IMPORT_FLAGS } from '../../src/cli/import.js'
 import { SERVE_FLAGS } from '../../src/cli/serve.js'
 import { VALIDATE_FLAGS } from '../../src/cli/validate.js'
 import { Metrics } from '../../src/observability/metrics.js'
@@ -41,7 +42,9 @@ describe('generated reference pages are in sync with the code', () => {
 
   it('cli.md names every flag of every subcommand, with its environment variable', () => {
     const cli = expected.get('cli.md') ?? ''
-    const flags = [SERVE_FLAGS, CHECK_FLAGS, VALIDATE_FLAGS].flatMap((spec) => Object.keys(spec))
+    const flags = [SERVE_FLAGS, CHECK_FLAGS, VALIDATE_FLAGS, IMPORT_FLAGS].flatMap((spec) =>
+      Object.keys(spec),
+    )
     expect(flags.length).toBeGreaterThan(20)
     for (const flag of flags) {
       expect(cli).toContain(`\`--${flag}`)

@@ -1,9 +1,10 @@
 /**
  * The `portcullis` CLI, called in-process through runCli (the function bin/portcullis.js runs):
  * `check` decisions, explanations and exit codes (0 allow, 1 deny, 2 usage/config error), `--json`,
- * `validate` lines in `file: kind/namespace/name: field: problem` form, and PORTCULLIS_* environment
- * flags. Two subprocess smoke tests at the end prove the installed entry point wires argv, streams
- * and the exit code to the same function.
+ * `validate` lines in `file: kind/namespace/name: field: problem` form, `import` exit codes (0 all
+ * mapped, 3 something to review, 2 unreadable input or usage), and PORTCULLIS_* environment flags.
+ * Two subprocess smoke tests at the end prove the installed entry point wires argv, streams and the
+ * exit code to the same function.
  */
 import { execFile } from 'node:child_process'
 import { mkdtemp, writeFile } from 'node:fs/promises'
@@ -348,6 +349,62 @@ spec: {type: TOKEN, authorizerUri: "http://127.0.0.1:${authorizer.port}/", ident
     } finally {
       authorizer.close()
     }
+  })
+})
+
+describe('portcullis import', () => {
+  const openApi = (op: Record<string, unknown>): string =>
+    JSON.stringify({
+      swagger: '2.0',
+      info: { title: 'pets', version: '1' },
+      paths: { '/pets': { get: op } },
+      securityDefinitions: {
+        sigv4: {
+          type: 'apiKey',
+          name: 'Authorization',
+          in: 'header',
+          'x-amazon-apigateway-authtype': 'awsSigv4',
+        },
+      },
+    })
+
+  it('exit 0 when every element maps exactly, and the written folder validates', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-cli-import-'))
+    const file = join(dir, 'pets.json')
+    await writeFile(file, openApi({ security: [{ sigv4: [] }] }))
+    const out = join(dir, 'out')
+    const r = await run(['import', '--namespace', 'shop', '--out', out, file])
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' })
+    expect(r.stdout).toContain('mapped        method GET /pets (AWS_IAM)')
+    expect((await run(['validate', out])).code).toBe(0)
+  })
+
+  it('exit 3 when something is left out (an undefined security scheme), with the element in the TODO list', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-cli-import-'))
+    const file = join(dir, 'pets.json')
+    await writeFile(file, openApi({ security: [{ nosuch: [] }] }))
+    const r = await run(['import', '--out', join(dir, 'out'), file])
+    expect(r.code).toBe(3)
+    expect(r.stdout).toMatch(
+      /TODO \(review before serving these manifests\):\n {2}1\. \[not mapped\] method GET \/pets/,
+    )
+  })
+
+  it('exit 2 for an input that is not YAML (with the position) and for usage errors; PORTCULLIS_FORMAT is read', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-cli-import-'))
+    const file = join(dir, 'bad.yaml')
+    await writeFile(file, 'Resources:\n  A: [{\n  }]\n')
+    const bad = await run(['import', '--out', dir, file])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(
+      /^portcullis import: .*bad\.yaml: not valid JSON or YAML: .* at line \d+, column \d+/,
+    )
+    const usage = await run(['import'])
+    expect(usage.code).toBe(2)
+    expect(usage.stderr).toContain('import needs at least one FILE')
+    const format = await run(['import', file], { PORTCULLIS_FORMAT: 'wsdl' })
+    expect(format.code).toBe(2)
+    expect(format.stderr).toContain('--format: one of openapi, sam, cloudformation: wsdl')
   })
 })
 

@@ -1,7 +1,7 @@
 /**
  * What every source format maps into before manifests are written: one REST API with its routes,
- * authorizers, resource policy, endpoint configuration, and the API keys / usage plans that have no
- * manifest kind yet. Field values are already Portcullis values (authorizer specs, HTTP methods).
+ * authorizers, resource policy, endpoint configuration, and the API keys / usage plans that import
+ * does not map (reported). Field values are already Portcullis values (authorizer specs, HTTP methods).
  *
  * @module
  */
@@ -25,7 +25,7 @@ export interface ImportedAuthorizer {
   readonly source: SourceLocation
 }
 
-/** An API key or usage plan: kept for the report (and for ApiKey/UsagePlan manifests once they exist). */
+/** An API key or usage plan: kept for the report (import writes no ApiKey/UsagePlan manifests). */
 export interface ImportedUsageElement {
   readonly kind: 'ApiKey' | 'UsagePlan'
   readonly name: string

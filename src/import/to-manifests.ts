@@ -82,8 +82,9 @@ function routes(api: ImportedApi, report: ImportReport): RestApiSpec['routes'] {
 }
 
 /**
- * API keys and usage plans: reported as not mapped until ApiKey/UsagePlan kinds exist. Routes keep
- * `apiKeyRequired: true`, so they deny every caller until keys can be issued: closed, not open.
+ * API keys and usage plans: reported as not mapped (a key's value is a secret a template seldom
+ * holds; ApiKey manifests name a Secret). Routes keep `apiKeyRequired: true`, so they deny every
+ * caller until ApiKey and UsagePlan manifests are written: closed, not open.
  */
 function usageManifests(api: ImportedApi, _namespace: string, report: ImportReport): Manifest[] {
   for (const u of api.usage) {
@@ -92,7 +93,7 @@ function usageManifests(api: ImportedApi, _namespace: string, report: ImportRepo
       `${u.kind} ${u.name}`,
       u.source.file,
       u.source.pointer,
-      `no ${u.kind} kind yet (not mapped yet); routes keep apiKeyRequired`,
+      `not mapped by import: write the ${u.kind} manifest; routes keep apiKeyRequired`,
     )
   }
   return []

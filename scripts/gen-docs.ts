@@ -524,7 +524,11 @@ export const FLAG_DOCS: Readonly<
       default: '',
       text: 'Required. Folder of manifests to decide from (as `serve --config`). Custom authorizers and JWKS URLs it names are really called.',
     },
-    method: { arg: 'M', default: '', text: 'Required. HTTP method of the request.' },
+    method: {
+      arg: 'M',
+      default: '',
+      text: 'Required. HTTP method of the request, as sent: methods are case-sensitive, so `get` matches no route (as on the servers).',
+    },
     url: {
       arg: 'URL',
       default: '',

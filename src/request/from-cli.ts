@@ -62,7 +62,9 @@ export function requestFromCli(
     ok: true,
     req: {
       requestId: randomUUID(),
-      method: input.method.toUpperCase(),
+      // As sent, like the servers: methods are case-sensitive (RFC 9110 §9.1), so `get` matches no
+      // route offline either, and `check` explains the answer the service would give.
+      method: input.method,
       path,
       rawQuery,
       authority,

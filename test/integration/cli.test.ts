@@ -104,6 +104,19 @@ describe('portcullis check', () => {
     expect(JSON.parse(r.stdout).headersToRemove).toEqual(['x-portcullis-principal'])
   })
 
+  it('check --method is taken as sent, as the servers take it: `get` matches no GET route (403 Missing Authentication Token)', async () => {
+    const url = 'http://petstore.example.com/pets'
+    const lower = await run(['check', ...Q, '--method', 'get', '--url', url, '--json'])
+    expect(lower.code).toBe(1)
+    expect(JSON.parse(lower.stdout)).toMatchObject({
+      decision: 'deny',
+      code: 'ERR_NO_ROUTE',
+      httpStatus: 403,
+    })
+    expect(JSON.parse(lower.stdout).body).toBe('{"message":"Missing Authentication Token"}')
+    expect((await run(['check', ...Q, '--method', 'GET', '--url', url])).code).toBe(0)
+  })
+
   it('reads flags from PORTCULLIS_* environment variables', async () => {
     const r = await run(['check', '--method', 'GET', '--url', 'http://petstore.example.com/pets'], {
       PORTCULLIS_CONFIG: 'examples/quickstart',

@@ -4,15 +4,7 @@
  *
  * @module
  */
-import type { ApiKeySpec } from './api-key.js'
-import type { AuthorizerSpec } from './authorizer.js'
-import type { IdentityProviderSpec } from './identity-provider.js'
-import type { ObjectMeta, ObjectStatus } from './common.js'
-import type { PolicySpec } from './policy.js'
-import type { PrincipalSpec } from './principal.js'
-import type { PrivateEndpointSpec } from './private-endpoint.js'
-import type { RestApiSpec } from './rest-api.js'
-import type { UsagePlanSpec } from './usage-plan.js'
+import type { KindResource } from './kinds.js'
 
 export * from './common.js'
 export * from './rest-api.js'
@@ -27,31 +19,12 @@ export * from './kinds.js'
 export * from './validate-semantics.js'
 export * from './crds.js'
 
-/** Metadata after loading: the namespace is always set (`default` when the manifest had none). */
-export type LoadedObjectMeta = ObjectMeta & { readonly namespace: string }
-
-interface Resource<K extends string, S> {
-  readonly apiVersion: 'portcullis.dev/v1alpha1'
-  readonly kind: K
-  readonly metadata: LoadedObjectMeta
-  readonly spec: S
-  readonly status?: ObjectStatus
-}
-
-export type RestApi = Resource<'RestApi', RestApiSpec>
-export type Authorizer = Resource<'Authorizer', AuthorizerSpec>
-export type Principal = Resource<'Principal', PrincipalSpec>
-export type Policy = Resource<'Policy', PolicySpec>
-export type PrivateEndpoint = Resource<'PrivateEndpoint', PrivateEndpointSpec>
-export type ApiKey = Resource<'ApiKey', ApiKeySpec>
-export type UsagePlan = Resource<'UsagePlan', UsagePlanSpec>
-export type IdentityProvider = Resource<'IdentityProvider', IdentityProviderSpec>
-export type PortcullisResource =
-  | RestApi
-  | Authorizer
-  | Principal
-  | Policy
-  | PrivateEndpoint
-  | ApiKey
-  | UsagePlan
-  | IdentityProvider
+/** Names for the kinds other modules name often; any kind is `KindResource<'Kind'>`. */
+export type RestApi = KindResource<'RestApi'>
+export type Authorizer = KindResource<'Authorizer'>
+export type Principal = KindResource<'Principal'>
+export type Policy = KindResource<'Policy'>
+export type PrivateEndpoint = KindResource<'PrivateEndpoint'>
+export type ApiKey = KindResource<'ApiKey'>
+export type UsagePlan = KindResource<'UsagePlan'>
+export type IdentityProvider = KindResource<'IdentityProvider'>

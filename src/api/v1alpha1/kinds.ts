@@ -1,12 +1,16 @@
 /**
- * The registry of `portcullis.dev/v1alpha1` kinds: names, spec schema and printer columns, shared by
- * the manifest loader, the CRD generator and the Kubernetes source.
+ * The registry of `portcullis.dev/v1alpha1` kinds: one entry per kind (names, spec schema, printer
+ * columns, the compile-input bucket), from which the TypeScript types, the CRDs, the manifest
+ * loader, the compile input, the object counts and the Kubernetes source are all derived. Adding a
+ * kind means adding it to {@link KINDS} and {@link KIND_INFO}; the compiler rejects one without the
+ * other.
  *
  * @module
  */
-import type { TSchema } from '@sinclair/typebox'
+import type { Static, TSchema } from '@sinclair/typebox'
 import { ApiKeySpec } from './api-key.js'
 import { AuthorizerSpec } from './authorizer.js'
+import type { ObjectMeta, ObjectStatus } from './common.js'
 import { IdentityProviderSpec } from './identity-provider.js'
 import { PolicySpec } from './policy.js'
 import { PrincipalSpec } from './principal.js'
@@ -14,6 +18,7 @@ import { PrivateEndpointSpec } from './private-endpoint.js'
 import { RestApiSpec } from './rest-api.js'
 import { UsagePlanSpec } from './usage-plan.js'
 
+/** Every kind, in the stable order of the CRDs, the docs and the Kubernetes watches. */
 export const KINDS = [
   'RestApi',
   'Authorizer',
@@ -34,8 +39,10 @@ export interface PrinterColumn {
   readonly priority?: number
 }
 
-export interface KindInfo {
-  readonly kind: PortcullisKind
+export interface KindInfo<K extends PortcullisKind = PortcullisKind> {
+  readonly kind: K
+  /** The kind's property in the compiler's input (`restApis` holds the RestApis). */
+  readonly bucket: string
   readonly listKind: string
   readonly plural: string
   readonly singular: string
@@ -66,9 +73,15 @@ const AGE: PrinterColumn = {
   description: 'Time since creation.',
 }
 
-export const KIND_INFO: { readonly [K in PortcullisKind]: KindInfo } = {
+/*
+ * `as const satisfies`, not a type annotation: the literal entries keep their exact types (each
+ * kind's spec schema and bucket name), which the mapped types below read, while the compiler still
+ * checks that every kind has a complete entry and no entry lacks a kind.
+ */
+export const KIND_INFO = {
   RestApi: {
     kind: 'RestApi',
+    bucket: 'restApis',
     listKind: 'RestApiList',
     plural: 'restapis',
     singular: 'restapi',
@@ -105,6 +118,7 @@ export const KIND_INFO: { readonly [K in PortcullisKind]: KindInfo } = {
   },
   Authorizer: {
     kind: 'Authorizer',
+    bucket: 'authorizers',
     listKind: 'AuthorizerList',
     plural: 'authorizers',
     singular: 'authorizer',
@@ -134,6 +148,7 @@ export const KIND_INFO: { readonly [K in PortcullisKind]: KindInfo } = {
   },
   Principal: {
     kind: 'Principal',
+    bucket: 'principals',
     listKind: 'PrincipalList',
     plural: 'principals',
     singular: 'principal',
@@ -150,6 +165,7 @@ export const KIND_INFO: { readonly [K in PortcullisKind]: KindInfo } = {
   },
   Policy: {
     kind: 'Policy',
+    bucket: 'policies',
     listKind: 'PolicyList',
     plural: 'policies',
     singular: 'policy',
@@ -161,6 +177,7 @@ export const KIND_INFO: { readonly [K in PortcullisKind]: KindInfo } = {
   },
   PrivateEndpoint: {
     kind: 'PrivateEndpoint',
+    bucket: 'privateEndpoints',
     listKind: 'PrivateEndpointList',
     plural: 'privateendpoints',
     singular: 'privateendpoint',
@@ -172,6 +189,7 @@ export const KIND_INFO: { readonly [K in PortcullisKind]: KindInfo } = {
   },
   ApiKey: {
     kind: 'ApiKey',
+    bucket: 'apiKeys',
     listKind: 'ApiKeyList',
     plural: 'apikeys',
     singular: 'apikey',
@@ -200,6 +218,7 @@ export const KIND_INFO: { readonly [K in PortcullisKind]: KindInfo } = {
   },
   UsagePlan: {
     kind: 'UsagePlan',
+    bucket: 'usagePlans',
     listKind: 'UsagePlanList',
     plural: 'usageplans',
     singular: 'usageplan',
@@ -233,6 +252,7 @@ export const KIND_INFO: { readonly [K in PortcullisKind]: KindInfo } = {
   },
   IdentityProvider: {
     kind: 'IdentityProvider',
+    bucket: 'identityProviders',
     listKind: 'IdentityProviderList',
     plural: 'identityproviders',
     singular: 'identityprovider',
@@ -247,7 +267,35 @@ export const KIND_INFO: { readonly [K in PortcullisKind]: KindInfo } = {
       AGE,
     ],
   },
+} as const satisfies { readonly [K in PortcullisKind]: KindInfo<K> }
+
+type KindInfoMap = typeof KIND_INFO
+
+/** The spec of a kind, as its schema validates it (`KindSpec<'RestApi'>` is `RestApiSpec`). */
+export type KindSpec<K extends PortcullisKind> = Static<KindInfoMap[K]['spec']>
+
+/** The compile-input bucket of a kind (`KindBucket<'RestApi'>` is `'restApis'`). */
+export type KindBucket<K extends PortcullisKind = PortcullisKind> = KindInfoMap[K]['bucket']
+
+/** The kind a compile-input bucket holds (`KindOfBucket<'restApis'>` is `'RestApi'`). */
+export type KindOfBucket<B extends KindBucket> = {
+  readonly [K in PortcullisKind as KindBucket<K>]: K
+}[B]
+
+/** Metadata after loading: the namespace is always set (`default` when the manifest had none). */
+export type LoadedObjectMeta = ObjectMeta & { readonly namespace: string }
+
+/** One loaded object of a kind, as a manifest or the API server holds it. */
+export interface KindResource<K extends PortcullisKind> {
+  readonly apiVersion: 'portcullis.dev/v1alpha1'
+  readonly kind: K
+  readonly metadata: LoadedObjectMeta
+  readonly spec: KindSpec<K>
+  readonly status?: ObjectStatus
 }
+
+/** An object of any kind, discriminated by `kind`. */
+export type PortcullisResource = { readonly [K in PortcullisKind]: KindResource<K> }[PortcullisKind]
 
 export function isPortcullisKind(kind: unknown): kind is PortcullisKind {
   return typeof kind === 'string' && (KINDS as readonly string[]).includes(kind)

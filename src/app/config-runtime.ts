@@ -11,6 +11,7 @@ import type { AuthorizerCompiler } from '../compile/compile-snapshot.js'
 import type { Snapshot } from '../compile/snapshot.js'
 import type { WorkloadDirectory } from '../compile/workload-directory.js'
 import { formatConfigProblem } from '../api/config-problem.js'
+import { emptyCompileInput } from '../compile/compile-input.js'
 import { LastGoodCompiler, type LoadedConfig, type ReloadResult } from '../compile/last-good.js'
 import type { ConfigSource } from '../sources/config-source.js'
 
@@ -107,7 +108,7 @@ export class ConfigRuntime {
     } catch (err) {
       // A loader failure (e.g. the folder vanished) keeps the last snapshot serving.
       loaded = {
-        input: emptyInput(),
+        input: emptyCompileInput(),
         errors: [{ file: '(config)', ref: undefined, path: '', message: (err as Error).message }],
       }
       if (this.#snapshot) {
@@ -182,17 +183,4 @@ function notReadyCounts(result: ReloadResult): Record<string, number> {
     counts[e.ref.kind] = (counts[e.ref.kind] ?? 0) + 1
   }
   return counts
-}
-
-function emptyInput(): LoadedConfig['input'] {
-  return {
-    restApis: [],
-    authorizers: [],
-    principals: [],
-    policies: [],
-    privateEndpoints: [],
-    identityProviders: [],
-    secrets: [],
-    services: [],
-  }
 }

@@ -7,16 +7,14 @@
  * @module
  */
 import type { ObjectRef } from '../api/object-ref.js'
-import type {
-  ApiKeySpec,
-  AuthorizerSpec,
-  IdentityProviderSpec,
-  PolicySpec,
-  PrincipalSpec,
-  PrivateEndpointSpec,
-  RestApiSpec,
-  UsagePlanSpec,
+import {
+  KIND_INFO,
+  KINDS,
+  type KindBucket,
+  type KindOfBucket,
+  type KindSpec,
 } from '../api/v1alpha1/index.js'
+import { recordOf } from '../lib/record-of.js'
 
 export type { ObjectRef } from '../api/object-ref.js'
 
@@ -40,19 +38,53 @@ export interface ServiceBinding {
   readonly restApi: string
 }
 
-export interface CompileInput {
-  readonly restApis: readonly Manifest<RestApiSpec>[]
-  readonly authorizers: readonly Manifest<AuthorizerSpec>[]
-  readonly principals: readonly Manifest<PrincipalSpec>[]
-  readonly policies: readonly Manifest<PolicySpec>[]
-  readonly privateEndpoints: readonly Manifest<PrivateEndpointSpec>[]
-  /** Optional, so inputs that predate the kinds (fixtures, tools) stay valid: absent = none. */
-  readonly apiKeys?: readonly Manifest<ApiKeySpec>[]
-  readonly usagePlans?: readonly Manifest<UsagePlanSpec>[]
-  /** Absent = none (inputs built by hand, e.g. in tests, need not list the kind). */
-  readonly identityProviders?: readonly Manifest<IdentityProviderSpec>[]
+/** The manifests a compile-input bucket holds (`restApis` holds RestApi specs). */
+export type BucketManifest<B extends KindBucket> = Manifest<KindSpec<KindOfBucket<B>>>
+
+/** One bucket per kind of the registry, named by its `bucket`. */
+export type KindBuckets = { readonly [B in KindBucket]: readonly BucketManifest<B>[] }
+
+export interface CompileInput extends KindBuckets {
   readonly secrets: readonly SecretInput[]
   readonly services: readonly ServiceBinding[]
+}
+
+/** Every kind's bucket, in the registry's order. */
+export const KIND_BUCKETS: readonly KindBucket[] = KINDS.map((k) => KIND_INFO[k].bucket)
+
+/**
+ * Collects manifests into a {@link CompileInput}: every kind of the registry gets a bucket, so a
+ * loader (or a test) lists only what it has and a new kind needs no change here. Build once: the
+ * input shares the builder's arrays.
+ */
+export class CompileInputBuilder {
+  readonly #buckets: { [B in KindBucket]: BucketManifest<B>[] } = recordOf(KIND_BUCKETS, () => [])
+  readonly #secrets: SecretInput[] = []
+  readonly #services: ServiceBinding[] = []
+
+  add<B extends KindBucket>(bucket: B, manifest: BucketManifest<B>): this {
+    this.#buckets[bucket].push(manifest)
+    return this
+  }
+
+  addSecret(secret: SecretInput): this {
+    this.#secrets.push(secret)
+    return this
+  }
+
+  addService(service: ServiceBinding): this {
+    this.#services.push(service)
+    return this
+  }
+
+  build(): CompileInput {
+    return { ...this.#buckets, secrets: this.#secrets, services: this.#services }
+  }
+}
+
+/** An input with every bucket present and empty: `{ ...emptyCompileInput(), restApis: [...] }`. */
+export function emptyCompileInput(): CompileInput {
+  return new CompileInputBuilder().build()
 }
 
 /** A problem with one object: `file: kind/namespace/name: field: problem`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { compileSnapshot } from './compile-snapshot.js'
-import type { CompileInput, Manifest } from './compile-input.js'
+import { emptyCompileInput, type CompileInput, type Manifest } from './compile-input.js'
 import type { RestApiSpec } from '../api/v1alpha1/index.js'
 import { principalSpec, restApiSpec, type Loose } from '../../test/helpers/specs.js'
 
@@ -14,13 +14,8 @@ const api = (
   spec: restApiSpec({ hosts, routes: [{ path: '/x', methods: ['GET'] }], ...extra }),
 })
 const input = (apis: Manifest<RestApiSpec>[], over: Partial<CompileInput> = {}): CompileInput => ({
+  ...emptyCompileInput(),
   restApis: apis,
-  authorizers: [],
-  principals: [],
-  policies: [],
-  privateEndpoints: [],
-  secrets: [],
-  services: [],
   ...over,
 })
 const opts = { defaults: { accountId: '111122223333', region: 'us-east-1' }, generation: 1 }

@@ -32,7 +32,7 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
   const managed = compilePolicies(input.policies, ctx)
   const roles = new Map<string, StsRole>()
   const accessKeys = compilePrincipals(input.principals, secrets, managed, ctx, roles)
-  const providers = compileIdentityProviders(input.identityProviders ?? [], ctx)
+  const providers = compileIdentityProviders(input.identityProviders, ctx)
   const authorizers = compileAuthorizers(input.authorizers, ctx)
   const endpoints = compilePrivateEndpoints(input.privateEndpoints, ctx)
   const { apisByRef, apiFiles } = compileRestApis(

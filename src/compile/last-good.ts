@@ -8,13 +8,16 @@
  */
 import { compileSnapshot, type CompileOptions, type CompileResult } from './compile-snapshot.js'
 import type { ConfigProblem } from '../api/config-problem.js'
-import type {
-  CompileError,
-  CompileInput,
-  Manifest,
-  ObjectRef,
-  SecretInput,
-  ServiceBinding,
+import type { KindBucket } from '../api/v1alpha1/index.js'
+import {
+  CompileInputBuilder,
+  KIND_BUCKETS,
+  type BucketManifest,
+  type CompileError,
+  type CompileInput,
+  type ObjectRef,
+  type SecretInput,
+  type ServiceBinding,
 } from './compile-input.js'
 
 /** What a loader produced: the objects that passed schema validation, and the problems found. */
@@ -27,21 +30,11 @@ export interface LoadedConfig {
 /** A schema or parse problem; `ref` is absent for a file that could not be parsed at all. */
 export type LoadError = ConfigProblem
 
-type AnyObject = Manifest<unknown> | SecretInput | ServiceBinding
-type Bucket = keyof CompileInput
-
-const BUCKETS: readonly Bucket[] = [
-  'restApis',
-  'authorizers',
-  'principals',
-  'policies',
-  'privateEndpoints',
-  'apiKeys',
-  'usagePlans',
-  'identityProviders',
-  'secrets',
-  'services',
-]
+/** One object of the input with the bucket it belongs in. */
+type Entry =
+  | { readonly bucket: KindBucket; readonly obj: BucketManifest<KindBucket> }
+  | { readonly bucket: 'secrets'; readonly obj: SecretInput }
+  | { readonly bucket: 'services'; readonly obj: ServiceBinding }
 
 export const refKey = (r: ObjectRef): string => `${r.kind}/${r.namespace}/${r.name}`
 
@@ -53,17 +46,12 @@ export interface ReloadResult extends CompileResult {
 }
 
 export class LastGoodCompiler {
-  #lastGood = new Map<string, { bucket: Bucket; obj: AnyObject }>()
+  #lastGood = new Map<string, Entry>()
 
   compile(loaded: LoadedConfig, opts: CompileOptions): ReloadResult {
     const badFiles = new Set(loaded.errors.filter((e) => e.ref === undefined).map((e) => e.file))
     const badRefs = new Set(loaded.errors.flatMap((e) => (e.ref ? [refKey(e.ref)] : [])))
-    const current = new Map<string, { bucket: Bucket; obj: AnyObject }>()
-    for (const bucket of BUCKETS) {
-      for (const obj of loaded.input[bucket] as readonly AnyObject[]) {
-        current.set(refKey(obj.ref), { bucket, obj })
-      }
-    }
+    const current = entriesOf(loaded.input)
     const kept: string[] = []
     // Objects invalid at load time, or living in a file that no longer parses: keep the last good.
     for (const [k, prev] of this.#lastGood) {
@@ -89,7 +77,7 @@ export class LastGoodCompiler {
     const firstErrors = result.errors
     if (swapped) result = compileSnapshot(toInput(current), opts)
     const stillFailing = new Set(result.errors.map((e) => refKey(e.ref)))
-    const next = new Map<string, { bucket: Bucket; obj: AnyObject }>()
+    const next = new Map<string, Entry>()
     for (const [k, v] of current) if (!stillFailing.has(k)) next.set(k, v)
     this.#lastGood = next
     // Report the errors of the new versions (what the user just wrote), de-duplicated.
@@ -107,19 +95,22 @@ export class LastGoodCompiler {
   }
 }
 
-function toInput(objs: Map<string, { bucket: Bucket; obj: AnyObject }>): CompileInput {
-  const input: Record<Bucket, AnyObject[]> = {
-    restApis: [],
-    authorizers: [],
-    principals: [],
-    policies: [],
-    privateEndpoints: [],
-    apiKeys: [],
-    usagePlans: [],
-    identityProviders: [],
-    secrets: [],
-    services: [],
+function entriesOf(input: CompileInput): Map<string, Entry> {
+  const entries = new Map<string, Entry>()
+  for (const bucket of KIND_BUCKETS) {
+    for (const obj of input[bucket]) entries.set(refKey(obj.ref), { bucket, obj })
   }
-  for (const { bucket, obj } of objs.values()) input[bucket].push(obj)
-  return input as unknown as CompileInput
+  for (const obj of input.secrets) entries.set(refKey(obj.ref), { bucket: 'secrets', obj })
+  for (const obj of input.services) entries.set(refKey(obj.ref), { bucket: 'services', obj })
+  return entries
+}
+
+function toInput(entries: Map<string, Entry>): CompileInput {
+  const input = new CompileInputBuilder()
+  for (const e of entries.values()) {
+    if (e.bucket === 'secrets') input.addSecret(e.obj)
+    else if (e.bucket === 'services') input.addService(e.obj)
+    else input.add(e.bucket, e.obj)
+  }
+  return input.build()
 }

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { compileSnapshot } from './compile-snapshot.js'
-import type { CompileInput } from './compile-input.js'
+import { emptyCompileInput, type CompileInput } from './compile-input.js'
 import type { PrivateEndpointSpec } from '../api/v1alpha1/index.js'
 import type { CompiledSource } from './private-endpoint-sources.js'
 import { parseIp, resolveSourceIdentity, sourceMatches } from './private-endpoint-sources.js'
@@ -18,6 +18,7 @@ const DEFAULTS = { accountId: '111122223333', region: 'us-east-1' }
 
 function compileEndpoint(sources: PrivateEndpointSpec['sources'], workloads?: WorkloadDirectory) {
   const input: CompileInput = {
+    ...emptyCompileInput(),
     restApis: [
       {
         ref: { kind: 'RestApi', namespace: 'shop', name: 'inventory' },
@@ -29,9 +30,6 @@ function compileEndpoint(sources: PrivateEndpointSpec['sources'], workloads?: Wo
         }),
       },
     ],
-    authorizers: [],
-    principals: [],
-    policies: [],
     privateEndpoints: [
       {
         ref: { kind: 'PrivateEndpoint', namespace: 'shop', name: 'frontend' },
@@ -39,8 +37,6 @@ function compileEndpoint(sources: PrivateEndpointSpec['sources'], workloads?: Wo
         spec: privateEndpointSpec({ sources }),
       },
     ],
-    secrets: [],
-    services: [],
   }
   return compileSnapshot(input, {
     defaults: DEFAULTS,

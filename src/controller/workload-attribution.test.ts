@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { compileSnapshot } from '../compile/compile-snapshot.js'
-import type { CompileInput } from '../compile/compile-input.js'
+import { emptyCompileInput, type CompileInput } from '../compile/compile-input.js'
 import type { Snapshot } from '../compile/snapshot.js'
 import { Decider } from '../decision/decide.js'
 import type { RequestContext } from '../request/request-context.js'
@@ -17,6 +17,7 @@ import { WorkloadIndex, slimNamespace, slimPod } from './workload-index.js'
 import { privateEndpointSpec, restApiSpec } from '../../test/helpers/specs.js'
 
 const input: CompileInput = {
+  ...emptyCompileInput(),
   restApis: [
     {
       ref: { kind: 'RestApi', namespace: 'shop', name: 'inventory' },
@@ -42,9 +43,6 @@ const input: CompileInput = {
       }),
     },
   ],
-  authorizers: [],
-  principals: [],
-  policies: [],
   privateEndpoints: [
     {
       ref: { kind: 'PrivateEndpoint', namespace: 'shop', name: 'checkout' },
@@ -59,7 +57,6 @@ const input: CompileInput = {
       }),
     },
   ],
-  secrets: [],
   services: [],
 }
 

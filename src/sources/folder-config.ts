@@ -9,18 +9,9 @@ import type { ConfigProblem } from '../api/config-problem.js'
 import { REST_API_ANNOTATION, serviceBindingProblem } from '../api/core-v1.js'
 import { loadManifests } from './load-manifests.js'
 import type { LoadedConfig, LoadError } from '../compile/last-good.js'
-import type { CompileInput, SecretInput, ServiceBinding } from '../compile/compile-input.js'
-import type {
-  LoadedApiKey,
-  LoadedAuthorizer,
-  LoadedObject,
-  LoadedPolicy,
-  LoadedPrincipal,
-  LoadedPrivateEndpoint,
-  LoadedIdentityProvider,
-  LoadedRestApi,
-  LoadedUsagePlan,
-} from './manifest.js'
+import { CompileInputBuilder, type CompileInput } from '../compile/compile-input.js'
+import { KIND_INFO } from '../api/v1alpha1/index.js'
+import type { LoadedObject } from './manifest.js'
 
 export async function loadFolderConfig(
   paths: readonly string[],
@@ -32,64 +23,28 @@ export async function loadFolderConfig(
 
 /** Groups loaded objects by kind; problems found while grouping are appended to `errors`. */
 export function groupObjects(objects: readonly LoadedObject[], errors: LoadError[]): CompileInput {
-  const input = {
-    restApis: [] as LoadedRestApi[],
-    authorizers: [] as LoadedAuthorizer[],
-    principals: [] as LoadedPrincipal[],
-    policies: [] as LoadedPolicy[],
-    privateEndpoints: [] as LoadedPrivateEndpoint[],
-    apiKeys: [] as LoadedApiKey[],
-    usagePlans: [] as LoadedUsagePlan[],
-    identityProviders: [] as LoadedIdentityProvider[],
-    secrets: [] as SecretInput[],
-    services: [] as ServiceBinding[],
-  }
+  const input = new CompileInputBuilder()
   for (const o of objects) {
-    switch (o.kind) {
-      case 'RestApi':
-        input.restApis.push(o)
-        break
-      case 'Authorizer':
-        input.authorizers.push(o)
-        break
-      case 'Principal':
-        input.principals.push(o)
-        break
-      case 'Policy':
-        input.policies.push(o)
-        break
-      case 'PrivateEndpoint':
-        input.privateEndpoints.push(o)
-        break
-      case 'ApiKey':
-        input.apiKeys.push(o)
-        break
-      case 'UsagePlan':
-        input.usagePlans.push(o)
-        break
-      case 'IdentityProvider':
-        input.identityProviders.push(o)
-        break
-      case 'Secret':
-        input.secrets.push({ ref: o.ref, file: o.file, data: o.data })
-        break
-      case 'Service': {
-        const problem = serviceBindingProblem(o.ref.namespace, o.restApi)
-        if (problem === undefined) {
-          input.services.push({ ref: o.ref, file: o.file, restApi: o.restApi.name })
-        } else {
-          errors.push({
-            file: o.file,
-            ref: o.ref,
-            path: `metadata.annotations[${REST_API_ANNOTATION}]`,
-            message: problem,
-          })
-        }
-        break
+    if (o.kind === 'Secret') {
+      input.addSecret({ ref: o.ref, file: o.file, data: o.data })
+    } else if (o.kind === 'Service') {
+      const problem = serviceBindingProblem(o.ref.namespace, o.restApi)
+      if (problem === undefined) {
+        input.addService({ ref: o.ref, file: o.file, restApi: o.restApi.name })
+      } else {
+        errors.push({
+          file: o.file,
+          ref: o.ref,
+          path: `metadata.annotations[${REST_API_ANNOTATION}]`,
+          message: problem,
+        })
       }
+    } else {
+      // Every Portcullis kind goes to the bucket its registry entry names.
+      input.add(KIND_INFO[o.kind].bucket, o)
     }
   }
-  return input
+  return input.build()
 }
 
 function toLoadError(e: ConfigProblem): LoadError {

@@ -4,24 +4,18 @@
  *
  * @module
  */
-import { GROUP, VERSION, type PortcullisKind } from '../api/v1alpha1/index.js'
+import { GROUP, KIND_INFO, KINDS, VERSION, type PortcullisKind } from '../api/v1alpha1/index.js'
 
 export interface CustomResource {
   readonly kind: PortcullisKind
   readonly plural: string
 }
 
-/** Kind → plural, as the CRDs declare them. */
-export const CUSTOM_RESOURCES: readonly CustomResource[] = [
-  { kind: 'RestApi', plural: 'restapis' },
-  { kind: 'Authorizer', plural: 'authorizers' },
-  { kind: 'Principal', plural: 'principals' },
-  { kind: 'Policy', plural: 'policies' },
-  { kind: 'PrivateEndpoint', plural: 'privateendpoints' },
-  { kind: 'ApiKey', plural: 'apikeys' },
-  { kind: 'UsagePlan', plural: 'usageplans' },
-  { kind: 'IdentityProvider', plural: 'identityproviders' },
-]
+/** Kind → plural, from the registry the CRDs are built from. */
+export const CUSTOM_RESOURCES: readonly CustomResource[] = KINDS.map((kind) => ({
+  kind,
+  plural: KIND_INFO[kind].plural,
+}))
 
 /** Collection path of a custom resource, in one namespace or (undefined) across the cluster. */
 export function customResourcePath(plural: string, namespace: string | undefined): string {

@@ -1,5 +1,5 @@
 /**
- * Kubernetes mode's configuration source: list+watch of the five `portcullis.dev/v1alpha1` kinds,
+ * Kubernetes mode's configuration source: list+watch of every `portcullis.dev/v1alpha1` kind,
  * `v1` Secrets and `v1` Services annotated `portcullis.dev/rest-api` (cluster-wide, or in the given
  * namespaces), kept in memory; each change (debounced) calls `onChange`, and {@link load} turns the
  * store into a {@link LoadedConfig} exactly as local mode does (same validators, same grouping).

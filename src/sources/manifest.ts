@@ -1,5 +1,5 @@
 /**
- * Manifest text → validated, defaulted, typed objects (the five Portcullis kinds, v1 Secrets, annotated
+ * Manifest text → validated, defaulted, typed objects (the Portcullis kinds, v1 Secrets, annotated
  * v1 Services) or ConfigErrors with file, object ref and field path. Never throws.
  *
  * Decisions: an object without `metadata.namespace` lands in `default` (what `kubectl apply` does
@@ -16,14 +16,11 @@ export { formatObjectRef } from '../api/object-ref.js'
 export {
   DEFAULT_NAMESPACE,
   type ConfigError,
-  type LoadedAuthorizer,
+  type LoadedKind,
   type LoadedObject,
-  type LoadedPolicy,
+  type LoadedPortcullisObject,
   type LoadedPrincipal,
   type LoadedPrivateEndpoint,
-  type LoadedApiKey,
-  type LoadedUsagePlan,
-  type LoadedIdentityProvider,
   type LoadedRestApi,
   type LoadedSecret,
   type LoadedService,

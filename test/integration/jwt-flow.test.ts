@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createAuthnRuntime, type AuthnRuntime } from '../../src/app/authn-runtime.js'
 import { compileSnapshot } from '../../src/compile/compile-snapshot.js'
-import type { CompileInput } from '../../src/compile/compile-input.js'
+import { emptyCompileInput, type CompileInput } from '../../src/compile/compile-input.js'
 import type { Snapshot } from '../../src/compile/snapshot.js'
 import type { RequestContext } from '../../src/request/request-context.js'
 import { Decider } from '../../src/decision/decide.js'
@@ -22,6 +22,7 @@ const issuer = new LoopbackIssuer({ pathPrefix: '/oidc' })
 const runtimes: AuthnRuntime[] = []
 
 const input = (withPolicy: boolean): CompileInput => ({
+  ...emptyCompileInput(),
   restApis: [
     {
       ref: { kind: 'RestApi', namespace: 'shop', name: 'pets' },
@@ -69,10 +70,6 @@ const input = (withPolicy: boolean): CompileInput => ({
       }),
     },
   ],
-  principals: [],
-  policies: [],
-  privateEndpoints: [],
-  secrets: [],
   services: [],
 })
 

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { JwksRegistry } from '../../src/authn/jwt/index.js'
 import type { CompiledPrincipal } from '../../src/compile/snapshot.js'
+import { emptyCompileInput } from '../../src/compile/compile-input.js'
 import { compilePolicy } from '../../src/policy/index.js'
 import { StsService } from '../../src/sts/assume-role-with-web-identity.js'
 import { sessionKeyRingFrom, type SessionKeyRing } from '../../src/sts/session-keys.js'
@@ -474,16 +475,11 @@ describe('role fields in the configuration', () => {
     })
     const result = compileSnapshot(
       {
-        restApis: [],
-        authorizers: [],
+        ...emptyCompileInput(),
         principals: [
           manifest('user', `arn:aws:iam::${ACCOUNT}:user/alice`),
           manifest('role', ROLE_ARN),
         ],
-        policies: [],
-        privateEndpoints: [],
-        secrets: [],
-        services: [],
       } as unknown as Parameters<typeof compileSnapshot>[0],
       { generation: 1, defaults: { accountId: ACCOUNT, region: 'us-east-1' } },
     )

@@ -5,40 +5,23 @@
  *
  * @module
  */
+import { KINDS } from '../../api/v1alpha1/index.js'
+import { recordOf } from '../../lib/record-of.js'
 import { compilePolicy } from '../../policy/index.js'
 import type { CompiledPolicy, PolicyKind } from '../../policy/index.js'
 import type { CompileError, ObjectRef } from '../compile-input.js'
 import type { CompileOptions } from '../compile-options.js'
 
+/** What the counts cover: every kind of the registry, then the core objects the compiler reads. */
+const COUNTED = [...KINDS, 'Secret', 'Service'] as const
+
 /** Objects per kind that compiled (the portcullis_config_objects gauge). */
-export interface ObjectCounts {
-  RestApi: number
-  Authorizer: number
-  Principal: number
-  Policy: number
-  PrivateEndpoint: number
-  ApiKey: number
-  UsagePlan: number
-  IdentityProvider: number
-  Secret: number
-  Service: number
-}
+export type ObjectCounts = Record<(typeof COUNTED)[number], number>
 
 export class CompileContext {
   readonly errors: CompileError[] = []
   readonly warnings: string[] = []
-  readonly counts: ObjectCounts = {
-    RestApi: 0,
-    Authorizer: 0,
-    Principal: 0,
-    Policy: 0,
-    PrivateEndpoint: 0,
-    ApiKey: 0,
-    UsagePlan: 0,
-    IdentityProvider: 0,
-    Secret: 0,
-    Service: 0,
-  }
+  readonly counts: ObjectCounts = recordOf(COUNTED, () => 0)
   readonly opts: CompileOptions
 
   constructor(opts: CompileOptions) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { compileSnapshot } from '../compile-snapshot.js'
 import type { ApiKeySpec, UsagePlanSpec } from '../../api/v1alpha1/index.js'
-import type { CompileInput, Manifest } from '../compile-input.js'
+import { emptyCompileInput, type CompileInput, type Manifest } from '../compile-input.js'
 import { apiKeySpec, restApiSpec, usagePlanSpec, type Loose } from '../../../test/helpers/specs.js'
 import { planKey } from '../usage-index.js'
 
@@ -25,6 +25,7 @@ const secret = (name: string, value: string) => ({
 })
 
 const input = (over: Partial<CompileInput>): CompileInput => ({
+  ...emptyCompileInput(),
   restApis: [
     {
       ref: { kind: 'RestApi', namespace: 'shop', name: 'petstore' },
@@ -39,12 +40,7 @@ const input = (over: Partial<CompileInput>): CompileInput => ({
       }),
     },
   ],
-  authorizers: [],
-  principals: [],
-  policies: [],
-  privateEndpoints: [],
   secrets: [secret('a-key', VALUE_A), secret('b-key', VALUE_B)],
-  services: [],
   ...over,
 })
 const opts = { defaults: { accountId: '111122223333', region: 'us-east-1' }, generation: 1 }

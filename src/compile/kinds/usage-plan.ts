@@ -40,7 +40,7 @@ export function compileUsagePlans(
   }
   const keys = new ApiKeyIndex()
   const keysById = new Map<string, ApiKeyEntry>()
-  for (const m of [...(input.apiKeys ?? [])].sort((a, b) => cmp(refOf(a.ref), refOf(b.ref)))) {
+  for (const m of [...input.apiKeys].sort((a, b) => cmp(refOf(a.ref), refOf(b.ref)))) {
     const { ref, file, spec } = m
     const secretRef = spec.valueFrom.secretKeyRef
     const path = 'spec.valueFrom.secretKeyRef'
@@ -87,7 +87,7 @@ export function compileUsagePlans(
   )
   const plans = new Map<string, PlanForApi>()
   const planList: CompiledUsagePlan[] = []
-  const manifests = [...(input.usagePlans ?? [])].sort((a, b) => cmp(refOf(a.ref), refOf(b.ref)))
+  const manifests = [...input.usagePlans].sort((a, b) => cmp(refOf(a.ref), refOf(b.ref)))
   // On a reload, plans that already served go first, so a newcomer that claims one of their keys
   // on the same API is the one refused.
   const incumbent = (planRef: string): boolean =>

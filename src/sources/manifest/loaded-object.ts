@@ -8,16 +8,11 @@ import type { ConfigProblem } from '../../api/config-problem.js'
 import type { ObjectRef } from '../../api/object-ref.js'
 import type { ServicePort } from '../../api/core-v1.js'
 import type {
-  ApiKey,
-  Authorizer,
+  KindResource,
+  KindSpec,
   LoadedObjectMeta,
-  Policy,
   PolicyFieldKind,
-  Principal,
-  PrivateEndpoint,
-  IdentityProvider,
-  RestApi,
-  UsagePlan,
+  PortcullisKind,
 } from '../../api/v1alpha1/index.js'
 
 export const DEFAULT_NAMESPACE = 'default'
@@ -35,38 +30,21 @@ interface Loaded<K extends string> {
   readonly metadata: LoadedObjectMeta
 }
 
-export type LoadedRestApi = Loaded<'RestApi'> & {
-  readonly object: RestApi
-  readonly spec: RestApi['spec']
+/** A loaded object of one Portcullis kind: the whole object and, for the compiler, its spec. */
+export type LoadedKind<K extends PortcullisKind> = Loaded<K> & {
+  readonly object: KindResource<K>
+  readonly spec: KindSpec<K>
 }
-export type LoadedAuthorizer = Loaded<'Authorizer'> & {
-  readonly object: Authorizer
-  readonly spec: Authorizer['spec']
-}
-export type LoadedPrincipal = Loaded<'Principal'> & {
-  readonly object: Principal
-  readonly spec: Principal['spec']
-}
-export type LoadedPolicy = Loaded<'Policy'> & {
-  readonly object: Policy
-  readonly spec: Policy['spec']
-}
-export type LoadedPrivateEndpoint = Loaded<'PrivateEndpoint'> & {
-  readonly object: PrivateEndpoint
-  readonly spec: PrivateEndpoint['spec']
-}
-export type LoadedApiKey = Loaded<'ApiKey'> & {
-  readonly object: ApiKey
-  readonly spec: ApiKey['spec']
-}
-export type LoadedUsagePlan = Loaded<'UsagePlan'> & {
-  readonly object: UsagePlan
-  readonly spec: UsagePlan['spec']
-}
-export type LoadedIdentityProvider = Loaded<'IdentityProvider'> & {
-  readonly object: IdentityProvider
-  readonly spec: IdentityProvider['spec']
-}
+/** A loaded object of any Portcullis kind, discriminated by `kind`. */
+export type LoadedPortcullisObject = {
+  readonly [K in PortcullisKind]: LoadedKind<K>
+}[PortcullisKind]
+
+/** Names for the kinds other modules name; any kind is `LoadedKind<'Kind'>`. */
+export type LoadedRestApi = LoadedKind<'RestApi'>
+export type LoadedPrincipal = LoadedKind<'Principal'>
+export type LoadedPrivateEndpoint = LoadedKind<'PrivateEndpoint'>
+
 export type LoadedSecret = Loaded<'Secret'> & {
   /** Decoded values (`data` base64-decoded as UTF-8, overlaid by `stringData`, as the API server does). */
   readonly data: Readonly<Record<string, string>>
@@ -79,17 +57,7 @@ export type LoadedService = Loaded<'Service'> & {
   readonly clusterIP: string | undefined
 }
 
-export type LoadedObject =
-  | LoadedRestApi
-  | LoadedAuthorizer
-  | LoadedPrincipal
-  | LoadedPolicy
-  | LoadedPrivateEndpoint
-  | LoadedApiKey
-  | LoadedUsagePlan
-  | LoadedIdentityProvider
-  | LoadedSecret
-  | LoadedService
+export type LoadedObject = LoadedPortcullisObject | LoadedSecret | LoadedService
 
 /** Checks a policy document with the policy engine; paths are relative to the document. */
 export type ValidatePolicyHook = (

@@ -1,5 +1,5 @@
 /**
- * One Portcullis object (RestApi, Authorizer, Principal, Policy, PrivateEndpoint): schema with
+ * One object of a Portcullis kind (any kind of the registry in `api/v1alpha1/kinds.ts`): schema with
  * defaults, the kinds' semantic rules, and policy documents (JSON strings parsed, grammar checked by
  * the optional hook).
  *

@@ -9,8 +9,7 @@ import { BlockList, isIP } from 'node:net'
 import type { TSchema } from '@sinclair/typebox'
 import { crossFieldRulesOf, parsePolicyDocument } from './common.js'
 import type { AuthorizerSpec } from './authorizer.js'
-import { KIND_INFO, type PortcullisKind } from './kinds.js'
-import type { PolicySpec } from './policy.js'
+import { KIND_INFO, type KindSpec, type PortcullisKind } from './kinds.js'
 import type { PrincipalSpec } from './principal.js'
 import type { PrivateEndpointSpec } from './private-endpoint.js'
 import { HTTP_METHODS, type RestApiSpec } from './rest-api.js'
@@ -43,83 +42,80 @@ export function validateSemantics(kind: PortcullisKind, spec: unknown): FieldErr
     const parsed = parsePolicyDocument(field.value)
     if (!parsed.ok) errors.push({ path: field.path, message: parsed.message })
   }
-  switch (kind) {
-    case 'RestApi':
-      checkRestApi(spec as RestApiSpec, errors)
-      break
-    case 'Authorizer':
-      checkAuthorizer(spec as AuthorizerSpec, errors)
-      break
-    case 'Principal':
-      checkPrincipal(spec as PrincipalSpec, errors)
-      break
-    case 'PrivateEndpoint':
-      checkPrivateEndpoint(spec as PrivateEndpointSpec, errors)
-      break
-    case 'UsagePlan':
-      checkUsagePlan(spec as UsagePlanSpec, errors)
-      break
-    case 'Policy':
-    case 'ApiKey':
-    case 'IdentityProvider':
-      break
-    default: {
-      const never: never = kind
-      throw new TypeError(`unknown kind ${String(never)}`)
-    }
-  }
+  runKindRules(kind, specOf(kind, spec), errors)
   return errors
 }
 
 /** The policy document fields of a spec (present ones only), with their field paths and grammar. */
 export function policyFieldsOf(kind: PortcullisKind, spec: unknown): PolicyField[] {
-  switch (kind) {
-    case 'RestApi': {
-      const s = spec as RestApiSpec
-      return s.policy === undefined
-        ? []
-        : [{ path: 'spec.policy', kind: 'resource', value: s.policy }]
+  return kindPolicyFields(kind, specOf(kind, spec))
+}
+
+/**
+ * The spec as its kind's type. Sound because both entry points run only on a spec that passed the
+ * schema of `kind`, which is what `KindSpec<K>` is the static type of.
+ */
+function specOf<K extends PortcullisKind>(_kind: K, spec: unknown): KindSpec<K> {
+  return spec as KindSpec<K>
+}
+
+function runKindRules<K extends PortcullisKind>(
+  kind: K,
+  spec: KindSpec<K>,
+  errors: FieldError[],
+): void {
+  KIND_RULES[kind]?.(spec, errors)
+}
+
+function kindPolicyFields<K extends PortcullisKind>(kind: K, spec: KindSpec<K>): PolicyField[] {
+  return POLICY_FIELDS[kind](spec)
+}
+
+/** Rules beyond the schema and its CEL twins, for the kinds that have any. */
+const KIND_RULES: {
+  readonly [K in PortcullisKind]?: (spec: KindSpec<K>, errors: FieldError[]) => void
+} = {
+  RestApi: checkRestApi,
+  Authorizer: checkAuthorizer,
+  Principal: checkPrincipal,
+  PrivateEndpoint: checkPrivateEndpoint,
+  UsagePlan: checkUsagePlan,
+}
+
+/**
+ * Where each kind holds policy documents, and which grammar they follow. Every kind has an entry
+ * (`none` when it holds no policy), so a new kind cannot leave a policy field unparsed and unchecked
+ * by omission.
+ */
+const POLICY_FIELDS: { readonly [K in PortcullisKind]: (spec: KindSpec<K>) => PolicyField[] } = {
+  RestApi: (s) =>
+    s.policy === undefined ? [] : [{ path: 'spec.policy', kind: 'resource', value: s.policy }],
+  Principal: (s) => {
+    const fields: PolicyField[] = (s.policies ?? []).map((p, i) => ({
+      path: `spec.policies[${i}].policyDocument`,
+      kind: 'identity' as const,
+      value: p.policyDocument,
+    }))
+    if (s.assumeRolePolicyDocument !== undefined) {
+      fields.push({
+        path: 'spec.assumeRolePolicyDocument',
+        kind: 'trust',
+        value: s.assumeRolePolicyDocument,
+      })
     }
-    case 'Principal': {
-      const s = spec as PrincipalSpec
-      const fields: PolicyField[] = (s.policies ?? []).map((p, i) => ({
-        path: `spec.policies[${i}].policyDocument`,
-        kind: 'identity' as const,
-        value: p.policyDocument,
-      }))
-      if (s.assumeRolePolicyDocument !== undefined) {
-        fields.push({
-          path: 'spec.assumeRolePolicyDocument',
-          kind: 'trust',
-          value: s.assumeRolePolicyDocument,
-        })
-      }
-      return fields
-    }
-    case 'Policy':
-      return [
-        {
-          path: 'spec.policyDocument',
-          kind: 'identity',
-          value: (spec as PolicySpec).policyDocument,
-        },
-      ]
-    case 'PrivateEndpoint': {
-      const s = spec as PrivateEndpointSpec
-      return s.policy === undefined
-        ? []
-        : [{ path: 'spec.policy', kind: 'endpoint', value: s.policy }]
-    }
-    case 'Authorizer':
-    case 'ApiKey':
-    case 'UsagePlan':
-    case 'IdentityProvider':
-      return []
-    default: {
-      const never: never = kind
-      throw new TypeError(`unknown kind ${String(never)}`)
-    }
-  }
+    return fields
+  },
+  Policy: (s) => [{ path: 'spec.policyDocument', kind: 'identity', value: s.policyDocument }],
+  PrivateEndpoint: (s) =>
+    s.policy === undefined ? [] : [{ path: 'spec.policy', kind: 'endpoint', value: s.policy }],
+  Authorizer: none,
+  ApiKey: none,
+  UsagePlan: none,
+  IdentityProvider: none,
+}
+
+function none(): PolicyField[] {
+  return []
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import {
   ObjectMeta,
   type PortcullisKind,
 } from '../../api/v1alpha1/index.js'
+import { recordOf } from '../../lib/record-of.js'
 
 /** Ajv that knows the Kubernetes schema extensions as annotations (they carry no Ajv semantics). */
 function createAjv(): Ajv {
@@ -61,9 +62,7 @@ let validators: Validators | undefined
 export function getValidators(): Validators {
   if (validators === undefined) {
     const ajv = createAjv()
-    const kinds = Object.fromEntries(KINDS.map((k) => [k, ajv.compile(objectSchema(k))])) as {
-      [K in PortcullisKind]: ValidateFunction
-    }
+    const kinds = recordOf(KINDS, (k) => ajv.compile(objectSchema(k)))
     validators = {
       kinds,
       secret: ajv.compile(SecretManifest),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { formatConfigProblem } from '../api/config-problem.js'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { KINDS } from '../api/v1alpha1/kinds.js'
 import {
   checkObjectSet,
   jsonPointerToPath,
@@ -251,7 +252,7 @@ describe('parseManifestText: schema and semantic violations, one exact line each
       'x.yaml',
     )
     expect(lines(r)).toEqual([
-      'x.yaml: Stage/default/u: unknown kind or version portcullis.dev/v1alpha1 Stage (this build serves portcullis.dev/v1alpha1 RestApi, Authorizer, Principal, Policy, PrivateEndpoint, ApiKey, UsagePlan, IdentityProvider)',
+      `x.yaml: Stage/default/u: unknown kind or version portcullis.dev/v1alpha1 Stage (this build serves portcullis.dev/v1alpha1 ${KINDS.join(', ')})`,
     ])
   })
 })

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildCustomResourceDefinitions } from '../../src/api/v1alpha1/crds.js'
+import { KIND_INFO, KINDS } from '../../src/api/v1alpha1/kinds.js'
 import { CHART, HELM, KUBE_VERSION, helm, renderChart, type Doc } from '../helpers/helm.js'
 
 /** Walks parsed YAML: `at(doc, 'spec', 'ports', 0, 'name')`; undefined when a step is missing. */
@@ -85,14 +86,7 @@ describe('helm template with chart defaults (ci/default-values.yaml)', () => {
       [
         'ClusterRole/rel-portcullis',
         'ClusterRoleBinding/rel-portcullis',
-        'CustomResourceDefinition/apikeys.portcullis.dev',
-        'CustomResourceDefinition/authorizers.portcullis.dev',
-        'CustomResourceDefinition/identityproviders.portcullis.dev',
-        'CustomResourceDefinition/policies.portcullis.dev',
-        'CustomResourceDefinition/principals.portcullis.dev',
-        'CustomResourceDefinition/privateendpoints.portcullis.dev',
-        'CustomResourceDefinition/restapis.portcullis.dev',
-        'CustomResourceDefinition/usageplans.portcullis.dev',
+        ...KINDS.map((k) => `CustomResourceDefinition/${KIND_INFO[k].plural}.portcullis.dev`),
         'Deployment/rel-portcullis',
         'Role/rel-portcullis-leader-election',
         'RoleBinding/rel-portcullis-leader-election',
@@ -184,14 +178,8 @@ describe('helm template with chart defaults (ci/default-values.yaml)', () => {
             strings(r, 'apiGroups').includes(group) && strings(r, 'resources').includes(resource),
         )
         .flatMap((r) => strings(r, 'verbs'))
-    for (const res of [
-      'restapis',
-      'authorizers',
-      'principals',
-      'policies',
-      'privateendpoints',
-      'identityproviders',
-    ]) {
+    // Every kind of the registry, so a new kind without its RBAC rule fails here.
+    for (const res of KINDS.map((k) => KIND_INFO[k].plural)) {
       expect(verbsFor('portcullis.dev', res).sort()).toEqual(['get', 'list', 'watch'])
       expect(verbsFor('portcullis.dev', `${res}/status`)).toEqual(
         expect.arrayContaining(['update', 'patch']),

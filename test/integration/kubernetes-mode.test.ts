@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startApp, type RunningApp } from '../../src/app/app.js'
 import { LeaderLease } from '../../src/controller/leader-lease.js'
 import { createLogger } from '../../src/observability/logger.js'
+import { isPortcullisKind, KIND_INFO } from '../../src/api/v1alpha1/kinds.js'
 import { KubeApiError, type KubeClient } from '../../src/sources/kubernetes-client.js'
 import {
   buildCheckRequest,
@@ -52,14 +53,8 @@ function collectionPath(obj: {
 }) {
   const ns = obj.metadata.namespace
   if (obj.apiVersion === 'v1') return `/api/v1/namespaces/${ns}/${obj.kind.toLowerCase()}s`
-  const plural = {
-    RestApi: 'restapis',
-    Authorizer: 'authorizers',
-    Principal: 'principals',
-    Policy: 'policies',
-    PrivateEndpoint: 'privateendpoints',
-    IdentityProvider: 'identityproviders',
-  }[obj.kind]
+  if (!isPortcullisKind(obj.kind)) throw new Error(`not a Portcullis kind: ${obj.kind}`)
+  const plural = KIND_INFO[obj.kind].plural
   return `${CRD_BASE}/${ns}/${plural}`
 }
 

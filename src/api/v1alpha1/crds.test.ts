@@ -111,16 +111,9 @@ const crds = buildCustomResourceDefinitions()
 
 describe('buildCustomResourceDefinitions', () => {
   it('emits one namespaced CRD per kind, group portcullis.dev, v1alpha1 served+storage, status subresource', () => {
-    expect(crds.map((c) => c.metadata.name)).toEqual([
-      'restapis.portcullis.dev',
-      'authorizers.portcullis.dev',
-      'principals.portcullis.dev',
-      'policies.portcullis.dev',
-      'privateendpoints.portcullis.dev',
-      'apikeys.portcullis.dev',
-      'usageplans.portcullis.dev',
-      'identityproviders.portcullis.dev',
-    ])
+    expect(crds.map((c) => c.metadata.name)).toEqual(
+      KINDS.map((k) => `${KIND_INFO[k].plural}.portcullis.dev`),
+    )
     for (const crd of crds) {
       const spec = crd['spec'] as Node
       expect(spec['group']).toBe('portcullis.dev')

@@ -6,7 +6,12 @@ import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import { isMap, isPair, isScalar, parseDocument, type Pair } from 'yaml'
 import { describe, expect, it } from 'vitest'
-import { CRD_TEMPLATE_DIR, renderCrdTemplates } from '../../scripts/gen-crds.js'
+import {
+  CRD_TEMPLATE_DIR,
+  KINDS_TEMPLATE_FILE,
+  renderCrdTemplates,
+  renderKindsTemplate,
+} from '../../scripts/gen-crds.js'
 import { CHART_SCHEMA_FILE, renderChartSchema } from '../../scripts/gen-chart-schema.js'
 
 const CHART = join(import.meta.dirname, '..', '..', 'charts', 'portcullis')
@@ -26,6 +31,10 @@ describe('generated CRDs are in sync with src/api/v1alpha1', () => {
       expect(readFileSync(join(CRD_TEMPLATE_DIR, name), 'utf8')).toBe(text)
     })
   }
+
+  it('templates/_kinds.tpl (the kinds the RBAC rules grant) matches the generator output', () => {
+    expect(readFileSync(KINDS_TEMPLATE_FILE, 'utf8')).toBe(renderKindsTemplate())
+  })
 })
 
 describe('values.schema.json', () => {

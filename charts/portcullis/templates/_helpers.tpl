@@ -88,11 +88,11 @@ false
 {{- define "portcullis.namespacedRules" }}
 # Configuration: the Portcullis kinds.
 - apiGroups: ["portcullis.dev"]
-  resources: [restapis, authorizers, principals, policies, privateendpoints, apikeys, usageplans, identityproviders]
+  resources: [{{ include "portcullis.kindResources" . }}]
   verbs: [get, list, watch]
 # The leader reports Ready conditions and observedGeneration.
 - apiGroups: ["portcullis.dev"]
-  resources: [restapis/status, authorizers/status, principals/status, policies/status, privateendpoints/status, apikeys/status, usageplans/status, identityproviders/status]
+  resources: [{{ include "portcullis.kindStatusResources" . }}]
   verbs: [get, update, patch]
 # Secrets referenced by Principals (access keys) and ApiKeys (key values), and bound Services.
 - apiGroups: [""]

@@ -1,9 +1,9 @@
 /**
  * The registry of `portcullis.dev/v1alpha1` kinds: one entry per kind (names, spec schema, printer
  * columns, the compile-input bucket), from which the TypeScript types, the CRDs, the manifest
- * loader, the compile input, the object counts and the Kubernetes source are all derived. Adding a
- * kind means adding it to {@link KINDS} and {@link KIND_INFO}; the compiler rejects one without the
- * other.
+ * loader, the compile input, the object counts and the Kubernetes source are all derived. A new kind
+ * goes into {@link KINDS} and {@link KIND_INFO} (TypeScript rejects one without the other); the few
+ * other files it needs are listed in docs/development/adding-a-kind.md.
  *
  * @module
  */

@@ -117,6 +117,7 @@ export class ConfigRuntime {
           snapshot: this.#snapshot,
           errors: [],
           warnings: [],
+          objectWarnings: [],
           allErrors: loaded.errors,
           keptPrevious: [],
         }

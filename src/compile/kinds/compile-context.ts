@@ -27,6 +27,7 @@ export interface ObjectCounts {
 export class CompileContext {
   readonly errors: CompileError[] = []
   readonly warnings: string[] = []
+  readonly objectWarnings: CompileError[] = []
   readonly counts: ObjectCounts = {
     RestApi: 0,
     Authorizer: 0,
@@ -47,6 +48,12 @@ export class CompileContext {
 
   err(file: string, ref: ObjectRef, path: string, message: string): void {
     this.errors.push({ file, ref, path, message })
+  }
+
+  /** A problem that leaves the object served, in part: logged, and shown in its status. */
+  warn(file: string, ref: ObjectRef, path: string, message: string): void {
+    this.warnings.push(`${file}: ${ref.kind}/${ref.namespace}/${ref.name}: ${path}: ${message}`)
+    this.objectWarnings.push({ file, ref, path, message })
   }
 
   /** Compiles one policy field; its problems are reported under `base` and undefined is returned. */

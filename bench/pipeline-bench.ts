@@ -6,8 +6,9 @@
  * "protobufjs decode" is what the do-nothing baseline spends decoding the same bytes (grpc-js's
  * generic deserializer), for comparison. CPU time per operation (process.cpuUsage), best of 5
  * rounds after a warm-up; "full ×128" runs 128 checks concurrently, as under load.
- * Each row's peers (demo authorizer, OpenID provider) run in a child process: oidc-provider turns
- * on async hooks, which would slow every Promise of the measured process.
+ * Each row's peers (demo authorizer, OpenID provider, redis-server) run in a child process:
+ * oidc-provider turns on async hooks, which would slow every Promise of the measured process.
+ * A row served with `--usage-store` counts on that Redis as `serve` does (leased blocks).
  *
  * Run: `npx tsx bench/pipeline-bench.ts [name filter]`.
  *
@@ -20,6 +21,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createAuthnRuntime } from '../src/app/authn-runtime.js'
 import { ConfigRuntime } from '../src/app/config-runtime.js'
+import { startUsageCounting } from '../src/app/usage-runtime.js'
+import { createLogger } from '../src/observability/logger.js'
 import type { CheckOutcome } from '../src/decision/check-outcome.js'
 import { Decider } from '../src/decision/decide.js'
 import { Metrics } from '../src/observability/metrics.js'
@@ -103,10 +106,26 @@ async function benchRow(s: Scenario): Promise<string> {
       authn.onSnapshot(result.snapshot, previous)
     })
     await config.reload()
+    const storeAt = args.indexOf('--usage-store')
+    const storeUrl = storeAt >= 0 ? args[storeAt + 1] : undefined
+    const usage = await startUsageCounting(
+      storeUrl === undefined ? undefined : { url: storeUrl },
+      metrics,
+      createLogger({ level: 'warn' }),
+    )
+    if (usage.detail().some((d) => d.includes('fallback'))) {
+      throw new Error(`${s.name}: ${usage.detail().join(', ')}`)
+    }
     const decider = new Decider({
       snapshot: config.current,
       flows: authn.flows,
       ...(authn.privateGateIdentity ? { privateGateIdentity: authn.privateGateIdentity } : {}),
+      usage: {
+        counter: usage.counter,
+        observe: (plan, result) => {
+          metrics.usagePlanRequest(plan, result)
+        },
+      },
     })
     const bytes = codecOf(officialAuthDefinition()).requestSerialize(
       buildCheckRequest(await s.request()),
@@ -141,11 +160,14 @@ async function benchRow(s: Scenario): Promise<string> {
       (await cpuMicros(200, () => Promise.all(Array.from({ length: 128 }, full)))) / 128,
     ]
     authn.close()
+    const counting = usage.detail().join(', ')
+    await usage.close()
     return [
       s.name.padEnd(34),
       String(bytes.length).padStart(6),
       ...figures.map((f) => f.toFixed(2).padStart(9)),
       `  ${outcome.code}`,
+      counting === '' ? '' : ` [${counting}]`,
     ].join(' ')
   } finally {
     stopPeers()

@@ -118,6 +118,7 @@ export class ConfigRuntime {
           snapshot: this.#snapshot,
           errors: [],
           warnings: [],
+          objectWarnings: [],
           allErrors: loaded.errors,
           keptPrevious: [],
         }

@@ -31,4 +31,9 @@ export interface CompileResult {
   readonly snapshot: Snapshot
   readonly errors: readonly CompileError[]
   readonly warnings: readonly string[]
+  /**
+   * The warnings that concern one object (also in `warnings`): served, but not entirely as
+   * written. Kubernetes mode shows them in that object's Ready condition.
+   */
+  readonly objectWarnings: readonly CompileError[]
 }

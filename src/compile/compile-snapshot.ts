@@ -60,5 +60,10 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
     sts: Object.freeze({ roles, providers }),
     ...(opts.workloads ? { workloads: opts.workloads } : {}),
   })
-  return { snapshot, errors: ctx.errors, warnings: ctx.warnings }
+  return {
+    snapshot,
+    errors: ctx.errors,
+    warnings: ctx.warnings,
+    objectWarnings: ctx.objectWarnings,
+  }
 }

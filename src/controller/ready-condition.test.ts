@@ -51,6 +51,29 @@ describe('desiredReadyStates', () => {
     })
   })
 
+  it('a served object with warnings stays Ready=True/Accepted and its message lists them; errors win over warnings', () => {
+    const warning = {
+      file: 'kubernetes',
+      path: 'spec.apiKeys[1]',
+      message: 'ApiKey shop/k not found',
+    }
+    const [warned, both] = desiredReadyStates([obj('warned'), obj('both')], {
+      allErrors: [{ file: 'kubernetes', ref: ref('both'), path: 'spec.x', message: 'bad' }],
+      keptPrevious: [],
+      objectWarnings: [
+        { ...warning, ref: ref('warned') },
+        { ...warning, ref: ref('both') },
+      ],
+    })
+    expect(warned?.desired).toEqual({
+      status: 'True',
+      reason: 'Accepted',
+      message: 'served, with warnings: spec.apiKeys[1]: ApiKey shop/k not found',
+      observedGeneration: 2,
+    })
+    expect(both?.desired).toMatchObject({ status: 'False', message: 'spec.x: bad' })
+  })
+
   it('says when the last valid version keeps serving', () => {
     const [t] = desiredReadyStates([obj('a')], {
       allErrors: [{ file: 'kubernetes', ref: ref('a'), path: 'spec.x', message: 'bad' }],

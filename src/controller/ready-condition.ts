@@ -34,27 +34,42 @@ export function refKeyOf(o: { kind: string; namespace: string; name: string }): 
 /** One target per stored object: Ready=True unless a problem names it. */
 export function desiredReadyStates(
   objects: readonly CustomObjectView[],
-  result: { readonly allErrors: readonly LoadError[]; readonly keptPrevious: readonly string[] },
+  result: {
+    readonly allErrors: readonly LoadError[]
+    readonly keptPrevious: readonly string[]
+    /** Problems that leave the object served (e.g. a UsagePlan naming a missing ApiKey). */
+    readonly objectWarnings?: readonly LoadError[]
+  },
 ): ReadyTarget[] {
-  const problems = new Map<string, string[]>()
-  for (const e of result.allErrors) {
-    if (e.ref === undefined) continue
-    const k = refKeyOf(e.ref)
-    const list = problems.get(k) ?? []
-    list.push(e.path === '' ? e.message : `${e.path}: ${e.message}`)
-    problems.set(k, list)
+  const byObject = (list: readonly LoadError[]): Map<string, string[]> => {
+    const out = new Map<string, string[]>()
+    for (const e of list) {
+      if (e.ref === undefined) continue
+      const k = refKeyOf(e.ref)
+      const texts = out.get(k) ?? []
+      texts.push(e.path === '' ? e.message : `${e.path}: ${e.message}`)
+      out.set(k, texts)
+    }
+    return out
   }
+  const problems = byObject(result.allErrors)
+  const warnings = byObject(result.objectWarnings ?? [])
   const kept = new Set(result.keptPrevious)
   return objects.map((object) => {
     const k = refKeyOf(object)
     const list = problems.get(k)
     if (list === undefined) {
+      // Served, so Ready; what is not served as written is said in the message.
+      const warned = warnings.get(k)
       return {
         object,
         desired: {
           status: 'True',
           reason: 'Accepted',
-          message: 'valid and served',
+          message:
+            warned === undefined
+              ? 'valid and served'
+              : truncate(`served, with warnings: ${[...new Set(warned)].join('; ')}`),
           observedGeneration: object.generation,
         },
       }

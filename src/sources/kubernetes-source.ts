@@ -9,8 +9,8 @@
  * and `410 Gone` relist with backoff inside each reflector; the last good snapshot keeps serving.
  *
  * Secrets: Helm release and service-account-token Secrets are excluded by field selector (large,
- * never access keys); only Secrets named by a Principal's `secretAccessKeyRef` are handed to the
- * compiler. Their values are never logged (the validators redact them too).
+ * never access keys); only Secrets named by a Principal's `secretAccessKeyRef` or an ApiKey's
+ * `valueFrom.secretKeyRef` are handed to the compiler. Their values are never logged (the validators redact them too).
  *
  * @module
  */
@@ -236,11 +236,14 @@ export class KubernetesSource {
       if (g.role === 'secret') continue
       for (const r of g.reflectors) raws.push(...r.items.values())
     }
-    // Secrets of the Principals' current versions, and of the last valid ones still serving.
+    // Secrets of the Principals' and ApiKeys' current versions, and of the last valid ones still
+    // serving.
     const wanted = referencedSecrets([
       ...raws,
       ...[...this.#serving.values()].flatMap((o) =>
-        o.kind === 'Principal' ? [o.object as unknown as Record<string, unknown>] : [],
+        o.kind === 'Principal' || o.kind === 'ApiKey'
+          ? [o.object as unknown as Record<string, unknown>]
+          : [],
       ),
     ])
     for (const g of this.#groups) {
@@ -293,14 +296,23 @@ function generationOf(obj: Record<string, unknown>): number | undefined {
   return typeof meta['generation'] === 'number' ? meta['generation'] : undefined
 }
 
-/** `namespace/name` of every Secret a Principal (valid or not) names in `secretAccessKeyRef`. */
+/**
+ * `namespace/name` of every Secret a Principal names in `secretAccessKeyRef` or an ApiKey in
+ * `valueFrom.secretKeyRef` (valid or not: the validator reports a missing one).
+ */
 function referencedSecrets(raws: readonly Record<string, unknown>[]): Set<string> {
   const out = new Set<string>()
   for (const raw of raws) {
-    if (raw['kind'] !== 'Principal') continue
     const meta = isRecord(raw['metadata']) ? raw['metadata'] : {}
     const spec = isRecord(raw['spec']) ? raw['spec'] : {}
     const ns = typeof meta['namespace'] === 'string' ? meta['namespace'] : ''
+    if (raw['kind'] === 'ApiKey') {
+      const from = isRecord(spec['valueFrom']) ? spec['valueFrom'] : {}
+      const ref = isRecord(from['secretKeyRef']) ? from['secretKeyRef'] : {}
+      if (typeof ref['name'] === 'string') out.add(`${ns}/${ref['name']}`)
+      continue
+    }
+    if (raw['kind'] !== 'Principal') continue
     const keys = Array.isArray(spec['accessKeys']) ? (spec['accessKeys'] as unknown[]) : []
     for (const k of keys) {
       if (!isRecord(k) || !isRecord(k['secretAccessKeyRef'])) continue

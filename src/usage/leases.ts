@@ -9,8 +9,9 @@
  *   real use by at most 1.5 blocks per replica (requests refused early, never extra ones allowed);
  *   a replica that spends a block of credit before the next lease arrives answers 429 Too Many
  *   Requests until it does;
- * - rate: in any window, at most one block per replica beyond `burstLimit + rateLimit × window`,
- *   and the long-run rate is exact (credit is charged to the shared bucket).
+ * - rate: in any window, at most one block per replica beyond `burstLimit + rateLimit × window`;
+ *   credit is charged to the shared bucket, and after an empty answer no credit is taken until the
+ *   bucket has refilled to a token (`emptyUntil`), so the long-run rate holds.
  *
  * @module
  */

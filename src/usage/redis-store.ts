@@ -34,7 +34,7 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
 local idle = 60000
 if rate > 0 then idle = math.max(idle, math.ceil(burst * 1000 / rate) * 2) end
 redis.call('PEXPIRE', KEYS[1], idle)
-return grant
+return {grant, tostring(tokens)}
 `
 
 export interface RedisStoreOptions {
@@ -145,7 +145,9 @@ export function createRedisStore(opts: RedisStoreOptions): RedisStore {
         String(debt),
         String(want),
       ])
-      return Number(reply)
+      if (!Array.isArray(reply)) throw new Error('unexpected bucket script reply')
+      // Lua numbers become integers in replies: the balance (fractional, maybe negative) is a string.
+      return { granted: Number(reply[0]), tokens: Number(reply[1]) }
     },
     async connected(timeoutMs) {
       let timer: NodeJS.Timeout | undefined

@@ -33,8 +33,16 @@ export interface LeaseStore {
     want: number,
     ttlMs: number,
   ): Promise<{ granted: number; used: number }>
-  /** Takes `debt` tokens from the shared bucket, then grants up to `want` whole tokens. */
-  leaseTokens(id: string, limits: Throttle, debt: number, want: number): Promise<number>
+  /**
+   * Takes `debt` tokens from the shared bucket, then grants up to `want` whole tokens. Resolves to
+   * the tokens granted and the bucket's balance after the call (negative when credit overdrew it).
+   */
+  leaseTokens(
+    id: string,
+    limits: Throttle,
+    debt: number,
+    want: number,
+  ): Promise<{ granted: number; tokens: number }>
   /** Cheap round trip to learn whether the store is back. */
   ping(): Promise<void>
 }
@@ -247,16 +255,15 @@ export class SharedUsageCounter implements UsageCounter {
     const debt = t.lease.debt
     t.lease.pending = true
     this.#call(this.#store.leaseTokens(id, t.limits, debt, t.lease.block)).then(
-      (granted) => {
+      ({ granted, tokens }) => {
         t.lease.pending = false
         t.lease.debt -= Math.min(t.lease.debt, debt)
         t.lease.avail += granted
-        // Nothing left in the shared bucket: no credit until it has had time for one token.
+        // Nothing left in the shared bucket: no credit until the refill has brought it back to one
+        // whole token. Waiting a fixed tick instead would let each replica spend a block of credit
+        // per tick however deep credit had overdrawn the bucket, far beyond the rate.
         t.lease.emptyUntil =
-          granted === 0
-            ? Date.now() +
-              (t.limits.rateLimit > 0 ? Math.max(5, 1000 / t.limits.rateLimit) : Infinity)
-            : 0
+          granted === 0 ? Date.now() + refillWaitMs(tokens, t.limits.rateLimit) : 0
       },
       (err: unknown) => {
         t.lease.pending = false
@@ -320,6 +327,13 @@ export class SharedUsageCounter implements UsageCounter {
     for (const t of this.#tokens.values()) t.lease.pending = false
     this.#onState?.('shared', 'store answered')
   }
+}
+
+/** How long a bucket at `tokens` takes to hold one whole token again (at least 5 ms). */
+function refillWaitMs(tokens: number, rateLimit: number): number {
+  if (!(rateLimit > 0)) return Infinity
+  const missing = Number.isFinite(tokens) ? Math.max(0, 1 - tokens) : 1
+  return Math.max(5, Math.ceil((missing * 1000) / rateLimit))
 }
 
 function describe(err: unknown): string {

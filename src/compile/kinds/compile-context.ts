@@ -21,6 +21,7 @@ export type ObjectCounts = Record<(typeof COUNTED)[number], number>
 export class CompileContext {
   readonly errors: CompileError[] = []
   readonly warnings: string[] = []
+  readonly objectWarnings: CompileError[] = []
   readonly counts: ObjectCounts = recordOf(COUNTED, () => 0)
   readonly opts: CompileOptions
 
@@ -30,6 +31,12 @@ export class CompileContext {
 
   err(file: string, ref: ObjectRef, path: string, message: string): void {
     this.errors.push({ file, ref, path, message })
+  }
+
+  /** A problem that leaves the object served, in part: logged, and shown in its status. */
+  warn(file: string, ref: ObjectRef, path: string, message: string): void {
+    this.warnings.push(`${file}: ${ref.kind}/${ref.namespace}/${ref.name}: ${path}: ${message}`)
+    this.objectWarnings.push({ file, ref, path, message })
   }
 
   /** Compiles one policy field; its problems are reported under `base` and undefined is returned. */

@@ -35,9 +35,6 @@ export function compileUsagePlans(
   const err = (e: { file: string; ref: ObjectRef; path: string; message: string }): void => {
     ctx.err(e.file, e.ref, e.path, e.message)
   }
-  const warn = (message: string): void => {
-    ctx.warnings.push(message)
-  }
   const keys = new ApiKeyIndex()
   const keysById = new Map<string, ApiKeyEntry>()
   for (const m of [...input.apiKeys].sort((a, b) => cmp(refOf(a.ref), refOf(b.ref)))) {
@@ -106,8 +103,11 @@ export function compileUsagePlans(
       const id = `${ref.namespace}/${name}`
       if (keysById.has(id)) admitted.push(id)
       else
-        warn(
-          `${file}: UsagePlan/${planRef}: spec.apiKeys[${i}]: ApiKey ${id} not found or invalid; it is admitted nowhere`,
+        ctx.warn(
+          file,
+          ref,
+          `spec.apiKeys[${i}]`,
+          `ApiKey ${id} not found or invalid; it is admitted nowhere`,
         )
     })
     const plan: CompiledUsagePlan = Object.freeze({

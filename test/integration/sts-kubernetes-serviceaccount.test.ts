@@ -135,6 +135,8 @@ beforeAll(async () => {
                   StringEquals: {
                     [`${PROVIDER}:sub`]: 'system:serviceaccount:batch:reporter',
                     [`${PROVIDER}:aud`]: AUD,
+                    // The trust policy sees the provider as the session's requests do: its ARN.
+                    'aws:FederatedProvider': `arn:aws:iam::${ACCOUNT}:oidc-provider/${PROVIDER}`,
                   },
                 },
               },

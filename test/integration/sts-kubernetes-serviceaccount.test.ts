@@ -1,6 +1,6 @@
 /**
  * IRSA against a real kube-apiserver: Portcullis in Kubernetes mode, with the chart's own
- * ServiceAccount and RBAC, reads an IdentityProvider with `jwksFrom: KubernetesAPIServer` and its
+ * ServiceAccount and RBAC (STS enabled: read on the key Secret alone), reads an IdentityProvider with `jwksFrom: KubernetesAPIServer` and its
  * session keys from a Secret; ServiceAccount tokens issued by the API server's TokenRequest API
  * (audience `sts.amazonaws.com`) are exchanged by the AWS SDK's STS client for session credentials
  * under an IRSA trust policy on `<issuer>:sub` and `<issuer>:aud`, and the SDK's signer then calls
@@ -72,7 +72,13 @@ async function serviceAccountToken(ns: string, name: string, audience: string): 
 beforeAll(async () => {
   kube = await startKubeApiServer()
   for (const ns of ['shop', 'batch']) await createNamespace(kube.client, ns)
-  sa = await installChartRbac(kube, { release: 'rel', namespace: PORTCULLIS_NS })
+  // Configuration watched in `shop` only: the key Secret in the release namespace is readable
+  // through the chart's STS Role alone, so a missing grant fails this test.
+  sa = await installChartRbac(kube, {
+    release: 'rel',
+    namespace: PORTCULLIS_NS,
+    set: ['sts.enabled=true', 'sts.keySecret=sts-keys', 'watch.namespaces={shop}'],
+  })
   for (const name of ['reporter', 'intruder']) {
     await kube.client.request({
       method: 'POST',
@@ -171,7 +177,7 @@ beforeAll(async () => {
   app = await startApp({
     kubernetes: {
       kubeConfig: sa.kubeConfig,
-      namespaces: [],
+      namespaces: ['shop'],
       networkPolicies: false,
       podName: 'portcullis-sts-0',
       podNamespace: PORTCULLIS_NS,

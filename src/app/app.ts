@@ -227,6 +227,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
         registry: authn.jwks,
       }),
       ...(tls !== undefined ? { tls } : {}),
+      onResult: (action, result, seconds) => {
+        metrics.stsRequest(action, result, seconds)
+      },
       logger,
     })
   }

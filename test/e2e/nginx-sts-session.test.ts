@@ -261,4 +261,40 @@ describe('session credentials through nginx auth_request → Portcullis HTTP end
       'ExpiredTokenException',
     )
   })
+
+  it('STS answers are counted by action and result (success or the STS error code) with their latency', async () => {
+    await assume()
+    await sts
+      .send(
+        new AssumeRoleWithWebIdentityCommand({
+          RoleArn: ROLE_ARN,
+          RoleSessionName: 'web-1',
+          WebIdentityToken: 'not.a.jwt',
+        }),
+      )
+      .catch(() => undefined)
+    // An action we do not serve: counted under `other`, so the label stays bounded.
+    const other = await fetch(
+      `http://127.0.0.1:${String(app.stsPort)}/?Action=GetCallerIdentity&Version=2011-06-15`,
+    )
+    expect(other.status).toBe(400)
+    const text = await (await fetch(`http://127.0.0.1:${app.metricsPort}/metrics`)).text()
+    const value = (series: string): number => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `))
+      return Number(line?.slice(series.length + 1) ?? NaN)
+    }
+    // Earlier tests of this file assumed the role too: at least this test's success.
+    expect(
+      value('portcullis_sts_requests_total{action="AssumeRoleWithWebIdentity",result="success"}'),
+    ).toBeGreaterThanOrEqual(1)
+    expect(
+      value(
+        'portcullis_sts_requests_total{action="AssumeRoleWithWebIdentity",result="InvalidIdentityToken"}',
+      ),
+    ).toBe(1)
+    expect(value('portcullis_sts_requests_total{action="other",result="InvalidAction"}')).toBe(1)
+    expect(
+      value('portcullis_sts_request_duration_seconds_count{action="AssumeRoleWithWebIdentity"}'),
+    ).toBeGreaterThanOrEqual(2)
+  })
 })

@@ -43,6 +43,8 @@ async function getJson(
   } catch (err) {
     return { ok: false, outcome: 'error', reason: `credentials: ${(err as Error).message}` }
   }
+  // Closed while the credentials were read: an abort event already fired is not fired again.
+  if (opts.signal?.aborted === true) return { ok: false, outcome: 'error', reason: 'aborted' }
   return new Promise<FetchJsonResult>((resolve) => {
     let settled = false
     const finish = (r: FetchJsonResult): void => {

@@ -9,6 +9,9 @@
  * fetch used Portcullis's own credentials and the cluster's CA.
  */
 import { randomBytes } from 'node:crypto'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 import {
   AssumeRoleWithWebIdentityCommand,
@@ -43,6 +46,9 @@ let sa: ChartServiceAccount
 let app: RunningApp
 let sts: STSClient
 let check: ReturnType<typeof createOfficialCheckClient>
+let keys: string
+/** The configuration objects, by plural: created in the API server, or written to a folder. */
+let objects: [string, Record<string, unknown>][] = []
 
 async function eventually(what: string, fn: () => boolean, withinMs = 30_000): Promise<void> {
   // The deadline only bounds a broken watch; how fast a change lands is not asserted here.
@@ -86,7 +92,7 @@ beforeAll(async () => {
       body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: 'batch' } },
     })
   }
-  const keys = JSON.stringify({
+  keys = JSON.stringify({
     keys: [{ id: 'k1', secret: randomBytes(32).toString('base64') }],
     active: 'k1',
   })
@@ -100,7 +106,7 @@ beforeAll(async () => {
       stringData: { keys },
     },
   })
-  const objects: [string, Record<string, unknown>][] = [
+  objects = [
     [
       'restapis',
       {
@@ -280,5 +286,53 @@ describe('ServiceAccount tokens of a real kube-apiserver through STS (IRSA)', ()
       error: 'InvalidIdentityTokenException',
       status: 400,
     })
+  })
+})
+
+describe('local mode wired to the API server by KUBECONFIG', () => {
+  it("a folder's IdentityProvider with jwksFrom: KubernetesAPIServer reads the keys with the kubeconfig's credentials", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-sts-local-'))
+    const previous = process.env['KUBECONFIG']
+    let local: RunningApp | undefined
+    let localSts: STSClient | undefined
+    try {
+      const configDir = join(dir, 'config')
+      await mkdir(configDir)
+      await writeFile(
+        join(configDir, 'objects.yaml'),
+        objects
+          .map(([, o]) => JSON.stringify({ apiVersion: 'portcullis.dev/v1alpha1', ...o }))
+          .join('\n---\n'),
+      )
+      await writeFile(join(dir, 'keys.json'), keys)
+      // The chart ServiceAccount's kubeconfig: its token and the API server's CA.
+      process.env['KUBECONFIG'] = sa.kubeconfigPath
+      local = await startApp({
+        ...loopbackAppOptions(),
+        configDir,
+        stsPort: 0,
+        stsKeyFile: join(dir, 'keys.json'),
+      })
+      expect(local.config.current()?.objectCounts['IdentityProvider']).toBe(1)
+      localSts = new STSClient({
+        region: 'us-east-1',
+        endpoint: `http://127.0.0.1:${String(local.stsPort)}`,
+        credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
+      })
+      const out = await localSts.send(
+        new AssumeRoleWithWebIdentityCommand({
+          RoleArn: ROLE_ARN,
+          RoleSessionName: 'local',
+          WebIdentityToken: await serviceAccountToken('batch', 'reporter', AUD),
+        }),
+      )
+      expect(out.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/reporter/local`)
+    } finally {
+      if (previous === undefined) delete process.env['KUBECONFIG']
+      else process.env['KUBECONFIG'] = previous
+      localSts?.destroy()
+      await local?.close()
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

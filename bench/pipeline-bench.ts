@@ -15,7 +15,7 @@
  * @module
  */
 import { fork } from 'node:child_process'
-import { cp, mkdtemp, rm } from 'node:fs/promises'
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -32,8 +32,18 @@ import { encodeOutcome } from '../src/servers/encode-check-response.js'
 import { loadProtos } from '../src/request/load-protos.js'
 import { outcomeProblem } from '../src/servers/validate-outcome.js'
 import { FolderSource } from '../src/sources/folder-source.js'
+import { StsService } from '../src/sts/assume-role-with-web-identity.js'
+import { parseSessionKeyRing, type SessionKeyRing } from '../src/sts/session-keys.js'
+import { startStsServer, type RunningStsServer } from '../src/sts/sts-server.js'
+import { EMPTY_STS_DIRECTORY } from '../src/compile/sts-directory.js'
 import { buildCheckRequest, officialAuthDefinition } from '../test/helpers/envoy-client.js'
-import { BENCH_CONFIG_DIR, QUICKSTART_DIR, SCENARIOS, type Scenario } from './scenarios.js'
+import {
+  BENCH_CONFIG_DIR,
+  BENCH_STS_PORT,
+  QUICKSTART_DIR,
+  SCENARIOS,
+  type Scenario,
+} from './scenarios.js'
 
 interface Codec {
   requestSerialize(v: object): Buffer
@@ -95,7 +105,20 @@ async function benchRow(s: Scenario): Promise<string> {
     const metrics = new Metrics({ defaultMetrics: false })
     const args = s.serverArgs ?? []
     const tokenCacheOff = args.join(' ').includes('--token-cache-max-entries 0')
-    const authn = createAuthnRuntime({ metrics, ...(tokenCacheOff ? { tokenCacheMax: 0 } : {}) })
+    // A row serving STS (--sts-key-file): its session keys, and its STS endpoint in process, so
+    // the row's request can be minted and its session credentials verified as `serve` does.
+    const keyFile = args[args.indexOf('--sts-key-file') + 1]
+    let ring: SessionKeyRing | undefined
+    if (args.includes('--sts-key-file') && keyFile !== undefined) {
+      const parsed = parseSessionKeyRing(await readFile(keyFile, 'utf8'))
+      if (!parsed.ok) throw new Error(`${s.name}: ${parsed.error}`)
+      ring = parsed.ring
+    }
+    const authn = createAuthnRuntime({
+      metrics,
+      ...(tokenCacheOff ? { tokenCacheMax: 0 } : {}),
+      ...(ring !== undefined ? { sessionKeys: () => ring } : {}),
+    })
     const config = new ConfigRuntime({
       source: new FolderSource(dir),
       defaults: { accountId: '111122223333', region: 'us-east-1' },
@@ -116,6 +139,18 @@ async function benchRow(s: Scenario): Promise<string> {
     if (usage.detail().some((d) => d.includes('fallback'))) {
       throw new Error(`${s.name}: ${usage.detail().join(', ')}`)
     }
+    let sts: RunningStsServer | undefined
+    if (ring !== undefined) {
+      sts = await startStsServer({
+        port: BENCH_STS_PORT,
+        host: '127.0.0.1',
+        service: new StsService({
+          ring: () => ring,
+          directory: () => config.current()?.sts ?? EMPTY_STS_DIRECTORY,
+          registry: authn.jwks,
+        }),
+      })
+    }
     const decider = new Decider({
       snapshot: config.current,
       flows: authn.flows,
@@ -130,6 +165,7 @@ async function benchRow(s: Scenario): Promise<string> {
     const bytes = codecOf(officialAuthDefinition()).requestSerialize(
       buildCheckRequest(await s.request()),
     )
+    await sts?.close()
     const generic = codecOf(loadProtos())
     const parsed = decodeCheckRequest(bytes)
     if (!parsed.ok) throw new Error(`${s.name}: request does not decode: ${parsed.detail}`)

@@ -64,6 +64,24 @@ export const ChartValues = Type.Object(
       closed,
     ),
     admin: Type.Object({ port: Port('Metrics/health port (--metrics-port).') }, closed),
+    sts: Type.Object(
+      {
+        enabled: Type.Boolean({ description: 'Serve the STS endpoint (--sts-port).' }),
+        port: Port('STS endpoint port, container and Service.'),
+        // A Secret name (DNS subdomain) or empty.
+        keySecret: Type.String({
+          pattern: '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$',
+          maxLength: 253,
+          description: 'Secret (release namespace) with the session-token keys (--sts-key-secret).',
+        }),
+        tlsSecret: Type.String({
+          pattern: '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$',
+          maxLength: 253,
+          description: 'kubernetes.io/tls Secret for HTTPS (empty: plain HTTP).',
+        }),
+      },
+      { ...closed, description: 'STS endpoint (AssumeRoleWithWebIdentity).' },
+    ),
     // A number is admitted only so the chart's own `fail` can say what to do (`--set` turns
     // 111122223333 into a number, and numbers lose the leading zeros account IDs may have); the
     // schema's bare "got number, want string" would not.
@@ -252,6 +270,7 @@ export const ChartValues = Type.Object(
         enabled: Type.Boolean({ description: 'Restrict ingress to the Portcullis pods.' }),
         extAuthzFrom: K8sList('NetworkPolicy peers allowed on the ext_authz ports.'),
         metricsFrom: K8sList('NetworkPolicy peers allowed on the metrics port.'),
+        stsFrom: K8sList('NetworkPolicy peers allowed on the STS port.'),
       },
       closed,
     ),

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { ConfigRuntime } from './config-runtime.js'
-import { createAuthnRuntime } from './authn-runtime.js'
+import { createAuthnRuntime, type AuthnRuntimeOptions } from './authn-runtime.js'
 import { Decider } from '../decision/decide.js'
 import type { TrustDomains } from '../compile/peer-identity.js'
 import type { KubernetesMode, KubernetesModeOptions } from '../controller/kubernetes-mode.js'
@@ -32,6 +32,7 @@ import { startStsServer, type RunningStsServer } from '../sts/sts-server.js'
 import { EMPTY_STS_DIRECTORY } from '../compile/sts-directory.js'
 import { createDecisionAudit } from './decision-audit.js'
 import type { Writable } from 'node:stream'
+import type { KubeConfig } from '@kubernetes/client-node'
 
 export interface AppOptions {
   /** Local mode: the folder to load and watch. Required unless `kubernetes` is given. */
@@ -107,6 +108,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const sessionKeys = await sessionKeySource(opts, logger)
   const authn = createAuthnRuntime({
     ...(sessionKeys !== undefined ? { sessionKeys: () => sessionKeys.current() } : {}),
+    apiServerFetch: apiServerFetch(opts.kubernetes?.kubeConfig),
     metrics,
     ...(opts.cacheMaxEntries !== undefined
       ? { authorizerCacheMaxEntries: opts.cacheMaxEntries }
@@ -225,6 +227,9 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
         registry: authn.jwks,
       }),
       ...(tls !== undefined ? { tls } : {}),
+      onResult: (action, result, seconds) => {
+        metrics.stsRequest(action, result, seconds)
+      },
       logger,
     })
   }
@@ -272,6 +277,40 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   }
 }
 
+/**
+ * GETs on the Kubernetes API server with Portcullis's own credentials: Kubernetes mode's
+ * kubeconfig, else the default one (KUBECONFIG, ~/.kube/config or in-cluster). Loaded on first
+ * use only (an IdentityProvider with `jwksFrom: KubernetesAPIServer`): @kubernetes/client-node
+ * is heavy and local mode rarely needs it.
+ */
+function apiServerFetch(
+  kubeConfig: KubeConfig | undefined,
+): NonNullable<AuthnRuntimeOptions['apiServerFetch']> {
+  let getter: Promise<NonNullable<AuthnRuntimeOptions['apiServerFetch']>> | undefined
+  return async (path, limits) => {
+    getter ??= (async () => {
+      const [{ KubeConfig: Config }, { apiServerJsonGetter }] = await Promise.all([
+        import('@kubernetes/client-node'),
+        import('../sources/kubernetes-json-get.js'),
+      ])
+      let kc = kubeConfig
+      if (kc === undefined) {
+        kc = new Config()
+        kc.loadFromDefault()
+      }
+      return apiServerJsonGetter(kc)
+    })()
+    try {
+      return await (
+        await getter
+      )(path, limits)
+    } catch (err) {
+      getter = undefined
+      return { ok: false, outcome: 'error', reason: `kubeconfig: ${(err as Error).message}` }
+    }
+  }
+}
+
 async function sessionKeySource(
   opts: AppOptions,
   logger: Logger,
@@ -279,13 +318,16 @@ async function sessionKeySource(
   if (opts.stsKeyFile !== undefined) return fileSessionKeySource(resolve(opts.stsKeyFile), logger)
   const secret = opts.stsKeySecret
   if (secret === undefined) return undefined
-  // Portcullis's own credentials (in-cluster ServiceAccount or kubeconfig), as Kubernetes mode.
-  const [{ KubeConfig }, { KubeClient }] = await Promise.all([
+  // Portcullis's own credentials: Kubernetes mode's kubeconfig, else in-cluster or the default one.
+  const [{ KubeConfig: Config }, { KubeClient }] = await Promise.all([
     import('@kubernetes/client-node'),
     import('../sources/kubernetes-client.js'),
   ])
-  const kc = new KubeConfig()
-  kc.loadFromDefault()
+  let kc = opts.kubernetes?.kubeConfig
+  if (kc === undefined) {
+    kc = new Config()
+    kc.loadFromDefault()
+  }
   const client = new KubeClient(kc)
   return secretSessionKeySource(
     secret.namespace,

@@ -22,6 +22,7 @@ import {
   JwtVerifierSet,
   SignatureOffload,
   defaultOffloadMaxInFlight,
+  type JwksRegistryOptions,
   type JwtRuntimeConfig,
 } from '../authn/jwt/index.js'
 import { createJwtFlow } from '../decision/flows/jwt-flow.js'
@@ -56,6 +57,8 @@ export interface AuthnRuntimeOptions {
    * miss so a rotation applies at once. Absent: SigV4 requests with a session token are refused.
    */
   readonly sessionKeys?: () => SessionKeyRing | undefined
+  /** Authenticated GETs on the connected Kubernetes API server (the cluster issuer's keys). */
+  readonly apiServerFetch?: JwksRegistryOptions['apiServerFetch']
 }
 
 export function createAuthnRuntime(opts: AuthnRuntimeOptions = {}): AuthnRuntime {
@@ -76,6 +79,7 @@ export function createAuthnRuntime(opts: AuthnRuntimeOptions = {}): AuthnRuntime
   // authorizer, rebuilt only when their config changes so token caches survive reloads.
   const jwks = new JwksRegistry({
     onFetch: (url, outcome, _seconds, document) => metrics?.jwksFetch(url, document, outcome),
+    ...(opts.apiServerFetch !== undefined ? { apiServerFetch: opts.apiServerFetch } : {}),
   })
   // One process-wide bound on signature checks in the thread pool, shared by every verifier.
   const signatures = new SignatureOffload(

@@ -174,6 +174,8 @@ export interface StsProvider {
   readonly issuer: string
   readonly clientIds: readonly string[]
   readonly jwksUri: string | undefined
+  /** Keys from the connected Kubernetes API server (the cluster's ServiceAccount issuer). */
+  readonly jwksFromApiServer: boolean
 }
 
 export interface StsDirectory {

@@ -22,6 +22,8 @@ describe('Metrics', () => {
     m.authorizerCall('Bearer eyJ...', 'Unauthorized because token xyz', 0.1)
     m.jwksFetch('https://issuer.example:8443/pool/.well-known/jwks.json?x=1', 'jwks', 'HTTP 500')
     m.jwksFetch('file:///etc/passwd', 'discovery', 'success')
+    // The cluster issuer's keys come through the API server: a fixed label, not `invalid`.
+    m.jwksFetch('kubernetes-apiserver:/openid/v1/jwks', 'jwks', 'success')
     m.setConfigObjects('Rest Api!', 1)
     // A code-shaped string that is not a listed code is no label value either.
     m.observeCheck({ allowed: false, code: 'ERR_MADE_UP' as DecisionCode, api: 'ns/api' }, 0.001)
@@ -36,6 +38,9 @@ describe('Metrics', () => {
     )
     expect(text).toContain(
       'portcullis_jwks_fetches_total{host="invalid",document="discovery",outcome="success"} 1',
+    )
+    expect(text).toContain(
+      'portcullis_jwks_fetches_total{host="kubernetes-apiserver",document="jwks",outcome="success"} 1',
     )
     expect(text).toContain('portcullis_config_objects{kind="Other"} 1')
     expect(text).not.toMatch(/alice|eyJ|well-known|passwd|\/prod/)

@@ -68,6 +68,8 @@ function apiLabel(api: string | undefined): string {
 function hostLabel(url: string): string {
   try {
     const { protocol, host } = new URL(url)
+    // The cluster issuer's keys, read through the connected API server (no host of its own).
+    if (protocol === 'kubernetes-apiserver:') return 'kubernetes-apiserver'
     return (protocol === 'https:' || protocol === 'http:') && HOST_LABEL.test(host)
       ? host
       : 'invalid'
@@ -108,6 +110,8 @@ export class Metrics {
   private readonly usagePlanHandles = new Map<string, CounterHandle>()
   private readonly usageStoreFallback: HotCounter<never>
   private readonly usageStoreShared: Gauge
+  private readonly stsRequests: Counter<'action' | 'result'>
+  private readonly stsDuration: Histogram<'action'>
   /**
    * Per-check metric handles by decision → api → code: a check bumps numbers in handles found by
    * two Map lookups (no label hashing, no string building). Bounded by the label cardinality
@@ -216,6 +220,23 @@ export class Metrics {
         'Fetches of issuer documents (OIDC discovery, JWKS), by issuer host, document and ' +
         'outcome. One document serves every authorizer naming it.',
       labelNames: ['host', 'document', 'outcome'],
+      registers,
+    })
+    this.stsRequests = new Counter({
+      name: 'portcullis_sts_requests_total',
+      help:
+        'Requests to the STS endpoint (--sts-port), by action (AssumeRoleWithWebIdentity, or ' +
+        'other for anything else) and result (success, or the STS error code answered).',
+      labelNames: ['action', 'result'],
+      registers,
+    })
+    this.stsDuration = new Histogram({
+      name: 'portcullis_sts_request_duration_seconds',
+      help:
+        'STS endpoint latency in seconds (request read to answer; includes issuer key fetches), ' +
+        'by action.',
+      labelNames: ['action'],
+      buckets: AUTHORIZER_BUCKETS,
       registers,
     })
     this.tokenCacheHits = new HotCounter({
@@ -424,6 +445,15 @@ export class Metrics {
    */
   jwksFetch(url: string, document: 'discovery' | 'jwks', outcome: string): void {
     this.jwksFetches.inc({ host: hostLabel(url), document, outcome: outcomeLabel(outcome) })
+  }
+
+  /**
+   * One answered STS request. `action` and `result` are bounded by the caller: the one action
+   * served or `other`, and `success` or an STS error code.
+   */
+  stsRequest(action: string, result: string, seconds: number): void {
+    this.stsRequests.inc({ action, result })
+    this.stsDuration.observe({ action }, seconds)
   }
 
   /** Prometheus text exposition of the registry. */

@@ -276,6 +276,24 @@ describe('principals', () => {
     expect(svc.evaluate(request(target, alice), 'rp').decision).toBe('Neither')
     expect(svc.evaluate(request(target), 'rp').decision).toBe('Neither')
   })
+  it('a web identity matches Federated by provider name or by the IAM OIDC provider ARN (IRSA trust policies)', () => {
+    const provider = 'oidc.example.com/id/ABC'
+    const web: PolicyPrincipal = {
+      arn: `arn:aws:iam::${A}:oidc-provider/${provider}`,
+      accountId: A,
+      federatedProvider: provider,
+    }
+    expect(p({ Federated: provider }).evaluate(request(target, web), 'rp').decision).toBe('Allow')
+    expect(p({ Federated: web.arn }).evaluate(request(target, web), 'rp').decision).toBe('Allow')
+    // Another account's provider of the same name, or another provider, is not this one.
+    const foreign = `arn:aws:iam::999999999999:oidc-provider/${provider}`
+    expect(p({ Federated: foreign }).evaluate(request(target, web), 'rp').decision).toBe('Neither')
+    expect(
+      p({ Federated: 'accounts.google.com' }).evaluate(request(target, web), 'rp').decision,
+    ).toBe('Neither')
+    // Nor does the account's root or a role ARN name a web identity.
+    expect(p({ AWS: A }).evaluate(request(target, web), 'rp').decision).toBe('Neither')
+  })
 })
 
 describe('decision within one policy', () => {

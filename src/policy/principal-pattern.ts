@@ -157,9 +157,12 @@ export function compilePrincipal(
       any: false,
       match(principal) {
         if (principal === null) return 'none'
-        // A web identity is named only by its provider: never by an ARN or account.
+        // A web identity is named only by its provider, bare (`accounts.google.com`) or as the
+        // IAM OIDC provider's ARN (EKS IRSA trust policies): never by an account.
         if (principal.federatedProvider !== undefined) {
-          return federated.has(principal.federatedProvider) ? 'direct' : 'none'
+          return federated.has(principal.federatedProvider) || federated.has(principal.arn)
+            ? 'direct'
+            : 'none'
         }
         if (arns.has(principal.arn)) return 'direct'
         if (roleSessions.size > 0) {
@@ -170,7 +173,7 @@ export function compilePrincipal(
       },
       listsEveryLevel(principal) {
         if (principal?.federatedProvider !== undefined) {
-          return federated.has(principal.federatedProvider)
+          return federated.has(principal.federatedProvider) || federated.has(principal.arn)
         }
         if (principal === null || !accounts.has(principal.accountId)) return false
         const needsRole = arns.get(principal.arn)

@@ -7,7 +7,12 @@
  * @module
  */
 import { decodeCompactJws } from '../authn/jwt/decode-compact-jws.js'
-import { JwtVerifier, type JwksRegistry, type JwtResult } from '../authn/jwt/index.js'
+import {
+  JwtVerifier,
+  KUBERNETES_API_SERVER_JWKS,
+  type JwksRegistry,
+  type JwtResult,
+} from '../authn/jwt/index.js'
 import { compilePolicy, formatPolicyErrors } from '../policy/index.js'
 import type { SessionKeyRing } from './session-keys.js'
 import { issueSession, type IssuedSession } from './session-token.js'
@@ -264,7 +269,7 @@ export class StsService {
           id: provider.ref,
           type: 'JWT',
           issuer: provider.issuer,
-          jwksUri: provider.jwksUri,
+          jwksUri: provider.jwksFromApiServer ? KUBERNETES_API_SERVER_JWKS : provider.jwksUri,
           audiences: provider.clientIds,
           identityHeader: 'authorization',
           clockSkewSeconds: TOKEN_CLOCK_SKEW_SECONDS,

@@ -20,6 +20,8 @@ import { STS_MESSAGES, stsError, type StsError } from './sts-errors.js'
 import { assumeRoleWithWebIdentityXml, stsErrorXml } from './sts-xml.js'
 
 export const STS_API_VERSION = '2011-06-15'
+/** The one action served. */
+export const STS_ACTION = 'AssumeRoleWithWebIdentity'
 /** A web identity token is at most 20 000 characters; the rest of a request is small. */
 const MAX_BODY_BYTES = 64 * 1024
 
@@ -32,8 +34,11 @@ export interface StsServerOptions {
   /** PEM certificate chain and key: HTTPS when both are given. */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer }
   readonly logger?: Logger
-  /** Called once per answered request (metrics). */
-  readonly onResult?: (code: string) => void
+  /**
+   * Called once per answered request (metrics): `action` is {@link STS_ACTION} or `other`,
+   * `result` is `success` or the STS error code; `seconds` from the request to its answer.
+   */
+  readonly onResult?: (action: string, result: string, seconds: number) => void
 }
 
 export interface RunningStsServer {
@@ -97,7 +102,12 @@ function parseParams(text: string): Map<string, string> | StsError {
   return params
 }
 
-async function handle(req: IncomingMessage, opts: StsServerOptions): Promise<AssumeResult> {
+/** `seen.action` becomes {@link STS_ACTION} once the request names it (a bounded metric label). */
+async function handle(
+  req: IncomingMessage,
+  opts: StsServerOptions,
+  seen: { action: string },
+): Promise<AssumeResult> {
   const url = req.url ?? '/'
   const q = url.indexOf('?')
   const path = q < 0 ? url : url.slice(0, q)
@@ -123,9 +133,10 @@ async function handle(req: IncomingMessage, opts: StsServerOptions): Promise<Ass
   if (!(params instanceof Map)) return params
   const action = params.get('Action')
   if (action === undefined) return stsError('MissingAction', STS_MESSAGES.missingAction)
-  if (action !== 'AssumeRoleWithWebIdentity') {
+  if (action !== STS_ACTION) {
     return stsError('InvalidAction', STS_MESSAGES.invalidAction(action.slice(0, 64)))
   }
+  seen.action = STS_ACTION
   const version = params.get('Version')
   if (version !== STS_API_VERSION) {
     return stsError('InvalidAction', STS_MESSAGES.invalidVersion((version ?? '').slice(0, 32)))
@@ -142,10 +153,16 @@ async function handle(req: IncomingMessage, opts: StsServerOptions): Promise<Ass
 export async function startStsServer(opts: StsServerOptions): Promise<RunningStsServer> {
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const requestId = randomUUID()
-    handle(req, opts)
+    const started = performance.now()
+    const seen = { action: 'other' }
+    handle(req, opts, seen)
       .catch(() => stsError('InternalFailure', STS_MESSAGES.internal))
       .then((result) => {
-        opts.onResult?.(result.ok ? 'OK' : result.code)
+        opts.onResult?.(
+          seen.action,
+          result.ok ? 'success' : result.code,
+          (performance.now() - started) / 1000,
+        )
         if (result.ok) {
           // Never log the credentials; the session identity is enough to audit the exchange.
           opts.logger?.info(

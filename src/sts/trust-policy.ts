@@ -25,12 +25,14 @@ export interface WebIdentity {
 export function trustContext(
   identity: WebIdentity,
   sessionName: string,
+  providerArn: string,
 ): ReadonlyMap<string, ConditionValue> {
   const p = identity.provider.toLowerCase()
   const m = new Map<string, ConditionValue>([
     [`${p}:sub`, identity.subject],
     [`${p}:aud`, identity.audience],
-    ['aws:federatedprovider', identity.provider],
+    // The IAM OIDC provider's ARN, as in the session's requests (AWS's format for OIDC providers).
+    ['aws:federatedprovider', providerArn],
     ['sts:rolesessionname', sessionName],
   ])
   if (identity.amr !== undefined) m.set(`${p}:amr`, identity.amr)
@@ -44,15 +46,16 @@ export function evaluateTrust(
   identity: WebIdentity,
   sessionName: string,
 ): EvaluationResult {
+  const providerArn = `arn:aws:iam::${role.accountId}:oidc-provider/${identity.provider}`
   const request: PolicyRequest = {
     action: ASSUME_ROLE_WITH_WEB_IDENTITY,
     resource: role.arn,
     principal: {
-      arn: `arn:aws:iam::${role.accountId}:oidc-provider/${identity.provider}`,
+      arn: providerArn,
       accountId: role.accountId,
       federatedProvider: identity.provider,
     },
-    context: trustContext(identity, sessionName),
+    context: trustContext(identity, sessionName, providerArn),
   }
   return trust.evaluate(request, 'trust-policy')
 }

@@ -243,6 +243,14 @@ describe('helm template with every feature (ci/all-features-values.yaml)', () =>
       'eu-west-1',
       '--decision-log',
       '/var/log/portcullis/decisions.log',
+      '--sts-port',
+      '9443',
+      '--sts-key-secret',
+      'portcullis-system/portcullis-sts-keys',
+      '--sts-tls-cert',
+      '/etc/portcullis/sts-tls/tls.crt',
+      '--sts-tls-key',
+      '/etc/portcullis/sts-tls/tls.key',
       '--grpc-socket',
       '/tmp/portcullis.sock',
     ])
@@ -292,6 +300,7 @@ describe('helm template with every feature (ci/all-features-values.yaml)', () =>
       { name: 'tmp', mountPath: '/tmp' },
       { name: 'decision-log', mountPath: '/var/log/portcullis' },
       { name: 'usage-store-ca', mountPath: '/etc/portcullis/usage-store-ca', readOnly: true },
+      { name: 'sts-tls', mountPath: '/etc/portcullis/sts-tls', readOnly: true },
     ])
     expect(list(pod, 'volumes').find((v) => at(v, 'name') === 'decision-log')).toEqual({
       name: 'decision-log',
@@ -300,6 +309,47 @@ describe('helm template with every feature (ci/all-features-values.yaml)', () =>
     const sidecar = list(pod, 'containers')[1]
     expect(at(sidecar, 'name')).toBe('ship-decisions')
     expect(at(sidecar, 'volumeMounts', 0, 'name')).toBe('decision-log')
+  })
+
+  it('sts: container and Service port, TLS from the kubernetes.io/tls Secret, read on the key Secret alone, NetworkPolicy peers', () => {
+    expect(list(container, 'ports').find((p) => at(p, 'name') === 'sts')).toEqual({
+      name: 'sts',
+      containerPort: 9443,
+      protocol: 'TCP',
+    })
+    expect(
+      list(one(docs, 'Service'), 'spec', 'ports').find((p) => at(p, 'name') === 'sts'),
+    ).toEqual({ name: 'sts', port: 9443, targetPort: 'sts', protocol: 'TCP', appProtocol: 'https' })
+    const pod = at(one(docs, 'Deployment'), 'spec', 'template', 'spec')
+    expect(list(pod, 'volumes').find((v) => at(v, 'name') === 'sts-tls')).toEqual({
+      name: 'sts-tls',
+      secret: {
+        secretName: 'portcullis-sts-tls',
+        items: [
+          { key: 'tls.crt', path: 'tls.crt' },
+          { key: 'tls.key', path: 'tls.key' },
+        ],
+      },
+    })
+    // watch.namespaces leaves out the release namespace: the key Secret still needs its own grant,
+    // and only that Secret, only get (the binary GETs it by name).
+    const role = one(docs, 'Role', 'rel-portcullis-sts-keys')
+    expect(at(role, 'metadata', 'namespace')).toBe('portcullis-system')
+    expect(at(role, 'rules')).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        resourceNames: ['portcullis-sts-keys'],
+        verbs: ['get'],
+      },
+    ])
+    const binding = one(docs, 'RoleBinding', 'rel-portcullis-sts-keys')
+    expect(at(binding, 'roleRef', 'name')).toBe('rel-portcullis-sts-keys')
+    expect(at(binding, 'subjects', 0, 'name')).toBe('rel-portcullis')
+    expect(at(one(docs, 'NetworkPolicy'), 'spec', 'ingress', 2)).toEqual({
+      ports: [{ port: 'sts', protocol: 'TCP' }],
+      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'batch' } } }],
+    })
   })
 
   it('with watch.namespaces: a Role per namespace, and the ClusterRole keeps only read on namespaces and pods (PrivateEndpoint sources span namespaces)', () => {
@@ -486,6 +536,39 @@ describe('helm template: switches', () => {
     }
   })
 
+  it('sts: off by default; enabled without tlsSecret serves plain HTTP with no certificate volume', () => {
+    const off = template()
+    expect(strings(firstContainer(off), 'args')).not.toContain('--sts-port')
+    expect(off.some((d) => at(d, 'metadata', 'name') === 'rel-portcullis-sts-keys')).toBe(false)
+    const docs = template(['--set', 'sts.enabled=true', '--set', 'sts.keySecret=keys'])
+    const c = firstContainer(docs)
+    const args = strings(c, 'args')
+    expect(args.slice(args.indexOf('--sts-port'))).toEqual([
+      '--sts-port',
+      '9003',
+      '--sts-key-secret',
+      'portcullis-system/keys',
+    ])
+    expect(at(c, 'volumeMounts')).toEqual([{ name: 'tmp', mountPath: '/tmp' }])
+    expect(
+      list(one(docs, 'Service'), 'spec', 'ports').find((p) => at(p, 'name') === 'sts'),
+    ).toEqual({ name: 'sts', port: 9003, targetPort: 'sts', protocol: 'TCP', appProtocol: 'http' })
+  })
+
+  it('sts.enabled without sts.keySecret is refused: sessions need their keys', () => {
+    const r = helm([
+      'template',
+      'rel',
+      CHART,
+      '--kube-version',
+      KUBE_VERSION,
+      '--set',
+      'sts.enabled=true',
+    ])
+    expect(r.status).not.toBe(0)
+    expect(r.stderr).toMatch(/sts.enabled needs sts.keySecret/)
+  })
+
   it('an image digest replaces the tag', () => {
     const digest = `sha256:${'a'.repeat(64)}`
     const c = firstContainer(template(['--set', `image.digest=${digest}`]))
@@ -536,6 +619,7 @@ describe('values.schema.json rejects bad values at install time', () => {
       ['--set', 'decisionLog.target=/var/log/portcullis/'],
       /decisionLog\/target/,
     ],
+    ['an STS key Secret name that is not a name', ['--set', 'sts.keySecret=ns/keys'], /keySecret/],
     [
       'a decision-log volume size that is not a quantity',
       ['--set', 'decisionLog.sizeLimit=lots'],

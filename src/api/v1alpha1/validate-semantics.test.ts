@@ -326,3 +326,24 @@ describe('validateSemantics: Principal and PrivateEndpoint', () => {
     ])
   })
 })
+
+describe('validateSemantics: IdentityProvider', () => {
+  const base = { url: 'https://kubernetes.default.svc.cluster.local', clientIDList: ['sts'] }
+  it('keys come from one place: jwksFrom KubernetesAPIServer or jwksUri, not both (CEL twin)', () => {
+    expect(
+      validateSemantics('IdentityProvider', { ...base, jwksFrom: 'KubernetesAPIServer' }),
+    ).toEqual([])
+    expect(
+      validateSemantics('IdentityProvider', {
+        ...base,
+        jwksFrom: 'KubernetesAPIServer',
+        jwksUri: 'https://kubernetes.default.svc/openid/v1/jwks',
+      }),
+    ).toEqual([
+      {
+        path: 'spec.jwksFrom',
+        message: 'jwksFrom and jwksUri are exclusive: the keys come from one place',
+      },
+    ])
+  })
+})

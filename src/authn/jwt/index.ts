@@ -19,12 +19,13 @@ export type { JwtAllow, JwtAllowMemo, JwtDeny, JwtErrorCode, JwtResult } from '.
 export {
   JWKS_REGISTRY_DEFAULTS,
   JwksRegistry,
+  KUBERNETES_API_SERVER_JWKS,
   keySourceFor,
   type JwksRegistryOptions,
   type KeySource,
 } from './jwks-registry.js'
 export type { RemoteDocumentStatus } from './remote-document.js'
-export type { FetchOutcome } from './fetch-json-bounded.js'
+export type { FetchJsonOptions, FetchJsonResult, FetchOutcome } from './fetch-json-bounded.js'
 export {
   JwtVerifier,
   DEFAULT_TOKEN_CACHE_MAX,

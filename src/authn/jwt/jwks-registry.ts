@@ -22,10 +22,16 @@
  */
 import {
   cognitoJwksUri,
+  KUBERNETES_API_SERVER_JWKS,
   oidcDiscoveryUri,
   type JwtAuthorizerConfig,
 } from './jwt-authorizer-config.js'
-import { fetchJsonBounded, type FetchOutcome } from './fetch-json-bounded.js'
+import {
+  fetchJsonBounded,
+  type FetchJsonOptions,
+  type FetchJsonResult,
+  type FetchOutcome,
+} from './fetch-json-bounded.js'
 import type { JwsAlgorithm } from './jws-algorithms.js'
 import { findKey, importJwkKeySet, type JwkKey, type JwkKeySet } from './jwk-key-set.js'
 import { RemoteDocument, type RemoteDocumentStatus } from './remote-document.js'
@@ -57,7 +63,16 @@ export interface JwksRegistryOptions {
   ) => void
   /** Clock for cache ages (tests). Default Date.now. */
   readonly now?: () => number
+  /**
+   * Bounded GET of an API path on the Kubernetes API server Portcullis is connected to, with its
+   * own credentials and CA: serves {@link KUBERNETES_API_SERVER_JWKS}. Absent: that key source
+   * fails (no connection to a cluster).
+   */
+  readonly apiServerFetch?: (path: string, opts: FetchJsonOptions) => Promise<FetchJsonResult>
 }
+
+export { KUBERNETES_API_SERVER_JWKS }
+const API_SERVER_JWKS_PATH = '/openid/v1/jwks'
 
 export const JWKS_REGISTRY_DEFAULTS = {
   timeoutMs: 1500,
@@ -126,6 +141,7 @@ export class JwksRegistry {
   readonly #opts: typeof JWKS_REGISTRY_DEFAULTS
   readonly #onFetch: NonNullable<JwksRegistryOptions['onFetch']>
   readonly #now: () => number
+  readonly #apiServerFetch: JwksRegistryOptions['apiServerFetch']
   readonly #jwks = new Map<string, RemoteDocument<JwkKeySet>>()
   readonly #discovery = new Map<string, RemoteDocument<string>>()
   /** Discovery documents by issuer (the hot path looks them up without building the URL). */
@@ -151,6 +167,7 @@ export class JwksRegistry {
     } as typeof JWKS_REGISTRY_DEFAULTS
     this.#onFetch = opts.onFetch ?? (() => undefined)
     this.#now = opts.now ?? Date.now
+    this.#apiServerFetch = opts.apiServerFetch
   }
 
   /**
@@ -301,12 +318,22 @@ export class JwksRegistry {
       url,
       parse,
       onSuccess,
-      fetchJson: (u) =>
-        fetchJsonBounded(u, {
+      fetchJson: (u) => {
+        const limits = {
           timeoutMs: this.#opts.timeoutMs,
           maxBytes: this.#opts.maxBytes,
           signal: this.#abort.signal,
-        }),
+        }
+        if (u !== KUBERNETES_API_SERVER_JWKS) return fetchJsonBounded(u, limits)
+        if (this.#apiServerFetch === undefined) {
+          return Promise.resolve({
+            ok: false,
+            outcome: 'error',
+            reason: 'no connection to a Kubernetes API server',
+          } as const)
+        }
+        return this.#apiServerFetch(API_SERVER_JWKS_PATH, limits)
+      },
       onFetch: (outcome, seconds) => {
         this.#onFetch(url, outcome, seconds, kind)
       },

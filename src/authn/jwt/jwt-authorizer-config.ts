@@ -13,6 +13,14 @@
  * `issuer` equals the token's `iss` (a plain string comparison on the unverified claim, after
  * which the chosen verifier checks everything, `iss` included, against that pool's keys).
  */
+/**
+ * The key source of the cluster's own ServiceAccount issuer: `/openid/v1/jwks` on the connected
+ * Kubernetes API server (JwksRegistryOptions.apiServerFetch). Not an http(s) URL on purpose:
+ * neither configuration nor a discovery document can name it, so Portcullis's credentials only
+ * ever go to its own API server.
+ */
+export const KUBERNETES_API_SERVER_JWKS = 'kubernetes-apiserver:/openid/v1/jwks'
+
 export interface JwtAuthorizerConfig {
   /** `namespace/name` of the Authorizer object; used in logs and fetch metrics only. */
   readonly id: string
@@ -104,7 +112,11 @@ export function validateJwtAuthorizerConfig(config: JwtAuthorizerConfig): string
     problems.push(`type: must be COGNITO_USER_POOLS or JWT`)
   }
   if (!isHttpUrl(config.issuer)) problems.push('issuer: must be an http(s) URL')
-  if (config.jwksUri !== undefined && !isHttpUrl(config.jwksUri)) {
+  if (
+    config.jwksUri !== undefined &&
+    config.jwksUri !== KUBERNETES_API_SERVER_JWKS &&
+    !isHttpUrl(config.jwksUri)
+  ) {
     problems.push('jwksUri: must be an http(s) URL')
   }
   if (config.type === 'JWT' && config.audiences.length === 0) {

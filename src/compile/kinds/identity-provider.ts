@@ -33,6 +33,7 @@ export function compileIdentityProviders(
         issuer: m.spec.url,
         clientIds: Object.freeze([...m.spec.clientIDList]),
         jwksUri: m.spec.jwksUri,
+        jwksFromApiServer: m.spec.jwksFrom === 'KubernetesAPIServer',
       }),
     )
     ctx.counts.IdentityProvider++

@@ -76,9 +76,14 @@ export function policyFieldsOf(kind: PortcullisKind, spec: unknown): PolicyField
   switch (kind) {
     case 'RestApi': {
       const s = spec as RestApiSpec
-      return s.policy === undefined
-        ? []
-        : [{ path: 'spec.policy', kind: 'resource', value: s.policy }]
+      const fields: PolicyField[] = []
+      if (s.policy !== undefined) {
+        fields.push({ path: 'spec.policy', kind: 'resource', value: s.policy })
+      }
+      if (s.candidatePolicy !== undefined) {
+        fields.push({ path: 'spec.candidatePolicy', kind: 'resource', value: s.candidatePolicy })
+      }
+      return fields
     }
     case 'Principal': {
       const s = spec as PrincipalSpec
@@ -87,6 +92,13 @@ export function policyFieldsOf(kind: PortcullisKind, spec: unknown): PolicyField
         kind: 'identity' as const,
         value: p.policyDocument,
       }))
+      ;(s.candidatePolicies ?? []).forEach((p, i) => {
+        fields.push({
+          path: `spec.candidatePolicies[${i}].policyDocument`,
+          kind: 'identity',
+          value: p.policyDocument,
+        })
+      })
       if (s.assumeRolePolicyDocument !== undefined) {
         fields.push({
           path: 'spec.assumeRolePolicyDocument',
@@ -378,16 +390,18 @@ function checkPrincipal(spec: PrincipalSpec, errors: FieldError[]): void {
       })
     } else keys.set(k.accessKeyId, i)
   })
-  const names = new Map<string, number>()
-  ;(spec.policies ?? []).forEach((p, i) => {
-    const first = names.get(p.policyName)
-    if (first !== undefined) {
-      errors.push({
-        path: `spec.policies[${i}].policyName`,
-        message: `duplicate policy name (also policies[${first}])`,
-      })
-    } else names.set(p.policyName, i)
-  })
+  for (const field of ['policies', 'candidatePolicies'] as const) {
+    const names = new Map<string, number>()
+    ;(spec[field] ?? []).forEach((p, i) => {
+      const first = names.get(p.policyName)
+      if (first !== undefined) {
+        errors.push({
+          path: `spec.${field}[${i}].policyName`,
+          message: `duplicate policy name (also ${field}[${first}])`,
+        })
+      } else names.set(p.policyName, i)
+    })
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------

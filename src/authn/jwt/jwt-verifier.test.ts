@@ -142,3 +142,41 @@ describe('JwtVerifierSet with several issuers', () => {
     ).toMatchObject({ ok: false, code: 'ERR_JWT_ISSUER_MISMATCH' })
   })
 })
+
+describe('JwtVerifierSet.candidate: an audience rule under trial, on the verified token', () => {
+  it('decides a verified token with the candidate audiences, without verifying or counting again', async () => {
+    const set = new JwtVerifierSet([config(a)], registry())
+    const current = `Bearer ${await token(a, 'c1')}`
+    const next = `Bearer ${await token(a, 'c2', { aud: 'petstore-v2' })}`
+    const liveCurrent = await set.verify(current, [])
+    const liveNext = await set.verify(next, [])
+    expect(liveCurrent.ok).toBe(true)
+    expect(liveNext).toMatchObject({ ok: false, code: 'ERR_JWT_AUDIENCE_MISMATCH' })
+    const before = set.verifiers[0]?.stats()
+    expect(set.candidate(current, [], liveCurrent, ['petstore-v2'])).toMatchObject({
+      ok: false,
+      code: 'ERR_JWT_AUDIENCE_MISMATCH',
+    })
+    expect(set.candidate(next, [], liveNext, ['petstore-v2'])).toMatchObject({
+      ok: true,
+      principalId: 'alice',
+    })
+    expect(set.verifiers[0]?.stats()).toEqual(before)
+  })
+
+  it("keeps a refusal the candidate cannot change (the token's other rules), without looking", async () => {
+    const set = new JwtVerifierSet([config(a)], registry())
+    const expired = `Bearer ${await token(a, 'c3', { exp: 1 })}`
+    const live = await set.verify(expired, [])
+    expect(live).toMatchObject({ ok: false, code: 'ERR_JWT_EXPIRED' })
+    expect(set.candidate(expired, [], live, ['petstore-v2'])).toBe(live)
+  })
+
+  it('cannot tell (undefined) when the token is not in the token cache', async () => {
+    const set = new JwtVerifierSet([config(a)], registry(), { tokenCacheMax: 0 })
+    const next = `Bearer ${await token(a, 'c4', { aud: 'petstore-v2' })}`
+    const live = await set.verify(next, [])
+    expect(live).toMatchObject({ ok: false, code: 'ERR_JWT_AUDIENCE_MISMATCH' })
+    expect(set.candidate(next, [], live, ['petstore-v2'])).toBeUndefined()
+  })
+})

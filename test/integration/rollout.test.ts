@@ -676,4 +676,29 @@ describe('Principal and Authorizer candidates through gRPC', () => {
       sources: ['principal:trial/bob'],
     })
   })
+
+  it('portcullis check --candidate explains the Authorizer candidate in text', async () => {
+    let plain = ''
+    const code = await checkCommand(
+      [
+        '--config',
+        dir,
+        '--method',
+        'GET',
+        '--url',
+        'http://identity.example.com/me',
+        '--header',
+        `authorization: Bearer ${await token('petstore-v2')}`,
+        '--candidate',
+      ],
+      (s) => {
+        plain += s + '\n'
+      },
+      () => undefined,
+    )
+    expect(code).toBe(1)
+    expect(plain).toContain('candidate (authorizer:trial/oidc-trial):')
+    expect(plain).toContain('candidate audience rule: petstore-v2')
+    expect(plain).toContain('the candidate decides otherwise')
+  })
 })

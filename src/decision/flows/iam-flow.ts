@@ -190,7 +190,7 @@ function iamCheck(ctx: FlowContext, verifier: CallerVerifier): CheckOutcome {
     outcome,
     [
       `SigV4 verified: ${principal.arn}`,
-      `identity policies: ${identity.decision}; resource policy: ${api.resourcePolicy ? resource.decision : 'none'}`,
+      `${policies === candidatePolicies ? 'candidate identity policies' : 'identity policies'}: ${identity.decision}; resource policy: ${api.resourcePolicy ? resource.decision : 'none'}`,
       `${sameAccount ? 'same account (Table A)' : 'cross account (Table B)'} → ${combined}`,
     ],
     [...identity.statements, ...resource.statements],

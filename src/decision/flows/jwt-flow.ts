@@ -104,7 +104,13 @@ function withCandidate(
       `authorizer ${authorizer.ref}: the token is not cached; its candidate cannot be decided without verifying it again`,
     ])
   }
-  return decideToken(ctx, authorizer, trial)
+  return explained(
+    ctx.explain,
+    decideToken(ctx, authorizer, trial),
+    () => [`candidate audience rule: ${authorizer.candidate?.audiences.join(', ') ?? ''}`],
+    [],
+    'before',
+  )
 }
 
 /** The outcome for a verified (or refused) token. */

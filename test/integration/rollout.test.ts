@@ -587,7 +587,13 @@ describe('Principal and Authorizer candidates through gRPC', () => {
   })
 
   it('an Authorizer candidate audience flips token requests, counted exactly, each flip logged with the Authorizer', async () => {
-    const base = counts(await metricsText(app))
+    const before = await metricsText(app)
+    const base = counts(before)
+    const tokenSeries = [
+      'portcullis_authorizer_requests_total{authorizer="trial/oidc-trial",outcome="allow"}',
+      'portcullis_authorizer_requests_total{authorizer="trial/oidc-trial",outcome="unauthorized"}',
+      'portcullis_token_cache_hits_total{authorizer="trial/oidc-trial"}',
+    ]
     const live = `Bearer ${await token('petstore')}`
     const next = `Bearer ${await token('petstore-v2')}`
     const both = `Bearer ${await token(['petstore', 'petstore-v2'])}`
@@ -609,6 +615,13 @@ describe('Principal and Authorizer candidates through gRPC', () => {
     }
     expect(answers).toEqual(set.map((r) => r.want))
     await expectExactly(base, { allowDeny: 3, denyAllow: 2, agree: 2, disagree: 5, skipped: 0 })
+    // The candidate decisions reuse the live verification: the token authorizer counts each
+    // request once (worked out: live and both allowed, next and the forged one refused; the rest
+    // from the token cache), not once more per candidate decision.
+    const after = await metricsText(app)
+    expect(tokenSeries.map((t) => metricValue(after, t) - metricValue(before, t))).toEqual([
+      2, 2, 3,
+    ])
     await vi.waitFor(() => {
       const flips = sink
         .lines()

@@ -5,7 +5,12 @@
  * same object on every hit, and a refreshed JWKS that still publishes the key keeps the cache.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { LoopbackIssuer, jwtConfigFor } from '../../../test/helpers/jwt-loopback-issuer.js'
+import {
+  LoopbackIssuer,
+  cognitoAccessTokenClaims,
+  cognitoIdTokenClaims,
+  jwtConfigFor,
+} from '../../../test/helpers/jwt-loopback-issuer.js'
 import type { JwtResult } from './jwt-result.js'
 import { JwksRegistry, type JwksRegistryOptions } from './jwks-registry.js'
 import { JwtVerifier } from './jwt-verifier.js'
@@ -170,6 +175,25 @@ describe('JwtVerifierSet.candidate: an audience rule under trial, on the verifie
     const live = await set.verify(expired, [])
     expect(live).toMatchObject({ ok: false, code: 'ERR_JWT_EXPIRED' })
     expect(set.candidate(expired, [], live, ['petstore-v2'])).toBe(live)
+  })
+
+  it('trials Cognito clientIds on ID tokens (aud) and access tokens (client_id)', async () => {
+    const cognito = { ...config(a), type: 'COGNITO_USER_POOLS' as const, audiences: ['app-1'] }
+    const set = new JwtVerifierSet([cognito], registry())
+    const id = `Bearer ${await a.sign(cognitoIdTokenClaims('app-2', { jti: 'cid' }))}`
+    const access = `Bearer ${await a.sign(cognitoAccessTokenClaims('app-2', 'pets/read', { jti: 'cac' }))}`
+    const liveId = await set.verify(id, [])
+    const liveAccess = await set.verify(access, ['pets/read'])
+    expect(liveId).toMatchObject({ ok: false, code: 'ERR_JWT_AUDIENCE_MISMATCH' })
+    expect(liveAccess).toMatchObject({ ok: false, code: 'ERR_JWT_CLIENT_ID_MISMATCH' })
+    expect(set.candidate(id, [], liveId, ['app-2'])?.ok).toBe(true)
+    expect(set.candidate(access, ['pets/read'], liveAccess, ['app-2'])?.ok).toBe(true)
+    // An empty list accepts any client, as `clientIds` does.
+    expect(set.candidate(id, [], liveId, [])?.ok).toBe(true)
+    // The ID token on a route with scopes stays refused (token_use): the candidate changes only
+    // the client rule.
+    const wrongUse = await set.verify(id, ['pets/read'])
+    expect(set.candidate(id, ['pets/read'], wrongUse, ['app-2'])).toBe(wrongUse)
   })
 
   it('cannot tell (undefined) when the token is not in the token cache', async () => {

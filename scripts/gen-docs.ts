@@ -460,7 +460,7 @@ export const FLAG_DOCS: Readonly<
     'decision-log': {
       arg: 'stdout|FILE',
       default: '(off)',
-      text: 'Write the decision log (one JSON line per decision of the APIs whose `decisionLog` is enabled, and per candidate-policy disagreement) to standard output or append it to FILE. Written off the check path; lines a slow reader cannot take are dropped and counted in `portcullis_decision_log_dropped_total`. Schema: docs/decision-log.schema.json.',
+      text: 'Write the decision log (one JSON line per decision of the APIs whose `decisionLog` is enabled, and per candidate disagreement) to standard output or append it to FILE. Written off the check path; lines a slow reader cannot take are dropped and counted in `portcullis_decision_log_dropped_total`. Schema: docs/decision-log.schema.json.',
     },
     'jwt-offload-max-in-flight': {
       arg: 'N',
@@ -577,7 +577,7 @@ export const FLAG_DOCS: Readonly<
     candidate: {
       arg: '',
       default: 'false',
-      text: "Also decide with the API's `candidatePolicy` and print both answers (JSON: `candidate`, null without one). The exit code follows the live answer.",
+      text: "Also decide with the candidates that apply to the request (the API's `candidatePolicy`, the caller's Principal `candidatePolicies`/`candidateManagedPolicyRefs`, the route's Authorizer `candidate`) and print both answers (JSON: `candidate` with `sources` naming them, null when none applies). The exit code follows the live answer.",
     },
     'account-id': ACCOUNT_ID,
     region: REGION,

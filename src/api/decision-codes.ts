@@ -187,11 +187,11 @@ export const SERVICE_CODES = {
   ERR_INTERNAL: code(500, 'an unexpected failure (logged); never an allow'),
 } as const satisfies Record<`ERR_${string}`, CodeSpec>
 
-/** Candidate policies: the second, compared decision of a request (never sent). */
+/** Candidates: the second, compared decision of a request (never sent). */
 export const CANDIDATE_CODES = {
   ERR_CANDIDATE_UNDECIDED: code(
     500,
-    "the candidate decision needs a custom authorizer's answer that is not cached: left out of the comparison",
+    "the candidate decision needs a custom authorizer's answer, or a verified token, that is not cached: left out of the comparison (counted as skipped)",
   ),
 } as const satisfies Record<`ERR_${string}`, CodeSpec>
 

@@ -112,10 +112,21 @@ export function createAuthnRuntime(opts: AuthnRuntimeOptions = {}): AuthnRuntime
     byConfig.set(cfg, set)
     return set
   }
-  const jwtFlow = createJwtFlow((authorizer, headerValue, scopes) => {
-    if (authorizer.runtime.kind !== 'jwt') return undefined
-    return verifierFor(authorizer.ref, authorizer.runtime.config).verify(headerValue, scopes)
-  })
+  const jwtFlow = createJwtFlow(
+    (authorizer, headerValue, scopes) => {
+      if (authorizer.runtime.kind !== 'jwt') return undefined
+      return verifierFor(authorizer.ref, authorizer.runtime.config).verify(headerValue, scopes)
+    },
+    (authorizer, headerValue, scopes, live, audiences) => {
+      if (authorizer.runtime.kind !== 'jwt') return undefined
+      return verifierFor(authorizer.ref, authorizer.runtime.config).candidate(
+        headerValue,
+        scopes,
+        live,
+        audiences,
+      )
+    },
+  )
   return {
     flows: {
       AWS_IAM: createIamFlow(signingKeys, sessions),

@@ -56,8 +56,11 @@ export function createDecisionAudit(opts: DecisionAuditOptions): DecisionAudit {
         metrics.candidateDisagreement(api, live, candidate)
         // Without a decision log the counter is the record; with one, the line says which request.
         if (log === undefined && logger.isLevelEnabled('debug')) {
-          logger.debug({ api, live, candidate }, 'candidate policy disagrees')
+          logger.debug({ api, live, candidate }, 'candidate disagrees')
         }
+      },
+      candidateCheck(api, result) {
+        metrics.candidateCheck(api, result)
       },
     },
     onDecided:

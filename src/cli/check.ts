@@ -43,7 +43,7 @@ export const CHECK_FLAGS = {
   data: { type: 'string' },
   'data-file': { type: 'string' },
   json: { type: 'boolean' },
-  // Also decide with the API's candidatePolicy and print both answers.
+  // Also decide with the candidates that apply (candidatePolicy, Principal, Authorizer) and print both answers.
   candidate: { type: 'boolean' },
   'account-id': { type: 'string' },
   region: { type: 'string' },
@@ -123,21 +123,27 @@ export async function checkCommand(
     if (json) {
       out(
         JSON.stringify(
-          { ...asJson(outcome), candidate: candidate === undefined ? null : toJson(candidate) },
+          {
+            ...asJson(outcome),
+            candidate:
+              candidate === undefined
+                ? null
+                : { ...toJson(candidate.outcome), sources: candidate.sources },
+          },
           null,
           2,
         ),
       )
     } else {
       out(
-        `live:\n${indent(toText(outcome))}\ncandidate policy:\n${
-          candidate === undefined
-            ? '  (this API has no candidatePolicy)'
-            : indent(toText(candidate))
-        }`,
+        candidate === undefined
+          ? `live:\n${indent(toText(outcome))}\ncandidate:\n  (no candidate applies to this request)`
+          : `live:\n${indent(toText(outcome))}\ncandidate (${candidate.sources.join(', ')}):\n${indent(
+              toText(candidate.outcome),
+            )}`,
       )
-      if (candidate !== undefined && candidate.allowed !== decidedAllow(outcome)) {
-        out('the candidate policy decides otherwise')
+      if (candidate !== undefined && candidate.outcome.allowed !== decidedAllow(outcome)) {
+        out('the candidate decides otherwise')
       }
     }
     return outcome.allowed ? 0 : 1

@@ -116,6 +116,107 @@ describe('compileSnapshot', () => {
     expect(r.snapshot.accessKeys.size).toBe(0)
   })
 
+  it("compiles a Principal's candidates, each in place of its live field only", () => {
+    const doc = (sid: string) => ({
+      Version: '2012-10-17',
+      Statement: [{ Sid: sid, Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }],
+    })
+    const principal = (name: string, trial: Record<string, unknown>) => ({
+      ref: { kind: 'Principal', namespace: 'ns', name },
+      file: 'p.yaml',
+      spec: principalSpec({
+        arn: `arn:aws:iam::111122223333:user/${name}`,
+        accessKeys: [
+          {
+            accessKeyId: `AKIA${name.toUpperCase()}KEY000001`,
+            secretAccessKeyRef: { name: 'keys', key: 'k' },
+          },
+        ],
+        policies: [{ policyName: 'live', policyDocument: doc('Live') }],
+        managedPolicyRefs: ['shared'],
+        ...trial,
+      }),
+    })
+    const r = compileSnapshot(
+      input(
+        [
+          api('iam', ['i.example.com'], {
+            routes: [{ path: '/x', methods: ['GET'], authorizationType: 'AWS_IAM' }],
+          }),
+        ],
+        {
+          principals: [
+            principal('inline', {
+              candidatePolicies: [{ policyName: 'next', policyDocument: doc('Next') }],
+            }),
+            principal('managed', { candidateManagedPolicyRefs: ['other'] }),
+            principal('none', {}),
+            principal('ghost', { candidateManagedPolicyRefs: ['missing'] }),
+          ],
+          policies: [
+            {
+              ref: { kind: 'Policy', namespace: 'ns', name: 'shared' },
+              file: 'm.yaml',
+              spec: { policyDocument: doc('Shared') },
+            },
+            {
+              ref: { kind: 'Policy', namespace: 'ns', name: 'other' },
+              file: 'm.yaml',
+              spec: { policyDocument: doc('Other') },
+            },
+          ],
+          secrets: [
+            {
+              ref: { kind: 'Secret', namespace: 'ns', name: 'keys' },
+              file: 's.yaml',
+              data: { k: 'v' },
+            },
+          ],
+        },
+      ),
+      opts,
+    )
+    // A candidate that does not compile makes its Principal invalid, as a bad live policy does.
+    expect(r.errors.map((e) => `${e.ref.name}: ${e.path}`)).toEqual([
+      'ghost: spec.candidateManagedPolicyRefs[0]',
+    ])
+    const labels = (name: string) => {
+      const p = [...r.snapshot.accessKeys.values()].find(
+        (e) => e.principal.ref === `ns/${name}`,
+      )?.principal
+      return {
+        live: p?.policies.map((x) => x.label),
+        candidate: p?.candidatePolicies?.map((x) => x.label),
+      }
+    }
+    expect(labels('inline')).toEqual({
+      live: ['inline:live', 'managed:shared'],
+      candidate: ['inline:next', 'managed:shared'],
+    })
+    expect(labels('managed')).toEqual({
+      live: ['inline:live', 'managed:shared'],
+      candidate: ['inline:live', 'managed:other'],
+    })
+    expect(labels('none')).toEqual({
+      live: ['inline:live', 'managed:shared'],
+      candidate: undefined,
+    })
+    // Some Principal is under trial: the AWS_IAM API notes which candidates its requests meet.
+    expect(r.snapshot.apisByRef.get('ns/iam')?.rollout?.identityCandidates).toBe(true)
+  })
+
+  it('leaves an API without rollout state when no candidate can apply to it', () => {
+    const r = compileSnapshot(
+      input([
+        api('plain', ['p.example.com'], {
+          routes: [{ path: '/x', methods: ['GET'], authorizationType: 'AWS_IAM' }],
+        }),
+      ]),
+      opts,
+    )
+    expect(r.snapshot.apisByRef.get('ns/plain')?.rollout).toBeUndefined()
+  })
+
   it('returns a frozen snapshot', () => {
     const r = compileSnapshot(input([api('a', ['a.example.com'])]), opts)
     expect(Object.isFrozen(r.snapshot)).toBe(true)

@@ -35,12 +35,18 @@ export function compileSnapshot(input: CompileInput, opts: CompileOptions): Comp
   const providers = compileIdentityProviders(input.identityProviders, ctx)
   const authorizers = compileAuthorizers(input.authorizers, ctx)
   const endpoints = compilePrivateEndpoints(input.privateEndpoints, ctx)
+  // Any Principal (or role, for its sessions) with identity policies under trial: AWS_IAM
+  // requests may meet a candidate.
+  let principalCandidates = false
+  for (const e of accessKeys.values()) if (e.principal.candidatePolicies) principalCandidates = true
+  for (const r of roles.values()) if (r.principal.candidatePolicies) principalCandidates = true
   const { apisByRef, apiFiles } = compileRestApis(
     input.restApis,
     input.authorizers,
     authorizers,
     endpoints,
     ctx,
+    principalCandidates,
   )
   const { apisByHost, wildcardHosts } = compileHosts(apiFiles, input.services, apisByRef, ctx)
   ctx.counts.RestApi = apisByRef.size

@@ -21,6 +21,16 @@ export interface CompiledAuthorizer {
   readonly name: string
   readonly type: AuthorizerType
   readonly runtime: AuthorizerRuntimeConfig
+  /** `spec.candidate`: claim rules under trial (token authorizers only). */
+  readonly candidate?: CompiledAuthorizerCandidate | undefined
+}
+
+/**
+ * A token authorizer's audience rule under trial: JWT `audience` or Cognito `clientIds`, checked
+ * by the same rules as the live list, on the token the live decision verified.
+ */
+export interface CompiledAuthorizerCandidate {
+  readonly audiences: readonly string[]
 }
 
 /**
@@ -66,6 +76,12 @@ export interface CompiledRollout {
    * request is decided again against it to count disagreements.
    */
   readonly candidate: CompiledApi | undefined
+  /**
+   * True when a Principal's or an Authorizer's candidate may apply to this API's requests (an
+   * AWS_IAM route while some Principal has one, a route whose authorizer has one): each request
+   * then notes which candidates it met, and is decided again when it met any.
+   */
+  readonly identityCandidates: boolean
 }
 
 export interface CompiledEndpoint {
@@ -104,6 +120,12 @@ export interface CompiledPrincipal {
   /** Condition keys this principal contributes (lower-cased names): aws:username, aws:userid, tags... */
   readonly conditionKeys: ReadonlyMap<string, string>
   readonly policies: readonly { readonly label: string; readonly policy: CompiledPolicy }[]
+  /**
+   * `candidatePolicies` / `candidateManagedPolicyRefs`: the identity policies under trial (each
+   * field in place of its live counterpart); undefined when none is under trial.
+   */
+  readonly candidatePolicies?:
+    readonly { readonly label: string; readonly policy: CompiledPolicy }[] | undefined
   /**
    * Only for an assumed-role session that was given a session policy: it narrows `policies`
    * (an action is allowed only when both allow it).

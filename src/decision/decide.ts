@@ -6,7 +6,13 @@
  * @module
  */
 import type { CheckOutcome, Checker, DenyOutcome } from './check-outcome.js'
-import type { Flow, FlowContext, VerifiedPrincipal } from './flow.js'
+import {
+  newCandidateTrail,
+  type CandidateTrail,
+  type Flow,
+  type FlowContext,
+  type VerifiedPrincipal,
+} from './flow.js'
 import type { AuthorizationType, CompiledApi, Snapshot } from '../compile/snapshot.js'
 import type { RequestContext } from '../request/request-context.js'
 import type { ConditionValue } from '../policy/types.js'
@@ -75,15 +81,41 @@ export interface RolloutHooks {
   readonly logging: boolean
   /** A trace is complete (answered, and its candidate decided if any): log it if it should be. */
   settle(trace: DecisionTrace): void
-  /** The candidate policy decided otherwise than the live configuration. */
+  /** The candidate decision differed from the live one. */
   disagreement(api: string, live: 'allow' | 'deny', candidate: 'allow' | 'deny'): void
+  /**
+   * One request of `api` that met a candidate: compared (`agree`, `disagree`), or not compared
+   * (`skipped`: the live decision failed, the candidate could not be decided without a call,
+   * or too many were waiting).
+   */
+  candidateCheck(api: string, result: CandidateCheckResult): void
 }
+
+export type CandidateCheckResult = 'agree' | 'disagree' | 'skipped'
 
 /** Per-request state of an API under rollout (dry-run, decision log, candidate). */
 interface RolloutRun {
   dryRun: boolean
   readonly trace: DecisionTrace | undefined
+  readonly trail: CandidateTrail | undefined
 }
+
+/** A candidate decision: of an answered request (`repeat`), or asked for by `check --candidate`. */
+interface CandidateMode {
+  /** Nothing may be called or counted again: the request was answered already. */
+  readonly repeat: boolean
+  readonly trail: CandidateTrail
+}
+
+/** What `portcullis check --candidate` reports: the candidate answer and the candidates it used. */
+export interface CandidateCheck {
+  readonly outcome: CheckOutcome
+  /** `candidatePolicy`, `principal:<namespace/name>`, `authorizer:<namespace/name>`. */
+  readonly sources: readonly string[]
+}
+
+/** The API's own candidate (its `candidatePolicy`) in the list of candidates a decision used. */
+const API_CANDIDATE = 'candidatePolicy'
 
 /** Candidate decisions waiting or in flight, at most: beyond it requests are not compared. */
 const MAX_CANDIDATES_PENDING = 1024
@@ -136,7 +168,10 @@ export class Decider implements Checker {
       if (
         api !== undefined &&
         rollout !== undefined &&
-        (rollout.anyDryRun || rollout.candidate !== undefined || this.#rollout?.logging === true)
+        (rollout.anyDryRun ||
+          rollout.candidate !== undefined ||
+          rollout.identityCandidates ||
+          this.#rollout?.logging === true)
       ) {
         return this.#decideRollout(snapshot, req, meta, api, rollout)
       }
@@ -150,16 +185,28 @@ export class Decider implements Checker {
   }
 
   /**
-   * `portcullis check --candidate`: the answer the API's candidate policy would give, or
-   * undefined when the API has none.
+   * `portcullis check --candidate`: the answer with every candidate that applies to the request
+   * (the API's candidatePolicy, the caller's Principal candidates, the route's Authorizer
+   * candidate), or undefined when none does.
    */
-  checkCandidate(req: RequestContext): CheckOutcome | Promise<CheckOutcome> | undefined {
+  async checkCandidate(req: RequestContext): Promise<CandidateCheck | undefined> {
     const snapshot = this.#snapshot()
-    const candidate =
-      snapshot === undefined ? undefined : resolveApi(snapshot, req)?.rollout?.candidate
-    if (snapshot === undefined || candidate === undefined) return undefined
+    const api = snapshot === undefined ? undefined : resolveApi(snapshot, req)
+    const rollout = api?.rollout
+    if (snapshot === undefined || api === undefined || rollout === undefined) return undefined
+    if (rollout.candidate === undefined && !rollout.identityCandidates) return undefined
+    const trail = newCandidateTrail()
     // Not a repeat of a served request: authorizers may be called, as for the live answer.
-    return this.#decide(snapshot, req, { decision_id: req.requestId }, candidate, undefined)
+    const outcome = await this.#decide(
+      snapshot,
+      req,
+      { decision_id: req.requestId },
+      rollout.candidate ?? api,
+      undefined,
+      { repeat: false, trail },
+    )
+    const sources = candidateSources(rollout, trail)
+    return sources.length === 0 ? undefined : { outcome, sources }
   }
 
   /** An API with a dry-run, a decision log or a candidate policy. */
@@ -174,7 +221,8 @@ export class Decider implements Checker {
     const log = rollout.decisionLog
     const sampled = log !== undefined && (log.sample >= 1 || Math.random() < log.sample)
     const trace =
-      hooks?.logging === true && (sampled || rollout.candidate !== undefined)
+      hooks?.logging === true &&
+      (sampled || rollout.candidate !== undefined || rollout.identityCandidates)
         ? new DecisionTrace(
             req.requestId,
             req.timeMs,
@@ -187,7 +235,12 @@ export class Decider implements Checker {
             sampled && !(log?.denyOnly ?? false),
           )
         : undefined
-    const run: RolloutRun = { dryRun: rollout.enforcement === 'DryRun', trace }
+    // Any candidate: the repeat reuses the identity the live decision established.
+    const trail =
+      rollout.identityCandidates || rollout.candidate !== undefined
+        ? newCandidateTrail()
+        : undefined
+    const run: RolloutRun = { dryRun: rollout.enforcement === 'DryRun', trace, trail }
     const finish = (decided: CheckOutcome): CheckOutcome => {
       const answer = answerOf(decided)
       let outcome: CheckOutcome = run.dryRun ? applyDryRun(req, decided, answer) : decided
@@ -196,15 +249,33 @@ export class Decider implements Checker {
         if (outcome !== decided) trace.enforcement = 'dry_run'
         outcome = { ...outcome, trace }
       }
-      if (rollout.candidate !== undefined) {
-        this.#scheduleCandidate(snapshot, req, rollout.candidate, answer, trace)
+      const sources = candidateSources(rollout, trail)
+      if (sources.length > 0) {
+        this.#scheduleCandidate(
+          snapshot,
+          req,
+          rollout.candidate ?? api,
+          answer,
+          trace,
+          trail ?? newCandidateTrail(),
+          sources,
+        )
       }
       return outcome
     }
-    const decided = this.#decide(snapshot, req, meta, api, run)
-    return decided instanceof Promise
-      ? decided.then(finish, (err: unknown) => this.#failed(err, req, meta))
-      : finish(decided)
+    // A live decision that fails leaves its candidate uncompared: counted, so that "no
+    // disagreement" is never read into requests that were not compared.
+    const unanswered = (err: unknown): CheckOutcome => {
+      if (candidateSources(rollout, trail).length > 0) hooks?.candidateCheck(api.ref, 'skipped')
+      return this.#failed(err, req, meta)
+    }
+    let decided: CheckOutcome | Promise<CheckOutcome>
+    try {
+      decided = this.#decide(snapshot, req, meta, api, run)
+    } catch (err) {
+      return unanswered(err)
+    }
+    return decided instanceof Promise ? decided.then(finish, unanswered) : finish(decided)
   }
 
   /**
@@ -218,36 +289,54 @@ export class Decider implements Checker {
     candidate: CompiledApi,
     live: DecidedAnswer,
     trace: DecisionTrace | undefined,
+    trail: CandidateTrail,
+    sources: readonly string[],
   ): void {
     const hooks = this.#rollout
-    if (hooks === undefined || this.#candidatesPending >= MAX_CANDIDATES_PENDING) return
+    if (hooks === undefined) return
+    if (this.#candidatesPending >= MAX_CANDIDATES_PENDING) {
+      hooks.candidateCheck(candidate.ref, 'skipped')
+      return
+    }
     this.#candidatesPending++
     if (trace !== undefined) trace.pending++
-    const compare = (o: CheckOutcome): void => {
+    // `o` undefined: the candidate decision failed; it is not a deny to compare.
+    const compare = (o: CheckOutcome | undefined): void => {
       this.#candidatesPending--
-      if (o.code !== CANDIDATE_UNDECIDED) {
+      if (o === undefined || o.code === CANDIDATE_UNDECIDED) {
+        hooks.candidateCheck(candidate.ref, 'skipped')
+      } else {
         const answer = answerOf(o)
         if (answer.decision !== live.decision) {
           hooks.disagreement(candidate.ref, live.decision, answer.decision)
-          if (trace !== undefined) trace.candidate = answer
+          hooks.candidateCheck(candidate.ref, 'disagree')
+          if (trace !== undefined) trace.candidate = { ...answer, sources }
+        } else {
+          hooks.candidateCheck(candidate.ref, 'agree')
         }
       }
       if (trace !== undefined) hooks.settle(trace)
     }
+    const failed = (err: unknown): void => {
+      this.#logger?.error(
+        { err, decision_id: req.requestId },
+        'candidate decision failed; not compared',
+      )
+      compare(undefined)
+    }
     setImmediate(() => {
       let o: CheckOutcome | Promise<CheckOutcome>
       try {
-        o = this.#decide(snapshot, req, { decision_id: req.requestId }, candidate, undefined, true)
-      } catch (err) {
-        o = this.#failed(err, req, {})
-      }
-      if (o instanceof Promise) {
-        o.then(compare, (err: unknown) => {
-          compare(this.#failed(err, req, {}))
+        o = this.#decide(snapshot, req, { decision_id: req.requestId }, candidate, undefined, {
+          repeat: true,
+          trail,
         })
-      } else {
-        compare(o)
+      } catch (err) {
+        failed(err)
+        return
       }
+      if (o instanceof Promise) o.then(compare, failed)
+      else compare(o)
     })
   }
   /** Fail closed: a bug or an unexpected input must never become an allow. */
@@ -262,8 +351,9 @@ export class Decider implements Checker {
     meta: Record<string, string>,
     api: CompiledApi | undefined,
     run: RolloutRun | undefined,
-    candidate = false,
+    mode?: CandidateMode,
   ): CheckOutcome | Promise<CheckOutcome> {
+    const candidate = mode?.repeat ?? false
     const notes: string[] = []
     const explaining = this.#explain
     const note = (make: () => string): void => {
@@ -433,6 +523,8 @@ export class Decider implements Checker {
       explain: explaining,
       trace,
       candidate,
+      withCandidates: mode !== undefined,
+      trail: run?.trail ?? mode?.trail,
     }
     const finish = (flowOutcome: CheckOutcome): CheckOutcome => {
       const outcome = explained(explaining, flowOutcome, notes, [], 'before')
@@ -460,6 +552,15 @@ export class Decider implements Checker {
     const outcome = flow(ctx)
     return outcome instanceof Promise ? outcome.then(finish) : finish(outcome)
   }
+}
+
+/** The candidates a decision met: the API's candidatePolicy, then the Principal's / Authorizer's. */
+function candidateSources(
+  rollout: NonNullable<CompiledApi['rollout']>,
+  trail: CandidateTrail | undefined,
+): readonly string[] {
+  const met = trail?.sources ?? []
+  return rollout.candidate === undefined ? met : [API_CANDIDATE, ...met]
 }
 
 /** Without the IAM module, a signed request to a private API cannot be attributed: deny it. */

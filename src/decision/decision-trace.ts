@@ -19,6 +19,12 @@ export interface DecidedAnswer {
   readonly code: string
 }
 
+/** A candidate decision that disagreed, and the candidates it was decided with. */
+export interface CandidateAnswer extends DecidedAnswer {
+  /** `candidatePolicy`, `principal:<namespace/name>`, `authorizer:<namespace/name>`. */
+  readonly sources: readonly string[]
+}
+
 /** One line of the decision log (docs/decision-log.schema.json). */
 export interface DecisionLine {
   readonly time: string
@@ -41,8 +47,8 @@ export interface DecisionLine {
   readonly cacheHit: boolean
   readonly latencyUs: number
   readonly enforcement: Enforcement
-  /** Present on lines written because the candidate policy decided otherwise. */
-  readonly candidate?: DecidedAnswer
+  /** Present when the candidate decision differed: its answer and the candidates it used. */
+  readonly candidate?: CandidateAnswer
 }
 
 export class DecisionTrace {
@@ -65,7 +71,7 @@ export class DecisionTrace {
   /** The decision as decided (under dry-run: the would-be answer). */
   answer: DecidedAnswer | undefined = undefined
   /** Set by the candidate comparison when it disagrees. */
-  candidate: DecidedAnswer | undefined = undefined
+  candidate: CandidateAnswer | undefined = undefined
   /** Time from the check request to its answer, set by the server that answered. */
   latencyUs = 0
   /** Parts still to come before the line can be written: the answer, and the candidate's. */

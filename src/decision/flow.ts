@@ -12,6 +12,7 @@ import type { CompiledApi, CompiledRoute, Snapshot } from '../compile/snapshot.j
 import type { RouteMatch } from '../compile/route-table.js'
 import type { ConditionValue, PolicyPrincipal } from '../policy/types.js'
 import type { DecisionTrace } from './decision-trace.js'
+import type { JwtResult } from '../authn/jwt/index.js'
 
 export interface FlowContext {
   readonly req: RequestContext
@@ -37,6 +38,31 @@ export interface FlowContext {
    * (authorizers), only what is already known (cached) may be used.
    */
   readonly candidate: boolean
+  /**
+   * Decide with the Principal's and the Authorizer's candidates in place of their live rules
+   * (a candidate decision, repeated or asked for by `portcullis check --candidate`).
+   */
+  readonly withCandidates: boolean
+  /** Where the live decision notes what its candidate decision needs; undefined when unused. */
+  readonly trail: CandidateTrail | undefined
+}
+
+/**
+ * What the live decision of a request notes for its candidate decision: the Principal and
+ * Authorizer candidates it met, and the identity it established, so that the candidate decision
+ * reuses it instead of verifying (and counting) the same signature or token again.
+ */
+export interface CandidateTrail {
+  /** The candidates met: `principal:<namespace/name>`, `authorizer:<namespace/name>`. */
+  readonly sources: string[]
+  /** The SigV4 caller, once verified. */
+  verified: VerifiedPrincipal | undefined
+  /** The token verification's answer. */
+  token: JwtResult | undefined
+}
+
+export function newCandidateTrail(): CandidateTrail {
+  return { sources: [], verified: undefined, token: undefined }
 }
 
 export interface VerifiedPrincipal {

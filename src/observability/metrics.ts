@@ -96,6 +96,7 @@ export class Metrics {
   private readonly decisionLogWritten: HotCounter<never>
   private readonly decisionLogWrittenHandle: CounterHandle
   private readonly candidateDisagreements: HotCounter<'api' | 'live' | 'candidate'>
+  private readonly candidateChecks: HotCounter<'api' | 'result'>
   private readonly checkDuration: HotHistogram<'decision'>
   private readonly cacheRequests: HotCounter<'result'>
   private readonly authorizerRequests: HotCounter<'authorizer' | 'outcome'>
@@ -151,8 +152,14 @@ export class Metrics {
     this.decisionLogWrittenHandle = this.decisionLogWritten.handle('', () => ({}))
     this.candidateDisagreements = new HotCounter({
       name: 'portcullis_candidate_disagreements_total',
-      help: 'Requests the candidate policy of an API decides otherwise than the live configuration, by API and the two decisions (allow|deny).',
+      help: 'Requests the candidates (an API candidatePolicy, a Principal or Authorizer candidate) decide otherwise than the live configuration, by API and the two decisions (allow|deny).',
       labelNames: ['api', 'live', 'candidate'],
+      registry,
+    })
+    this.candidateChecks = new HotCounter({
+      name: 'portcullis_candidate_checks_total',
+      help: 'Requests that met a candidate, by API and result: agree, disagree, or skipped (not compared: the live decision failed, the candidate needed a call or a token no longer cached, or too many were waiting).',
+      labelNames: ['api', 'result'],
       registry,
     })
     this.checkDuration = new HotHistogram({
@@ -315,7 +322,7 @@ export class Metrics {
     this.decisionLogWrittenHandle.value += n
   }
 
-  /** The candidate policy of `api` decided `candidate` where the live configuration decided `live`. */
+  /** The candidates of `api` decided `candidate` where the live configuration decided `live`. */
   candidateDisagreement(api: string, live: 'allow' | 'deny', candidate: 'allow' | 'deny'): void {
     const a = apiLabel(api)
     this.candidateDisagreements.handle(`${a}\u0000${live}\u0000${candidate}`, () => ({
@@ -323,6 +330,12 @@ export class Metrics {
       live,
       candidate,
     })).value++
+  }
+
+  /** One request of `api` that met a candidate, compared or not. */
+  candidateCheck(api: string, result: 'agree' | 'disagree' | 'skipped'): void {
+    const a = apiLabel(api)
+    this.candidateChecks.handle(`${a}\u0000${result}`, () => ({ api: a, result })).value++
   }
 
   /**

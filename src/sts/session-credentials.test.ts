@@ -6,6 +6,16 @@ import { SessionCredentials } from './session-credentials.js'
 import { sessionKeyRingFrom, type SessionKeyRing } from './session-keys.js'
 import { issueSession } from './session-token.js'
 import { roleIdFor, type StsDirectory } from '../compile/sts-directory.js'
+import { compilePolicy } from '../policy/index.js'
+
+function compilePolicyOrThrow() {
+  const c = compilePolicy(
+    { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+    { kind: 'identity' },
+  )
+  if (!c.ok) throw new Error('policy')
+  return c.policy
+}
 
 const ROLE = 'arn:aws:iam::111122223333:role/reporter'
 
@@ -15,7 +25,7 @@ function ring(secret: string, id = 'k1'): SessionKeyRing {
   return r.ring
 }
 
-function directory(): StsDirectory {
+function directory(over: Partial<CompiledPrincipal> = {}): StsDirectory {
   const principal: CompiledPrincipal = {
     ref: 'shop/reporter',
     arn: ROLE,
@@ -25,6 +35,7 @@ function directory(): StsDirectory {
       ['aws:username', 'must-not-leak'],
     ]),
     policies: [],
+    ...over,
   }
   return {
     providers: new Map(),
@@ -60,6 +71,21 @@ describe('SessionCredentials', () => {
   const secret = randomBytes(32).toString('base64')
   const r = ring(secret)
   const dir = directory()
+
+  it("carries the role's identity policies and its candidate ones to the session principal", () => {
+    const live = [{ label: 'inline:live', policy: compilePolicyOrThrow() }]
+    const trial = [{ label: 'inline:trial', policy: compilePolicyOrThrow() }]
+    const s = issueSession(r, claims)
+    const rec = new SessionCredentials(() => r).resolve(
+      s.sessionToken,
+      s.accessKeyId,
+      NOW * 1000,
+      directory({ policies: live, candidatePolicies: trial }),
+    )
+    if (typeof rec === 'string') throw new Error(rec)
+    expect(rec.principal.policies).toBe(live)
+    expect(rec.principal.candidatePolicies).toBe(trial)
+  })
 
   it('resolves a session to the assumed-role principal with the session condition keys', () => {
     const s = issueSession(r, claims)

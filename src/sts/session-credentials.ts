@@ -126,6 +126,8 @@ function sessionRecord(role: StsRole, opened: OpenedSession): AccessKeyRecord<Co
     accountId: role.accountId,
     conditionKeys: keys,
     policies: role.principal.policies,
+    // A session is decided with its role's candidate identity policies too (narrowed alike).
+    candidatePolicies: role.principal.candidatePolicies,
     sessionPolicy:
       opened.sessionPolicy === undefined
         ? undefined

@@ -16,6 +16,7 @@ import { checkCommand } from '../../src/cli/check.js'
 import { buildCheckRequest, createOfficialCheckClient } from '../helpers/envoy-client.js'
 import { answer, loopbackAppOptions } from '../helpers/portcullis-app.js'
 import { ALICE, signWithSdk } from '../helpers/sign-request.js'
+import { LoopbackIssuer } from '../helpers/jwt-loopback-issuer.js'
 
 const ROLLOUT_API = `apiVersion: portcullis.dev/v1alpha1
 kind: RestApi
@@ -210,6 +211,7 @@ describe('rollout through gRPC', () => {
         decision: 'deny',
         status: 403,
         code: 'ERR_POLICY_IMPLICIT_DENY',
+        sources: ['candidatePolicy'],
       })
     })
   })
@@ -377,9 +379,339 @@ describe('portcullis check --candidate', () => {
       // Live: the dry-run route's would-be denial; candidate: TrialReads allows it.
       expect(plain).toContain('x-portcullis-dry-run: deny 403 ERR_POLICY_IMPLICIT_DENY')
       expect(plain).toContain('Sid TrialReads')
-      expect(plain).toContain('the candidate policy decides otherwise')
+      expect(plain).toContain('candidate (candidatePolicy):')
+      expect(plain).toContain('the candidate decides otherwise')
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+  })
+})
+
+/** An API whose callers' Principal and token Authorizer carry candidates; its own policy none. */
+function identityTrial(issuer: LoopbackIssuer): string {
+  return `apiVersion: v1
+kind: Secret
+metadata: {name: bob-keys, namespace: trial}
+stringData: {secret: ${BOB.secretAccessKey}}
+---
+apiVersion: portcullis.dev/v1alpha1
+kind: Principal
+metadata: {name: bob, namespace: trial}
+spec:
+  arn: "arn:aws:iam::111122223333:user/bob"
+  accessKeys: [{accessKeyId: ${BOB.accessKeyId}, secretAccessKeyRef: {name: bob-keys, key: secret}}]
+  policies:
+    - policyName: reads
+      policyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - {Sid: LiveGet, Effect: Allow, Action: execute-api:Invoke,
+             Resource: "arn:aws:execute-api:us-east-1:111122223333:identity/prod/GET/items/*"}
+  candidatePolicies:
+    - policyName: reads
+      policyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - {Sid: TrialDelete, Effect: Allow, Action: execute-api:Invoke,
+             Resource: ["arn:aws:execute-api:us-east-1:111122223333:identity/prod/DELETE/items/*",
+                        "arn:aws:execute-api:us-east-1:111122223333:identity/prod/GET/items/public"]}
+---
+apiVersion: portcullis.dev/v1alpha1
+kind: Authorizer
+metadata: {name: oidc-trial, namespace: trial}
+spec:
+  type: JWT
+  jwtConfiguration: {issuer: "${issuer.issuer}", audience: [petstore]}
+  jwksUri: "${issuer.jwksUri}"
+  candidate: {audience: [petstore-v2]}
+---
+apiVersion: portcullis.dev/v1alpha1
+kind: RestApi
+metadata: {name: identity, namespace: trial}
+spec:
+  accountId: "111122223333"
+  region: us-east-1
+  stage: prod
+  hosts: [identity.example.com]
+  decisionLog: {enabled: true, sample: 0}
+  routes:
+    - {path: "/items/{id}", methods: [GET, DELETE], authorizationType: AWS_IAM}
+    - {path: /me, methods: [GET], authorizationType: JWT, authorizerName: oidc-trial}
+`
+}
+
+const BOB = {
+  accessKeyId: 'AKIABOBTRIALEXAMPLE1',
+  secretAccessKey: 'bobTrialSecretKeyForTestsOnly0000000000x',
+}
+
+describe('Principal and Authorizer candidates through gRPC', () => {
+  const issuer = new LoopbackIssuer()
+  let dir: string
+  let app: RunningApp
+  let client: ReturnType<typeof createOfficialCheckClient>
+  const sink = lineSink()
+  let valid: (v: unknown) => boolean
+
+  beforeAll(async () => {
+    valid = await loadSchema()
+    await issuer.start()
+    await issuer.addKey('ES256', 'k1')
+    dir = await mkdtemp(join(tmpdir(), 'rollout-identity-'))
+    await writeFile(join(dir, 'trial.yaml'), identityTrial(issuer))
+    app = await startApp({ ...loopbackAppOptions(), configDir: dir, decisionLog: sink.stream })
+    client = createOfficialCheckClient(`127.0.0.1:${String(app.grpcPort)}`)
+  })
+  afterAll(async () => {
+    client.close()
+    await app.close()
+    await issuer.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  const send = async (method: string, path: string, headers: Record<string, string>) =>
+    answer(
+      await client.check(
+        buildCheckRequest({ host: 'identity.example.com', path, method, headers }),
+      ),
+    )
+  const signedBy = (key: typeof BOB, method: string, path: string) =>
+    signWithSdk({ method, host: 'identity.example.com', path, ...key })
+  const token = (aud: string | string[]) => {
+    const now = Math.floor(Date.now() / 1000)
+    return issuer.sign({ sub: 'svc-7', aud, iat: now - 5, exp: now + 600 })
+  }
+  const series = (name: string, labels: string) => `${name}{api="trial/identity",${labels}}`
+  const counts = (text: string) => ({
+    allowDeny: metricValue(
+      text,
+      series('portcullis_candidate_disagreements_total', 'live="allow",candidate="deny"'),
+    ),
+    denyAllow: metricValue(
+      text,
+      series('portcullis_candidate_disagreements_total', 'live="deny",candidate="allow"'),
+    ),
+    agree: metricValue(text, series('portcullis_candidate_checks_total', 'result="agree"')),
+    disagree: metricValue(text, series('portcullis_candidate_checks_total', 'result="disagree"')),
+    skipped: metricValue(text, series('portcullis_candidate_checks_total', 'result="skipped"')),
+  })
+  const delta = async (base: ReturnType<typeof counts>) => {
+    const now = counts(await metricsText(app))
+    return {
+      allowDeny: now.allowDeny - base.allowDeny,
+      denyAllow: now.denyAllow - base.denyAllow,
+      agree: now.agree - base.agree,
+      disagree: now.disagree - base.disagree,
+      skipped: now.skipped - base.skipped,
+    }
+  }
+  /** Expects exactly `want` since `base`: waits for it, then a while longer (nothing more comes). */
+  const expectExactly = async (
+    base: ReturnType<typeof counts>,
+    want: Awaited<ReturnType<typeof delta>>,
+  ) => {
+    await vi.waitFor(
+      async () => {
+        expect(await delta(base)).toEqual(want)
+      },
+      { timeout: 5000, interval: 50 },
+    )
+    await new Promise((r) => setTimeout(r, 100))
+    expect(await delta(base)).toEqual(want)
+  }
+
+  it('a Principal candidate flips signed requests, counted exactly, each flip logged with the Principal', async () => {
+    const base = counts(await metricsText(app))
+    const set: { method: string; path: string; want: number; signed: boolean }[] = [
+      // Live LiveGet allows; the candidate has no GET on /items/1: allow → deny.
+      ...Array.from({ length: 3 }, () => ({
+        method: 'GET',
+        path: '/items/1',
+        want: 200,
+        signed: true,
+      })),
+      // Live has no DELETE; the candidate's TrialDelete allows it: deny → allow.
+      ...Array.from({ length: 2 }, () => ({
+        method: 'DELETE',
+        path: '/items/1',
+        want: 403,
+        signed: true,
+      })),
+      // Both allow.
+      ...Array.from({ length: 2 }, () => ({
+        method: 'GET',
+        path: '/items/public',
+        want: 200,
+        signed: true,
+      })),
+      // Unsigned: no Principal, so no candidate met: not compared at all.
+      { method: 'GET', path: '/items/1', want: 403, signed: false },
+    ]
+    const answers = await Promise.all(
+      set.map(async (r, i) =>
+        send(r.method, r.path, {
+          ...(r.signed ? await signedBy(BOB, r.method, r.path) : {}),
+          'x-request-id': `iam-mix-${String(i)}`,
+        }),
+      ),
+    )
+    // The candidate never changes an answer.
+    expect(answers.map((a) => a.http)).toEqual(set.map((r) => r.want))
+    await expectExactly(base, { allowDeny: 3, denyAllow: 2, agree: 2, disagree: 5, skipped: 0 })
+    await vi.waitFor(() => {
+      const flips = sink
+        .lines()
+        .filter(
+          (l) => String(l['requestId']).startsWith('iam-mix-') && l['candidate'] !== undefined,
+        )
+      expect(flips).toHaveLength(5)
+    })
+    const flips = sink
+      .lines()
+      .filter((l) => String(l['requestId']).startsWith('iam-mix-') && l['candidate'] !== undefined)
+    for (const l of flips) valid(l)
+    expect(flips.find((l) => l['method'] === 'DELETE')).toMatchObject({
+      principal: 'arn:aws:iam::111122223333:user/bob',
+      decision: 'deny',
+      code: 'ERR_IAM_IMPLICIT_DENY',
+      candidate: { decision: 'allow', code: 'ALLOW_IAM', sources: ['principal:trial/bob'] },
+    })
+    expect(flips.find((l) => l['method'] === 'GET')).toMatchObject({
+      decision: 'allow',
+      candidate: { decision: 'deny', status: 403, sources: ['principal:trial/bob'] },
+    })
+    // Sampling 0: the requests that agreed have no line.
+    expect(sink.lines().filter((l) => String(l['requestId']).startsWith('iam-mix-'))).toHaveLength(
+      5,
+    )
+  })
+
+  it('an Authorizer candidate audience flips token requests, counted exactly, each flip logged with the Authorizer', async () => {
+    const before = await metricsText(app)
+    const base = counts(before)
+    const tokenSeries = [
+      'portcullis_authorizer_requests_total{authorizer="trial/oidc-trial",outcome="allow"}',
+      'portcullis_authorizer_requests_total{authorizer="trial/oidc-trial",outcome="unauthorized"}',
+      'portcullis_token_cache_hits_total{authorizer="trial/oidc-trial"}',
+    ]
+    const live = `Bearer ${await token('petstore')}`
+    const next = `Bearer ${await token('petstore-v2')}`
+    const both = `Bearer ${await token(['petstore', 'petstore-v2'])}`
+    const set: { authorization: string; want: number }[] = [
+      ...Array.from({ length: 3 }, () => ({ authorization: live, want: 200 })), // allow → deny
+      ...Array.from({ length: 2 }, () => ({ authorization: next, want: 401 })), // deny → allow
+      { authorization: both, want: 200 }, // both allow
+      // A forged signature is refused live and by the candidate (it changes the audience only).
+      { authorization: `${live.slice(0, -4)}AAAA`, want: 401 },
+    ]
+    // Sequential: the first request of each token also fetches the issuer's keys.
+    const answers: number[] = []
+    for (const [i, r] of set.entries()) {
+      const a = await send('GET', '/me', {
+        authorization: r.authorization,
+        'x-request-id': `jwt-mix-${String(i)}`,
+      })
+      answers.push(a.http)
+    }
+    expect(answers).toEqual(set.map((r) => r.want))
+    await expectExactly(base, { allowDeny: 3, denyAllow: 2, agree: 2, disagree: 5, skipped: 0 })
+    // The candidate decisions reuse the live verification: the token authorizer counts each
+    // request once (worked out: live and both allowed, next and the forged one refused; the rest
+    // from the token cache), not once more per candidate decision.
+    const after = await metricsText(app)
+    expect(tokenSeries.map((t) => metricValue(after, t) - metricValue(before, t))).toEqual([
+      2, 2, 3,
+    ])
+    await vi.waitFor(() => {
+      const flips = sink
+        .lines()
+        .filter(
+          (l) => String(l['requestId']).startsWith('jwt-mix-') && l['candidate'] !== undefined,
+        )
+      expect(flips).toHaveLength(5)
+    })
+    const flips = sink
+      .lines()
+      .filter((l) => String(l['requestId']).startsWith('jwt-mix-') && l['candidate'] !== undefined)
+    for (const l of flips) valid(l)
+    expect(flips.filter((l) => l['decision'] === 'allow')).toHaveLength(3)
+    expect(flips.find((l) => l['decision'] === 'allow')).toMatchObject({
+      sub: 'svc-7',
+      code: 'ALLOW_TOKEN',
+      candidate: {
+        decision: 'deny',
+        status: 401,
+        code: 'ERR_JWT_AUDIENCE_MISMATCH',
+        sources: ['authorizer:trial/oidc-trial'],
+      },
+    })
+    expect(flips.find((l) => l['decision'] === 'deny')).toMatchObject({
+      code: 'ERR_JWT_AUDIENCE_MISMATCH',
+      candidate: {
+        decision: 'allow',
+        code: 'ALLOW_TOKEN',
+        sources: ['authorizer:trial/oidc-trial'],
+      },
+    })
+    const text = JSON.stringify(sink.lines())
+    expect(text).not.toContain(live.slice(7, 40))
+  })
+
+  it('portcullis check --candidate shows the Principal candidate answer and names it', async () => {
+    const headers = await signedBy(BOB, 'DELETE', '/items/3')
+    let text = ''
+    const code = await checkCommand(
+      [
+        '--config',
+        dir,
+        '--method',
+        'DELETE',
+        '--url',
+        'http://identity.example.com/items/3',
+        ...Object.entries(headers).flatMap(([k, v]) => ['--header', `${k}: ${v}`]),
+        '--candidate',
+        '--json',
+      ],
+      (s) => {
+        text += s
+      },
+      () => undefined,
+    )
+    expect(code).toBe(1)
+    const printed = JSON.parse(text) as {
+      decision: string
+      candidate: { decision: string; code: string; sources: string[] }
+    }
+    expect(printed.decision).toBe('deny')
+    expect(printed.candidate).toMatchObject({
+      decision: 'allow',
+      code: 'ALLOW_IAM',
+      sources: ['principal:trial/bob'],
+    })
+  })
+
+  it('portcullis check --candidate explains the Authorizer candidate in text', async () => {
+    let plain = ''
+    const code = await checkCommand(
+      [
+        '--config',
+        dir,
+        '--method',
+        'GET',
+        '--url',
+        'http://identity.example.com/me',
+        '--header',
+        `authorization: Bearer ${await token('petstore-v2')}`,
+        '--candidate',
+      ],
+      (s) => {
+        plain += s + '\n'
+      },
+      () => undefined,
+    )
+    expect(code).toBe(1)
+    expect(plain).toContain('candidate (authorizer:trial/oidc-trial):')
+    expect(plain).toContain('candidate audience rule: petstore-v2')
+    expect(plain).toContain('the candidate decides otherwise')
   })
 })

@@ -43,6 +43,37 @@ const JwtConfiguration = Type.Object(
   { description: 'JWT authorizer settings (type JWT).', additionalProperties: false },
 )
 
+/**
+ * What a token authorizer can trial on the token it already verified: the audience / client-id
+ * rule. An issuer or key change would need other keys (a fetch per trial), and a TOKEN / REQUEST
+ * authorizer's answer a second call per request, so neither is offered.
+ */
+const AuthorizerCandidate = Type.Object(
+  {
+    audience: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), {
+        description:
+          'JWT: accepted `aud` values under trial, in place of `jwtConfiguration.audience` (same rules).',
+        minItems: 1,
+        maxItems: 50,
+      }),
+    ),
+    clientIds: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+        description:
+          'COGNITO_USER_POOLS: accepted app client IDs under trial, in place of `clientIds` (same rules; empty: any).',
+        maxItems: 50,
+      }),
+    ),
+  },
+  {
+    description:
+      'COGNITO_USER_POOLS/JWT: claim rules under trial. Every request of a route using this authorizer is also decided with them, on the token already verified, after the answer is sent; each disagreement is counted (`portcullis_candidate_disagreements_total`) and logged. Never changes an answer.',
+    additionalProperties: false,
+    minProperties: 1,
+  },
+)
+
 export const AuthorizerSpec = withRules(
   Type.Object(
     {
@@ -127,6 +158,7 @@ export const AuthorizerSpec = withRules(
           pattern: HTTP_URL,
         }),
       ),
+      candidate: Type.Optional(AuthorizerCandidate),
     },
     { additionalProperties: false, description: 'Desired state of an authorizer.' },
   ),
@@ -170,6 +202,18 @@ export const AuthorizerSpec = withRules(
       message: 'jwksUri applies only to COGNITO_USER_POOLS and JWT authorizers',
       fieldPath: '.jwksUri',
       check: (s) => s.type === 'COGNITO_USER_POOLS' || s.type === 'JWT' || s.jwksUri === undefined,
+    },
+    {
+      rule: "!has(self.candidate) || !has(self.candidate.audience) || self.type == 'JWT'",
+      message: 'candidate.audience applies only to JWT authorizers',
+      fieldPath: '.candidate.audience',
+      check: (s) => s.candidate?.audience === undefined || s.type === 'JWT',
+    },
+    {
+      rule: "!has(self.candidate) || !has(self.candidate.clientIds) || self.type == 'COGNITO_USER_POOLS'",
+      message: 'candidate.clientIds applies only to COGNITO_USER_POOLS authorizers',
+      fieldPath: '.candidate.clientIds',
+      check: (s) => s.candidate?.clientIds === undefined || s.type === 'COGNITO_USER_POOLS',
     },
     {
       rule: "self.type in ['TOKEN', 'COGNITO_USER_POOLS'] || !has(self.identityValidationExpression)",

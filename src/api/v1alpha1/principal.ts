@@ -85,6 +85,21 @@ export const PrincipalSpec = Type.Object(
         'x-kubernetes-list-type': 'set',
       }),
     ),
+    candidatePolicies: Type.Optional(
+      Type.Array(InlinePolicy, {
+        description:
+          'Inline identity policies under trial: every AWS_IAM request of this principal (and of its role sessions) is also decided with them in place of `policies`, after the answer is sent; each disagreement is counted (`portcullis_candidate_disagreements_total`) and logged. An empty list trials having no inline policy. Never changes an answer.',
+        maxItems: 64,
+      }),
+    ),
+    candidateManagedPolicyRefs: Type.Optional(
+      Type.Array(ObjectName('Policy name.'), {
+        description:
+          'Managed policies under trial, in place of `managedPolicyRefs` (same namespace), decided and counted like `candidatePolicies`. Each candidate field replaces only its live counterpart.',
+        maxItems: 64,
+        'x-kubernetes-list-type': 'set',
+      }),
+    ),
     tags: Type.Optional(
       StringMap({
         description: 'Principal tags, visible to conditions as `aws:PrincipalTag/<key>`.',

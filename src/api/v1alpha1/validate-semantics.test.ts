@@ -197,6 +197,38 @@ describe('validateSemantics: Authorizer (CEL twins and code checks)', () => {
         'spec.identityValidationExpression: identityValidationExpression applies only to TOKEN and COGNITO_USER_POOLS authorizers',
       ],
     ],
+    [
+      'candidate audience on JWT, candidate clientIds on COGNITO_USER_POOLS',
+      {
+        ...base,
+        type: 'JWT',
+        jwtConfiguration: { issuer: 'https://i.example', audience: ['a'] },
+        candidate: { audience: ['b'] },
+      },
+      [],
+    ],
+    [
+      'candidate audience on COGNITO_USER_POOLS (its rule is clientIds)',
+      {
+        ...base,
+        type: 'COGNITO_USER_POOLS',
+        providerARNs: ['arn:aws:cognito-idp:us-east-1:111122223333:userpool/us-east-1_X'],
+        candidate: { audience: ['b'] },
+      },
+      ['spec.candidate.audience: candidate.audience applies only to JWT authorizers'],
+    ],
+    [
+      'candidate clientIds on JWT',
+      {
+        ...base,
+        type: 'JWT',
+        jwtConfiguration: { issuer: 'https://i.example', audience: ['a'] },
+        candidate: { clientIds: ['b'] },
+      },
+      [
+        'spec.candidate.clientIds: candidate.clientIds applies only to COGNITO_USER_POOLS authorizers',
+      ],
+    ],
   ]
   for (const [what, spec, expected] of rows) {
     it(`${what} → ${expected.length === 0 ? 'valid' : expected.join('; ')}`, () => {
@@ -344,6 +376,35 @@ describe('validateSemantics: IdentityProvider', () => {
         path: 'spec.jwksFrom',
         message: 'jwksFrom and jwksUri are exclusive: the keys come from one place',
       },
+    ])
+  })
+})
+
+describe('validateSemantics: candidate policy documents', () => {
+  it('parses a RestApi candidatePolicy like its policy', () => {
+    const spec = {
+      stage: 'prod',
+      endpointConfiguration: { type: 'REGIONAL' },
+      apiKeySource: 'HEADER',
+      routes: [],
+      candidatePolicy: '{not json',
+    }
+    expect(validateSemantics('RestApi', spec).map((e) => e.path)).toEqual(['spec.candidatePolicy'])
+  })
+
+  it("parses a Principal's candidatePolicies and refuses a duplicate name among them", () => {
+    const doc = { Version: '2012-10-17', Statement: [] }
+    const spec = {
+      arn: 'arn:aws:iam::111122223333:user/a',
+      policies: [{ policyName: 'p', policyDocument: doc }],
+      candidatePolicies: [
+        { policyName: 'p', policyDocument: doc },
+        { policyName: 'p', policyDocument: '{not json' },
+      ],
+    }
+    expect(validateSemantics('Principal', spec).map((e) => `${e.path}: ${e.message}`)).toEqual([
+      expect.stringMatching(/^spec\.candidatePolicies\[1\]\.policyDocument: /) as string,
+      'spec.candidatePolicies[1].policyName: duplicate policy name (also candidatePolicies[0])',
     ])
   })
 })

@@ -88,14 +88,29 @@ const KIND_RULES: {
  * by omission.
  */
 const POLICY_FIELDS: { readonly [K in PortcullisKind]: (spec: KindSpec<K>) => PolicyField[] } = {
-  RestApi: (s) =>
-    s.policy === undefined ? [] : [{ path: 'spec.policy', kind: 'resource', value: s.policy }],
+  RestApi: (s) => {
+    const fields: PolicyField[] = []
+    if (s.policy !== undefined) {
+      fields.push({ path: 'spec.policy', kind: 'resource', value: s.policy })
+    }
+    if (s.candidatePolicy !== undefined) {
+      fields.push({ path: 'spec.candidatePolicy', kind: 'resource', value: s.candidatePolicy })
+    }
+    return fields
+  },
   Principal: (s) => {
     const fields: PolicyField[] = (s.policies ?? []).map((p, i) => ({
       path: `spec.policies[${i}].policyDocument`,
       kind: 'identity' as const,
       value: p.policyDocument,
     }))
+    ;(s.candidatePolicies ?? []).forEach((p, i) => {
+      fields.push({
+        path: `spec.candidatePolicies[${i}].policyDocument`,
+        kind: 'identity',
+        value: p.policyDocument,
+      })
+    })
     if (s.assumeRolePolicyDocument !== undefined) {
       fields.push({
         path: 'spec.assumeRolePolicyDocument',
@@ -374,16 +389,18 @@ function checkPrincipal(spec: PrincipalSpec, errors: FieldError[]): void {
       })
     } else keys.set(k.accessKeyId, i)
   })
-  const names = new Map<string, number>()
-  ;(spec.policies ?? []).forEach((p, i) => {
-    const first = names.get(p.policyName)
-    if (first !== undefined) {
-      errors.push({
-        path: `spec.policies[${i}].policyName`,
-        message: `duplicate policy name (also policies[${first}])`,
-      })
-    } else names.set(p.policyName, i)
-  })
+  for (const field of ['policies', 'candidatePolicies'] as const) {
+    const names = new Map<string, number>()
+    ;(spec[field] ?? []).forEach((p, i) => {
+      const first = names.get(p.policyName)
+      if (first !== undefined) {
+        errors.push({
+          path: `spec.${field}[${i}].policyName`,
+          message: `duplicate policy name (also ${field}[${first}])`,
+        })
+      } else names.set(p.policyName, i)
+    })
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------

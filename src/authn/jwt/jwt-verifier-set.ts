@@ -81,6 +81,40 @@ export class JwtVerifierSet {
   }
 
   /**
+   * The answer `audiences` (a candidate audience / client-id list) would give for a token whose
+   * live answer is `live`. A refusal for any other reason stands: the candidate changes this rule
+   * only, and a token refused by another rule is refused under it too. Otherwise the claims are
+   * checked again on the token as verified and cached. Undefined when the token is not cached
+   * (token cache off, or the token gone since): telling would take verifying it again.
+   */
+  candidate(
+    headerValue: string | undefined,
+    routeScopes: readonly string[],
+    live: JwtResult,
+    audiences: readonly string[],
+  ): JwtResult | undefined {
+    if (
+      !live.ok &&
+      live.code !== 'ERR_JWT_AUDIENCE_MISMATCH' &&
+      live.code !== 'ERR_JWT_CLIENT_ID_MISMATCH'
+    ) {
+      return live
+    }
+    try {
+      const token = extractBearerToken(headerValue)
+      if (typeof token !== 'string' || !this.#first.caches) return undefined
+      const cacheKey = tokenCacheKey(token)
+      for (const v of this.#list) {
+        const r = v.candidateFromCache(cacheKey, routeScopes, audiences)
+        if (r !== undefined) return r
+      }
+      return undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  /**
    * Same contract as JwtVerifier.verify: synchronous unless keys must be fetched or the signature
    * is checked in the thread pool. Counts every request in the set's counters.
    */

@@ -5,7 +5,12 @@
  * same object on every hit, and a refreshed JWKS that still publishes the key keeps the cache.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { LoopbackIssuer, jwtConfigFor } from '../../../test/helpers/jwt-loopback-issuer.js'
+import {
+  LoopbackIssuer,
+  cognitoAccessTokenClaims,
+  cognitoIdTokenClaims,
+  jwtConfigFor,
+} from '../../../test/helpers/jwt-loopback-issuer.js'
 import type { JwtResult } from './jwt-result.js'
 import { JwksRegistry, type JwksRegistryOptions } from './jwks-registry.js'
 import { JwtVerifier } from './jwt-verifier.js'
@@ -140,5 +145,62 @@ describe('JwtVerifierSet with several issuers', () => {
     expect(
       plain(set.verify(await token(a, 'x', { iss: 'https://elsewhere.example' }), [])),
     ).toMatchObject({ ok: false, code: 'ERR_JWT_ISSUER_MISMATCH' })
+  })
+})
+
+describe('JwtVerifierSet.candidate: an audience rule under trial, on the verified token', () => {
+  it('decides a verified token with the candidate audiences, without verifying or counting again', async () => {
+    const set = new JwtVerifierSet([config(a)], registry())
+    const current = `Bearer ${await token(a, 'c1')}`
+    const next = `Bearer ${await token(a, 'c2', { aud: 'petstore-v2' })}`
+    const liveCurrent = await set.verify(current, [])
+    const liveNext = await set.verify(next, [])
+    expect(liveCurrent.ok).toBe(true)
+    expect(liveNext).toMatchObject({ ok: false, code: 'ERR_JWT_AUDIENCE_MISMATCH' })
+    const before = set.verifiers[0]?.stats()
+    expect(set.candidate(current, [], liveCurrent, ['petstore-v2'])).toMatchObject({
+      ok: false,
+      code: 'ERR_JWT_AUDIENCE_MISMATCH',
+    })
+    expect(set.candidate(next, [], liveNext, ['petstore-v2'])).toMatchObject({
+      ok: true,
+      principalId: 'alice',
+    })
+    expect(set.verifiers[0]?.stats()).toEqual(before)
+  })
+
+  it("keeps a refusal the candidate cannot change (the token's other rules), without looking", async () => {
+    const set = new JwtVerifierSet([config(a)], registry())
+    const expired = `Bearer ${await token(a, 'c3', { exp: 1 })}`
+    const live = await set.verify(expired, [])
+    expect(live).toMatchObject({ ok: false, code: 'ERR_JWT_EXPIRED' })
+    expect(set.candidate(expired, [], live, ['petstore-v2'])).toBe(live)
+  })
+
+  it('trials Cognito clientIds on ID tokens (aud) and access tokens (client_id)', async () => {
+    const cognito = { ...config(a), type: 'COGNITO_USER_POOLS' as const, audiences: ['app-1'] }
+    const set = new JwtVerifierSet([cognito], registry())
+    const id = `Bearer ${await a.sign(cognitoIdTokenClaims('app-2', { jti: 'cid' }))}`
+    const access = `Bearer ${await a.sign(cognitoAccessTokenClaims('app-2', 'pets/read', { jti: 'cac' }))}`
+    const liveId = await set.verify(id, [])
+    const liveAccess = await set.verify(access, ['pets/read'])
+    expect(liveId).toMatchObject({ ok: false, code: 'ERR_JWT_AUDIENCE_MISMATCH' })
+    expect(liveAccess).toMatchObject({ ok: false, code: 'ERR_JWT_CLIENT_ID_MISMATCH' })
+    expect(set.candidate(id, [], liveId, ['app-2'])?.ok).toBe(true)
+    expect(set.candidate(access, ['pets/read'], liveAccess, ['app-2'])?.ok).toBe(true)
+    // An empty list accepts any client, as `clientIds` does.
+    expect(set.candidate(id, [], liveId, [])?.ok).toBe(true)
+    // The ID token on a route with scopes stays refused (token_use): the candidate changes only
+    // the client rule.
+    const wrongUse = await set.verify(id, ['pets/read'])
+    expect(set.candidate(id, ['pets/read'], wrongUse, ['app-2'])).toBe(wrongUse)
+  })
+
+  it('cannot tell (undefined) when the token is not in the token cache', async () => {
+    const set = new JwtVerifierSet([config(a)], registry(), { tokenCacheMax: 0 })
+    const next = `Bearer ${await token(a, 'c4', { aud: 'petstore-v2' })}`
+    const live = await set.verify(next, [])
+    expect(live).toMatchObject({ ok: false, code: 'ERR_JWT_AUDIENCE_MISMATCH' })
+    expect(set.candidate(next, [], live, ['petstore-v2'])).toBeUndefined()
   })
 })

@@ -180,6 +180,25 @@ export class JwtVerifier {
   }
 
   /**
+   * The answer for a token already verified (by its tokenCacheKey) with `audiences` in place of
+   * the configured audience rule: for a candidate decision, so nothing is counted and the cache
+   * entry is not touched. Undefined when the token is not cached.
+   */
+  candidateFromCache(
+    cacheKey: string,
+    routeScopes: readonly string[],
+    audiences: readonly string[],
+  ): JwtResult | undefined {
+    const verified = this.#cache?.peek(cacheKey)
+    if (verified === undefined) return undefined
+    const config = { ...this.config, audiences }
+    return (
+      checkClaims(verified.payload, verified.scopes, config, routeScopes, this.#now() / 1000) ??
+      verified.allow
+    )
+  }
+
+  /**
    * Verifies a token not answered from the cache: `decoded` is decodeCompactJws(token) (the set
    * decodes once to route by issuer). Caches it under `cacheKey` when the signature verifies.
    * Never throws; synchronous when the issuer's keys are held.

@@ -6,7 +6,7 @@
  */
 import type { AuthorizerSpec } from '../../api/v1alpha1/index.js'
 import type { Manifest } from '../compile-input.js'
-import type { CompiledAuthorizer } from '../snapshot.js'
+import type { CompiledAuthorizer, CompiledAuthorizerCandidate } from '../snapshot.js'
 import { key, type CompileContext } from './compile-context.js'
 
 /** `namespace/name` → compiled authorizer, for the valid ones. */
@@ -35,9 +35,23 @@ export function compileAuthorizers(
         name: m.ref.name,
         type: m.spec.type,
         runtime: res.runtime,
+        candidate: candidateOf(m.spec),
       }),
     )
     ctx.counts.Authorizer++
   }
   return authorizers
+}
+
+/** The audience rule under trial: `candidate.audience` (JWT) or `candidate.clientIds` (Cognito). */
+function candidateOf(spec: AuthorizerSpec): CompiledAuthorizerCandidate | undefined {
+  const audiences =
+    spec.type === 'JWT'
+      ? spec.candidate?.audience
+      : spec.type === 'COGNITO_USER_POOLS'
+        ? spec.candidate?.clientIds
+        : undefined
+  return audiences === undefined
+    ? undefined
+    : Object.freeze({ audiences: Object.freeze([...audiences]) })
 }

@@ -49,28 +49,50 @@ export function compilePrincipals(
         }
       }
     }
-    const policies: { label: string; policy: CompiledPolicy }[] = []
-    ;(spec.policies ?? []).forEach((p, i) => {
-      const c = ctx.policy(
-        file,
-        ref,
-        `spec.policies[${i}].policyDocument`,
-        p.policyDocument,
-        'identity',
-      )
-      if (c) policies.push({ label: `inline:${p.policyName}`, policy: c })
-    })
-    ;(spec.managedPolicyRefs ?? []).forEach((name, i) => {
-      const p = managed.get(key(ref.namespace, name))
-      if (p) policies.push({ label: `managed:${name}`, policy: p })
-      else
-        ctx.err(
+    type Labelled = { label: string; policy: CompiledPolicy }
+    const inline = (field: 'policies' | 'candidatePolicies'): Labelled[] => {
+      const out: Labelled[] = []
+      ;(spec[field] ?? []).forEach((p, i) => {
+        const c = ctx.policy(
           file,
           ref,
-          `spec.managedPolicyRefs[${i}]`,
-          `Policy ${ref.namespace}/${name} not found or invalid`,
+          `spec.${field}[${i}].policyDocument`,
+          p.policyDocument,
+          'identity',
         )
-    })
+        if (c) out.push({ label: `inline:${p.policyName}`, policy: c })
+      })
+      return out
+    }
+    const attached = (field: 'managedPolicyRefs' | 'candidateManagedPolicyRefs'): Labelled[] => {
+      const out: Labelled[] = []
+      ;(spec[field] ?? []).forEach((name, i) => {
+        const p = managed.get(key(ref.namespace, name))
+        if (p) out.push({ label: `managed:${name}`, policy: p })
+        else
+          ctx.err(
+            file,
+            ref,
+            `spec.${field}[${i}]`,
+            `Policy ${ref.namespace}/${name} not found or invalid`,
+          )
+      })
+      return out
+    }
+    const liveInline = inline('policies')
+    const liveManaged = attached('managedPolicyRefs')
+    const policies = [...liveInline, ...liveManaged]
+    // Each candidate field stands in for its live counterpart; the other one stays as it is.
+    const underTrial =
+      spec.candidatePolicies !== undefined || spec.candidateManagedPolicyRefs !== undefined
+    const candidatePolicies = underTrial
+      ? Object.freeze([
+          ...(spec.candidatePolicies === undefined ? liveInline : inline('candidatePolicies')),
+          ...(spec.candidateManagedPolicyRefs === undefined
+            ? liveManaged
+            : attached('candidateManagedPolicyRefs')),
+        ])
+      : undefined
     const keys: { id: string; secret: string; active: boolean }[] = []
     ;(spec.accessKeys ?? []).forEach((k, i) => {
       const data = secrets.get(key(ref.namespace, k.secretAccessKeyRef.name))
@@ -116,6 +138,7 @@ export function compilePrincipals(
         spec.tags ?? {},
       ),
       policies: Object.freeze(policies),
+      ...(candidatePolicies === undefined ? {} : { candidatePolicies }),
     })
     if (arnMatch[3] === 'role') {
       const role = compileRole(spec, principal, roleOwners.get(spec.arn), (path, message) => {

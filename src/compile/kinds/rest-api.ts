@@ -40,6 +40,8 @@ export function compileRestApis(
   authorizers: ReadonlyMap<string, CompiledAuthorizer>,
   endpoints: ReadonlyMap<string, CompiledEndpoint>,
   ctx: CompileContext,
+  /** Some Principal has identity policies under trial. */
+  principalCandidates = false,
 ): CompiledRestApis {
   const apisByRef = new Map<string, CompiledApi>()
   const apiFiles = new Map<string, Manifest<RestApiSpec>>()
@@ -168,6 +170,11 @@ export function compileRestApis(
       candidatePolicy === undefined
         ? undefined
         : Object.freeze({ ...compiledApi, resourcePolicy: candidatePolicy }),
+      routeInputs.some(
+        ({ route }) =>
+          (principalCandidates && route.authorizationType === 'AWS_IAM') ||
+          route.authorizer?.candidate !== undefined,
+      ),
     )
     apisByRef.set(
       apiRef,
@@ -178,11 +185,12 @@ export function compileRestApis(
   return { apisByRef, apiFiles }
 }
 
-/** Undefined unless the API has a dry-run, a decision log or a candidate policy. */
+/** Undefined unless the API has a dry-run, a decision log or a candidate that may apply. */
 function compileRollout(
   spec: RestApiSpec,
   routeDryRun: boolean,
   candidate: CompiledApi | undefined,
+  identityCandidates: boolean,
 ): CompiledRollout | undefined {
   const enforcement = spec.enforcement ?? 'Enforce'
   const log = spec.decisionLog
@@ -191,6 +199,7 @@ function compileRollout(
       ? Object.freeze({ sample: Math.min(1, log.sample), denyOnly: log.denyOnly })
       : undefined
   const anyDryRun = enforcement === 'DryRun' || routeDryRun
-  if (!anyDryRun && decisionLog === undefined && candidate === undefined) return undefined
-  return Object.freeze({ enforcement, anyDryRun, decisionLog, candidate })
+  if (!anyDryRun && decisionLog === undefined && candidate === undefined && !identityCandidates)
+    return undefined
+  return Object.freeze({ enforcement, anyDryRun, decisionLog, candidate, identityCandidates })
 }

@@ -123,7 +123,9 @@ function withSessionPolicy(
 }
 
 function iamCheck(ctx: FlowContext, verifier: CallerVerifier): CheckOutcome {
-  let verified = ctx.verifiedPrincipal
+  const trail = ctx.trail
+  // A repeat decides the same signed request: the caller the live decision verified is reused.
+  let verified = ctx.verifiedPrincipal ?? (ctx.candidate ? trail?.verified : undefined)
   if (verified === undefined) {
     const v = verifier.verify(ctx.req, ctx.api, ctx.snapshot, ctx.deny)
     if (!v.ok) {
@@ -132,6 +134,13 @@ function iamCheck(ctx: FlowContext, verifier: CallerVerifier): CheckOutcome {
     verified = v.verified
   }
   const { principal, policyPrincipal } = verified
+  const candidatePolicies = principal.candidatePolicies
+  if (trail !== undefined && !ctx.candidate) {
+    trail.verified = verified
+    if (candidatePolicies !== undefined) trail.sources.push(`principal:${principal.ref}`)
+  }
+  const policies =
+    ctx.withCandidates && candidatePolicies !== undefined ? candidatePolicies : principal.policies
   const api = ctx.api
   const trace = ctx.trace
   const request: PolicyRequest = {
@@ -141,7 +150,7 @@ function iamCheck(ctx: FlowContext, verifier: CallerVerifier): CheckOutcome {
     context: principalConditions(ctx.conditions, principal.conditionKeys),
   }
   const identity = withSessionPolicy(
-    evaluatePolicies(principal.policies, request),
+    evaluatePolicies(policies, request),
     principal.sessionPolicy,
     request,
   )
@@ -181,7 +190,7 @@ function iamCheck(ctx: FlowContext, verifier: CallerVerifier): CheckOutcome {
     outcome,
     [
       `SigV4 verified: ${principal.arn}`,
-      `identity policies: ${identity.decision}; resource policy: ${api.resourcePolicy ? resource.decision : 'none'}`,
+      `${policies === candidatePolicies ? 'candidate identity policies' : 'identity policies'}: ${identity.decision}; resource policy: ${api.resourcePolicy ? resource.decision : 'none'}`,
       `${sameAccount ? 'same account (Table A)' : 'cross account (Table B)'} → ${combined}`,
     ],
     [...identity.statements, ...resource.statements],

@@ -20,6 +20,7 @@ import { allowOutcome, type AllowIdentity } from '../allow-response.js'
 import { denyFixed, denyPrincipal } from '../deny-response.js'
 import { explained } from '../explained.js'
 import type { Flow, FlowContext } from '../flow.js'
+import { CANDIDATE_UNDECIDED } from '../candidate.js'
 
 const NEITHER: EvaluationResult = { decision: 'Neither', statements: [] }
 
@@ -34,13 +35,30 @@ export type TokenVerifier = (
   routeScopes: readonly string[],
 ) => JwtResult | Promise<JwtResult> | undefined
 
-export function createJwtFlow(verify: TokenVerifier): Flow {
+/**
+ * The answer a token would get with `audiences` in place of the authorizer's audience rule, given
+ * its live answer `live`; from what is already verified (no fetch, no signature check, nothing
+ * counted). Undefined when that is not enough to tell.
+ */
+export type CandidateTokenCheck = (
+  authorizer: CompiledAuthorizer,
+  headerValue: string | undefined,
+  routeScopes: readonly string[],
+  live: JwtResult,
+  audiences: readonly string[],
+) => JwtResult | undefined
+
+export function createJwtFlow(verify: TokenVerifier, checkCandidate?: CandidateTokenCheck): Flow {
   return (ctx) => {
     const authorizer = ctx.route.authorizer
     const identityHeader = authorizer ? identityHeaderOf(authorizer) : undefined
+    const headerValue =
+      identityHeader === undefined ? undefined : ctx.req.headers.get(identityHeader)
+    // A repeat reuses the live verification: the same token, not verified or counted twice.
     const result =
       authorizer && identityHeader !== undefined
-        ? verify(authorizer, ctx.req.headers.get(identityHeader), ctx.route.authorizationScopes)
+        ? ((ctx.candidate ? ctx.trail?.token : undefined) ??
+          verify(authorizer, headerValue, ctx.route.authorizationScopes))
         : undefined
     if (authorizer === undefined || result === undefined) {
       return explained(
@@ -49,11 +67,50 @@ export function createJwtFlow(verify: TokenVerifier): Flow {
         ['route has no usable token authorizer'],
       )
     }
-    if (result instanceof Promise) {
-      return result.then((r) => decideToken(ctx, authorizer, r))
-    }
-    return decideToken(ctx, authorizer, result)
+    return result instanceof Promise
+      ? result.then((live) => withCandidate(ctx, authorizer, headerValue, live, checkCandidate))
+      : withCandidate(ctx, authorizer, headerValue, result, checkCandidate)
   }
+}
+
+/**
+ * Notes the live answer for a later candidate decision, and decides: with the authorizer's
+ * candidate audience rule in a candidate decision, else as verified.
+ */
+function withCandidate(
+  ctx: FlowContext,
+  authorizer: CompiledAuthorizer,
+  headerValue: string | undefined,
+  live: JwtResult,
+  checkCandidate: CandidateTokenCheck | undefined,
+): CheckOutcome {
+  const trail = ctx.trail
+  if (trail !== undefined && !ctx.candidate) {
+    trail.token = live
+    if (authorizer.candidate !== undefined) trail.sources.push(`authorizer:${authorizer.ref}`)
+  }
+  if (!ctx.withCandidates || authorizer.candidate === undefined) {
+    return decideToken(ctx, authorizer, live)
+  }
+  const trial = checkCandidate?.(
+    authorizer,
+    headerValue,
+    ctx.route.authorizationScopes,
+    live,
+    authorizer.candidate.audiences,
+  )
+  if (trial === undefined) {
+    return explained(ctx.explain, denyFixed('authorizer_error', CANDIDATE_UNDECIDED, ctx.deny), [
+      `authorizer ${authorizer.ref}: the token is not cached; its candidate cannot be decided without verifying it again`,
+    ])
+  }
+  return explained(
+    ctx.explain,
+    decideToken(ctx, authorizer, trial),
+    () => [`candidate audience rule: ${authorizer.candidate?.audiences.join(', ') ?? ''}`],
+    [],
+    'before',
+  )
 }
 
 /** The outcome for a verified (or refused) token. */

@@ -27,6 +27,7 @@ import {
   mapEndpointIds,
 } from './openapi.js'
 import { ImportInputError } from './read-document.js'
+import { mapSamUsagePlans, type SamUsagePlanInput } from './usage-plans.js'
 import { ImportReport, pointerTo } from './report.js'
 import {
   RESOURCE_POLICY_KEYS,
@@ -295,7 +296,10 @@ function mapAuthorizers(
   return out
 }
 
-function mapOneApi(input: MapperInput, sam: SamApi): { api: ImportedApi; samPolicy: unknown[] } {
+function mapOneApi(
+  input: MapperInput,
+  sam: SamApi,
+): { api: ImportedApi; samPolicy: unknown[]; usagePlan: SamUsagePlanInput | undefined } {
   const { props } = sam
   const f = input.file
   // SAM's resources name the stage as written (null when an explicit API has none).
@@ -353,17 +357,24 @@ function mapOneApi(input: MapperInput, sam: SamApi): { api: ImportedApi; samPoli
     throw new SamTemplateError(
       `Resource with id [${sam.logicalId}] is invalid. Unable to set DefaultAuthorizer because '${JSON.stringify(defaultAuth)}' was not defined in 'Authorizers'.`,
     )
+  let usagePlan: SamUsagePlanInput | undefined
   if (authObj.UsagePlan !== undefined) {
     const up = asObject(authObj.UsagePlan)
     if (up === undefined)
       throw new SamTemplateError(
         `Resource with id [${sam.logicalId}] is invalid. 'UsagePlan' must be a dictionary`,
       )
-    api.usage.push({
-      kind: 'UsagePlan',
-      name: `${sam.logicalId} ${JSON.stringify(up.CreateUsagePlan ?? '')}`,
-      source: { file: f, pointer: pointerTo(authPtr, 'UsagePlan') },
-    })
+    // The element's own place in the source: the API's Auth, else Globals.Api.Auth.
+    const own = asObject(
+      asObject(asObject(asObject(asObject(input.doc.Resources)?.[sam.logicalId])?.Properties)?.Auth)
+        ?.UsagePlan,
+    )
+    usagePlan = {
+      api,
+      logicalId: sam.logicalId,
+      config: up,
+      pointer: own !== undefined ? pointerTo(authPtr, 'UsagePlan') : '/Globals/Api/Auth/UsagePlan',
+    }
   }
   const apiRp =
     authObj.ResourcePolicy !== undefined
@@ -570,7 +581,7 @@ function mapOneApi(input: MapperInput, sam: SamApi): { api: ImportedApi; samPoli
     )
     for (const i of scratch.items) if (i.status !== 'mapped') input.report.items.push(i)
   }
-  return { api, samPolicy }
+  return { api, samPolicy, usagePlan }
 }
 
 function reportShorthands(input: MapperInput, rp: JsonObject, ptr: string): void {
@@ -617,9 +628,13 @@ export function mapSam(input: MapperInput): ImportedApi[] {
         'HTTP APIs (API Gateway v2) are not REST APIs',
       )
   }
+  const plans: SamUsagePlanInput[] = []
   for (const sam of collectApis(input)) {
     try {
-      apis.push(mapOneApi(input, sam).api)
+      const one = mapOneApi(input, sam)
+      one.api.logicalId = sam.logicalId
+      apis.push(one.api)
+      if (one.usagePlan !== undefined) plans.push(one.usagePlan)
     } catch (e) {
       if (!(e instanceof SamTemplateError)) throw e
       errors.push(e.message)
@@ -629,5 +644,6 @@ export function mapSam(input: MapperInput): ImportedApi[] {
     throw new ImportInputError(
       `${input.file}: SAM refuses this template, so nothing is written: ${errors.join(' ')}`,
     )
+  mapSamUsagePlans(input, plans)
   return apis
 }

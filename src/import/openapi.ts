@@ -316,33 +316,40 @@ function operationAuth(
   const legacy = asString(asObject(op['x-amazon-apigateway-auth'])?.type)?.toLowerCase()
   const security = asArray(op.security ?? docSecurity) ?? []
   const notes: string[] = []
-  if (security.length > 1)
-    notes.push(
-      `${security.length} alternative security requirements; API Gateway applies one per method, the first is used`,
-    )
-  const requirement = asObject(security[0]) ?? {}
   let authorizationType: AuthorizationType = legacy === 'aws_iam' ? 'AWS_IAM' : 'NONE'
   let authorizer: string | undefined
   let scopes: string[] = []
   let apiKeyRequired = false
-  for (const [key, value] of Object.entries(requirement)) {
-    const m = mapping(key)
-    switch (m.kind) {
-      case 'unmappable':
-        return { unmappable: m.why }
-      case 'none':
-        break
-      case 'apiKey':
-        apiKeyRequired = true
-        break
-      case 'iam':
-      case 'authorizer':
-        if (authorizationType !== 'NONE')
-          return { unmappable: 'more than one authorization in one security requirement' }
-        authorizationType = m.kind === 'iam' ? 'AWS_IAM' : m.type
-        if (m.kind === 'authorizer') authorizer = m.key
-        scopes = (asArray(value) ?? []).filter((s): s is string => typeof s === 'string')
-        break
+  // API Gateway (its exports, and SAM) lists the API key and the authorizer as separate
+  // requirements of one method: every requirement's API key counts; the first authorization wins.
+  let authorizedBy = -1
+  for (const [i, raw] of security.entries()) {
+    for (const [key, value] of Object.entries(asObject(raw) ?? {})) {
+      const m = mapping(key)
+      switch (m.kind) {
+        case 'unmappable':
+          return { unmappable: m.why }
+        case 'none':
+          break
+        case 'apiKey':
+          apiKeyRequired = true
+          break
+        case 'iam':
+        case 'authorizer':
+          if (authorizedBy === i)
+            return { unmappable: 'more than one authorization in one security requirement' }
+          if (authorizedBy >= 0) {
+            notes.push(
+              `alternative authorization ${key} ignored: API Gateway applies one per method, the first is used`,
+            )
+            break
+          }
+          authorizedBy = i
+          authorizationType = m.kind === 'iam' ? 'AWS_IAM' : m.type
+          if (m.kind === 'authorizer') authorizer = m.key
+          scopes = (asArray(value) ?? []).filter((s): s is string => typeof s === 'string')
+          break
+      }
     }
   }
   if (

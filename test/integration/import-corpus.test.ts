@@ -491,6 +491,40 @@ describeWithCorpus('import corpus: SAM ResourcePolicy shorthands equal what SAM 
     expect(compared).toBeGreaterThanOrEqual(3)
   })
 
+  it("gives every SAM API the routes of SAM's expected output: Auth defaults on the definition's methods, CORS preflights, events on an own DefinitionBody", async () => {
+    // SAM's expected output for this input holds no path at all (its DefinitionBody has none to
+    // merge the event into), so there is nothing to compare the event's route with.
+    const NO_PATHS_IN_OUTPUT = [
+      'serverless-application-model__api_merge_definitions_with_any_method.yaml',
+    ]
+    const routes = async (file: string, format: 'sam' | 'cloudformation'): Promise<string[]> =>
+      (
+        await importFiles([file], { format, namespace: 'x', accountId: ACCOUNT, region: REGION })
+      ).apis
+        .flatMap((a) => a.manifests)
+        .flatMap((m) =>
+          m.kind === 'RestApi'
+            ? (m.spec as RestApiSpec).routes.flatMap((r) =>
+                r.methods.map((method) =>
+                  JSON.stringify({ api: m.metadata.name, method, ...r, methods: undefined }),
+                ),
+              )
+            : [],
+        )
+        .sort()
+    let compared = 0
+    for (const out of SAM_OUTPUT) {
+      const input = join(CORPUS, 'sam', basename(out).replace(/\.json$/, '.yaml'))
+      if (!existsSync(input) || NO_PATHS_IN_OUTPUT.includes(basename(input))) continue
+      expect({ file: basename(input), routes: await routes(input, 'sam') }).toEqual({
+        file: basename(input),
+        routes: await routes(out, 'cloudformation'),
+      })
+      compared++
+    }
+    expect(compared).toBeGreaterThan(50)
+  })
+
   it("refuses each template SAM refuses, with SAM's reason (exit 2: nothing faithful can be written)", async () => {
     expect(SAM_ERROR_CASES).toHaveLength(8)
     for (const file of SAM_ERROR_CASES) {

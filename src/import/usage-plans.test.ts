@@ -3,7 +3,7 @@
  * behaviour the ApiKey / UsagePlan / Secret manifests must keep, and the output must pass
  * `portcullis validate`.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -190,6 +190,14 @@ describe('CloudFormation ApiKey / UsagePlan / UsagePlanKey', () => {
       status: 'todo',
       detail: expect.stringContaining('placeholder'),
     })
+  })
+
+  it('the file holding key Secrets says so in its header and is readable by its owner only', async () => {
+    const file = r.apis[0]?.written ?? ''
+    expect(await readFile(file, 'utf8')).toContain(
+      '# Holds Secrets with API key values: keep this file out of version control.',
+    )
+    expect((await stat(file)).mode & 0o777).toBe(0o600)
   })
 
   it('the output passes portcullis validate', async () => {

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { API_KEY_VALUE_PATTERN } from '../api/v1alpha1/api-key.js'
 import { QUOTA_PERIODS, MAX_QUOTA_OFFSET } from '../api/v1alpha1/usage-plan.js'
 import type { QuotaSettings, ThrottleSettings } from '../api/v1alpha1/usage-plan.js'
 import type {
@@ -137,7 +138,7 @@ function keyValue(raw: unknown, ctx: IntrinsicContext): ImportedKeyValue {
   if (raw === undefined) return { kind: 'generated' }
   const r = resolveIntrinsics(raw, ctx)
   if (typeof r.value === 'string' && r.unresolved.length === 0) {
-    return /^[A-Za-z0-9]{20,128}$/.test(r.value)
+    return API_KEY_VALUE_PATTERN.test(r.value)
       ? { kind: 'literal', value: r.value }
       : { kind: 'placeholder', why: 'the Value is not 20–128 letters and digits' }
   }

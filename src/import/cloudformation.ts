@@ -2,7 +2,7 @@
  * CloudFormation templates → ImportedApis: each `AWS::ApiGateway::RestApi` with its inline `Body`
  * (OpenAPI), `Policy`, `EndpointConfiguration` and `ApiKeySourceType`, plus the API built from
  * `AWS::ApiGateway::Resource` / `Method` / `Authorizer` resources; stage from `Stage`/`Deployment`;
- * `ApiKey` / `UsagePlan` / `UsagePlanKey` kept for the report.
+ * API keys and usage plans are mapped by usage-plans.ts, over the APIs of every mapper.
  *
  * @module
  */
@@ -119,6 +119,7 @@ export function mapCloudFormation(input: MapperInput): ImportedApi[] {
         pointerTo(r.pointer, 'ApiKeySourceType'),
       )
     }
+    api.logicalId = r.id
     byId.set(r.id, api)
   }
 
@@ -228,31 +229,5 @@ export function mapCloudFormation(input: MapperInput): ImportedApi[] {
     )
   }
 
-  // API keys and usage plans: attached to the API their stages / keys name, else the first API.
-  const first = [...byId.values()][0]
-  for (const kind of ['ApiKey', 'UsagePlan', 'UsagePlanKey'] as const) {
-    for (const u of of(`AWS::ApiGateway::${kind}`)) {
-      const stages = asArray(u.props.ApiStages) ?? asArray(u.props.StageKeys) ?? []
-      const apiId = stages
-        .map((s) => target(asObject(s)?.ApiId ?? asObject(s)?.RestApiId))
-        .find((x) => x !== undefined)
-      const api = byId.get(apiId ?? '') ?? first
-      if (api === undefined) {
-        input.report.add(
-          'not-mapped',
-          `${kind} ${u.id}`,
-          f,
-          u.pointer,
-          'no RestApi in this template',
-        )
-        continue
-      }
-      api.usage.push({
-        kind: kind === 'ApiKey' ? 'ApiKey' : 'UsagePlan',
-        name: u.id,
-        source: { file: f, pointer: u.pointer },
-      })
-    }
-  }
   return [...byId.values()]
 }

@@ -16,6 +16,7 @@ import { mapOpenApi } from './openapi.js'
 import { ImportInputError, readDocument } from './read-document.js'
 import { ImportReport } from './report.js'
 import { mapSam } from './sam.js'
+import { mapCloudFormationUsage } from './usage-plans.js'
 import { toManifests, type Manifest } from './to-manifests.js'
 import { writeApiManifests } from './write-manifests.js'
 
@@ -63,6 +64,11 @@ function mapDocument(
   const sam = options.format === 'sam' || (options.format === undefined && usesSamTransform(doc))
   if (sam) apis.push(...mapSam(input))
   if (options.format !== 'sam') apis.push(...mapCloudFormation(input))
+  // Raw AWS::ApiGateway usage resources may name SAM APIs as well as RestApis.
+  mapCloudFormationUsage(
+    input,
+    new Map(apis.flatMap((a) => (a.logicalId !== undefined ? [[a.logicalId, a] as const] : []))),
+  )
   if (apis.length === 0)
     report.add(
       'not-mapped',
@@ -93,14 +99,29 @@ export async function importFiles(
   const report = new ImportReport()
   const out: ImportedFile[] = []
   const taken = new Set<string>()
+  const unique = (base: string): string => {
+    let name = base
+    for (let n = 2; taken.has(name); n++) name = `${base}-${n}`
+    taken.add(name)
+    return name
+  }
+  const takenUsage = new Set<string>()
   for (const file of files) {
     const doc = (await readDocument(file)) as JsonObject
-    for (const api of mapDocument(doc, file, options, report)) {
-      let name = api.name
-      for (let n = 2; taken.has(name); n++) name = `${api.name}-${n}`
-      taken.add(name)
+    const apis = mapDocument(doc, file, options, report)
+    // Names first, for the whole document: a usage plan may name any of its APIs.
+    const names = new Map(apis.map((api) => [api, unique(api.name)]))
+    for (const u of apis.flatMap((a) => a.usage)) {
+      // Kinds have their own names, but a key's Secret is named after it: one namespace for both.
+      const base = u.name
+      for (let n = 2; takenUsage.has(u.name); n++) u.name = `${base}-${n}`
+      takenUsage.add(u.name)
+    }
+    const nameOf = (api: ImportedApi): string => names.get(api) ?? api.name
+    for (const api of apis) {
+      const name = nameOf(api)
       const renamed: ImportedApi = name === api.name ? api : { ...api, name }
-      const manifests = toManifests(renamed, options.namespace, report)
+      const manifests = toManifests(renamed, options.namespace, report, nameOf)
       let written: string | undefined
       if (options.outDir !== undefined && manifests.length > 0) {
         written = await writeApiManifests(options.outDir, name, file, manifests)

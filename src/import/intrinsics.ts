@@ -129,11 +129,34 @@ function sub(arg: unknown, ctx: IntrinsicContext): unknown {
   return missing.length > 0 ? new Unresolved(missing) : out
 }
 
+/** Conditions being evaluated, so a condition naming itself (directly or not) ends unresolved. */
+const evaluating = new Set<string>()
+
 function condition(name: string, ctx: IntrinsicContext): boolean | Unresolved {
   const c = ctx.conditions[name]
   if (c === undefined) return new Unresolved([`Condition ${name}`])
-  const v = evaluate(c, ctx)
-  return typeof v === 'boolean' ? v : v instanceof Unresolved ? v : new Unresolved([name])
+  if (evaluating.has(name)) return new Unresolved([`Condition ${name} (refers to itself)`])
+  evaluating.add(name)
+  try {
+    const v = evaluateCondition(c, ctx)
+    return typeof v === 'boolean' ? v : v instanceof Unresolved ? v : new Unresolved([name])
+  } finally {
+    evaluating.delete(name)
+  }
+}
+
+/**
+ * An operand of a condition function: `{Condition: Name}` names another condition there (and only
+ * there: elsewhere a `Condition` key is data, e.g. a policy statement's).
+ */
+function evaluateCondition(v: unknown, ctx: IntrinsicContext): unknown {
+  const o = asObject(v)
+  const keys = o === undefined ? [] : Object.keys(o)
+  if (keys.length === 1 && keys[0] === 'Condition') {
+    const name = o?.Condition
+    return typeof name === 'string' ? condition(name, ctx) : new Unresolved(['Condition'])
+  }
+  return evaluate(v, ctx)
 }
 
 function evaluateFn(key: string, arg: unknown, ctx: IntrinsicContext): unknown {
@@ -178,7 +201,7 @@ function evaluateFn(key: string, arg: unknown, ctx: IntrinsicContext): unknown {
     }
     case 'Fn::If': {
       const c = typeof args[0] === 'string' ? condition(args[0], ctx) : new Unresolved(['Fn::If'])
-      if (c instanceof Unresolved) return new Unresolved([`Fn::If ${String(args[0])}`])
+      if (c instanceof Unresolved) return new Unresolved([`Fn::If ${String(args[0])}`, ...c.what])
       return evaluate(c ? args[1] : args[2], ctx)
     }
     case 'Fn::Equals': {
@@ -188,12 +211,12 @@ function evaluateFn(key: string, arg: unknown, ctx: IntrinsicContext): unknown {
       return JSON.stringify(a) === JSON.stringify(b)
     }
     case 'Fn::Not': {
-      const v = evaluate(args[0], ctx)
-      return typeof v === 'boolean' ? !v : new Unresolved(['Fn::Not'])
+      const v = evaluateCondition(args[0], ctx)
+      return typeof v === 'boolean' ? !v : v instanceof Unresolved ? v : new Unresolved(['Fn::Not'])
     }
     case 'Fn::And':
     case 'Fn::Or': {
-      const vs = args.map((x) => evaluate(x, ctx))
+      const vs = args.map((x) => evaluateCondition(x, ctx))
       const bad = vs.find((v) => typeof v !== 'boolean')
       if (bad !== undefined) return bad instanceof Unresolved ? bad : new Unresolved([key])
       return key === 'Fn::And' ? vs.every((v) => v === true) : vs.some((v) => v === true)

@@ -99,6 +99,37 @@ describe('OpenAPI mapping', () => {
     ])
   })
 
+  it('an API key listed as its own security requirement (as API Gateway exports and SAM write it) still makes the route require a key', () => {
+    const { manifests, report } = run({
+      ...DOC,
+      paths: {
+        '/keyed': { get: { security: [{ tok: [] }, { api_key: [] }] } },
+        '/two': { get: { security: [{ tok: [] }, { sigv4: [] }] } },
+      },
+    })
+    const restApi = manifests.find((m) => m.kind === 'RestApi')!.spec as { routes: unknown[] }
+    expect(restApi.routes).toEqual([
+      {
+        path: '/keyed',
+        methods: ['GET'],
+        authorizationType: 'CUSTOM',
+        authorizerName: 'pets-api-tok',
+        apiKeyRequired: true,
+      },
+      {
+        path: '/two',
+        methods: ['GET'],
+        authorizationType: 'CUSTOM',
+        authorizerName: 'pets-api-tok',
+        apiKeyRequired: false,
+      },
+    ])
+    expect(report.items.find((i) => i.element.startsWith('method GET /two'))).toMatchObject({
+      status: 'approximated',
+      detail: expect.stringContaining('alternative authorization sigv4 ignored'),
+    })
+  })
+
   it('turns a Lambda authorizer ARN into an .invalid placeholder URL listed as a TODO, never a guessed URL', () => {
     const { manifests, report } = run(DOC)
     const tok = manifests.find((m) => m.metadata.name === 'pets-api-tok')!.spec

@@ -316,33 +316,40 @@ function operationAuth(
   const legacy = asString(asObject(op['x-amazon-apigateway-auth'])?.type)?.toLowerCase()
   const security = asArray(op.security ?? docSecurity) ?? []
   const notes: string[] = []
-  if (security.length > 1)
-    notes.push(
-      `${security.length} alternative security requirements; API Gateway applies one per method, the first is used`,
-    )
-  const requirement = asObject(security[0]) ?? {}
   let authorizationType: AuthorizationType = legacy === 'aws_iam' ? 'AWS_IAM' : 'NONE'
   let authorizer: string | undefined
   let scopes: string[] = []
   let apiKeyRequired = false
-  for (const [key, value] of Object.entries(requirement)) {
-    const m = mapping(key)
-    switch (m.kind) {
-      case 'unmappable':
-        return { unmappable: m.why }
-      case 'none':
-        break
-      case 'apiKey':
-        apiKeyRequired = true
-        break
-      case 'iam':
-      case 'authorizer':
-        if (authorizationType !== 'NONE')
-          return { unmappable: 'more than one authorization in one security requirement' }
-        authorizationType = m.kind === 'iam' ? 'AWS_IAM' : m.type
-        if (m.kind === 'authorizer') authorizer = m.key
-        scopes = (asArray(value) ?? []).filter((s): s is string => typeof s === 'string')
-        break
+  // API Gateway (its exports, and SAM) lists the API key and the authorizer as separate
+  // requirements of one method: every requirement's API key counts; the first authorization wins.
+  let authorizedBy = -1
+  for (const [i, raw] of security.entries()) {
+    for (const [key, value] of Object.entries(asObject(raw) ?? {})) {
+      const m = mapping(key)
+      switch (m.kind) {
+        case 'unmappable':
+          return { unmappable: m.why }
+        case 'none':
+          break
+        case 'apiKey':
+          apiKeyRequired = true
+          break
+        case 'iam':
+        case 'authorizer':
+          if (authorizedBy === i)
+            return { unmappable: 'more than one authorization in one security requirement' }
+          if (authorizedBy >= 0) {
+            notes.push(
+              `alternative authorization ${key} ignored: API Gateway applies one per method, the first is used`,
+            )
+            break
+          }
+          authorizedBy = i
+          authorizationType = m.kind === 'iam' ? 'AWS_IAM' : m.type
+          if (m.kind === 'authorizer') authorizer = m.key
+          scopes = (asArray(value) ?? []).filter((s): s is string => typeof s === 'string')
+          break
+      }
     }
   }
   if (
@@ -399,17 +406,35 @@ export function mapPolicy(
     return
   }
   const rawStatements = asObject(doc)?.Statement
+  // Statement by statement as written, so pointers and indexes stay those of the source even when
+  // an `Fn::If` removes one (AWS::NoValue); a Statement that is itself an intrinsic is read whole.
+  const rawList = asArray(rawStatements)
+  const entries = rawList
+    ? rawList.map((raw, i) => ({
+        raw,
+        resolved: resolveIntrinsics(raw, o.ctx).value,
+        ptr: pointerTo(pointer, 'Statement', i),
+      }))
+    : statements.map((resolved) => ({
+        raw: rawStatements,
+        resolved,
+        ptr: pointerTo(pointer, 'Statement'),
+      }))
   const kept: unknown[] = []
-  statements.forEach((s, i) => {
-    const ptr = Array.isArray(rawStatements)
-      ? pointerTo(pointer, 'Statement', i)
-      : pointerTo(pointer, 'Statement')
-    const one = resolveIntrinsics(
-      Array.isArray(rawStatements) ? rawStatements[i] : rawStatements,
-      o.ctx,
-    )
+  entries.forEach(({ raw, resolved: s, ptr }, i) => {
+    if (s === undefined) {
+      o.report.add(
+        'mapped',
+        `policy statement ${i}`,
+        o.file,
+        ptr,
+        'its Fn::If chooses AWS::NoValue: no statement, as in CloudFormation',
+      )
+      return
+    }
+    const one = resolveIntrinsics(raw, o.ctx)
     const sid = asString(asObject(s)?.Sid)
-    const effect = asString(asObject(s)?.Effect)
+    const effect = asString(asObject(s)?.Effect) ?? undeterminedIfEffect(raw, o.ctx)
     const element = `policy statement ${i}${sid !== undefined ? ` (${sid})` : ''} ${effect ?? '?'}`
     // A placeholder in a Deny would make it deny nobody: only an Allow may keep one.
     const problems =
@@ -457,6 +482,21 @@ export function mapPolicy(
     Version: asString(policy.Version) ?? '2012-10-17',
     Statement: [...(api.policy?.Statement ?? []), ...kept],
   }
+}
+
+/**
+ * The effect of a statement that is an `Fn::If` on a condition the template does not determine:
+ * `Allow` when every branch is an Allow or AWS::NoValue (leaving it out then only narrows access),
+ * else undefined (it may be a Deny, so it cannot be left out).
+ */
+function undeterminedIfEffect(raw: unknown, ctx: IntrinsicContext): 'Allow' | undefined {
+  const branches = asArray(asObject(raw)?.['Fn::If'])?.slice(1)
+  if (branches?.length !== 2) return undefined
+  const allAllow = branches.every((b) => {
+    const v = resolveIntrinsics(b, ctx).value
+    return v === undefined || asObject(v)?.Effect === 'Allow'
+  })
+  return allAllow ? 'Allow' : undefined
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   type AuthorizerSpec,
   type HttpMethod,
 } from '../api/v1alpha1/index.js'
-import { newImportedApi, type ImportedApi } from './imported-api.js'
+import { newImportedApi, type ImportedApi, type ImportedRoute } from './imported-api.js'
 import type { MapperInput } from './import-options.js'
 import { resolveIntrinsics } from './intrinsics.js'
 import { asArray, asObject, asString, toObjectName, type JsonObject } from './json-shape.js'
@@ -27,6 +27,7 @@ import {
   mapEndpointIds,
 } from './openapi.js'
 import { ImportInputError } from './read-document.js'
+import { mapSamUsagePlans, type SamUsagePlanInput } from './usage-plans.js'
 import { ImportReport, pointerTo } from './report.js'
 import {
   RESOURCE_POLICY_KEYS,
@@ -295,7 +296,10 @@ function mapAuthorizers(
   return out
 }
 
-function mapOneApi(input: MapperInput, sam: SamApi): { api: ImportedApi; samPolicy: unknown[] } {
+function mapOneApi(
+  input: MapperInput,
+  sam: SamApi,
+): { api: ImportedApi; samPolicy: unknown[]; usagePlan: SamUsagePlanInput | undefined } {
   const { props } = sam
   const f = input.file
   // SAM's resources name the stage as written (null when an explicit API has none).
@@ -353,17 +357,24 @@ function mapOneApi(input: MapperInput, sam: SamApi): { api: ImportedApi; samPoli
     throw new SamTemplateError(
       `Resource with id [${sam.logicalId}] is invalid. Unable to set DefaultAuthorizer because '${JSON.stringify(defaultAuth)}' was not defined in 'Authorizers'.`,
     )
+  let usagePlan: SamUsagePlanInput | undefined
   if (authObj.UsagePlan !== undefined) {
     const up = asObject(authObj.UsagePlan)
     if (up === undefined)
       throw new SamTemplateError(
         `Resource with id [${sam.logicalId}] is invalid. 'UsagePlan' must be a dictionary`,
       )
-    api.usage.push({
-      kind: 'UsagePlan',
-      name: `${sam.logicalId} ${JSON.stringify(up.CreateUsagePlan ?? '')}`,
-      source: { file: f, pointer: pointerTo(authPtr, 'UsagePlan') },
-    })
+    // The element's own place in the source: the API's Auth, else Globals.Api.Auth.
+    const own = asObject(
+      asObject(asObject(asObject(asObject(input.doc.Resources)?.[sam.logicalId])?.Properties)?.Auth)
+        ?.UsagePlan,
+    )
+    usagePlan = {
+      api,
+      logicalId: sam.logicalId,
+      config: up,
+      pointer: own !== undefined ? pointerTo(authPtr, 'UsagePlan') : '/Globals/Api/Auth/UsagePlan',
+    }
   }
   const apiRp =
     authObj.ResourcePolicy !== undefined
@@ -397,19 +408,12 @@ function mapOneApi(input: MapperInput, sam: SamApi): { api: ImportedApi; samPoli
       pointerTo(sam.pointer, 'DefinitionUri'),
       'external definition: import that file with --format openapi',
     )
-  if (props.Cors !== undefined)
-    input.report.add(
-      'not-mapped',
-      `Cors of ${sam.logicalId}`,
-      f,
-      pointerTo(sam.pointer, 'Cors'),
-      "SAM's generated OPTIONS preflight methods are not written: answer CORS preflights in Envoy (cors filter)",
-    )
-
   // Paths as SAM sees them, in its order: the body's, then each event's.
   const paths = new Map<string, string[]>()
   const builder: PolicyBuilder = { statements: [] }
   let bodyPolicy: unknown
+  /** Routes of the DefinitionBody, with the operation each came from. */
+  const bodyOps = new Map<ImportedRoute, JsonObject>()
   if (body !== undefined && isOpenApi(body)) {
     const { ['x-amazon-apigateway-policy']: policy, ...rest } = body
     bodyPolicy = policy
@@ -428,6 +432,12 @@ function mapOneApi(input: MapperInput, sam: SamApi): { api: ImportedApi; samPoli
     for (const [p, item] of Object.entries(asObject(rest.paths) ?? {})) {
       const inner = asObject(asArray(asObject(item)?.['Fn::If'])?.[1]) ?? asObject(item) ?? {}
       paths.set(p, Object.keys(inner))
+      for (const [m, op] of Object.entries(inner)) {
+        const method = m === 'x-amazon-apigateway-any-method' ? 'ANY' : m.toUpperCase()
+        const route = api.routes.find((r) => r.path === p && r.method === method)
+        const o = asObject(op)
+        if (route !== undefined && o !== undefined) bodyOps.set(route, o)
+      }
     }
     const bp = asObject(bodyPolicy)
     if (bp !== undefined && bp.Statement != null) {
@@ -450,6 +460,7 @@ function mapOneApi(input: MapperInput, sam: SamApi): { api: ImportedApi; samPoli
     }
   }
   const cors = props.Cors !== undefined
+  const explicitBody = body !== undefined && isOpenApi(body)
   const addMethod = (path: string, method: string): void => {
     const ms = paths.get(path) ?? []
     if (!ms.includes(method)) ms.push(method)
@@ -516,23 +527,39 @@ function mapOneApi(input: MapperInput, sam: SamApi): { api: ImportedApi; samPoli
           : isCognito
             ? 'COGNITO_USER_POOLS'
             : 'CUSTOM'
-    // An event on a method the DefinitionBody already has replaces it, as SAM's integration does.
-    const existing = api.routes.findIndex((r) => r.path === path && r.method === method)
-    if (existing >= 0) api.routes.splice(existing, 1)
-    api.routes.push({
-      path,
-      method,
-      authorizationType,
-      ...(a !== undefined ? { authorizer: name } : {}),
-      ...(isCognito && scopes.length > 0 ? { authorizationScopes: scopes } : {}),
-      apiKeyRequired: apiKeyRequired === true,
-    })
-    input.report.add(
-      'mapped',
-      `method ${method} ${path} (${authorizationType}${a !== undefined ? ` ${name}` : ''}${apiKeyRequired === true ? ', API key' : ''})`,
-      f,
-      ev.pointer,
-    )
+    // SAM adds events to a DefinitionBody it generates, or merges them (MergeDefinitions); a
+    // DefinitionBody of the template's own is served as written, without the events' methods.
+    // OverrideApiAuth alone reaches into it: the event's auth replaces that of the body's method.
+    const overrides =
+      evAuth.OverrideApiAuth === true &&
+      api.routes.some((r) => r.path === path && r.method === method)
+    if (explicitBody && props.MergeDefinitions !== true && !overrides) {
+      input.report.add(
+        'not-mapped',
+        `event ${ev.owner} (${method} ${path})`,
+        f,
+        ev.pointer,
+        "the API's own DefinitionBody is served as written: SAM adds no event method to it (only with MergeDefinitions: true; OverrideApiAuth sets the auth of a method it has)",
+      )
+    } else {
+      // An event on a method the DefinitionBody already has replaces it, as SAM's integration does.
+      const existing = api.routes.findIndex((r) => r.path === path && r.method === method)
+      if (existing >= 0) api.routes.splice(existing, 1)
+      api.routes.push({
+        path,
+        method,
+        authorizationType,
+        ...(a !== undefined ? { authorizer: name } : {}),
+        ...(isCognito && scopes.length > 0 ? { authorizationScopes: scopes } : {}),
+        apiKeyRequired: apiKeyRequired === true,
+      })
+      input.report.add(
+        'mapped',
+        `method ${method} ${path} (${authorizationType}${a !== undefined ? ` ${name}` : ''}${apiKeyRequired === true ? ', API key' : ''})`,
+        f,
+        ev.pointer,
+      )
+    }
     if (evAuth.ResourcePolicy !== undefined) {
       const rp = checkResourcePolicy(evAuth.ResourcePolicy, input.ctx)
       addResourcePolicy(
@@ -546,6 +573,13 @@ function mapOneApi(input: MapperInput, sam: SamApi): { api: ImportedApi; samPoli
       reportShorthands(input, rp, pointerTo(authPtr2, 'ResourcePolicy'))
     }
   }
+  applyAuthDefaults(input, api, {
+    bodyOps,
+    paths: cors ? [...paths.keys()] : [],
+    auth: authObj,
+    authorizers,
+    pointer: sam.pointer,
+  })
   if (apiRp !== undefined) {
     for (const [p, ms] of paths) addResourcePolicy(builder, apiRp, p, ms, stageRaw)
     addCustomStatements(builder, apiRp.CustomStatements)
@@ -570,7 +604,103 @@ function mapOneApi(input: MapperInput, sam: SamApi): { api: ImportedApi; samPoli
     )
     for (const i of scratch.items) if (i.status !== 'mapped') input.report.items.push(i)
   }
-  return { api, samPolicy }
+  return { api, samPolicy, usagePlan }
+}
+
+/**
+ * What SAM does to every method of the definition after adding the events' ones: each method
+ * with an integration and no authorizer of its own gets the DefaultAuthorizer (unless it names
+ * SAM's `NONE` marker), and the API key when `Auth.ApiKeyRequired` (unless `api_key_false`);
+ * with `Cors`, every path gets an `OPTIONS` preflight method (a mock integration) that gets the
+ * default authorizer unless `AddDefaultAuthorizerToCorsPreflight: false`, and the API key unless
+ * `AddApiKeyRequiredToCorsPreflight: false`.
+ */
+function applyAuthDefaults(
+  input: MapperInput,
+  api: ImportedApi,
+  o: {
+    readonly bodyOps: ReadonlyMap<ImportedRoute, JsonObject>
+    readonly paths: readonly string[]
+    readonly auth: JsonObject
+    readonly authorizers: ReadonlyMap<string, JsonObject>
+    readonly pointer: string
+  },
+): void {
+  const def = asString(o.auth.DefaultAuthorizer)
+  const keyRequired = o.auth.ApiKeyRequired === true
+  const defaultAuth = (): Pick<
+    ImportedRoute,
+    'authorizationType' | 'authorizer' | 'authorizationScopes'
+  > => {
+    if (def === undefined) return { authorizationType: 'NONE' }
+    if (def === 'AWS_IAM') return { authorizationType: 'AWS_IAM' }
+    const a = o.authorizers.get(def)
+    const cognito = a?.UserPoolArn !== undefined
+    const scopes = (asArray(a?.AuthorizationScopes) ?? []).filter(
+      (x): x is string => typeof x === 'string',
+    )
+    return {
+      authorizationType: cognito ? 'COGNITO_USER_POOLS' : 'CUSTOM',
+      authorizer: def,
+      ...(cognito && scopes.length > 0 ? { authorizationScopes: scopes } : {}),
+    }
+  }
+  api.routes.forEach((route, i) => {
+    const op = o.bodyOps.get(route)
+    if (op === undefined || op['x-amazon-apigateway-integration'] === undefined) return
+    const security = (asArray(op.security) ?? []).flatMap((r) => Object.keys(asObject(r) ?? {}))
+    let next = route
+    if (
+      def !== undefined &&
+      route.authorizationType === 'NONE' &&
+      !security.includes('NONE') &&
+      (route.method !== 'OPTIONS' || o.auth.AddDefaultAuthorizerToCorsPreflight !== false)
+    ) {
+      next = {
+        path: route.path,
+        method: route.method,
+        apiKeyRequired: route.apiKeyRequired,
+        ...defaultAuth(),
+      }
+    }
+    if (
+      keyRequired &&
+      !next.apiKeyRequired &&
+      !security.includes('api_key_false') &&
+      (route.method !== 'OPTIONS' || o.auth.AddApiKeyRequiredToCorsPreflight !== false)
+    )
+      next = { ...next, apiKeyRequired: true }
+    if (next !== route) {
+      api.routes[i] = next
+      input.report.add(
+        'mapped',
+        `Auth defaults of ${api.name} on ${route.method} ${route.path}`,
+        input.file,
+        pointerTo(o.pointer, 'Auth'),
+        `${next.authorizationType}${next.authorizer !== undefined ? ` ${next.authorizer}` : ''}${next.apiKeyRequired ? ', API key' : ''}, as SAM applies them to the definition's methods`,
+      )
+    }
+  })
+  for (const raw of o.paths) {
+    const path = raw.length > 1 ? raw.replace(/\/+$/, '') : raw
+    if (api.routes.some((r) => r.path === path && r.method === 'OPTIONS')) continue
+    const route: ImportedRoute = {
+      path,
+      method: 'OPTIONS',
+      ...(o.auth.AddDefaultAuthorizerToCorsPreflight !== false
+        ? defaultAuth()
+        : { authorizationType: 'NONE' }),
+      apiKeyRequired: keyRequired && o.auth.AddApiKeyRequiredToCorsPreflight !== false,
+    }
+    api.routes.push(route)
+    input.report.add(
+      'mapped',
+      `method OPTIONS ${path} (${route.authorizationType}${route.authorizer !== undefined ? ` ${route.authorizer}` : ''}${route.apiKeyRequired ? ', API key' : ''})`,
+      input.file,
+      pointerTo(o.pointer, 'Cors'),
+      'the CORS preflight method SAM generates (its response headers are not written: answer preflights in Envoy)',
+    )
+  }
 }
 
 function reportShorthands(input: MapperInput, rp: JsonObject, ptr: string): void {
@@ -617,9 +747,13 @@ export function mapSam(input: MapperInput): ImportedApi[] {
         'HTTP APIs (API Gateway v2) are not REST APIs',
       )
   }
+  const plans: SamUsagePlanInput[] = []
   for (const sam of collectApis(input)) {
     try {
-      apis.push(mapOneApi(input, sam).api)
+      const one = mapOneApi(input, sam)
+      one.api.logicalId = sam.logicalId
+      apis.push(one.api)
+      if (one.usagePlan !== undefined) plans.push(one.usagePlan)
     } catch (e) {
       if (!(e instanceof SamTemplateError)) throw e
       errors.push(e.message)
@@ -629,5 +763,6 @@ export function mapSam(input: MapperInput): ImportedApi[] {
     throw new ImportInputError(
       `${input.file}: SAM refuses this template, so nothing is written: ${errors.join(' ')}`,
     )
+  mapSamUsagePlans(input, plans)
   return apis
 }

@@ -1,27 +1,18 @@
 /**
  * ImportedApi → Portcullis manifests: the RestApi (routes grouped by path and identical
- * authorization), one Authorizer per authorizer, one PrivateEndpoint per VPC endpoint. API keys and
- * usage plans have no manifest kind yet: `usageManifests` reports them and is the one place that
- * will emit ApiKey/UsagePlan objects.
+ * authorization), one Authorizer per authorizer, one PrivateEndpoint per VPC endpoint, and the API
+ * keys (each with the Secret holding its value) and usage plans the API owns.
  *
  * @module
  */
-import type {
-  AuthorizerSpec,
-  RestApiSpec,
-  PrivateEndpointSpec,
-  HttpMethod,
-} from '../api/v1alpha1/index.js'
+import type { RestApiSpec, PrivateEndpointSpec, HttpMethod } from '../api/v1alpha1/index.js'
 import type { ImportedApi } from './imported-api.js'
 import { toObjectName } from './json-shape.js'
+import type { Manifest } from './manifest.js'
 import type { ImportReport } from './report.js'
+import { usageManifests } from './usage-manifests.js'
 
-export interface Manifest {
-  readonly apiVersion: 'portcullis.dev/v1alpha1'
-  readonly kind: 'RestApi' | 'Authorizer' | 'PrivateEndpoint'
-  readonly metadata: { readonly name: string; readonly namespace: string }
-  readonly spec: RestApiSpec | AuthorizerSpec | PrivateEndpointSpec
-}
+export type { Manifest } from './manifest.js'
 
 /** Most routes a RestApi holds. */
 const MAX_ROUTES = 300
@@ -81,26 +72,13 @@ function routes(api: ImportedApi, report: ImportReport): RestApiSpec['routes'] {
   return out
 }
 
-/**
- * API keys and usage plans: reported as not mapped (a key's value is a secret a template seldom
- * holds; ApiKey manifests name a Secret). Routes keep `apiKeyRequired: true`, so they deny every
- * caller until ApiKey and UsagePlan manifests are written: closed, not open.
- */
-function usageManifests(api: ImportedApi, _namespace: string, report: ImportReport): Manifest[] {
-  for (const u of api.usage) {
-    report.add(
-      'not-mapped',
-      `${u.kind} ${u.name}`,
-      u.source.file,
-      u.source.pointer,
-      `not mapped by import: write the ${u.kind} manifest; routes keep apiKeyRequired`,
-    )
-  }
-  return []
-}
-
 /** The manifests of one API, RestApi first. Empty when the API has no method to serve. */
-export function toManifests(api: ImportedApi, namespace: string, report: ImportReport): Manifest[] {
+export function toManifests(
+  api: ImportedApi,
+  namespace: string,
+  report: ImportReport,
+  nameOf: (api: ImportedApi) => string = (a) => a.name,
+): Manifest[] {
   const meta = (name: string): Manifest['metadata'] => ({ name, namespace })
   const out: Manifest[] = []
   if (api.endpointType === 'PRIVATE') {
@@ -178,6 +156,6 @@ export function toManifests(api: ImportedApi, namespace: string, report: ImportR
       })
     }
   }
-  out.push(...usageManifests(api, namespace, report))
+  out.push(...usageManifests(api, namespace, report, nameOf))
   return out
 }

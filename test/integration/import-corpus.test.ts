@@ -13,7 +13,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ApiKeySpec } from '../../src/api/v1alpha1/api-key.js'
 import type { RestApiSpec } from '../../src/api/v1alpha1/index.js'
+import type { UsagePlanSpec } from '../../src/api/v1alpha1/usage-plan.js'
 import { startApp, type RunningApp } from '../../src/app/app.js'
 import { runCli } from '../../src/cli/run-cli.js'
 import { validateCommand } from '../../src/cli/validate.js'
@@ -118,6 +120,8 @@ function openApiElements(doc: Json, base: string): string[] {
 /** Pointers of the elements of a template: events, authorizers, shorthands, methods, statements. */
 function templateElements(doc: Json): string[] {
   const out: string[] = []
+  if (obj(obj(obj(doc.Globals).Api).Auth).UsagePlan !== undefined)
+    out.push('/Globals/Api/Auth/UsagePlan')
   for (const [id, r] of Object.entries(obj(doc.Resources))) {
     const type = String(obj(r).Type)
     const props = obj(obj(r).Properties)
@@ -130,6 +134,7 @@ function templateElements(doc: Json): string[] {
         out.push(at('Auth', 'Authorizers', k))
       for (const k of Object.keys(obj(obj(props.Auth).ResourcePolicy)))
         out.push(at('Auth', 'ResourcePolicy', k))
+      if (obj(props.Auth).UsagePlan !== undefined) out.push(at('Auth', 'UsagePlan'))
     } else if (type === 'AWS::Serverless::Function' || type === 'AWS::Serverless::StateMachine') {
       for (const [e, ev] of Object.entries(obj(props.Events)))
         if (obj(ev).Type === 'Api') out.push(at('Events', e))
@@ -238,6 +243,15 @@ function describeCorpus(label: string, files: readonly string[], minDecisions: n
               (a.manifests.find((m) => m.kind === 'RestApi')?.spec as RestApiSpec | undefined)
                 ?.routes ?? [],
           )
+        // An API key or usage plan reported as written is an object of the file's manifests.
+        const written = new Set(
+          result.apis
+            .filter((a) => a.file === file)
+            .flatMap((a) => a.manifests.map((m) => `${m.kind} ${m.metadata.name}`)),
+        )
+        for (const i of items)
+          if (/^(ApiKey|UsagePlan) \S+$/.test(i.element) && i.status !== 'not-mapped')
+            if (!written.has(i.element)) missing.push(`${basename(file)}: ${i.element}`)
         for (const i of items) {
           const m = /^method (\S+) (\S+) \(/.exec(i.element)
           if (
@@ -309,6 +323,71 @@ function describeCorpus(label: string, files: readonly string[], minDecisions: n
         }
       }
       expect(checked).toBeGreaterThanOrEqual(minDecisions)
+    })
+
+    it('usage plans: an apiKeyRequired route answers 403 without a key, and 200 with the key of a plan covering it (value read from the Secret the import wrote)', async () => {
+      let without = 0
+      let withKey = 0
+      for (const a of result.apis) {
+        const restApi = a.manifests.find((m) => m.kind === 'RestApi')
+        if (restApi === undefined) continue
+        const spec = restApi.spec as RestApiSpec
+        if (spec.policy !== undefined || spec.endpointConfiguration.type !== 'REGIONAL') continue
+        const ns = namespaceOf.get(a.file)
+        const inFile = result.apis.filter((x) => x.file === a.file).flatMap((x) => x.manifests)
+        // The value of an enabled key in a plan covering this API, where the import wrote one.
+        const plans = inFile.filter(
+          (m) =>
+            m.kind === 'UsagePlan' &&
+            (m.spec as UsagePlanSpec).apiStages.some((s) => s.apiName === restApi.metadata.name),
+        )
+        const value = plans
+          .flatMap((p) => (p.spec as UsagePlanSpec).apiKeys ?? [])
+          .map((k) => inFile.find((m) => m.kind === 'ApiKey' && m.metadata.name === k))
+          .filter((k) => (k?.spec as ApiKeySpec | undefined)?.enabled === true)
+          .map((k) => {
+            const ref = (k?.spec as ApiKeySpec).valueFrom.secretKeyRef
+            const secret = inFile.find((m) => m.kind === 'Secret' && m.metadata.name === ref.name)
+            return secret !== undefined && 'stringData' in secret
+              ? secret.stringData?.[ref.key]
+              : undefined
+          })
+          .find((v) => v !== undefined)
+        for (const r of spec.routes) {
+          if (!r.apiKeyRequired || r.authorizationType !== 'NONE') continue
+          const method =
+            r.methods.find((m) => m !== 'ANY' && m !== 'OPTIONS') ??
+            (r.methods.includes('ANY') ? 'GET' : undefined)
+          if (method === undefined) continue
+          const ask = async (headers: Record<string, string>) =>
+            answer(
+              await client.check(
+                buildCheckRequest({
+                  method,
+                  path: concretePath(r.path),
+                  headers,
+                  contextExtensions: { 'portcullis.dev/api': `${ns}/${restApi.metadata.name}` },
+                }),
+              ),
+            )
+          const what = `${basename(a.file)} ${method} ${r.path}`
+          const res = await ask({})
+          expect({ what, http: res.http, body: res.body }).toEqual({
+            what,
+            http: 403,
+            body: { message: 'Forbidden' },
+          })
+          without++
+          if (value === undefined || spec.apiKeySource !== 'HEADER') continue
+          const ok = await ask({ 'x-api-key': value })
+          expect({ what, http: ok.http }).toEqual({ what, http: 200 })
+          withKey++
+        }
+      }
+      if (label !== 'OpenAPI exports') {
+        expect(without).toBeGreaterThan(0)
+        expect(withKey).toBeGreaterThan(0)
+      }
     })
 
     if (label === 'SAM templates')
@@ -386,6 +465,64 @@ describeWithCorpus('import corpus: SAM ResourcePolicy shorthands equal what SAM 
     }
     expect(compared).toBeGreaterThan(60)
     expect(withPolicy).toBeGreaterThan(15)
+  })
+
+  it('writes the usage plans and API keys SAM generates for Auth.UsagePlan (its expected output, imported as CloudFormation, gives the same objects)', async () => {
+    const objects = async (file: string, format: 'sam' | 'cloudformation'): Promise<string[]> =>
+      (
+        await importFiles([file], { format, namespace: 'x', accountId: ACCOUNT, region: REGION })
+      ).apis
+        .flatMap((a) => a.manifests)
+        .filter((m) => m.kind === 'UsagePlan' || m.kind === 'ApiKey')
+        .map((m) => JSON.stringify({ kind: m.kind, name: m.metadata.name, spec: m.spec }))
+        .sort()
+    let compared = 0
+    for (const out of SAM_OUTPUT) {
+      const input = join(CORPUS, 'sam', basename(out).replace(/\.json$/, '.yaml'))
+      if (!existsSync(input)) continue
+      const expected = await objects(out, 'cloudformation')
+      const mine = await objects(input, 'sam')
+      expect({ file: basename(input), objects: mine }).toEqual({
+        file: basename(input),
+        objects: expected,
+      })
+      if (expected.length > 0) compared++
+    }
+    expect(compared).toBeGreaterThanOrEqual(3)
+  })
+
+  it("gives every SAM API the routes of SAM's expected output: Auth defaults on the definition's methods, CORS preflights, events on an own DefinitionBody", async () => {
+    // SAM's expected output for this input holds no path at all (its DefinitionBody has none to
+    // merge the event into), so there is nothing to compare the event's route with.
+    const NO_PATHS_IN_OUTPUT = [
+      'serverless-application-model__api_merge_definitions_with_any_method.yaml',
+    ]
+    const routes = async (file: string, format: 'sam' | 'cloudformation'): Promise<string[]> =>
+      (
+        await importFiles([file], { format, namespace: 'x', accountId: ACCOUNT, region: REGION })
+      ).apis
+        .flatMap((a) => a.manifests)
+        .flatMap((m) =>
+          m.kind === 'RestApi'
+            ? (m.spec as RestApiSpec).routes.flatMap((r) =>
+                r.methods.map((method) =>
+                  JSON.stringify({ api: m.metadata.name, method, ...r, methods: undefined }),
+                ),
+              )
+            : [],
+        )
+        .sort()
+    let compared = 0
+    for (const out of SAM_OUTPUT) {
+      const input = join(CORPUS, 'sam', basename(out).replace(/\.json$/, '.yaml'))
+      if (!existsSync(input) || NO_PATHS_IN_OUTPUT.includes(basename(input))) continue
+      expect({ file: basename(input), routes: await routes(input, 'sam') }).toEqual({
+        file: basename(input),
+        routes: await routes(out, 'cloudformation'),
+      })
+      compared++
+    }
+    expect(compared).toBeGreaterThan(50)
   })
 
   it("refuses each template SAM refuses, with SAM's reason (exit 2: nothing faithful can be written)", async () => {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { compileSnapshot } from '../compile/compile-snapshot.js'
-import type { CompileInput } from '../compile/compile-input.js'
+import { emptyCompileInput, type CompileInput } from '../compile/compile-input.js'
 import type { Snapshot } from '../compile/snapshot.js'
 import type { RequestContext } from '../request/request-context.js'
 import { principalSpec, restApiSpec } from '../../test/helpers/specs.js'
@@ -35,6 +35,7 @@ const ALLOW_ALL_IDENTITY = {
 function snapshotWith(over: Partial<CompileInput> & { candidate?: boolean }): Snapshot {
   const r = compileSnapshot(
     {
+      ...emptyCompileInput(),
       restApis: [
         {
           ref: { kind: 'RestApi', namespace: 'shop', name: 'api' },
@@ -49,12 +50,8 @@ function snapshotWith(over: Partial<CompileInput> & { candidate?: boolean }): Sn
           }),
         },
       ],
-      authorizers: [],
       principals: over.principals ?? [],
-      policies: [],
-      privateEndpoints: [],
       secrets: over.secrets ?? [],
-      services: [],
     },
     { defaults: { accountId: '111122223333', region: 'us-east-1' }, generation: 1 },
   )

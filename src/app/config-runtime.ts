@@ -14,6 +14,7 @@ import { formatConfigProblem } from '../api/config-problem.js'
 import { emptyCompileInput } from '../compile/compile-input.js'
 import { LastGoodCompiler, type LoadedConfig, type ReloadResult } from '../compile/last-good.js'
 import type { ConfigSource } from '../sources/config-source.js'
+import { kindCounts } from '../observability/logger.js'
 
 export interface ConfigRuntimeLogger {
   info(obj: object, msg: string): void
@@ -157,7 +158,7 @@ export class ConfigRuntime {
     logger?.info(
       {
         generation: result.snapshot.generation,
-        objects: result.snapshot.objectCounts,
+        objects: kindCounts(result.snapshot.objectCounts),
         errors: result.allErrors.length,
       },
       'configuration loaded',

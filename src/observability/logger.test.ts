@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { createLogger, redactUrl, REDACTED } from './logger.js'
+import { createLogger, kindCounts, redactUrl, REDACTED } from './logger.js'
 
 function capture(level: 'info' | 'debug' = 'info', redactKeys?: string[]) {
   const lines: Record<string, unknown>[] = []
@@ -87,5 +87,39 @@ describe('createLogger redaction', () => {
     expect(e.message).toBe('boom')
     expect(e.stack).toContain('boom')
     expect(e.token).toBe(REDACTED)
+  })
+
+  it('shows per-kind object counts, ApiKey and Secret included, through kindCounts()', () => {
+    const { logger, lines } = capture()
+    logger.info({ objects: kindCounts({ RestApi: 2, ApiKey: 3, Secret: 1, Service: 0 }) }, 'loaded')
+    expect(lines[0]!.objects).toEqual({ RestApi: 2, ApiKey: 3, Secret: 1, Service: 0 })
+  })
+
+  it('kindCounts() exempts only known kind names with count values: anything else is redacted as usual', () => {
+    const { logger, lines } = capture()
+    logger.info(
+      {
+        objects: kindCounts({
+          Secret: 'hunter2', // a kind name, but not a count
+          ApiKey: { value: 'k' }, // a kind name, but an object
+          clientSecret: 7, // a count, but not a kind name
+          apiKeyValue: 'k2',
+          RestApi: -1, // not a count
+          Policy: 1.5,
+        }),
+      },
+      'loaded',
+    )
+    expect(lines[0]!.objects).toEqual({
+      Secret: REDACTED,
+      ApiKey: REDACTED,
+      clientSecret: REDACTED,
+      apiKeyValue: REDACTED,
+      RestApi: -1,
+      Policy: 1.5,
+    })
+    // Without the marker the same keys stay redacted: the exemption is opt-in.
+    logger.info({ objects: { ApiKey: 3, Secret: 1 } }, 'plain')
+    expect(lines[1]!.objects).toEqual({ ApiKey: REDACTED, Secret: REDACTED })
   })
 })

@@ -5,6 +5,7 @@
  * @module
  */
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino'
+import { KINDS } from '../api/v1alpha1/index.js'
 
 export type Logger = PinoLogger
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -44,6 +45,31 @@ const REDACT_KEY_PARTS = [
 /** Presigned-URL query parameters that are credentials (SigV4 query authentication). */
 const URL_SECRET_PARAMS = new Set(['x-amz-signature', 'x-amz-credential', 'x-amz-security-token'])
 const MAX_DEPTH = 8
+
+/**
+ * Kind names a {@link kindCounts} field may show: the registry's kinds and the core objects the
+ * compiler counts. `ApiKey` and `Secret` contain redacted key parts, so without this exemption the
+ * per-kind counts would print as redacted.
+ */
+const COUNTED_KINDS: ReadonlySet<string> = new Set<string>([...KINDS, 'Secret', 'Service'])
+
+/** A per-kind object-count record, marked by its caller as safe to show (see {@link kindCounts}). */
+export class KindCounts {
+  constructor(readonly counts: Readonly<Record<string, unknown>>) {}
+}
+
+/**
+ * Marks `counts` as per-kind object counts so that `ApiKey: 3` and `Secret: 2` are logged. The
+ * exemption is narrow on purpose: only a known kind name with a non-negative integer value is shown;
+ * any other entry goes through the ordinary redaction, so a secret can never leak through it.
+ */
+export function kindCounts(counts: Readonly<Record<string, unknown>>): KindCounts {
+  return new KindCounts(counts)
+}
+
+function isCount(value: unknown): boolean {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+}
 
 /**
  * Scrubs `X-Amz-Signature`, `X-Amz-Credential` and `X-Amz-Security-Token` values from a URL, a
@@ -94,6 +120,13 @@ export function redactValue(
   if (value === null || typeof value !== 'object') return value
   if (depth >= MAX_DEPTH) return '[Truncated]'
   if (Buffer.isBuffer(value)) return `[Buffer ${value.length} bytes]`
+  if (value instanceof KindCounts) {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value.counts)) {
+      out[k] = COUNTED_KINDS.has(k) && isCount(v) ? v : redactEntry(k, v, isSecretKey, depth)
+    }
+    return out
+  }
   if (Array.isArray(value)) return value.map((v) => redactValue(v, isSecretKey, depth + 1))
   const entries: [string, unknown][] =
     value instanceof Map
@@ -107,13 +140,21 @@ export function redactValue(
           ]
         : Object.entries(value)
   const out: Record<string, unknown> = {}
-  for (const [k, v] of entries) {
-    const lower = k.toLowerCase()
-    if (isSecretKey(lower)) out[k] = REDACTED
-    else if (typeof v === 'string' && isUrlKey(lower)) out[k] = redactUrl(v)
-    else out[k] = redactValue(v, isSecretKey, depth + 1)
-  }
+  for (const [k, v] of entries) out[k] = redactEntry(k, v, isSecretKey, depth)
   return out
+}
+
+/** The redacted value of one field `key: value` of an object at `depth`. */
+function redactEntry(
+  key: string,
+  value: unknown,
+  isSecretKey: (lowerKey: string) => boolean,
+  depth: number,
+): unknown {
+  const lower = key.toLowerCase()
+  if (isSecretKey(lower)) return REDACTED
+  if (typeof value === 'string' && isUrlKey(lower)) return redactUrl(value)
+  return redactValue(value, isSecretKey, depth + 1)
 }
 
 /** Builds the process logger. JSON lines, ISO time, every logged object passed through redaction. */

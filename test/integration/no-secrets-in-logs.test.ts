@@ -3,7 +3,7 @@
  * signatures, bearer tokens and API keys, a failing signature, a malformed Authorization header and
  * a configuration with a broken Secret produce logs and /metrics in which none of those values appear.
  */
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -116,6 +116,36 @@ describe('no credentials in logs or metrics', () => {
     } finally {
       client.close()
       await app.close()
+    }
+  })
+
+  it('logs the per-kind object counts, ApiKey and Secret included, on "configuration loaded"', async () => {
+    const lines: string[] = []
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString('utf8'))
+        done()
+      },
+    })
+    const dir = await mkdtemp(join(tmpdir(), 'nosecrets-'))
+    await cp('examples/quickstart', dir, { recursive: true })
+    const app = await startApp({
+      configDir: dir,
+      ...loopbackAppOptions(),
+      logger: createLogger({ level: 'info', destination: sink }),
+    })
+    try {
+      const loaded = lines
+        .join('')
+        .split('\n')
+        .filter((l) => l.includes('"configuration loaded"'))
+        .map((l) => JSON.parse(l) as { objects: Record<string, unknown> })
+      expect(loaded).toHaveLength(1)
+      // The quickstart holds one ApiKey and two Secrets (an HMAC secret key and an API key value).
+      expect(loaded[0]!.objects).toMatchObject({ ApiKey: 1, Secret: 2, RestApi: 2 })
+    } finally {
+      await app.close()
+      await rm(dir, { recursive: true, force: true })
     }
   })
 })

@@ -14,15 +14,21 @@ import { buildCheckRequest, createOfficialCheckClient } from '../helpers/envoy-c
 import { ALICE, presignWithSdk, signWithSdk } from '../helpers/sign-request.js'
 import { loopbackAppOptions } from '../helpers/portcullis-app.js'
 
+/** A stream that keeps what is written to it, chunk by chunk. */
+function capture(): { lines: string[]; sink: Writable } {
+  const lines: string[] = []
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString('utf8'))
+      done()
+    },
+  })
+  return { lines, sink }
+}
+
 describe('no credentials in logs or metrics', () => {
   it('keeps secret keys, signatures, tokens and Secret data out of every log line and metric', async () => {
-    const lines: string[] = []
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString('utf8'))
-        done()
-      },
-    })
+    const { lines, sink } = capture()
     const dir = await mkdtemp(join(tmpdir(), 'nosecrets-'))
     await cp('examples/quickstart', dir, { recursive: true })
     // Every petstore decision goes to the decision log too, which must stay as clean.
@@ -31,13 +37,7 @@ describe('no credentials in logs or metrics', () => {
       join(dir, 'petstore.yaml'),
       petstore.replace('  stage: prod\n', '  stage: prod\n  decisionLog: {enabled: true}\n'),
     )
-    const decisionLines: string[] = []
-    const decisionSink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        decisionLines.push(chunk.toString('utf8'))
-        done()
-      },
-    })
+    const { lines: decisionLines, sink: decisionSink } = capture()
     const app = await startApp({
       decisionLog: decisionSink,
       configDir: dir,
@@ -120,13 +120,7 @@ describe('no credentials in logs or metrics', () => {
   })
 
   it('logs the per-kind object counts, ApiKey and Secret included, on "configuration loaded"', async () => {
-    const lines: string[] = []
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString('utf8'))
-        done()
-      },
-    })
+    const { lines, sink } = capture()
     const dir = await mkdtemp(join(tmpdir(), 'nosecrets-'))
     await cp('examples/quickstart', dir, { recursive: true })
     const app = await startApp({

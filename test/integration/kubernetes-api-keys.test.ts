@@ -8,25 +8,14 @@
  * not a valid key is Ready=False with the reason (never the value); a plan naming a missing key is
  * Ready (it serves its other keys) and its message names the missing key until it is created.
  */
-import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startApp, type RunningApp } from '../../src/app/app.js'
-import { createLogger } from '../../src/observability/logger.js'
+import type { RunningApp } from '../../src/app/app.js'
 import { KubeApiError } from '../../src/sources/kubernetes-client.js'
-import {
-  buildCheckRequest,
-  createOfficialCheckClient,
-  type OfficialCheckClient,
-} from '../helpers/envoy-client.js'
-import {
-  createNamespace,
-  installChartRbac,
-  startKubeApiServer,
-  type KubeApiServer,
-} from '../helpers/kube-apiserver.js'
-import { answer, loopbackAppOptions } from '../helpers/portcullis-app.js'
+import { buildCheckRequest, type OfficialCheckClient } from '../helpers/envoy-client.js'
+import type { KubeApiServer } from '../helpers/kube-apiserver.js'
+import { PORTCULLIS_NS, startKubernetesModeApp } from '../helpers/kubernetes-app.js'
+import { answer } from '../helpers/portcullis-app.js'
 
-const PORTCULLIS_NS = 'portcullis-system'
 const CRD_BASE = '/apis/portcullis.dev/v1alpha1/namespaces/shop'
 const HOST = 'metered.example.com'
 const KEY = 'PartnerKeyPartnerKey00000001'
@@ -39,6 +28,7 @@ const QUOTA = 3
 let kube: KubeApiServer
 let app: RunningApp
 let client: OfficialCheckClient
+let stop: (() => Promise<void>) | undefined
 const logLines: string[] = []
 
 async function create(path: string, body: Record<string, unknown>): Promise<void> {
@@ -101,72 +91,42 @@ const call = async (apiKey?: string) =>
   )
 
 beforeAll(async () => {
-  kube = await startKubeApiServer()
-  for (const ns of ['shop', PORTCULLIS_NS]) await createNamespace(kube.client, ns)
-  const sa = await installChartRbac(kube, { release: 'rel', namespace: PORTCULLIS_NS })
-  await create('/api/v1/namespaces/shop/secrets', secretOf('partner', KEY))
-  await create('/api/v1/namespaces/shop/secrets', secretOf('short', SHORT))
-  await create(`${CRD_BASE}/apikeys`, apiKeyOf('partner'))
-  await create(`${CRD_BASE}/apikeys`, apiKeyOf('short'))
-  await create(`${CRD_BASE}/usageplans`, {
-    apiVersion: 'portcullis.dev/v1alpha1',
-    kind: 'UsagePlan',
-    metadata: { name: 'gold', namespace: 'shop' },
-    spec: {
-      apiStages: [{ apiName: 'metered', stage: 'prod' }],
-      quota: { limit: QUOTA, period: 'DAY' },
-      apiKeys: ['partner', 'ghost'],
+  ;({ kube, app, client, stop } = await startKubernetesModeApp({
+    namespaces: ['shop', PORTCULLIS_NS],
+    seed: async (k) => {
+      kube = k // create() writes through it
+      await create('/api/v1/namespaces/shop/secrets', secretOf('partner', KEY))
+      await create('/api/v1/namespaces/shop/secrets', secretOf('short', SHORT))
+      await create(`${CRD_BASE}/apikeys`, apiKeyOf('partner'))
+      await create(`${CRD_BASE}/apikeys`, apiKeyOf('short'))
+      await create(`${CRD_BASE}/usageplans`, {
+        apiVersion: 'portcullis.dev/v1alpha1',
+        kind: 'UsagePlan',
+        metadata: { name: 'gold', namespace: 'shop' },
+        spec: {
+          apiStages: [{ apiName: 'metered', stage: 'prod' }],
+          quota: { limit: QUOTA, period: 'DAY' },
+          apiKeys: ['partner', 'ghost'],
+        },
+      })
+      await create(`${CRD_BASE}/restapis`, {
+        apiVersion: 'portcullis.dev/v1alpha1',
+        kind: 'RestApi',
+        metadata: { name: 'metered', namespace: 'shop' },
+        spec: {
+          stage: 'prod',
+          hosts: [HOST],
+          routes: [
+            { path: '/data', methods: ['GET'], authorizationType: 'NONE', apiKeyRequired: true },
+          ],
+        },
+      })
     },
-  })
-  await create(`${CRD_BASE}/restapis`, {
-    apiVersion: 'portcullis.dev/v1alpha1',
-    kind: 'RestApi',
-    metadata: { name: 'metered', namespace: 'shop' },
-    spec: {
-      stage: 'prod',
-      hosts: [HOST],
-      routes: [
-        { path: '/data', methods: ['GET'], authorizationType: 'NONE', apiKeyRequired: true },
-      ],
-    },
-  })
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      logLines.push(chunk.toString('utf8'))
-      cb()
-    },
-  })
-  app = await startApp({
-    kubernetes: {
-      kubeConfig: sa.kubeConfig,
-      namespaces: [],
-      networkPolicies: false,
-      podName: 'portcullis-test-0',
-      podNamespace: PORTCULLIS_NS,
-      inCluster: false,
-      debounceMs: 50,
-      leaseDurationSeconds: 4,
-      renewIntervalMs: 500,
-      retryIntervalMs: 300,
-      resyncMs: 2000,
-    },
-    ...loopbackAppOptions(),
-    logLevel: 'debug',
-    logger: createLogger({ level: 'debug', destination: sink }),
-  })
-  client = createOfficialCheckClient(`127.0.0.1:${app.grpcPort}`)
-  await eventually(
-    '/readyz 200',
-    async () => (await fetch(`http://127.0.0.1:${app.metricsPort}/readyz`)).status === 200,
-    30_000,
-  )
+    logLines,
+  }))
 }, 180_000)
 
-afterAll(async () => {
-  client?.close()
-  await app?.close()
-  await kube?.stop()
-}, 60_000)
+afterAll(() => stop?.(), 60_000)
 
 describe('API keys and usage plans in Kubernetes mode (real kube-apiserver)', () => {
   it('the test API server has the ApiKey and UsagePlan CRDs established (applied by the helper)', async () => {

@@ -12,7 +12,6 @@
 import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { createServer, type AddressInfo } from 'node:net'
-import { Writable } from 'node:stream'
 import { parseAllDocuments } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startApp, type RunningApp } from '../../src/app/app.js'
@@ -26,17 +25,15 @@ import {
   type OfficialCheckClient,
 } from '../helpers/envoy-client.js'
 import {
-  createNamespace,
   installChartRbac,
-  startKubeApiServer,
   type ChartServiceAccount,
   type KubeApiServer,
 } from '../helpers/kube-apiserver.js'
+import { PORTCULLIS_NS, startKubernetesModeApp } from '../helpers/kubernetes-app.js'
 import { answer } from '../helpers/portcullis-app.js'
 import { ALICE, signWithSdk } from '../helpers/sign-request.js'
 import { loopbackAppOptions } from '../helpers/portcullis-app.js'
 
-const PORTCULLIS_NS = 'portcullis-system'
 const CRD_BASE = '/apis/portcullis.dev/v1alpha1/namespaces'
 
 let kube: KubeApiServer
@@ -44,6 +41,7 @@ let kube: KubeApiServer
 let sa: ChartServiceAccount
 let app: RunningApp
 let client: OfficialCheckClient
+let stop: (() => Promise<void>) | undefined
 const logLines: string[] = []
 
 function collectionPath(obj: {
@@ -135,51 +133,28 @@ function readyCondition(obj: Record<string, unknown> | undefined) {
 }
 
 beforeAll(async () => {
-  kube = await startKubeApiServer()
-  for (const ns of ['shop', 'web', PORTCULLIS_NS]) await createNamespace(kube.client, ns)
-  sa = await installChartRbac(kube, { release: 'rel', namespace: PORTCULLIS_NS })
-  for (const file of ['petstore.yaml', 'identities.yaml', 'private.yaml']) {
-    const text = await readFile(
-      new URL(`../../examples/quickstart/${file}`, import.meta.url),
-      'utf8',
-    )
-    for (const doc of parseAllDocuments(text)) {
-      const obj = doc.toJS() as Obj | null
-      if (obj) await create(obj)
-    }
-  }
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      logLines.push(chunk.toString('utf8'))
-      cb()
+  ;({ kube, sa, app, client, stop } = await startKubernetesModeApp({
+    namespaces: ['shop', 'web', PORTCULLIS_NS],
+    seed: async (k) => {
+      for (const file of ['petstore.yaml', 'identities.yaml', 'private.yaml']) {
+        const text = await readFile(
+          new URL(`../../examples/quickstart/${file}`, import.meta.url),
+          'utf8',
+        )
+        for (const doc of parseAllDocuments(text)) {
+          const obj = doc.toJS() as Obj | null
+          if (obj) await k.client.request({ method: 'POST', path: collectionPath(obj), body: obj })
+        }
+      }
     },
-  })
-  app = await startApp({
-    kubernetes: {
-      kubeConfig: sa.kubeConfig,
-      namespaces: [],
-      networkPolicies: true,
-      podName: 'portcullis-test-0',
-      podNamespace: PORTCULLIS_NS,
-      inCluster: false,
-      debounceMs: 50,
-      leaseDurationSeconds: 4,
-      renewIntervalMs: 500,
-      retryIntervalMs: 300,
-      resyncMs: 2000,
-    },
-    ...loopbackAppOptions(),
-    logLevel: 'debug',
-    logger: createLogger({ level: 'debug', destination: sink }),
-  })
-  client = createOfficialCheckClient(`127.0.0.1:${app.grpcPort}`)
+    kubernetes: { networkPolicies: true },
+    logLines,
+    // Readiness is asserted by a test below.
+    waitReady: false,
+  }))
 }, 180_000)
 
-afterAll(async () => {
-  client?.close()
-  await app?.close()
-  await kube?.stop()
-}, 60_000)
+afterAll(() => stop?.(), 60_000)
 
 describe('Kubernetes mode against a real kube-apiserver', () => {
   it("the API server enforces RBAC: the chart's ServiceAccount reads configuration but may not write it", async () => {

@@ -13,21 +13,12 @@
  * ServiceAccount under the chart's own RBAC (`helm template`), as its pod would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startApp, type RunningApp } from '../../src/app/app.js'
-import { createLogger } from '../../src/observability/logger.js'
+import type { RunningApp } from '../../src/app/app.js'
 import { KubeApiError } from '../../src/sources/kubernetes-client.js'
-import {
-  buildCheckRequest,
-  createOfficialCheckClient,
-  type OfficialCheckClient,
-} from '../helpers/envoy-client.js'
-import {
-  installChartRbac,
-  startKubeApiServer,
-  type KubeApiServer,
-} from '../helpers/kube-apiserver.js'
+import { buildCheckRequest, type OfficialCheckClient } from '../helpers/envoy-client.js'
+import type { KubeApiServer } from '../helpers/kube-apiserver.js'
+import { startKubernetesModeApp } from '../helpers/kubernetes-app.js'
 import { answer } from '../helpers/portcullis-app.js'
-import { loopbackAppOptions } from '../helpers/portcullis-app.js'
 
 const CRD = '/apis/portcullis.dev/v1alpha1/namespaces'
 const HOST = 'inventory.shop.internal'
@@ -35,6 +26,7 @@ const HOST = 'inventory.shop.internal'
 let kube: KubeApiServer
 let app: RunningApp
 let client: OfficialCheckClient
+let stop: (() => Promise<void>) | undefined
 
 async function request(
   method: 'POST' | 'PATCH' | 'DELETE' | 'GET',
@@ -161,52 +153,32 @@ const ENDPOINT = {
 }
 
 beforeAll(async () => {
-  kube = await startKubeApiServer()
-  await namespace('shop', { team: 'shop' })
-  await namespace('web', { team: 'shop' })
-  await namespace('other', { team: 'elsewhere' })
-  await namespace('portcullis-system', {})
-  await pod('web', 'checkout-1', { app: 'checkout' }, '10.244.1.7')
-  await pod('web', 'ui-1', { app: 'ui' }, '10.244.1.8')
-  await pod('other', 'checkout-2', { app: 'checkout' }, '10.244.2.7')
-  // A REGIONAL API only, to begin with: nothing needs pod identities.
-  await request('POST', `${CRD}/shop/restapis`, {
-    ...PRIVATE_API,
-    metadata: { name: 'public', namespace: 'shop' },
-    spec: {
-      hosts: ['public.shop.internal'],
-      routes: [{ path: '/x', methods: ['GET'], authorizationType: 'NONE' }],
-    },
-  })
   // Portcullis runs as the chart's ServiceAccount under the chart's RBAC, with RBAC enforced.
-  const sa = await installChartRbac(kube, { release: 'rel', namespace: 'portcullis-system' })
-  app = await startApp({
-    kubernetes: {
-      kubeConfig: sa.kubeConfig,
-      namespaces: [],
-      networkPolicies: true,
-      podName: 'portcullis-test-0',
-      podNamespace: 'portcullis-system',
-      inCluster: false,
-      debounceMs: 50,
-      resyncMs: 2000,
+  ;({ kube, app, client, stop } = await startKubernetesModeApp({
+    seed: async (k) => {
+      kube = k // request() writes through it
+      await namespace('shop', { team: 'shop' })
+      await namespace('web', { team: 'shop' })
+      await namespace('other', { team: 'elsewhere' })
+      await namespace('portcullis-system', {})
+      await pod('web', 'checkout-1', { app: 'checkout' }, '10.244.1.7')
+      await pod('web', 'ui-1', { app: 'ui' }, '10.244.1.8')
+      await pod('other', 'checkout-2', { app: 'checkout' }, '10.244.2.7')
+      // A REGIONAL API only, to begin with: nothing needs pod identities.
+      await request('POST', `${CRD}/shop/restapis`, {
+        ...PRIVATE_API,
+        metadata: { name: 'public', namespace: 'shop' },
+        spec: {
+          hosts: ['public.shop.internal'],
+          routes: [{ path: '/x', methods: ['GET'], authorizationType: 'NONE' }],
+        },
+      })
     },
-    ...loopbackAppOptions(),
-    logger: createLogger({ level: 'silent' }),
-  })
-  client = createOfficialCheckClient(`127.0.0.1:${app.grpcPort}`)
-  await eventually(
-    '/readyz 200',
-    async () => (await fetch(`http://127.0.0.1:${app.metricsPort}/readyz`)).status === 200,
-    30_000,
-  )
+    kubernetes: { networkPolicies: true },
+  }))
 }, 180_000)
 
-afterAll(async () => {
-  client?.close()
-  await app?.close()
-  await kube?.stop()
-}, 60_000)
+afterAll(() => stop?.(), 60_000)
 
 describe('PrivateEndpoint label selectors in Kubernetes mode (real kube-apiserver)', () => {
   it('does not watch Pods or Namespaces while no PrivateEndpoint needs them', () => {

@@ -21,14 +21,9 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { startApp, type RunningApp } from '../../src/app/app.js'
-import { buildCheckRequest, createOfficialCheckClient } from '../helpers/envoy-client.js'
-import {
-  createNamespace,
-  installChartRbac,
-  startKubeApiServer,
-  type ChartServiceAccount,
-  type KubeApiServer,
-} from '../helpers/kube-apiserver.js'
+import { buildCheckRequest, type OfficialCheckClient } from '../helpers/envoy-client.js'
+import type { ChartServiceAccount, KubeApiServer } from '../helpers/kube-apiserver.js'
+import { PORTCULLIS_NS, startKubernetesModeApp } from '../helpers/kubernetes-app.js'
 import { answer, loopbackAppOptions } from '../helpers/portcullis-app.js'
 import { signWithSdk } from '../helpers/sign-request.js'
 
@@ -37,7 +32,6 @@ const PROVIDER = 'kubernetes.default.svc.cluster.local'
 const ACCOUNT = '111122223333'
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/reporter`
 const HOST = 'reports.example.com'
-const PORTCULLIS_NS = 'portcullis-system'
 const AUD = 'sts.amazonaws.com'
 const CRD = '/apis/portcullis.dev/v1alpha1/namespaces/shop'
 
@@ -45,7 +39,8 @@ let kube: KubeApiServer
 let sa: ChartServiceAccount
 let app: RunningApp
 let sts: STSClient
-let check: ReturnType<typeof createOfficialCheckClient>
+let check: OfficialCheckClient
+let stop: (() => Promise<void>) | undefined
 let keys: string
 /** The configuration objects, by plural: created in the API server, or written to a folder. */
 let objects: [string, Record<string, unknown>][] = []
@@ -76,124 +71,121 @@ async function serviceAccountToken(ns: string, name: string, audience: string): 
 }
 
 beforeAll(async () => {
-  kube = await startKubeApiServer()
-  for (const ns of ['shop', 'batch']) await createNamespace(kube.client, ns)
   // Configuration watched in `shop` only: the key Secret in the release namespace is readable
   // through the chart's STS Role alone, so a missing grant fails this test.
-  sa = await installChartRbac(kube, {
-    release: 'rel',
-    namespace: PORTCULLIS_NS,
-    set: ['sts.enabled=true', 'sts.keySecret=sts-keys', 'watch.namespaces={shop}'],
-  })
-  for (const name of ['reporter', 'intruder']) {
-    await kube.client.request({
-      method: 'POST',
-      path: '/api/v1/namespaces/batch/serviceaccounts',
-      body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: 'batch' } },
-    })
-  }
-  keys = JSON.stringify({
-    keys: [{ id: 'k1', secret: randomBytes(32).toString('base64') }],
-    active: 'k1',
-  })
-  await kube.client.request({
-    method: 'POST',
-    path: `/api/v1/namespaces/${PORTCULLIS_NS}/secrets`,
-    body: {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'sts-keys', namespace: PORTCULLIS_NS },
-      stringData: { keys },
-    },
-  })
-  objects = [
-    [
-      'restapis',
-      {
-        kind: 'RestApi',
-        metadata: { name: 'reports', namespace: 'shop' },
-        spec: {
-          apiId: 'reports',
-          stage: 'prod',
-          hosts: [HOST],
-          routes: [{ path: '/reports', methods: ['GET'], authorizationType: 'AWS_IAM' }],
-        },
-      },
-    ],
-    [
-      'identityproviders',
-      {
-        kind: 'IdentityProvider',
-        metadata: { name: 'cluster', namespace: 'shop' },
-        spec: { url: ISSUER, clientIDList: [AUD], jwksFrom: 'KubernetesAPIServer' },
-      },
-    ],
-    [
-      'principals',
-      {
-        kind: 'Principal',
-        metadata: { name: 'reporter', namespace: 'shop' },
-        spec: {
-          arn: ROLE_ARN,
-          // An EKS IRSA trust policy, unchanged.
-          assumeRolePolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${PROVIDER}` },
-                Action: 'sts:AssumeRoleWithWebIdentity',
-                Condition: {
-                  StringEquals: {
-                    [`${PROVIDER}:sub`]: 'system:serviceaccount:batch:reporter',
-                    [`${PROVIDER}:aud`]: AUD,
-                    // The trust policy sees the provider as the session's requests do: its ARN.
-                    'aws:FederatedProvider': `arn:aws:iam::${ACCOUNT}:oidc-provider/${PROVIDER}`,
-                  },
-                },
-              },
-            ],
+  ;({
+    kube,
+    sa,
+    app,
+    client: check,
+    stop,
+  } = await startKubernetesModeApp({
+    namespaces: ['shop', 'batch', PORTCULLIS_NS],
+    seed: async (k) => {
+      for (const name of ['reporter', 'intruder']) {
+        await k.client.request({
+          method: 'POST',
+          path: '/api/v1/namespaces/batch/serviceaccounts',
+          body: {
+            apiVersion: 'v1',
+            kind: 'ServiceAccount',
+            metadata: { name, namespace: 'batch' },
           },
-          policies: [
-            {
-              policyName: 'read',
-              policyDocument: {
+        })
+      }
+      keys = JSON.stringify({
+        keys: [{ id: 'k1', secret: randomBytes(32).toString('base64') }],
+        active: 'k1',
+      })
+      await k.client.request({
+        method: 'POST',
+        path: `/api/v1/namespaces/${PORTCULLIS_NS}/secrets`,
+        body: {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'sts-keys', namespace: PORTCULLIS_NS },
+          stringData: { keys },
+        },
+      })
+      objects = [
+        [
+          'restapis',
+          {
+            kind: 'RestApi',
+            metadata: { name: 'reports', namespace: 'shop' },
+            spec: {
+              apiId: 'reports',
+              stage: 'prod',
+              hosts: [HOST],
+              routes: [{ path: '/reports', methods: ['GET'], authorizationType: 'AWS_IAM' }],
+            },
+          },
+        ],
+        [
+          'identityproviders',
+          {
+            kind: 'IdentityProvider',
+            metadata: { name: 'cluster', namespace: 'shop' },
+            spec: { url: ISSUER, clientIDList: [AUD], jwksFrom: 'KubernetesAPIServer' },
+          },
+        ],
+        [
+          'principals',
+          {
+            kind: 'Principal',
+            metadata: { name: 'reporter', namespace: 'shop' },
+            spec: {
+              arn: ROLE_ARN,
+              // An EKS IRSA trust policy, unchanged.
+              assumeRolePolicyDocument: {
                 Version: '2012-10-17',
                 Statement: [
                   {
                     Effect: 'Allow',
-                    Action: 'execute-api:Invoke',
-                    Resource: `arn:aws:execute-api:us-east-1:${ACCOUNT}:reports/prod/GET/reports`,
+                    Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/${PROVIDER}` },
+                    Action: 'sts:AssumeRoleWithWebIdentity',
+                    Condition: {
+                      StringEquals: {
+                        [`${PROVIDER}:sub`]: 'system:serviceaccount:batch:reporter',
+                        [`${PROVIDER}:aud`]: AUD,
+                        // The trust policy sees the provider as the session's requests do: its ARN.
+                        'aws:FederatedProvider': `arn:aws:iam::${ACCOUNT}:oidc-provider/${PROVIDER}`,
+                      },
+                    },
                   },
                 ],
               },
+              policies: [
+                {
+                  policyName: 'read',
+                  policyDocument: {
+                    Version: '2012-10-17',
+                    Statement: [
+                      {
+                        Effect: 'Allow',
+                        Action: 'execute-api:Invoke',
+                        Resource: `arn:aws:execute-api:us-east-1:${ACCOUNT}:reports/prod/GET/reports`,
+                      },
+                    ],
+                  },
+                },
+              ],
             },
-          ],
-        },
-      },
-    ],
-  ]
-  for (const [plural, obj] of objects) {
-    await kube.client.request({
-      method: 'POST',
-      path: `${CRD}/${plural}`,
-      body: { apiVersion: 'portcullis.dev/v1alpha1', ...obj },
-    })
-  }
-  app = await startApp({
-    kubernetes: {
-      kubeConfig: sa.kubeConfig,
-      namespaces: ['shop'],
-      networkPolicies: false,
-      podName: 'portcullis-sts-0',
-      podNamespace: PORTCULLIS_NS,
-      inCluster: false,
-      debounceMs: 50,
+          },
+        ],
+      ]
+      for (const [plural, obj] of objects) {
+        await k.client.request({
+          method: 'POST',
+          path: `${CRD}/${plural}`,
+          body: { apiVersion: 'portcullis.dev/v1alpha1', ...obj },
+        })
+      }
     },
-    ...loopbackAppOptions(),
-    stsPort: 0,
-    stsKeySecret: { namespace: PORTCULLIS_NS, name: 'sts-keys' },
-  })
+    chartValues: ['sts.enabled=true', 'sts.keySecret=sts-keys', 'watch.namespaces={shop}'],
+    kubernetes: { namespaces: ['shop'], podName: 'portcullis-sts-0' },
+    app: { stsPort: 0, stsKeySecret: { namespace: PORTCULLIS_NS, name: 'sts-keys' } },
+  }))
   await eventually(
     'IdentityProvider and role compiled',
     () =>
@@ -205,14 +197,11 @@ beforeAll(async () => {
     endpoint: `http://127.0.0.1:${String(app.stsPort)}`,
     credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
   })
-  check = createOfficialCheckClient(`127.0.0.1:${app.grpcPort}`)
 }, 180_000)
 
 afterAll(async () => {
   sts?.destroy()
-  check?.close()
-  await app?.close()
-  await kube?.stop()
+  await stop?.()
 }, 60_000)
 
 async function assume(token: string): Promise<AssumeRoleWithWebIdentityCommandOutput> {

@@ -7,22 +7,33 @@
  * the client gets AWS's 403 status, JSON text and x-amzn-errortype. nginx missing = FAIL, never skip.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
+import { rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 
-import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts'
+import { AssumeRoleWithWebIdentityCommand, type STSClient } from '@aws-sdk/client-sts'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
 import { startApp, type RunningApp } from '../../src/app/app.js'
-import { parseSessionKeyRing } from '../../src/sts/session-keys.js'
-import { issueSession } from '../../src/sts/session-token.js'
 import { LoopbackIssuer } from '../helpers/jwt-loopback-issuer.js'
+import {
+  httpRequest,
+  startRecordingUpstream,
+  type HttpAnswer,
+  type RecordingUpstream,
+} from '../helpers/loopback-http.js'
 import { startNginx, type RunningNginx } from '../helpers/nginx.js'
 import { loopbackAppOptions } from '../helpers/portcullis-app.js'
 import { signWithSdk } from '../helpers/sign-request.js'
+import {
+  mintSessionCredentials,
+  sealSession,
+  sessionKeyFile,
+  stsClientFor,
+  webIdentityConfig,
+  writeStsFolder,
+  type SessionCredentials,
+  type WebIdentity,
+} from '../helpers/sts-session.js'
 
 const DEPLOY = join(resolve(import.meta.dirname, '../..'), 'deploy/nginx')
 const HOST = 'reports.example.com'
@@ -31,104 +42,52 @@ const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/reporter`
 const SESSION_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/reporter/web-1`
 const SUB = 'user-42'
 const AUD = 'reports-app'
-const KEYS = JSON.stringify({
-  keys: [{ id: 'k1', secret: randomBytes(32).toString('base64') }],
-  active: 'k1',
-})
-
-interface Answer {
-  readonly status: number
-  readonly headers: IncomingHttpHeaders
-  readonly body: string
-}
-interface Credentials {
-  readonly accessKeyId: string
-  readonly secretAccessKey: string
-  readonly sessionToken: string
-}
+const KEYS = sessionKeyFile({ k1: randomBytes(32).toString('base64') }, 'k1')
 
 const issuer = new LoopbackIssuer({ discovery: true })
+const WHO: WebIdentity = { issuer, roleArn: ROLE_ARN, sub: SUB, aud: AUD }
 let dir: string
 let app: RunningApp
 let nginx: RunningNginx
-let upstream: Server
-let upstreamSeen: IncomingHttpHeaders[] = []
+let upstream: RecordingUpstream
 let sts: STSClient
-
-function config(provider: string): string {
-  return `
-apiVersion: portcullis.dev/v1alpha1
-kind: RestApi
-metadata: {name: reports, namespace: shop}
-spec:
-  apiId: reports
-  stage: prod
-  hosts: [${HOST}]
-  routes:
-    - {path: /reports, methods: [GET], authorizationType: AWS_IAM}
----
-apiVersion: portcullis.dev/v1alpha1
-kind: IdentityProvider
-metadata: {name: web, namespace: shop}
-spec:
-  url: ${issuer.issuer}
-  clientIDList: [${AUD}]
----
-apiVersion: portcullis.dev/v1alpha1
-kind: Principal
-metadata: {name: reporter, namespace: shop}
-spec:
-  arn: "${ROLE_ARN}"
-  assumeRolePolicyDocument:
-    Version: "2012-10-17"
-    Statement:
-      - Effect: Allow
-        Principal: {Federated: "${provider}"}
-        Action: sts:AssumeRoleWithWebIdentity
-        Condition:
-          StringEquals: {"${provider}:sub": "${SUB}", "${provider}:aud": ${AUD}}
-  policies:
-    - policyName: read
-      policyDocument:
-        Version: "2012-10-17"
-        Statement:
-          - Effect: Allow
-            Action: execute-api:Invoke
-            Resource: "arn:aws:execute-api:us-east-1:${ACCOUNT}:reports/prod/GET/reports"
-`
-}
 
 beforeAll(async () => {
   await issuer.start()
   await issuer.addKey('ES256', 'sig-1')
-  dir = await mkdtemp(join(tmpdir(), 'portcullis-nginx-sts-'))
-  const configDir = join(dir, 'config')
-  await import('node:fs/promises').then((fs) => fs.mkdir(configDir))
-  await writeFile(
-    join(configDir, 'reports.yaml'),
-    config(issuer.issuer.replace(/^https?:\/\//, '')),
-  )
-  const keysPath = join(dir, 'sts-keys.json')
-  await writeFile(keysPath, KEYS)
+  const config = webIdentityConfig({
+    host: HOST,
+    account: ACCOUNT,
+    issuerUrl: issuer.issuer,
+    providerName: 'web',
+    roleArn: ROLE_ARN,
+    sub: SUB,
+    aud: AUD,
+    paths: ['/reports'],
+    statements: [
+      {
+        Effect: 'Allow',
+        Action: 'execute-api:Invoke',
+        Resource: `arn:aws:execute-api:us-east-1:${ACCOUNT}:reports/prod/GET/reports`,
+      },
+    ],
+  })
+  const folder = await writeStsFolder('portcullis-nginx-sts-', config, KEYS)
+  dir = folder.dir
   app = await startApp({
     ...loopbackAppOptions(),
-    configDir,
+    configDir: folder.configDir,
     stsPort: 0,
-    stsKeyFile: keysPath,
+    stsKeyFile: folder.keysPath,
     trustForwardedFrom: ['127.0.0.1'],
   })
-  upstream = createServer((req, res) => {
-    upstreamSeen.push(req.headers)
-    res.end('upstream-ok')
-  })
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r))
-  const upstreamPort = (upstream.address() as AddressInfo).port
+  upstream = await startRecordingUpstream()
   nginx = await startNginx({
     portCount: 1,
     httpBlock: (ports) => `
   include ${DEPLOY}/portcullis-maps.conf;
   upstream portcullis { server 127.0.0.1:${app.httpPort}; keepalive 4; }
-  upstream app { server 127.0.0.1:${upstreamPort}; }
+  upstream app { server 127.0.0.1:${upstream.port}; }
   server {
     listen 127.0.0.1:${ports[0]};
     include ${DEPLOY}/portcullis-locations.conf;
@@ -140,86 +99,34 @@ beforeAll(async () => {
   }
 `,
   })
-  sts = new STSClient({
-    region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${String(app.stsPort)}`,
-    credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
-  })
+  sts = stsClientFor(app.stsPort)
 }, 60_000)
 
 afterAll(async () => {
   sts?.destroy()
   await nginx?.stop()
-  await new Promise<void>((r) => {
-    if (upstream)
-      upstream.close(() => {
-        r()
-      })
-    else r()
-  })
+  await upstream?.close()
   await app?.close()
   await issuer.stop()
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 
 beforeEach(() => {
-  upstreamSeen = []
+  upstream?.reset()
 })
 
-function send(path: string, headers: Record<string, string>): Promise<Answer> {
-  return new Promise((resolvePromise, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: nginx.ports[0],
-        path,
-        method: 'GET',
-        headers: { host: HOST, ...headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => {
-          resolvePromise({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          })
-        })
-      },
-    )
-    req.on('error', reject)
-    req.end()
-  })
-}
-
-async function assume(): Promise<Credentials> {
-  const now = Math.floor(Date.now() / 1000)
-  const out = await sts.send(
-    new AssumeRoleWithWebIdentityCommand({
-      RoleArn: ROLE_ARN,
-      RoleSessionName: 'web-1',
-      WebIdentityToken: await issuer.sign({ sub: SUB, aud: AUD, iat: now, exp: now + 300 }),
-    }),
-  )
-  const c = out.Credentials
-  if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) throw new Error('none')
-  return {
-    accessKeyId: c.AccessKeyId,
-    secretAccessKey: c.SecretAccessKey,
-    sessionToken: c.SessionToken ?? '',
-  }
-}
+const assume = (): Promise<SessionCredentials> => mintSessionCredentials(sts, WHO, 'web-1')
 
 /** Signed by the AWS SDK's signer for the Host the client sends to nginx. */
-async function signedGet(path: string, creds: Credentials): Promise<Answer> {
-  return send(path, await signWithSdk({ method: 'GET', host: HOST, path, ...creds }))
+async function signedGet(path: string, creds: SessionCredentials): Promise<HttpAnswer> {
+  const headers = await signWithSdk({ method: 'GET', host: HOST, path, ...creds })
+  return httpRequest({ port: nginx.ports[0]!, path, headers: { host: HOST, ...headers } })
 }
 
-function expectDenial(r: Answer, body: unknown, errorType: string): void {
+function expectDenial(r: HttpAnswer, body: unknown, errorType: string): void {
   expect({ status: r.status, body: JSON.parse(r.body) as unknown }).toEqual({ status: 403, body })
   expect(r.headers['x-amzn-errortype']).toBe(errorType)
-  expect(upstreamSeen).toHaveLength(0)
+  expect(upstream.seen).toHaveLength(0)
 }
 
 describe('session credentials through nginx auth_request → Portcullis HTTP endpoint', () => {
@@ -227,8 +134,8 @@ describe('session credentials through nginx auth_request → Portcullis HTTP end
     const r = await signedGet('/reports', await assume())
     expect(r.status).toBe(200)
     expect(r.body).toBe('upstream-ok')
-    expect(upstreamSeen).toHaveLength(1)
-    expect(upstreamSeen[0]?.['x-portcullis-principal']).toBe(SESSION_ARN)
+    expect(upstream.seen).toHaveLength(1)
+    expect(upstream.seen[0]?.headers['x-portcullis-principal']).toBe(SESSION_ARN)
   })
 
   it('a tampered session token is refused with AWS 403 text and never reaches the upstream', async () => {
@@ -243,18 +150,8 @@ describe('session credentials through nginx auth_request → Portcullis HTTP end
   })
 
   it('an expired session is refused with AWS 403 text and never reaches the upstream', async () => {
-    const ring = parseSessionKeyRing(KEYS)
-    if (!ring.ok) throw new Error(ring.error)
     const now = Math.floor(Date.now() / 1000)
-    const s = issueSession(ring.ring, {
-      roleArn: ROLE_ARN,
-      sessionName: 'web-1',
-      provider: issuer.issuer.replace(/^https?:\/\//, ''),
-      subject: SUB,
-      audience: AUD,
-      issuedAt: now - 1000,
-      expiresAt: now - 100,
-    })
+    const s = sealSession(KEYS, WHO, 'web-1', { issuedAt: now - 1000, expiresAt: now - 100 })
     expectDenial(
       await signedGet('/reports', s),
       { message: 'The security token included in the request is expired' },

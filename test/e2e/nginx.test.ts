@@ -16,8 +16,7 @@ import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingHttpHeaders } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Ajv } from 'ajv'
@@ -25,6 +24,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { startApp, type RunningApp } from '../../src/app/app.js'
 import { LoopbackIssuer, petstoreAccessClaims } from '../helpers/jwt-loopback-issuer.js'
 import { startAuthorizerPeer, type AuthorizerPeer } from '../helpers/lambda-authorizer-peer.js'
+import {
+  httpRequest,
+  startRecordingUpstream,
+  type HttpAnswer,
+  type RecordingUpstream,
+} from '../helpers/loopback-http.js'
 import { freePort, startNginx, type RunningNginx } from '../helpers/nginx.js'
 import { loopbackAppOptions } from '../helpers/portcullis-app.js'
 
@@ -55,25 +60,13 @@ spec:
     - {path: /enforced, methods: [GET], authorizationType: NONE}
 `
 
-interface Seen {
-  readonly method: string
-  readonly url: string
-  readonly headers: IncomingHttpHeaders
-}
-interface Answer {
-  readonly status: number
-  readonly headers: IncomingHttpHeaders
-  readonly body: string
-}
-
 let configDir: string
 let logDir: string
 let decisionLogFile: string
 let app: RunningApp
 let authorizer: AuthorizerPeer
 const oidc = new LoopbackIssuer({ pathPrefix: '/oidc', discovery: true })
-let upstream: Server
-let upstreamSeen: Seen[] = []
+let upstream: RecordingUpstream
 let nginx: RunningNginx
 let nginxDown: RunningNginx | undefined
 /** The deploy/nginx server; the same behind a trusted load balancer (realip); Portcullis down. */
@@ -119,35 +112,18 @@ function httpBlock(portcullisPort: number, upstreamPort: number) {
 function send(
   path: string,
   opts: { method?: string; headers?: Record<string, string>; body?: string; port?: number } = {},
-): Promise<Answer> {
-  return new Promise((resolvePromise, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: opts.port ?? port,
-        path,
-        method: opts.method ?? 'GET',
-        headers: { host: HOST, ...opts.headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => {
-          resolvePromise({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          })
-        })
-      },
-    )
-    req.on('error', reject)
-    req.end(opts.body)
+): Promise<HttpAnswer> {
+  return httpRequest({
+    port: opts.port ?? port,
+    path,
+    headers: { host: HOST, ...opts.headers },
+    ...(opts.method === undefined ? {} : { method: opts.method }),
+    ...(opts.body === undefined ? {} : { body: opts.body }),
   })
 }
 
 /** curl against nginx itself, Host = petstore.example.com:<port> (what curl signs). */
-function curl(args: readonly string[], path: string): Promise<Answer> {
+function curl(args: readonly string[], path: string): Promise<HttpAnswer> {
   const url = `http://${HOST}:${port}${path}`
   return new Promise((resolvePromise, reject) => {
     execFile(
@@ -181,11 +157,11 @@ const sigv4 = (secret = SECRET) => [
 ]
 
 /** The denial as the client sees it: status, AWS JSON body, x-amzn-errortype, JSON type. */
-function expectDenial(r: Answer, status: number, body: unknown, errorType: string): void {
+function expectDenial(r: HttpAnswer, status: number, body: unknown, errorType: string): void {
   expect({ status: r.status, body: JSON.parse(r.body) as unknown }).toEqual({ status, body })
   expect(r.headers['x-amzn-errortype']).toBe(errorType)
   expect(r.headers['content-type']).toBe('application/json')
-  expect(upstreamSeen).toHaveLength(0)
+  expect(upstream.seen).toHaveLength(0)
 }
 
 function allowPolicy(event: Record<string, unknown>, effect: 'Allow' | 'Deny') {
@@ -234,26 +210,14 @@ beforeAll(async () => {
     // nginx runs on loopback: its X-Forwarded-For is believed, nobody else's.
     trustForwardedFrom: ['127.0.0.1'],
   })
-  upstream = createServer((req, res) => {
-    upstreamSeen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers })
-    req.resume()
-    req.on('end', () => res.end('upstream-ok'))
-  })
-  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r))
-  const upstreamPort = (upstream.address() as AddressInfo).port
-  nginx = await startNginx({ portCount: 2, httpBlock: httpBlock(app.httpPort, upstreamPort) })
+  upstream = await startRecordingUpstream()
+  nginx = await startNginx({ portCount: 2, httpBlock: httpBlock(app.httpPort, upstream.port) })
   ;[port, realIpPort] = nginx.ports as [number, number]
 }, 60_000)
 
 afterAll(async () => {
   await Promise.allSettled([nginx?.stop(), nginxDown?.stop()])
-  await new Promise<void>((r) => {
-    if (upstream)
-      upstream.close(() => {
-        r()
-      })
-    else r()
-  })
+  await upstream?.close()
   await app?.close()
   await authorizer?.close()
   await oidc.stop()
@@ -262,7 +226,7 @@ afterAll(async () => {
 })
 
 beforeEach(() => {
-  upstreamSeen = []
+  upstream?.reset()
 })
 
 describe('nginx auth_request → Portcullis: NONE routes and the resource policy', () => {
@@ -270,9 +234,9 @@ describe('nginx auth_request → Portcullis: NONE routes and the resource policy
     const r = await send('/pets/42?limit=5')
     expect(r.status).toBe(200)
     expect(r.body).toBe('upstream-ok')
-    expect(upstreamSeen).toHaveLength(1)
-    expect(upstreamSeen[0]).toMatchObject({ method: 'GET', url: '/pets/42?limit=5' })
-    expect(upstreamSeen[0]!.headers.host).toBe(HOST)
+    expect(upstream.seen).toHaveLength(1)
+    expect(upstream.seen[0]).toMatchObject({ method: 'GET', url: '/pets/42?limit=5' })
+    expect(upstream.seen[0]!.headers.host).toBe(HOST)
   })
 
   it('a client-forged x-portcullis-principal / -context-team never reaches the upstream', async () => {
@@ -280,8 +244,8 @@ describe('nginx auth_request → Portcullis: NONE routes and the resource policy
       headers: { 'x-portcullis-principal': 'forged', 'x-portcullis-context-team': 'forged' },
     })
     expect(r.status).toBe(200)
-    expect(upstreamSeen[0]!.headers['x-portcullis-principal']).toBeUndefined()
-    expect(upstreamSeen[0]!.headers['x-portcullis-context-team']).toBeUndefined()
+    expect(upstream.seen[0]!.headers['x-portcullis-principal']).toBeUndefined()
+    expect(upstream.seen[0]!.headers['x-portcullis-context-team']).toBeUndefined()
   })
 
   it('a client-forged x_portcullis_principal (read as X-Portcullis-Principal by CGI, WSGI, PHP) never reaches the upstream: the example keeps nginx dropping underscore names', async () => {
@@ -289,7 +253,7 @@ describe('nginx auth_request → Portcullis: NONE routes and the resource policy
       headers: { x_portcullis_principal: 'forged', x_portcullis_context_team: 'forged' },
     })
     expect(r.status).toBe(200)
-    const names = Object.keys(upstreamSeen[0]!.headers)
+    const names = Object.keys(upstream.seen[0]!.headers)
     expect(names.filter((n) => n.replace(/_/g, '-').startsWith('x-portcullis-'))).toEqual([])
   })
 
@@ -317,7 +281,7 @@ describe('nginx auth_request → Portcullis: NONE routes and the resource policy
       headers: { 'x-forwarded-for': '203.0.113.9' },
     })
     expect(outside.status).toBe(403)
-    expect(upstreamSeen).toHaveLength(1)
+    expect(upstream.seen).toHaveLength(1)
   })
 
   it('unknown route: 403 Missing Authentication Token', async () => {
@@ -348,9 +312,9 @@ describe('nginx auth_request → Portcullis: AWS_IAM signed by curl --aws-sigv4 
       '/pets/42?a=1&b=2',
     )
     expect(r.status, r.body).toBe(200)
-    expect(upstreamSeen).toHaveLength(1)
-    expect(upstreamSeen[0]!.headers['x-portcullis-principal']).toBe(ALICE)
-    expect(String(upstreamSeen[0]!.headers.authorization)).toMatch(
+    expect(upstream.seen).toHaveLength(1)
+    expect(upstream.seen[0]!.headers['x-portcullis-principal']).toBe(ALICE)
+    expect(String(upstream.seen[0]!.headers.authorization)).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKIAALICEEXAMPLE0001\//,
     )
   })
@@ -373,20 +337,20 @@ describe('nginx auth_request → Portcullis: AWS_IAM signed by curl --aws-sigv4 
       '/pets/7',
     )
     expect(r.status, r.body).toBe(200)
-    expect(upstreamSeen[0]!.headers['x-portcullis-principal']).toBe(ALICE)
+    expect(upstream.seen[0]!.headers['x-portcullis-principal']).toBe(ALICE)
   })
 
   it('a PUT with a body Portcullis cannot see and no x-amz-content-sha256 is refused, never assumed empty', async () => {
     const r = await curl([...sigv4(), '-X', 'PUT', '--data', '{"name":"rex"}'], '/pets/7')
     expect(r.status).toBe(403)
     expect(r.headers['x-amzn-errortype']).toBe('InvalidSignatureException')
-    expect(upstreamSeen).toHaveLength(0)
+    expect(upstream.seen).toHaveLength(0)
   })
 
   it('the same signature replayed on another path (tampered) is denied: InvalidSignatureException', async () => {
     await curl([...sigv4(), '-X', 'DELETE'], '/pets/42')
-    const signed = upstreamSeen[0]!.headers
-    upstreamSeen = []
+    const signed = upstream.seen[0]!.headers
+    upstream.reset()
     const r = await send('/pets/43', {
       method: 'DELETE',
       headers: {
@@ -398,7 +362,7 @@ describe('nginx auth_request → Portcullis: AWS_IAM signed by curl --aws-sigv4 
     expect(r.status).toBe(403)
     expect(r.headers['x-amzn-errortype']).toBe('InvalidSignatureException')
     expect(JSON.parse(r.body)).toHaveProperty('message')
-    expect(upstreamSeen).toHaveLength(0)
+    expect(upstream.seen).toHaveLength(0)
   })
 
   it('a wrong secret is denied (signature mismatch), an unsigned DELETE is Missing Authentication Token', async () => {
@@ -427,8 +391,8 @@ describe('nginx auth_request → Portcullis: CUSTOM (TOKEN authorizer on loopbac
       },
     })
     expect(r.status).toBe(200)
-    expect(upstreamSeen[0]!.headers['x-portcullis-principal']).toBe('user-123')
-    expect(upstreamSeen[0]!.headers['x-portcullis-context-team']).toBe('pets')
+    expect(upstream.seen[0]!.headers['x-portcullis-principal']).toBe('user-123')
+    expect(upstream.seen[0]!.headers['x-portcullis-context-team']).toBe('pets')
   })
 
   it('authorizer Deny: 403 "... with an explicit deny"', async () => {
@@ -489,17 +453,17 @@ describe('nginx auth_request → Portcullis: API key and usage plan (quick start
       headers: { 'x-api-key': KEY, 'x-portcullis-api-key-id': 'shop/forged' },
     })
     expect(r.status).toBe(200)
-    expect(upstreamSeen[0]!.headers['x-portcullis-api-key-id']).toBe('shop/partner-a')
+    expect(upstream.seen[0]!.headers['x-portcullis-api-key-id']).toBe('shop/partner-a')
   })
 
   it('past the per-method burst: 429 {"message":"Too Many Requests"} reaches the client', async () => {
     // Burst 10, refill 5/s: a quick series runs the bucket dry well within 40 requests.
-    let denied: Answer | undefined
+    let denied: HttpAnswer | undefined
     for (let i = 0; i < 40 && denied === undefined; i++) {
       const r = await send('/pets', { method: 'POST', headers: { 'x-api-key': KEY } })
       if (r.status !== 200) denied = r
     }
-    upstreamSeen = []
+    upstream.reset()
     expect(denied).toBeDefined()
     expectDenial(denied!, 429, { message: 'Too Many Requests' }, 'TooManyRequestsException')
   })
@@ -514,7 +478,7 @@ describe('nginx auth_request → Portcullis: JWT (quick start /me, real loopback
       headers: { authorization: `Bearer ${token}`, 'x-portcullis-principal': 'forged' },
     })
     expect(r.status).toBe(200)
-    expect(upstreamSeen[0]!.headers['x-portcullis-principal']).toBe('svc-1')
+    expect(upstream.seen[0]!.headers['x-portcullis-principal']).toBe('svc-1')
   })
 
   it('a scope mismatch is 403 {"message":"Forbidden"}', async () => {
@@ -552,15 +516,15 @@ describe('nginx auth_request → Portcullis: dry-run and the decision log', () =
       Message:
         'User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:111122223333:rollout/prod/GET/enforced',
     })
-    expect(upstreamSeen).toHaveLength(0)
+    expect(upstream.seen).toHaveLength(0)
     const dry = await send('/trial?q=1', {
       headers: { host: ROLLOUT_HOST, 'x-portcullis-dry-run': 'allow 200 FORGED' },
     })
     expect(dry.status).toBe(200)
     expect(dry.body).toBe('upstream-ok')
-    expect(upstreamSeen).toHaveLength(1)
-    expect(upstreamSeen[0]!.url).toBe('/trial?q=1')
-    expect(upstreamSeen[0]!.headers['x-portcullis-dry-run']).toBe(
+    expect(upstream.seen).toHaveLength(1)
+    expect(upstream.seen[0]!.url).toBe('/trial?q=1')
+    expect(upstream.seen[0]!.headers['x-portcullis-dry-run']).toBe(
       'deny 403 ERR_POLICY_IMPLICIT_DENY',
     )
   })
@@ -570,13 +534,13 @@ describe('nginx auth_request → Portcullis: dry-run and the decision log', () =
       [ROLLOUT_HOST, '/open'],
       [HOST, '/pets'],
     ] as const) {
-      upstreamSeen = []
+      upstream.reset()
       const r = await send(path, {
         headers: { host, 'x-portcullis-dry-run': 'deny 403 FORGED' },
       })
       expect(r.status).toBe(200)
-      expect(upstreamSeen).toHaveLength(1)
-      expect(upstreamSeen[0]!.headers['x-portcullis-dry-run']).toBeUndefined()
+      expect(upstream.seen).toHaveLength(1)
+      expect(upstream.seen[0]!.headers['x-portcullis-dry-run']).toBeUndefined()
     }
   })
 
@@ -618,8 +582,7 @@ describe('nginx auth_request → Portcullis: dry-run and the decision log', () =
 describe('nginx with Portcullis unreachable', () => {
   it('every request is denied 500 {"message":"Internal server error"}, the upstream is never reached', async () => {
     const closedPort = await freePort()
-    const upstreamPort = (upstream.address() as AddressInfo).port
-    nginxDown = await startNginx({ portCount: 1, httpBlock: httpBlock(closedPort, upstreamPort) })
+    nginxDown = await startNginx({ portCount: 1, httpBlock: httpBlock(closedPort, upstream.port) })
     const r = await send('/pets', { port: nginxDown.ports[0]! })
     expectDenial(r, 500, { message: 'Internal server error' }, 'InternalServerErrorException')
   })

@@ -4,16 +4,10 @@
  * forwardAuth (X-Forwarded-*); forwarded client address trusted only from configured proxies;
  * bounded body; failures deny with 500, never 200.
  */
-import { request } from 'node:http'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startHttpAuthServer, type RunningHttpServer } from '../../src/servers/ext-authz-http.js'
+import { httpRequest, type HttpAnswer } from '../helpers/loopback-http.js'
 import { allowOutcome, denyOutcome, RecordingChecker } from '../helpers/recording-checker.js'
-
-interface Reply {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: string
-}
 
 function call(
   port: number,
@@ -21,22 +15,8 @@ function call(
   path: string,
   headers: Record<string, string | string[]> = {},
   body?: Buffer | string,
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => {
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
-        })
-      })
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
+): Promise<HttpAnswer> {
+  return httpRequest({ port, method, path, headers, ...(body === undefined ? {} : { body }) })
 }
 
 const checker = new RecordingChecker()
@@ -313,24 +293,11 @@ describe('bounds and failures', () => {
     expect(checker.seen).toHaveLength(0)
   })
   it('body over maxBodyBytes → 413 (chunked, no Content-Length)', async () => {
-    const r = await new Promise<Reply>((resolve, reject) => {
-      const req = request(
-        { host: '127.0.0.1', port: smallServer.port, method: 'POST', path: '/x' },
-        (res) => {
-          const chunks: Buffer[] = []
-          res.on('data', (c: Buffer) => chunks.push(c))
-          res.on('end', () => {
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks).toString(),
-            })
-          })
-        },
-      )
-      req.on('error', reject)
-      for (let i = 0; i < 4; i++) req.write(Buffer.alloc(512, 0x62))
-      req.end()
+    const r = await httpRequest({
+      port: smallServer.port,
+      method: 'POST',
+      path: '/x',
+      body: Array.from({ length: 4 }, () => Buffer.alloc(512, 0x62)),
     })
     expect(r.status).toBe(413)
     expect(checker.seen).toHaveLength(0)

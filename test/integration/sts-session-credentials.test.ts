@@ -8,21 +8,32 @@
  */
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
-import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts'
+import type { STSClient } from '@aws-sdk/client-sts'
 import { fromTokenFile } from '@aws-sdk/credential-provider-web-identity'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { startApp, type RunningApp } from '../../src/app/app.js'
 import { parseSessionKeyRing } from '../../src/sts/session-keys.js'
-import { issueSession, openSessionToken } from '../../src/sts/session-token.js'
+import { openSessionToken } from '../../src/sts/session-token.js'
 import { buildCheckRequest, createOfficialCheckClient } from '../helpers/envoy-client.js'
 import { LoopbackIssuer } from '../helpers/jwt-loopback-issuer.js'
 import { answer, loopbackAppOptions } from '../helpers/portcullis-app.js'
 import { presignWithSdk, signWithSdk } from '../helpers/sign-request.js'
+import {
+  mintSessionCredentials,
+  providerOf,
+  sealSession,
+  sessionKeyFile,
+  stsClientFor,
+  webIdentityConfig,
+  webIdentityToken,
+  writeStsFolder,
+  type SessionCredentials,
+  type WebIdentity,
+} from '../helpers/sts-session.js'
 
 const HOST = 'reports.example.com'
 const ACCOUNT = '111122223333'
@@ -33,79 +44,47 @@ const AUD = 'sts.amazonaws.com'
 const K1 = randomBytes(32).toString('base64')
 const K2 = randomBytes(32).toString('base64')
 
-function config(issuer: string, provider: string): string {
-  return `
-apiVersion: portcullis.dev/v1alpha1
-kind: RestApi
-metadata: {name: reports, namespace: shop}
-spec:
-  apiId: reports
-  stage: prod
-  hosts: [${HOST}]
-  routes:
-    - {path: /reports, methods: [GET], authorizationType: AWS_IAM}
-    - {path: /orders, methods: [GET], authorizationType: AWS_IAM}
-    - {path: /whoami, methods: [GET], authorizationType: AWS_IAM}
----
-apiVersion: portcullis.dev/v1alpha1
-kind: IdentityProvider
-metadata: {name: local-oidc, namespace: shop}
-spec:
-  url: ${issuer}
-  clientIDList: [${AUD}]
----
-apiVersion: portcullis.dev/v1alpha1
-kind: Principal
-metadata: {name: reporter, namespace: shop}
-spec:
-  arn: "${ROLE_ARN}"
-  maxSessionDuration: 900
-  assumeRolePolicyDocument:
-    Version: "2012-10-17"
-    Statement:
-      - Effect: Allow
-        Principal: {Federated: "${provider}"}
-        Action: sts:AssumeRoleWithWebIdentity
-        Condition:
-          StringEquals: {"${provider}:sub": "${SUB}", "${provider}:aud": ${AUD}}
-  policies:
-    - policyName: read
-      policyDocument:
-        Version: "2012-10-17"
-        Statement:
-          - Effect: Allow
-            Action: execute-api:Invoke
-            Resource:
-              - "arn:aws:execute-api:us-east-1:${ACCOUNT}:reports/prod/GET/reports"
-              - "arn:aws:execute-api:us-east-1:${ACCOUNT}:reports/prod/GET/orders"
-          - Effect: Allow
-            Action: execute-api:Invoke
-            Resource: "arn:aws:execute-api:us-east-1:${ACCOUNT}:reports/prod/GET/whoami"
-            Condition:
-              StringEquals:
-                aws:PrincipalArn: "${ROLE_ARN}"
-                aws:PrincipalType: AssumedRole
-                aws:FederatedProvider: "arn:aws:iam::${ACCOUNT}:oidc-provider/${provider}"
-              StringLike: {aws:userid: "AROA*:batch-1"}
-              DateGreaterThan: {aws:TokenIssueTime: "2020-01-01T00:00:00Z"}
-`
-}
-
-function keyFile(keys: Record<string, string>, active: string): string {
-  return JSON.stringify({
-    keys: Object.entries(keys).map(([id, secret]) => ({ id, secret })),
-    active,
+function config(issuer: string): string {
+  const provider = providerOf(issuer)
+  const resource = (path: string) =>
+    `arn:aws:execute-api:us-east-1:${ACCOUNT}:reports/prod/GET/${path}`
+  return webIdentityConfig({
+    host: HOST,
+    account: ACCOUNT,
+    issuerUrl: issuer,
+    providerName: 'local-oidc',
+    roleArn: ROLE_ARN,
+    sub: SUB,
+    aud: AUD,
+    paths: ['/reports', '/orders', '/whoami'],
+    maxSessionDuration: 900,
+    statements: [
+      {
+        Effect: 'Allow',
+        Action: 'execute-api:Invoke',
+        Resource: [resource('reports'), resource('orders')],
+      },
+      {
+        Effect: 'Allow',
+        Action: 'execute-api:Invoke',
+        Resource: resource('whoami'),
+        Condition: {
+          StringEquals: {
+            'aws:PrincipalArn': ROLE_ARN,
+            'aws:PrincipalType': 'AssumedRole',
+            'aws:FederatedProvider': `arn:aws:iam::${ACCOUNT}:oidc-provider/${provider}`,
+          },
+          StringLike: { 'aws:userid': 'AROA*:batch-1' },
+          DateGreaterThan: { 'aws:TokenIssueTime': '2020-01-01T00:00:00Z' },
+        },
+      },
+    ],
   })
-}
-
-interface Credentials {
-  readonly accessKeyId: string
-  readonly secretAccessKey: string
-  readonly sessionToken: string
 }
 
 describe('session credentials across two Portcullis processes', () => {
   const issuer = new LoopbackIssuer({ discovery: true })
+  const who: WebIdentity = { issuer, roleArn: ROLE_ARN, sub: SUB, aud: AUD }
   let dir: string
   let keysPath: string
   let a: RunningApp
@@ -116,26 +95,19 @@ describe('session credentials across two Portcullis processes', () => {
   beforeAll(async () => {
     await issuer.start()
     await issuer.addKey('ES256', 'sig-1')
-    dir = await mkdtemp(join(tmpdir(), 'portcullis-sts-'))
-    const configDir = join(dir, 'config')
-    await rm(configDir, { recursive: true, force: true })
-    await import('node:fs/promises').then((fs) => fs.mkdir(configDir))
-    await writeFile(
-      join(configDir, 'reports.yaml'),
-      config(issuer.issuer, issuer.issuer.replace(/^https?:\/\//, '')),
+    const folder = await writeStsFolder(
+      'portcullis-sts-',
+      config(issuer.issuer),
+      sessionKeyFile({ k1: K1 }, 'k1'),
     )
-    keysPath = join(dir, 'sts-keys.json')
-    await writeFile(keysPath, keyFile({ k1: K1 }, 'k1'))
-    const base = { ...loopbackAppOptions(), configDir, stsKeyFile: keysPath }
+    dir = folder.dir
+    keysPath = folder.keysPath
+    const base = { ...loopbackAppOptions(), configDir: folder.configDir, stsKeyFile: keysPath }
     a = await startApp({ ...base, stsPort: 0 })
     b = await startApp(base)
     expect(a.config.current()?.objectCounts['IdentityProvider']).toBe(1)
     checkB = createOfficialCheckClient(`127.0.0.1:${b.grpcPort}`)
-    sts = new STSClient({
-      region: 'us-east-1',
-      endpoint: `http://127.0.0.1:${a.stsPort ?? 0}`,
-      credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
-    })
+    sts = stsClientFor(a.stsPort)
   })
 
   afterAll(async () => {
@@ -146,26 +118,10 @@ describe('session credentials across two Portcullis processes', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  async function assume(policy?: string): Promise<Credentials> {
-    const now = Math.floor(Date.now() / 1000)
-    const out = await sts.send(
-      new AssumeRoleWithWebIdentityCommand({
-        RoleArn: ROLE_ARN,
-        RoleSessionName: 'batch-1',
-        WebIdentityToken: await issuer.sign({ sub: SUB, aud: AUD, iat: now, exp: now + 300 }),
-        ...(policy !== undefined ? { Policy: policy } : {}),
-      }),
-    )
-    const c = out.Credentials
-    if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) throw new Error('none')
-    return {
-      accessKeyId: c.AccessKeyId,
-      secretAccessKey: c.SecretAccessKey,
-      sessionToken: c.SessionToken ?? '',
-    }
-  }
+  const assume = (policy?: string): Promise<SessionCredentials> =>
+    mintSessionCredentials(sts, who, 'batch-1', policy)
 
-  async function call(path: string, creds: Credentials) {
+  async function call(path: string, creds: SessionCredentials) {
     const headers = await signWithSdk({ method: 'GET', host: HOST, path, ...creds })
     return answer(
       await checkB.check(buildCheckRequest({ method: 'GET', path, host: HOST, headers })),
@@ -236,33 +192,17 @@ describe('session credentials across two Portcullis processes', () => {
   })
 
   it('a session sealed by a foreign key (same key id, other secret) is refused', async () => {
-    const foreign = parseSessionKeyRing(keyFile({ k1: randomBytes(32).toString('base64') }, 'k1'))
-    if (!foreign.ok) throw new Error(foreign.error)
     const now = Math.floor(Date.now() / 1000)
-    const s = issueSession(foreign.ring, {
-      roleArn: ROLE_ARN,
-      sessionName: 'batch-1',
-      provider: 'x',
-      subject: SUB,
-      audience: AUD,
-      issuedAt: now,
-      expiresAt: now + 600,
-    })
+    const foreign = sessionKeyFile({ k1: randomBytes(32).toString('base64') }, 'k1')
+    const s = sealSession(foreign, who, 'batch-1', { issuedAt: now, expiresAt: now + 600 })
     const r = await call('/reports', s)
     expect(r.http).toBe(403)
     expect(r.body).toEqual(INVALID)
   })
 
   it('a session past its expiration is refused as expired', async () => {
-    const ring = parseSessionKeyRing(keyFile({ k1: K1 }, 'k1'))
-    if (!ring.ok) throw new Error(ring.error)
     const now = Math.floor(Date.now() / 1000)
-    const s = issueSession(ring.ring, {
-      roleArn: ROLE_ARN,
-      sessionName: 'batch-1',
-      provider: 'x',
-      subject: SUB,
-      audience: AUD,
+    const s = sealSession(sessionKeyFile({ k1: K1 }, 'k1'), who, 'batch-1', {
       issuedAt: now - 1000,
       expiresAt: now - 100,
     })
@@ -274,11 +214,11 @@ describe('session credentials across two Portcullis processes', () => {
 
   it('key rotation: old sessions stay valid, new ones use the new key, dropping the old key ends them', async () => {
     const old = await assume()
-    await writeFile(keysPath, keyFile({ k1: K1, k2: K2 }, 'k2'))
-    const rotated = parseSessionKeyRing(keyFile({ k2: K2 }, 'k2'))
+    await writeFile(keysPath, sessionKeyFile({ k1: K1, k2: K2 }, 'k2'))
+    const rotated = parseSessionKeyRing(sessionKeyFile({ k2: K2 }, 'k2'))
     if (!rotated.ok) throw new Error(rotated.error)
     // The file is polled: wait until A seals with k2.
-    let fresh: Credentials | undefined
+    let fresh: SessionCredentials | undefined
     for (let i = 0; i < 50 && fresh === undefined; i++) {
       const c = await assume()
       if (openSessionToken(rotated.ring, c.sessionToken).ok) fresh = c
@@ -289,24 +229,23 @@ describe('session credentials across two Portcullis processes', () => {
     // B polls the file on its own: it accepts k2 sessions once it has read the new file.
     let freshStatus = 403
     for (let i = 0; i < 50 && freshStatus !== 200; i++) {
-      freshStatus = (await call('/reports', fresh as Credentials)).http
+      freshStatus = (await call('/reports', fresh as SessionCredentials)).http
       if (freshStatus !== 200) await new Promise((r) => setTimeout(r, 200))
     }
     expect(freshStatus).toBe(200)
     expect((await call('/reports', old)).http).toBe(200)
-    await writeFile(keysPath, keyFile({ k2: K2 }, 'k2'))
+    await writeFile(keysPath, sessionKeyFile({ k2: K2 }, 'k2'))
     let status = 200
     for (let i = 0; i < 50 && status === 200; i++) {
       status = (await call('/reports', old)).http
       if (status === 200) await new Promise((r) => setTimeout(r, 200))
     }
     expect(status).toBe(403)
-    expect((await call('/reports', fresh as Credentials)).http).toBe(200)
+    expect((await call('/reports', fresh as SessionCredentials)).http).toBe(200)
   })
 
   it('the AWS CLI gets credentials with sts assume-role-with-web-identity --endpoint-url', async () => {
-    const now = Math.floor(Date.now() / 1000)
-    const token = await issuer.sign({ sub: SUB, aud: AUD, iat: now, exp: now + 300 })
+    const token = await webIdentityToken(who)
     const out = await new Promise<string>((resolve, reject) => {
       execFile(
         'aws',
@@ -349,9 +288,8 @@ describe('session credentials across two Portcullis processes', () => {
   })
 
   it('the SDK web-identity provider reads AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ENDPOINT_URL_STS', async () => {
-    const now = Math.floor(Date.now() / 1000)
     const file = join(dir, 'web-identity-token')
-    await writeFile(file, await issuer.sign({ sub: SUB, aud: AUD, iat: now, exp: now + 300 }))
+    await writeFile(file, await webIdentityToken(who))
     const saved = { ...process.env }
     process.env['AWS_ROLE_ARN'] = ROLE_ARN
     process.env['AWS_WEB_IDENTITY_TOKEN_FILE'] = file

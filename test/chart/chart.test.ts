@@ -8,7 +8,15 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { buildCustomResourceDefinitions } from '../../src/api/v1alpha1/crds.js'
 import { KIND_INFO, KINDS } from '../../src/api/v1alpha1/kinds.js'
-import { CHART, HELM, KUBE_VERSION, helm, renderChart, type Doc } from '../helpers/helm.js'
+import {
+  CHART,
+  HELM,
+  KUBE_VERSION,
+  helm,
+  helmTemplate,
+  renderChart,
+  type Doc,
+} from '../helpers/helm.js'
 
 /** Walks parsed YAML: `at(doc, 'spec', 'ports', 0, 'name')`; undefined when a step is missing. */
 function at(node: unknown, ...path: (string | number)[]): unknown {
@@ -30,9 +38,32 @@ function strings(node: unknown, ...path: (string | number)[]): string[] {
   return Array.isArray(v) ? v.map(String) : []
 }
 
-function firstContainer(docs: Doc[]): Doc {
-  return at(one(docs, 'Deployment'), 'spec', 'template', 'spec', 'containers', 0) as Doc
+/** The Deployment's pod spec. */
+function podSpec(docs: Doc[]): Doc {
+  return at(one(docs, 'Deployment'), 'spec', 'template', 'spec') as Doc
 }
+
+function firstContainer(docs: Doc[]): Doc {
+  return at(podSpec(docs), 'containers', 0) as Doc
+}
+
+/** The Service's port called `name`. */
+function servicePort(docs: Doc[], name: string): Doc | undefined {
+  return list(one(docs, 'Service'), 'spec', 'ports').find((p) => at(p, 'name') === name)
+}
+
+/** `portcullis serve --kubernetes` on the chart's default ports, up to the log level's value. */
+const SERVE_ON_DEFAULT_PORTS = [
+  'serve',
+  '--kubernetes',
+  '--grpc-port',
+  '9001',
+  '--http-port',
+  '9002',
+  '--metrics-port',
+  '9090',
+  '--log-level',
+]
 
 function template(args: string[] = []): Doc[] {
   return renderChart(args)
@@ -98,18 +129,7 @@ describe('helm template with chart defaults (ci/default-values.yaml)', () => {
 
   it('runs `portcullis serve --kubernetes` with the default ports 9001/9002/9090', () => {
     const container = firstContainer(docs)
-    expect(at(container, 'args')).toEqual([
-      'serve',
-      '--kubernetes',
-      '--grpc-port',
-      '9001',
-      '--http-port',
-      '9002',
-      '--metrics-port',
-      '9090',
-      '--log-level',
-      'info',
-    ])
+    expect(at(container, 'args')).toEqual([...SERVE_ON_DEFAULT_PORTS, 'info'])
     expect(at(container, 'image')).toBe('ghcr.io/portcullis-dev/portcullis:0.1.0')
     // The JWT signature offload is left to the binary's default unless a value is set.
     const envNames = (at(container, 'env') as Doc[]).map((e) => at(e, 'name'))
@@ -133,7 +153,7 @@ describe('helm template with chart defaults (ci/default-values.yaml)', () => {
   })
 
   it('runs with secure defaults: non-root, read-only root, no privilege escalation, drop ALL, seccomp', () => {
-    const pod = at(one(docs, 'Deployment'), 'spec', 'template', 'spec')
+    const pod = podSpec(docs)
     const container = at(pod, 'containers', 0)
     expect(at(container, 'securityContext')).toMatchObject({
       runAsNonRoot: true,
@@ -227,15 +247,7 @@ describe('helm template with every feature (ci/all-features-values.yaml)', () =>
 
   it('passes account, region, log level, extra args; cache, namespaces, network policies via env', () => {
     expect(at(container, 'args')).toEqual([
-      'serve',
-      '--kubernetes',
-      '--grpc-port',
-      '9001',
-      '--http-port',
-      '9002',
-      '--metrics-port',
-      '9090',
-      '--log-level',
+      ...SERVE_ON_DEFAULT_PORTS,
       'debug',
       '--account-id',
       '111122223333',
@@ -295,7 +307,7 @@ describe('helm template with every feature (ci/all-features-values.yaml)', () =>
   })
 
   it('a file decision log gets a writable volume at its directory, which the shipping sidecar mounts', () => {
-    const pod = at(one(docs, 'Deployment'), 'spec', 'template', 'spec')
+    const pod = podSpec(docs)
     expect(at(container, 'volumeMounts')).toEqual([
       { name: 'tmp', mountPath: '/tmp' },
       { name: 'decision-log', mountPath: '/var/log/portcullis' },
@@ -317,10 +329,14 @@ describe('helm template with every feature (ci/all-features-values.yaml)', () =>
       containerPort: 9443,
       protocol: 'TCP',
     })
-    expect(
-      list(one(docs, 'Service'), 'spec', 'ports').find((p) => at(p, 'name') === 'sts'),
-    ).toEqual({ name: 'sts', port: 9443, targetPort: 'sts', protocol: 'TCP', appProtocol: 'https' })
-    const pod = at(one(docs, 'Deployment'), 'spec', 'template', 'spec')
+    expect(servicePort(docs, 'sts')).toEqual({
+      name: 'sts',
+      port: 9443,
+      targetPort: 'sts',
+      protocol: 'TCP',
+      appProtocol: 'https',
+    })
+    const pod = podSpec(docs)
     expect(list(pod, 'volumes').find((v) => at(v, 'name') === 'sts-tls')).toEqual({
       name: 'sts-tls',
       secret: {
@@ -418,7 +434,7 @@ describe('helm template with every feature (ci/all-features-values.yaml)', () =>
   })
 
   it('fills the topology spread label selector with the pod selector labels', () => {
-    const tsc = at(one(docs, 'Deployment'), 'spec', 'template', 'spec', 'topologySpreadConstraints')
+    const tsc = at(podSpec(docs), 'topologySpreadConstraints')
     expect(at(tsc, 0, 'labelSelector')).toEqual({
       matchLabels: { 'app.kubernetes.io/name': 'portcullis', 'app.kubernetes.io/instance': 'rel' },
     })
@@ -443,15 +459,7 @@ describe('helm template: switches', () => {
   it('networkPolicies.enabled=false removes the NetworkPolicy RBAC rule and tells the binary', () => {
     const docs = template(['--set', 'networkPolicies.enabled=false'])
     expect(JSON.stringify(at(one(docs, 'ClusterRole'), 'rules'))).not.toContain('networkpolicies')
-    const env = at(
-      one(docs, 'Deployment'),
-      'spec',
-      'template',
-      'spec',
-      'containers',
-      0,
-      'env',
-    ) as Doc[]
+    const env = at(firstContainer(docs), 'env') as Doc[]
     expect(env.find((e) => at(e, 'name') === 'PORTCULLIS_NETWORK_POLICIES')?.['value']).toBe(
       'false',
     )
@@ -516,21 +524,13 @@ describe('helm template: switches', () => {
     const args = strings(c, 'args')
     expect(args.slice(args.indexOf('--decision-log'))).toEqual(['--decision-log', 'stdout'])
     expect(at(c, 'volumeMounts')).toEqual([{ name: 'tmp', mountPath: '/tmp' }])
-    const pod = at(one(docs, 'Deployment'), 'spec', 'template', 'spec')
+    const pod = podSpec(docs)
     expect(list(pod, 'volumes').map((v) => at(v, 'name'))).toEqual(['tmp'])
   })
 
   it('decisionLog.target in / or /tmp is refused: its volume would hide the root or the scratch /tmp', () => {
     for (const target of ['/decisions.log', '/tmp/decisions.log', '/var/../tmp/d.log']) {
-      const r = helm([
-        'template',
-        'rel',
-        CHART,
-        '--kube-version',
-        KUBE_VERSION,
-        '--set',
-        `decisionLog.target=${target}`,
-      ])
+      const r = helmTemplate(['--set', `decisionLog.target=${target}`])
       expect(r.status, target).not.toBe(0)
       expect(r.stderr).toMatch(/put the file in a directory of its own/)
     }
@@ -550,21 +550,17 @@ describe('helm template: switches', () => {
       'portcullis-system/keys',
     ])
     expect(at(c, 'volumeMounts')).toEqual([{ name: 'tmp', mountPath: '/tmp' }])
-    expect(
-      list(one(docs, 'Service'), 'spec', 'ports').find((p) => at(p, 'name') === 'sts'),
-    ).toEqual({ name: 'sts', port: 9003, targetPort: 'sts', protocol: 'TCP', appProtocol: 'http' })
+    expect(servicePort(docs, 'sts')).toEqual({
+      name: 'sts',
+      port: 9003,
+      targetPort: 'sts',
+      protocol: 'TCP',
+      appProtocol: 'http',
+    })
   })
 
   it('sts.enabled without sts.keySecret is refused: sessions need their keys', () => {
-    const r = helm([
-      'template',
-      'rel',
-      CHART,
-      '--kube-version',
-      KUBE_VERSION,
-      '--set',
-      'sts.enabled=true',
-    ])
+    const r = helmTemplate(['--set', 'sts.enabled=true'])
     expect(r.status).not.toBe(0)
     expect(r.stderr).toMatch(/sts.enabled needs sts.keySecret/)
   })
@@ -628,7 +624,7 @@ describe('values.schema.json rejects bad values at install time', () => {
   ]
   for (const [what, args, message] of cases) {
     it(`refuses ${what}`, () => {
-      const r = helm(['template', 'rel', CHART, '--kube-version', KUBE_VERSION, ...args])
+      const r = helmTemplate(args)
       expect(r.status).not.toBe(0)
       expect(r.stderr).toMatch(message)
     })
@@ -638,15 +634,7 @@ describe('values.schema.json rejects bad values at install time', () => {
   // the schema admits numbers only so that the chart can answer with the fix instead of helm's bare
   // "got number, want string".
   it('refuses a numeric accountId from --set, naming --set-string as the fix', () => {
-    const r = helm([
-      'template',
-      'rel',
-      CHART,
-      '--kube-version',
-      KUBE_VERSION,
-      '--set',
-      'accountId=111122223333',
-    ])
+    const r = helmTemplate(['--set', 'accountId=111122223333'])
     expect(r.status).not.toBe(0)
     expect(r.stderr).toMatch(
       /accountId must be a string of 12 digits, got the number 111122223333 .*use --set-string accountId=/,
@@ -658,7 +646,7 @@ describe('values.schema.json rejects bad values at install time', () => {
     try {
       const file = join(dir, 'values.yaml')
       writeFileSync(file, 'accountId: 012345678901\n')
-      const r = helm(['template', 'rel', CHART, '--kube-version', KUBE_VERSION, '-f', file])
+      const r = helmTemplate(['-f', file])
       expect(r.status).not.toBe(0)
       expect(r.stderr).toMatch(/got the number 12345678901 .*quote it in a values file/)
     } finally {
@@ -667,15 +655,7 @@ describe('values.schema.json rejects bad values at install time', () => {
   })
 
   it('refuses a full name longer than 63 characters instead of truncating it', () => {
-    const r = helm([
-      'template',
-      'rel',
-      CHART,
-      '--kube-version',
-      KUBE_VERSION,
-      '--set',
-      `fullnameOverride=${'x'.repeat(64)}`,
-    ])
+    const r = helmTemplate(['--set', `fullnameOverride=${'x'.repeat(64)}`])
     expect(r.status).not.toBe(0)
     expect(r.stderr).toMatch(/longer than 63 characters/)
   })

@@ -47,13 +47,13 @@ export type Doc = Record<string, unknown>
 
 /**
  * `helm template <release> charts/portcullis -n <namespace>` (default `rel` in
- * `portcullis-system`) with extra arguments, parsed; throws with helm's error when it fails.
+ * `portcullis-system`) with extra arguments, as helm answered: for the values it must refuse.
  */
-export function renderChart(
+export function helmTemplate(
   args: string[] = [],
   where: { readonly release?: string; readonly namespace?: string } = {},
-): Doc[] {
-  const r = helm([
+): Run {
+  return helm([
     'template',
     where.release ?? 'rel',
     CHART,
@@ -63,6 +63,14 @@ export function renderChart(
     KUBE_VERSION,
     ...args,
   ])
+}
+
+/** {@link helmTemplate}, parsed; throws with helm's error when it fails. */
+export function renderChart(
+  args: string[] = [],
+  where: { readonly release?: string; readonly namespace?: string } = {},
+): Doc[] {
+  const r = helmTemplate(args, where)
   if (r.status !== 0) throw new Error(`helm template failed (${r.status}): ${r.stderr}`)
   return parseAllDocuments(r.stdout)
     .map((d) => d.toJS() as Doc | null)

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { checkCommand } from '../../src/cli/check.js'
 import { validateCommand } from '../../src/cli/validate.js'
+import { runCheck } from '../helpers/cli.js'
 
 const KEY = 'PartnerAExampleKey0000000000001'
 const BASE = [
@@ -20,20 +20,9 @@ const BASE = [
   'http://petstore.example.com/pets',
 ]
 
-async function check(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const code = await checkCommand(
-    args,
-    (s) => (out += s),
-    (s) => (err += s),
-  )
-  return { code, out, err }
-}
-
 describe('portcullis check on an apiKeyRequired method', () => {
   it('denies without a key: 403 Forbidden, ForbiddenException, exit 1', async () => {
-    const r = await check([...BASE, '--json'])
+    const r = await runCheck([...BASE, '--json'])
     expect(r.code).toBe(1)
     expect(JSON.parse(r.out)).toMatchObject({
       decision: 'deny',
@@ -45,7 +34,7 @@ describe('portcullis check on an apiKeyRequired method', () => {
   })
 
   it('allows with the key and prints the usage read-out of its plan, by key id only', async () => {
-    const r = await check([...BASE, '-H', `x-api-key: ${KEY}`, '--json'])
+    const r = await runCheck([...BASE, '-H', `x-api-key: ${KEY}`, '--json'])
     expect(r.code).toBe(0)
     const json = JSON.parse(r.out) as Record<string, unknown>
     expect(json).toMatchObject({
@@ -65,7 +54,7 @@ describe('portcullis check on an apiKeyRequired method', () => {
 
   it('explains a wrong key without echoing it', async () => {
     const wrong = 'NotTheKeyNotTheKeyNotTheKey0001'
-    const r = await check([...BASE, '-H', `x-api-key: ${wrong}`])
+    const r = await runCheck([...BASE, '-H', `x-api-key: ${wrong}`])
     expect(r.code).toBe(1)
     expect(r.out).toContain('DENY 403 (ERR_API_KEY_INVALID)')
     expect(r.out).toContain('API key (x-api-key): not a known key')

@@ -12,8 +12,12 @@ import { Writable } from 'node:stream'
 import { Ajv } from 'ajv'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startApp, type RunningApp } from '../../src/app/app.js'
-import { checkCommand } from '../../src/cli/check.js'
-import { buildCheckRequest, createOfficialCheckClient } from '../helpers/envoy-client.js'
+import { runCheck } from '../helpers/cli.js'
+import {
+  buildCheckRequest,
+  createOfficialCheckClient,
+  type OfficialCheckClient,
+} from '../helpers/envoy-client.js'
 import { answer, loopbackAppOptions } from '../helpers/portcullis-app.js'
 import { ALICE, signWithSdk } from '../helpers/sign-request.js'
 import { LoopbackIssuer } from '../helpers/jwt-loopback-issuer.js'
@@ -70,8 +74,14 @@ async function loadSchema(): Promise<(v: unknown) => boolean> {
   }
 }
 
-/** A sink that keeps every line written to it. */
-function lineSink(): { stream: Writable; lines: () => Line[] } {
+/** The decision-log schema every line must validate against. */
+const valid = await loadSchema()
+
+/**
+ * A sink that keeps every line written to it; `flips(prefix)` are the lines of requests whose id
+ * starts with `prefix` that carry a candidate answer (the candidate disagreed).
+ */
+function lineSink(): { stream: Writable; lines: () => Line[]; flips: (prefix: string) => Line[] } {
   let text = ''
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -79,14 +89,54 @@ function lineSink(): { stream: Writable; lines: () => Line[] } {
       done()
     },
   })
+  const lines = () =>
+    text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Line)
   return {
     stream,
-    lines: () =>
-      text
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as Line),
+    lines,
+    flips: (prefix) =>
+      lines().filter(
+        (l) => String(l['requestId']).startsWith(prefix) && l['candidate'] !== undefined,
+      ),
   }
+}
+
+/**
+ * The app over a fresh folder that `fill` writes, its decision log into `sink`, with a gRPC client
+ * (official protos); `stop` closes both and removes the folder.
+ */
+async function startLoggedApp(
+  prefix: string,
+  sink: { stream: Writable },
+  fill: (dir: string) => Promise<void>,
+): Promise<{
+  dir: string
+  app: RunningApp
+  client: OfficialCheckClient
+  stop: () => Promise<void>
+}> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  await fill(dir)
+  const app = await startApp({ ...loopbackAppOptions(), configDir: dir, decisionLog: sink.stream })
+  const client = createOfficialCheckClient(`127.0.0.1:${String(app.grpcPort)}`)
+  return {
+    dir,
+    app,
+    client,
+    stop: async () => {
+      client.close()
+      await app.close()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** `portcullis check --candidate` against the configuration folder `dir`. */
+function checkCandidate(dir: string, method: string, url: string, extra: readonly string[] = []) {
+  return runCheck(['--config', dir, '--method', method, '--url', url, ...extra, '--candidate'])
 }
 
 async function metricsText(app: RunningApp): Promise<string> {
@@ -99,31 +149,24 @@ function metricValue(text: string, series: string): number {
 }
 
 describe('rollout through gRPC', () => {
-  let dir: string
   let app: RunningApp
-  let client: ReturnType<typeof createOfficialCheckClient>
+  let client: OfficialCheckClient
+  let stop: (() => Promise<void>) | undefined
   const sink = lineSink()
-  let valid: (v: unknown) => boolean
 
   beforeAll(async () => {
-    valid = await loadSchema()
-    dir = await mkdtemp(join(tmpdir(), 'rollout-'))
-    await cp('examples/quickstart', dir, { recursive: true })
-    await writeFile(join(dir, 'rollout.yaml'), ROLLOUT_API)
-    // The quick start's petstore with its decision log on: IAM lines name the caller.
-    const petstore = await readFile(join(dir, 'petstore.yaml'), 'utf8')
-    await writeFile(
-      join(dir, 'petstore.yaml'),
-      petstore.replace('  stage: prod\n', '  stage: prod\n  decisionLog: {enabled: true}\n'),
-    )
-    app = await startApp({ ...loopbackAppOptions(), configDir: dir, decisionLog: sink.stream })
-    client = createOfficialCheckClient(`127.0.0.1:${String(app.grpcPort)}`)
+    ;({ app, client, stop } = await startLoggedApp('rollout-', sink, async (dir) => {
+      await cp('examples/quickstart', dir, { recursive: true })
+      await writeFile(join(dir, 'rollout.yaml'), ROLLOUT_API)
+      // The quick start's petstore with its decision log on: IAM lines name the caller.
+      const petstore = await readFile(join(dir, 'petstore.yaml'), 'utf8')
+      await writeFile(
+        join(dir, 'petstore.yaml'),
+        petstore.replace('  stage: prod\n', '  stage: prod\n  decisionLog: {enabled: true}\n'),
+      )
+    }))
   })
-  afterAll(async () => {
-    client.close()
-    await app.close()
-    await rm(dir, { recursive: true, force: true })
-  })
+  afterAll(() => stop?.())
 
   const check = async (
     host: string,
@@ -201,9 +244,7 @@ describe('rollout through gRPC', () => {
     expect(metricValue(text, series('deny', 'allow')) - base.denyAllow).toBe(2)
     // Each disagreement has its line, with both answers.
     await vi.waitFor(() => {
-      const flips = sink
-        .lines()
-        .filter((l) => String(l['requestId']).startsWith('mix-') && l['candidate'] !== undefined)
+      const flips = sink.flips('mix-')
       expect(flips.filter((l) => l['path'] === '/pets')).toHaveLength(3)
       expect(flips.filter((l) => l['path'] === '/trial')).toHaveLength(2)
       expect(flips).toHaveLength(5)
@@ -335,22 +376,11 @@ describe('portcullis check --candidate', () => {
     const dir = await mkdtemp(join(tmpdir(), 'rollout-cli-'))
     await writeFile(join(dir, 'rollout.yaml'), ROLLOUT_API)
     try {
-      let text = ''
-      const code = await checkCommand(
-        [
-          '--config',
-          dir,
-          '--method',
-          'GET',
-          '--url',
-          'http://rollout.example.com/pets',
-          '--candidate',
-          '--json',
-        ],
-        (s) => {
-          text += s
-        },
-        () => undefined,
+      const { code, out: text } = await checkCandidate(
+        dir,
+        'GET',
+        'http://rollout.example.com/pets',
+        ['--json'],
       )
       expect(code).toBe(0)
       const printed = JSON.parse(text) as {
@@ -360,22 +390,7 @@ describe('portcullis check --candidate', () => {
       expect(printed.decision).toBe('allow')
       expect(printed.candidate.decision).toBe('deny')
       expect(printed.candidate.code).toBe('ERR_POLICY_IMPLICIT_DENY')
-      let plain = ''
-      await checkCommand(
-        [
-          '--config',
-          dir,
-          '--method',
-          'GET',
-          '--url',
-          'http://rollout.example.com/trial',
-          '--candidate',
-        ],
-        (s) => {
-          plain += s + '\n'
-        },
-        () => undefined,
-      )
+      const { out: plain } = await checkCandidate(dir, 'GET', 'http://rollout.example.com/trial')
       // Live: the dry-run route's would-be denial; candidate: TrialReads allows it.
       expect(plain).toContain('x-portcullis-dry-run: deny 403 ERR_POLICY_IMPLICIT_DENY')
       expect(plain).toContain('Sid TrialReads')
@@ -449,24 +464,20 @@ describe('Principal and Authorizer candidates through gRPC', () => {
   const issuer = new LoopbackIssuer()
   let dir: string
   let app: RunningApp
-  let client: ReturnType<typeof createOfficialCheckClient>
+  let client: OfficialCheckClient
+  let stop: (() => Promise<void>) | undefined
   const sink = lineSink()
-  let valid: (v: unknown) => boolean
 
   beforeAll(async () => {
-    valid = await loadSchema()
     await issuer.start()
     await issuer.addKey('ES256', 'k1')
-    dir = await mkdtemp(join(tmpdir(), 'rollout-identity-'))
-    await writeFile(join(dir, 'trial.yaml'), identityTrial(issuer))
-    app = await startApp({ ...loopbackAppOptions(), configDir: dir, decisionLog: sink.stream })
-    client = createOfficialCheckClient(`127.0.0.1:${String(app.grpcPort)}`)
+    ;({ dir, app, client, stop } = await startLoggedApp('rollout-identity-', sink, (d) =>
+      writeFile(join(d, 'trial.yaml'), identityTrial(issuer)),
+    ))
   })
   afterAll(async () => {
-    client.close()
-    await app.close()
+    await stop?.()
     await issuer.stop()
-    await rm(dir, { recursive: true, force: true })
   })
 
   const send = async (method: string, path: string, headers: Record<string, string>) =>
@@ -559,16 +570,9 @@ describe('Principal and Authorizer candidates through gRPC', () => {
     expect(answers.map((a) => a.http)).toEqual(set.map((r) => r.want))
     await expectExactly(base, { allowDeny: 3, denyAllow: 2, agree: 2, disagree: 5, skipped: 0 })
     await vi.waitFor(() => {
-      const flips = sink
-        .lines()
-        .filter(
-          (l) => String(l['requestId']).startsWith('iam-mix-') && l['candidate'] !== undefined,
-        )
-      expect(flips).toHaveLength(5)
+      expect(sink.flips('iam-mix-')).toHaveLength(5)
     })
-    const flips = sink
-      .lines()
-      .filter((l) => String(l['requestId']).startsWith('iam-mix-') && l['candidate'] !== undefined)
+    const flips = sink.flips('iam-mix-')
     for (const l of flips) valid(l)
     expect(flips.find((l) => l['method'] === 'DELETE')).toMatchObject({
       principal: 'arn:aws:iam::111122223333:user/bob',
@@ -623,16 +627,9 @@ describe('Principal and Authorizer candidates through gRPC', () => {
       2, 2, 3,
     ])
     await vi.waitFor(() => {
-      const flips = sink
-        .lines()
-        .filter(
-          (l) => String(l['requestId']).startsWith('jwt-mix-') && l['candidate'] !== undefined,
-        )
-      expect(flips).toHaveLength(5)
+      expect(sink.flips('jwt-mix-')).toHaveLength(5)
     })
-    const flips = sink
-      .lines()
-      .filter((l) => String(l['requestId']).startsWith('jwt-mix-') && l['candidate'] !== undefined)
+    const flips = sink.flips('jwt-mix-')
     for (const l of flips) valid(l)
     expect(flips.filter((l) => l['decision'] === 'allow')).toHaveLength(3)
     expect(flips.find((l) => l['decision'] === 'allow')).toMatchObject({
@@ -659,23 +656,11 @@ describe('Principal and Authorizer candidates through gRPC', () => {
 
   it('portcullis check --candidate shows the Principal candidate answer and names it', async () => {
     const headers = await signedBy(BOB, 'DELETE', '/items/3')
-    let text = ''
-    const code = await checkCommand(
-      [
-        '--config',
-        dir,
-        '--method',
-        'DELETE',
-        '--url',
-        'http://identity.example.com/items/3',
-        ...Object.entries(headers).flatMap(([k, v]) => ['--header', `${k}: ${v}`]),
-        '--candidate',
-        '--json',
-      ],
-      (s) => {
-        text += s
-      },
-      () => undefined,
+    const { code, out: text } = await checkCandidate(
+      dir,
+      'DELETE',
+      'http://identity.example.com/items/3',
+      [...Object.entries(headers).flatMap(([k, v]) => ['--header', `${k}: ${v}`]), '--json'],
     )
     expect(code).toBe(1)
     const printed = JSON.parse(text) as {
@@ -691,23 +676,11 @@ describe('Principal and Authorizer candidates through gRPC', () => {
   })
 
   it('portcullis check --candidate explains the Authorizer candidate in text', async () => {
-    let plain = ''
-    const code = await checkCommand(
-      [
-        '--config',
-        dir,
-        '--method',
-        'GET',
-        '--url',
-        'http://identity.example.com/me',
-        '--header',
-        `authorization: Bearer ${await token('petstore-v2')}`,
-        '--candidate',
-      ],
-      (s) => {
-        plain += s + '\n'
-      },
-      () => undefined,
+    const { code, out: plain } = await checkCandidate(
+      dir,
+      'GET',
+      'http://identity.example.com/me',
+      ['--header', `authorization: Bearer ${await token('petstore-v2')}`],
     )
     expect(code).toBe(1)
     expect(plain).toContain('candidate (authorizer:trial/oidc-trial):')

@@ -101,24 +101,26 @@ const settled = () => new Promise((r) => setTimeout(r, 20))
 
 const silent = { error: () => undefined, debug: () => undefined }
 
+/** A Decider over the API with a candidate policy, reporting to `rec`; `none` decides NONE routes. */
+function deciderWithCandidate(rec: ReturnType<typeof recorder>, none?: Flow): Decider {
+  return new Decider({
+    snapshot: () => snapshotWith({ candidate: true }),
+    rollout: rec.hooks,
+    logger: silent,
+    ...(none === undefined ? {} : { flows: { NONE: none } }),
+  })
+}
+
 describe('candidate comparisons', () => {
   it('counts a candidate that decides like the live configuration as agree, otherwise disagree', async () => {
     const rec = recorder()
     // Live: the API has no policy and NONE routes allow; the candidate policy allows all too.
-    const agreeing = new Decider({
-      snapshot: () => snapshotWith({ candidate: true }),
-      rollout: rec.hooks,
-    })
+    const agreeing = deciderWithCandidate(rec)
     expect((await agreeing.check(request('/open'))).allowed).toBe(true)
     // Live allows; the candidate run is denied by its flow.
-    const flipping = new Decider({
-      snapshot: () => snapshotWith({ candidate: true }),
-      rollout: rec.hooks,
-      flows: {
-        NONE: (ctx) =>
-          ctx.candidate ? denyFixed('forbidden', 'ERR_POLICY_IMPLICIT_DENY', ctx.deny) : allow(ctx),
-      },
-    })
+    const flipping = deciderWithCandidate(rec, (ctx) =>
+      ctx.candidate ? denyFixed('forbidden', 'ERR_POLICY_IMPLICIT_DENY', ctx.deny) : allow(ctx),
+    )
     expect((await flipping.check(request('/open'))).allowed).toBe(true)
     await settled()
     expect(rec.checks).toEqual(['agree', 'disagree'])
@@ -127,16 +129,9 @@ describe('candidate comparisons', () => {
 
   it('a candidate run that throws is skipped, not compared as a 500 deny', async () => {
     const rec = recorder()
-    const decider = new Decider({
-      snapshot: () => snapshotWith({ candidate: true }),
-      rollout: rec.hooks,
-      logger: silent,
-      flows: {
-        NONE: (ctx) => {
-          if (ctx.candidate) throw new Error('candidate bug')
-          return allow(ctx)
-        },
-      },
+    const decider = deciderWithCandidate(rec, (ctx) => {
+      if (ctx.candidate) throw new Error('candidate bug')
+      return allow(ctx)
     })
     expect((await decider.check(request('/open'))).allowed).toBe(true)
     await settled()
@@ -147,18 +142,11 @@ describe('candidate comparisons', () => {
   it('a candidate run that rejects, or cannot decide without a call, is skipped', async () => {
     const rec = recorder()
     let n = 0
-    const decider = new Decider({
-      snapshot: () => snapshotWith({ candidate: true }),
-      rollout: rec.hooks,
-      logger: silent,
-      flows: {
-        NONE: (ctx) => {
-          if (!ctx.candidate) return allow(ctx)
-          return n++ === 0
-            ? Promise.reject(new Error('candidate bug'))
-            : denyFixed('authorizer_error', CANDIDATE_UNDECIDED, ctx.deny)
-        },
-      },
+    const decider = deciderWithCandidate(rec, (ctx) => {
+      if (!ctx.candidate) return allow(ctx)
+      return n++ === 0
+        ? Promise.reject(new Error('candidate bug'))
+        : denyFixed('authorizer_error', CANDIDATE_UNDECIDED, ctx.deny)
     })
     await decider.check(request('/open'))
     await decider.check(request('/open'))
@@ -169,16 +157,9 @@ describe('candidate comparisons', () => {
 
   it('a live decision that fails denies (500) and its candidate is counted as skipped', async () => {
     const rec = recorder()
-    const decider = new Decider({
-      snapshot: () => snapshotWith({ candidate: true }),
-      rollout: rec.hooks,
-      logger: silent,
-      flows: {
-        NONE: (ctx) => {
-          if (ctx.req.requestId === 'sync') throw new Error('live bug')
-          return Promise.reject(new Error('live bug'))
-        },
-      },
+    const decider = deciderWithCandidate(rec, (ctx) => {
+      if (ctx.req.requestId === 'sync') throw new Error('live bug')
+      return Promise.reject(new Error('live bug'))
     })
     const sync = await decider.check(request('/open', 'sync'))
     const async = await decider.check(request('/open', 'async'))
@@ -190,10 +171,7 @@ describe('candidate comparisons', () => {
 
   it('past the bound on waiting candidate runs, requests are counted as skipped', async () => {
     const rec = recorder()
-    const decider = new Decider({
-      snapshot: () => snapshotWith({ candidate: true }),
-      rollout: rec.hooks,
-    })
+    const decider = deciderWithCandidate(rec)
     // All answered synchronously, before any candidate run gets its turn.
     for (let i = 0; i < 1030; i++) {
       expect(decider.check(request('/open'))).not.toBeInstanceOf(Promise)

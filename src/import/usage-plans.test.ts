@@ -54,6 +54,12 @@ async function validates(name: string): Promise<string> {
   return lines.join('\n')
 }
 
+/** An `AWS::ApiGateway::UsagePlanKey` putting the key resource `key` on the plan `Plan`. */
+const planKey = (key: string) => ({
+  Type: 'AWS::ApiGateway::UsagePlanKey',
+  Properties: { KeyId: { Ref: key }, KeyType: 'API_KEY', UsagePlanId: { Ref: 'Plan' } },
+})
+
 const REST_API = {
   Api: { Type: 'AWS::ApiGateway::RestApi', Properties: { Name: 'pets' } },
   Pets: {
@@ -112,26 +118,9 @@ describe('CloudFormation ApiKey / UsagePlan / UsagePlanKey', () => {
         },
         Generated: { Type: 'AWS::ApiGateway::ApiKey', Properties: { Enabled: 'true' } },
         Unknown: { Type: 'AWS::ApiGateway::ApiKey', Properties: { Value: { Ref: 'Secret' } } },
-        K1: {
-          Type: 'AWS::ApiGateway::UsagePlanKey',
-          Properties: {
-            KeyId: { Ref: 'Literal' },
-            KeyType: 'API_KEY',
-            UsagePlanId: { Ref: 'Plan' },
-          },
-        },
-        K2: {
-          Type: 'AWS::ApiGateway::UsagePlanKey',
-          Properties: {
-            KeyId: { Ref: 'Generated' },
-            KeyType: 'API_KEY',
-            UsagePlanId: { Ref: 'Plan' },
-          },
-        },
-        K3: {
-          Type: 'AWS::ApiGateway::UsagePlanKey',
-          Properties: { KeyId: { Ref: 'Nope' }, KeyType: 'API_KEY', UsagePlanId: { Ref: 'Plan' } },
-        },
+        K1: planKey('Literal'),
+        K2: planKey('Generated'),
+        K3: planKey('Nope'), // names no resource of the template
       },
     })
   })

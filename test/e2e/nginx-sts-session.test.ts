@@ -26,6 +26,7 @@ import { loopbackAppOptions } from '../helpers/portcullis-app.js'
 import { signWithSdk } from '../helpers/sign-request.js'
 import {
   mintSessionCredentials,
+  REPORTS,
   sealSession,
   sessionKeyFile,
   stsClientFor,
@@ -36,10 +37,8 @@ import {
 } from '../helpers/sts-session.js'
 
 const DEPLOY = join(resolve(import.meta.dirname, '../..'), 'deploy/nginx')
-const HOST = 'reports.example.com'
-const ACCOUNT = '111122223333'
-const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/reporter`
-const SESSION_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/reporter/web-1`
+const { host: HOST, account: ACCOUNT, roleArn: ROLE_ARN } = REPORTS
+const SESSION_ARN = REPORTS.sessionArn('web-1')
 const SUB = 'user-42'
 const AUD = 'reports-app'
 const KEYS = sessionKeyFile({ k1: randomBytes(32).toString('base64') }, 'k1')
@@ -56,11 +55,8 @@ beforeAll(async () => {
   await issuer.start()
   await issuer.addKey('ES256', 'sig-1')
   const config = webIdentityConfig({
-    host: HOST,
-    account: ACCOUNT,
     issuerUrl: issuer.issuer,
     providerName: 'web',
-    roleArn: ROLE_ARN,
     sub: SUB,
     aud: AUD,
     paths: ['/reports'],

@@ -39,13 +39,19 @@ export function sessionKeyFile(keys: Readonly<Record<string, string>>, active: s
   })
 }
 
+/** The API and the role {@link webIdentityConfig} writes: RestApi `reports` (stage prod), role `reporter`. */
+export const REPORTS = {
+  host: 'reports.example.com',
+  account: '111122223333',
+  roleArn: 'arn:aws:iam::111122223333:role/reporter',
+  /** The ARN a session named `name` acts as. */
+  sessionArn: (name: string) => `arn:aws:sts::111122223333:assumed-role/reporter/${name}`,
+} as const
+
 export interface WebIdentityApi {
-  readonly host: string
-  readonly account: string
   readonly issuerUrl: string
   /** The IdentityProvider's name. */
   readonly providerName: string
-  readonly roleArn: string
   readonly sub: string
   readonly aud: string
   /** GET routes of the API, all AWS_IAM. */
@@ -56,8 +62,8 @@ export interface WebIdentityApi {
 }
 
 /**
- * The manifests (RestApi `reports`/prod, IdentityProvider, Principal) of an API whose role trusts
- * the issuer for exactly `sub` and `aud`, with the statements as the role's identity policy.
+ * The manifests (RestApi, IdentityProvider, Principal) of the {@link REPORTS} API, whose role
+ * trusts the issuer for exactly `sub` and `aud`, with the statements as its identity policy.
  */
 export function webIdentityConfig(o: WebIdentityApi): string {
   const provider = providerOf(o.issuerUrl)
@@ -69,7 +75,7 @@ export function webIdentityConfig(o: WebIdentityApi): string {
       spec: {
         apiId: 'reports',
         stage: 'prod',
-        hosts: [o.host],
+        hosts: [REPORTS.host],
         routes: o.paths.map((path) => ({ path, methods: ['GET'], authorizationType: 'AWS_IAM' })),
       },
     },
@@ -84,7 +90,7 @@ export function webIdentityConfig(o: WebIdentityApi): string {
       kind: 'Principal',
       metadata: { name: 'reporter', namespace: 'shop' },
       spec: {
-        arn: o.roleArn,
+        arn: REPORTS.roleArn,
         ...(o.maxSessionDuration === undefined ? {} : { maxSessionDuration: o.maxSessionDuration }),
         assumeRolePolicyDocument: {
           Version: '2012-10-17',

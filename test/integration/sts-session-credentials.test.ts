@@ -24,6 +24,7 @@ import { answer, loopbackAppOptions } from '../helpers/portcullis-app.js'
 import { presignWithSdk, signWithSdk } from '../helpers/sign-request.js'
 import {
   mintSessionCredentials,
+  REPORTS,
   providerOf,
   sealSession,
   sessionKeyFile,
@@ -35,10 +36,8 @@ import {
   type WebIdentity,
 } from '../helpers/sts-session.js'
 
-const HOST = 'reports.example.com'
-const ACCOUNT = '111122223333'
-const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/reporter`
-const SESSION_ARN = `arn:aws:sts::${ACCOUNT}:assumed-role/reporter/batch-1`
+const { host: HOST, account: ACCOUNT, roleArn: ROLE_ARN } = REPORTS
+const SESSION_ARN = REPORTS.sessionArn('batch-1')
 const SUB = 'system:serviceaccount:batch:reporter'
 const AUD = 'sts.amazonaws.com'
 const K1 = randomBytes(32).toString('base64')
@@ -49,11 +48,8 @@ function config(issuer: string): string {
   const resource = (path: string) =>
     `arn:aws:execute-api:us-east-1:${ACCOUNT}:reports/prod/GET/${path}`
   return webIdentityConfig({
-    host: HOST,
-    account: ACCOUNT,
     issuerUrl: issuer,
     providerName: 'local-oidc',
-    roleArn: ROLE_ARN,
     sub: SUB,
     aud: AUD,
     paths: ['/reports', '/orders', '/whoami'],

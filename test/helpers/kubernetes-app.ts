@@ -9,6 +9,7 @@ import { Writable } from 'node:stream'
 import { startApp, type AppOptions, type RunningApp } from '../../src/app/app.js'
 import type { KubernetesModeOptions } from '../../src/controller/kubernetes-mode.js'
 import { createLogger } from '../../src/observability/logger.js'
+import { KubeApiError } from '../../src/sources/kubernetes-client.js'
 import { createOfficialCheckClient, type OfficialCheckClient } from './envoy-client.js'
 import {
   createNamespace,
@@ -121,5 +122,28 @@ export async function startKubernetesModeApp(
   } catch (err) {
     await stop()
     throw err
+  }
+}
+
+/** GET `path` with the admin client; undefined when there is no such object (404). */
+export async function getIfExists(
+  kube: KubeApiServer,
+  path: string,
+): Promise<Record<string, unknown> | undefined> {
+  try {
+    return await kube.client.request({ method: 'GET', path })
+  } catch (err) {
+    if (err instanceof KubeApiError && err.status === 404) return undefined
+    throw err
+  }
+}
+
+/** A Service `name` (selecting `app: <name>`) bound to the RestApi `name` by annotation. */
+export function boundService(namespace: string, name: string) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace, annotations: { 'portcullis.dev/rest-api': name } },
+    spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] },
   }
 }

@@ -10,10 +10,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningApp } from '../../src/app/app.js'
-import { KubeApiError } from '../../src/sources/kubernetes-client.js'
 import { buildCheckRequest, type OfficialCheckClient } from '../helpers/envoy-client.js'
 import type { KubeApiServer } from '../helpers/kube-apiserver.js'
-import { PORTCULLIS_NS, startKubernetesModeApp } from '../helpers/kubernetes-app.js'
+import { getIfExists, PORTCULLIS_NS, startKubernetesModeApp } from '../helpers/kubernetes-app.js'
 import { answer } from '../helpers/portcullis-app.js'
 
 const CRD_BASE = '/apis/portcullis.dev/v1alpha1/namespaces/shop'
@@ -49,14 +48,7 @@ const apiKeyOf = (name: string) => ({
   spec: { valueFrom: { secretKeyRef: { name, key: 'value' } }, enabled: true, customerId: 'acme' },
 })
 
-async function get(path: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    return await kube.client.request({ method: 'GET', path })
-  } catch (err) {
-    if (err instanceof KubeApiError && err.status === 404) return undefined
-    throw err
-  }
-}
+const get = (path: string) => getIfExists(kube, path)
 
 async function eventually<T>(
   what: string,

@@ -18,7 +18,7 @@ import { startApp, type RunningApp } from '../../src/app/app.js'
 import { LeaderLease } from '../../src/controller/leader-lease.js'
 import { createLogger } from '../../src/observability/logger.js'
 import { isPortcullisKind, KIND_INFO } from '../../src/api/v1alpha1/kinds.js'
-import { KubeApiError, type KubeClient } from '../../src/sources/kubernetes-client.js'
+import type { KubeClient } from '../../src/sources/kubernetes-client.js'
 import {
   buildCheckRequest,
   createOfficialCheckClient,
@@ -29,7 +29,12 @@ import {
   type ChartServiceAccount,
   type KubeApiServer,
 } from '../helpers/kube-apiserver.js'
-import { PORTCULLIS_NS, startKubernetesModeApp } from '../helpers/kubernetes-app.js'
+import {
+  boundService,
+  getIfExists,
+  PORTCULLIS_NS,
+  startKubernetesModeApp,
+} from '../helpers/kubernetes-app.js'
 import { answer } from '../helpers/portcullis-app.js'
 import { ALICE, signWithSdk } from '../helpers/sign-request.js'
 import { loopbackAppOptions } from '../helpers/portcullis-app.js'
@@ -66,14 +71,7 @@ async function create(obj: Obj): Promise<Record<string, unknown>> {
   return kube.client.request({ method: 'POST', path: collectionPath(obj), body: obj })
 }
 
-async function get(path: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    return await kube.client.request({ method: 'GET', path })
-  } catch (err) {
-    if (err instanceof KubeApiError && err.status === 404) return undefined
-    throw err
-  }
-}
+const get = (path: string) => getIfExists(kube, path)
 
 async function mergePatch(path: string, body: unknown): Promise<Record<string, unknown>> {
   return kube.client.request({
@@ -323,16 +321,7 @@ describe('Kubernetes mode against a real kube-apiserver', () => {
   })
 
   it('a PRIVATE API bound to a Service gets a NetworkPolicy owned by the Service; it is pruned when no longer wanted', async () => {
-    const svc = await create({
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: {
-        name: 'inventory',
-        namespace: 'shop',
-        annotations: { 'portcullis.dev/rest-api': 'inventory' },
-      },
-      spec: { selector: { app: 'inventory' }, ports: [{ port: 80, targetPort: 8080 }] },
-    })
+    const svc = await create(boundService('shop', 'inventory'))
     const uid = (svc['metadata'] as { uid: string }).uid
     const npPath = '/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies/portcullis-inventory'
     const { value: np } = await eventually('NetworkPolicy', () => get(npPath))

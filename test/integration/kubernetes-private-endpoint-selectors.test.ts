@@ -14,10 +14,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningApp } from '../../src/app/app.js'
-import { KubeApiError } from '../../src/sources/kubernetes-client.js'
 import { buildCheckRequest, type OfficialCheckClient } from '../helpers/envoy-client.js'
 import type { KubeApiServer } from '../helpers/kube-apiserver.js'
-import { startKubernetesModeApp } from '../helpers/kubernetes-app.js'
+import { boundService, getIfExists, startKubernetesModeApp } from '../helpers/kubernetes-app.js'
 import { answer } from '../helpers/portcullis-app.js'
 
 const CRD = '/apis/portcullis.dev/v1alpha1/namespaces'
@@ -270,23 +269,11 @@ describe('PrivateEndpoint label selectors in Kubernetes mode (real kube-apiserve
   })
 
   it('the generated NetworkPolicy admits the same selectors as one peer', async () => {
-    await request('POST', '/api/v1/namespaces/shop/services', {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: {
-        name: 'inventory',
-        namespace: 'shop',
-        annotations: { 'portcullis.dev/rest-api': 'inventory' },
-      },
-      spec: { selector: { app: 'inventory' }, ports: [{ port: 80, targetPort: 8080 }] },
-    })
+    await request('POST', '/api/v1/namespaces/shop/services', boundService('shop', 'inventory'))
     const npPath = '/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies/portcullis-inventory'
     let np: Record<string, unknown> | undefined
     await eventually('NetworkPolicy', async () => {
-      np = await request('GET', npPath).catch((err: unknown) => {
-        if (err instanceof KubeApiError && err.status === 404) return undefined
-        throw err
-      })
+      np = await getIfExists(kube, npPath)
       return np !== undefined
     })
     const spec = np?.['spec'] as { ingress: { from: unknown[] }[] }

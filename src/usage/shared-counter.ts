@@ -272,16 +272,54 @@ export class SharedUsageCounter implements UsageCounter {
     )
   }
 
-  /** A store call that gives up after the timeout (the store's answer may still arrive later). */
+  /**
+   * A store call that gives up after the timeout (the store's answer may still arrive later).
+   *
+   * The timeout is judged on time the loop was free to read the answer, not on a bare timer: on a
+   * saturated loop one turn can outlast the timeout, and libuv runs expired timers before polling
+   * for I/O, so a timer alone would call a store slow whose answer came back at once and sits
+   * unread in the socket. Hence the clock starts on the turn after the call (the client writes its
+   * commands from a setImmediate queued before ours, so the request has left by then) and an
+   * expired timer gives the poll phase one turn (setImmediate) before deciding. A store that really
+   * is down or stalled still times out after `timeoutMs` plus a turn or two.
+   */
   #call<T>(p: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(new StoreTimeout(`usage store slower than ${this.#timeoutMs} ms`))
-      }, this.#timeoutMs)
-    })
-    return Promise.race([p, timeout]).finally(() => {
-      clearTimeout(timer)
+    return new Promise<T>((resolve, reject) => {
+      let settled = false
+      let timer: NodeJS.Timeout | undefined
+      let deadline = 0
+      const judge = (): void => {
+        setImmediate(() => {
+          if (settled) return
+          // A timer created late in a long turn may fire early by the wall clock: wait out the rest.
+          const left = deadline - performance.now()
+          if (left > 0) {
+            timer = setTimeout(judge, Math.ceil(left))
+            return
+          }
+          settled = true
+          reject(new StoreTimeout(`usage store slower than ${this.#timeoutMs} ms`))
+        })
+      }
+      setImmediate(() => {
+        if (settled) return
+        deadline = performance.now() + this.#timeoutMs
+        timer = setTimeout(judge, this.#timeoutMs)
+      })
+      p.then(
+        (v) => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          resolve(v)
+        },
+        (err: unknown) => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          reject(err instanceof Error ? err : new Error(String(err)))
+        },
+      )
     })
   }
 

@@ -9,7 +9,7 @@
  * @module
  */
 import { LocalUsageCounter } from './local-counter.js'
-import { Lease, quotaBlock, rateBlock } from './leases.js'
+import { Lease, quotaBlock, quotaLeaseCap, rateBlock, rateLeaseCap } from './leases.js'
 import { periodEnd, periodStart } from './quota-period.js'
 import type {
   KeyUsage,
@@ -122,18 +122,24 @@ export class SharedUsageCounter implements UsageCounter {
       r.methodThrottle === undefined
         ? undefined
         : this.#tokenLease(`${pair}\n${r.methodThrottle.id}`, r.methodThrottle.limits)
+    plan?.lease.want()
+    method?.lease.want()
     let result: UsageResult = 'allowed'
     if (
       (plan !== undefined && !plan.lease.canTake(nowMs)) ||
       (method !== undefined && !method.lease.canTake(nowMs))
     ) {
       result = 'throttled'
-    } else if (quota !== undefined && quota.exhausted) {
-      result = 'quota_exceeded'
-    } else if (quota !== undefined && !quota.lease.canTake(nowMs)) {
-      // Faster than quota leases arrive (a block of credit spent, the next lease in flight): the
-      // quota may not be used up, so this is the throttle's answer, not Limit Exceeded.
-      result = 'throttled'
+    } else if (quota !== undefined) {
+      quota.lease.want()
+      if (quota.exhausted && quota.lease.avail < 1) {
+        // Units already leased were counted by the store: they are spent before refusing.
+        result = 'quota_exceeded'
+      } else if (!quota.lease.canTake(nowMs)) {
+        // Faster than quota leases arrive (a block of credit spent, the next lease in flight): the
+        // quota may not be used up, so this is the throttle's answer, not Limit Exceeded.
+        result = 'throttled'
+      }
     }
     if (result === 'allowed') {
       plan?.lease.take()
@@ -192,7 +198,7 @@ export class SharedUsageCounter implements UsageCounter {
     let q = this.#quotas.get(pair)
     if (q === undefined || q.start !== start || q.limit !== quota.limit) {
       q = {
-        lease: new Lease(quotaBlock(quota.limit)),
+        lease: new Lease(quotaBlock(quota.limit), quotaLeaseCap(quota.limit)),
         start,
         limit: quota.limit,
         ttlMs: periodEnd(quota.period, quota.offset, start) - nowMs + 86_400_000,
@@ -212,7 +218,13 @@ export class SharedUsageCounter implements UsageCounter {
       t.limits.rateLimit !== limits.rateLimit ||
       t.limits.burstLimit !== limits.burstLimit
     ) {
-      t = { lease: new Lease(rateBlock(limits.rateLimit, limits.burstLimit)), limits }
+      t = {
+        lease: new Lease(
+          rateBlock(limits.rateLimit, limits.burstLimit),
+          rateLeaseCap(limits.rateLimit, limits.burstLimit),
+        ),
+        limits,
+      }
       this.#tokens.set(id, t)
     }
     return t
@@ -227,11 +239,11 @@ export class SharedUsageCounter implements UsageCounter {
       return
     if (q.exhausted && q.lease.debt === 0 && q.unsynced === 0) return
     const debt = q.lease.debt + q.unsynced
-    q.lease.pending = true
-    const want = q.exhausted ? 0 : q.lease.block
+    const size = q.lease.requested()
+    const want = q.exhausted ? 0 : size
     this.#call(this.#store.leaseQuota(`${pair}\n${q.start}`, q.limit, debt, want, q.ttlMs)).then(
       ({ granted, used }) => {
-        q.lease.pending = false
+        q.lease.answered()
         q.lease.debt -= Math.min(q.lease.debt, debt)
         q.unsynced = 0
         q.lease.avail += granted
@@ -253,10 +265,10 @@ export class SharedUsageCounter implements UsageCounter {
     )
       return
     const debt = t.lease.debt
-    t.lease.pending = true
-    this.#call(this.#store.leaseTokens(id, t.limits, debt, t.lease.block)).then(
+    const want = t.lease.requested()
+    this.#call(this.#store.leaseTokens(id, t.limits, debt, want)).then(
       ({ granted, tokens }) => {
-        t.lease.pending = false
+        t.lease.answered()
         t.lease.debt -= Math.min(t.lease.debt, debt)
         t.lease.avail += granted
         // Nothing left in the shared bucket: no credit until the refill has brought it back to one

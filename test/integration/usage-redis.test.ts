@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisStore, type RedisStore } from '../../src/usage/redis-store.js'
 import { SharedUsageCounter } from '../../src/usage/shared-counter.js'
-import { quotaBlock, rateBlock } from '../../src/usage/leases.js'
+import { quotaBlock, quotaLeaseCap, rateBlock } from '../../src/usage/leases.js'
 import { periodStart } from '../../src/usage/quota-period.js'
 import type { UsageRequest, UsageResult } from '../../src/usage/usage-counter.js'
 import { startRedis, type RunningRedis } from '../helpers/redis.js'
@@ -92,7 +92,7 @@ describe('two replicas on one Redis', () => {
       `shared quota N=${N}: allowed ${allowed} (overshoot ${allowed - N}, bound ${2 * block})`,
     )
     expect(allowed).toBeLessThanOrEqual(N + 2 * block)
-    expect(allowed).toBeGreaterThanOrEqual(N - 2 * Math.ceil(1.5 * block))
+    expect(allowed).toBeGreaterThanOrEqual(N - 2 * Math.ceil(1.5 * quotaLeaseCap(N)))
     expect(a.states).toEqual([])
   })
 

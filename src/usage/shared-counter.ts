@@ -157,7 +157,8 @@ export class SharedUsageCounter implements UsageCounter {
   usage(plan: string, key: string, quota: Quota, nowMs: number): KeyUsage {
     const start = periodStart(quota.period, quota.offset, nowMs)
     const q = this.#quotas.get(`${plan}\n${key}`)
-    // As of this replica's last exchange with the store (within a block per replica).
+    // As of this replica's last exchange with the store: other replicas' unspent leases read as
+    // used and their credit not yet charged does not (at most 1.5 leases, or one block, each).
     const used =
       q === undefined || q.start !== start ? 0 : q.known - q.lease.avail + q.lease.debt + q.unsynced
     return { used, remaining: Math.max(0, quota.limit - used), periodStart: start }

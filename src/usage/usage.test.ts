@@ -224,10 +224,10 @@ describe('SharedUsageCounter under a steady load', () => {
   it('units already leased are spent before a used-up quota answers Limit Exceeded', async () => {
     const { store, answer } = manualStore()
     const c = new SharedUsageCounter({ store, timeoutMs: 60_000 })
-    const quota = { limit: 100, period: 'DAY' as const, offset: 0 }
+    const quota = { limit: 1000, period: 'DAY' as const, offset: 0 }
     const r = { ...base, quota }
     let allowed = 0
-    for (let round = 0; round < 100; round++) {
+    for (let round = 0; round < 400; round++) {
       for (let i = 0; i < 3; i++) if (c.consume(r, Date.now()) === 'allowed') allowed++
       await answer()
     }
@@ -235,6 +235,72 @@ describe('SharedUsageCounter under a steady load', () => {
     expect(allowed).toBeGreaterThanOrEqual(quota.limit)
     expect(allowed).toBeLessThanOrEqual(quota.limit + quotaBlock(quota.limit))
     expect(c.consume(r, Date.now())).toBe('quota_exceeded')
+    c.close()
+  })
+})
+
+describe('SharedUsageCounter store timeout', () => {
+  /** A store that sends from a setImmediate (as node-redis does) and answers 5 ms after that. */
+  function quickStore(): LeaseStore {
+    const later = <T>(value: T): Promise<T> =>
+      new Promise((resolve) => {
+        setImmediate(() =>
+          setTimeout(() => {
+            resolve(value)
+          }, 5),
+        )
+      })
+    return {
+      leaseQuota: (_id, _limit, _debt, want) => later({ granted: want, used: want }),
+      leaseTokens: (_id, _limits, _debt, want) => later({ granted: want, tokens: 1e9 }),
+      ping: () => later(undefined),
+    }
+  }
+
+  function busy(ms: number): void {
+    const end = performance.now() + ms
+    while (performance.now() < end) {
+      // a long turn of a saturated event loop
+    }
+  }
+
+  it('a request sent at the end of a turn longer than the timeout is given the timeout from then', async () => {
+    const states: string[] = []
+    const c = new SharedUsageCounter({
+      store: quickStore(),
+      timeoutMs: 50,
+      onStateChange: (s) => states.push(s),
+    })
+    const r = { ...base, quota: { limit: 1_000_000, period: 'DAY' as const, offset: 0 } }
+    for (let i = 0; i < 3; i++) {
+      expect(c.consume(r, Date.now())).toBe('allowed')
+      busy(120)
+      await new Promise((res) => setTimeout(res, 30))
+    }
+    expect(states).toEqual([])
+    expect(c.state.state).toBe('shared')
+    c.close()
+  })
+
+  it('a store that never answers is still judged slow after the timeout', async () => {
+    const states: string[] = []
+    const c = new SharedUsageCounter({
+      store: {
+        leaseQuota: () => new Promise(() => undefined),
+        leaseTokens: () => new Promise(() => undefined),
+        ping: () => new Promise(() => undefined),
+      },
+      timeoutMs: 20,
+      onStateChange: (s) => states.push(s),
+    })
+    const r = { ...base, quota: { limit: 1_000_000, period: 'DAY' as const, offset: 0 } }
+    c.consume(r, Date.now())
+    busy(60) // a blocked loop does not hold the verdict back once it is free again
+    for (let i = 0; i < 100 && c.state.state === 'shared'; i++) {
+      await new Promise((res) => setTimeout(res, 5))
+    }
+    expect(states).toEqual(['fallback'])
+    expect(c.consume(r, Date.now())).toBe('allowed')
     c.close()
   })
 })

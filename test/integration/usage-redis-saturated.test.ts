@@ -105,7 +105,11 @@ function h2load(dataFile: string): Promise<string> {
     let out = ''
     p.stdout.on('data', (d: Buffer) => (out += d.toString()))
     p.stderr.on('data', (d: Buffer) => (out += d.toString()))
-    p.once('error', reject)
+    p.once('error', (err) => {
+      reject(
+        new Error(`h2load did not start (scripts/ensure-tools.sh installs it): ${err.message}`),
+      )
+    })
     p.once('close', (code) => {
       if (code === 0) resolve(out)
       else reject(new Error(`h2load exited ${String(code)}:\n${out}`))

@@ -9,7 +9,7 @@
  * @module
  */
 import { LocalUsageCounter } from './local-counter.js'
-import { Lease, quotaBlock, rateBlock } from './leases.js'
+import { Lease, quotaBlock, quotaLeaseCap, rateBlock, rateLeaseCap } from './leases.js'
 import { periodEnd, periodStart } from './quota-period.js'
 import type {
   KeyUsage,
@@ -122,18 +122,24 @@ export class SharedUsageCounter implements UsageCounter {
       r.methodThrottle === undefined
         ? undefined
         : this.#tokenLease(`${pair}\n${r.methodThrottle.id}`, r.methodThrottle.limits)
+    plan?.lease.want()
+    method?.lease.want()
     let result: UsageResult = 'allowed'
     if (
       (plan !== undefined && !plan.lease.canTake(nowMs)) ||
       (method !== undefined && !method.lease.canTake(nowMs))
     ) {
       result = 'throttled'
-    } else if (quota !== undefined && quota.exhausted) {
-      result = 'quota_exceeded'
-    } else if (quota !== undefined && !quota.lease.canTake(nowMs)) {
-      // Faster than quota leases arrive (a block of credit spent, the next lease in flight): the
-      // quota may not be used up, so this is the throttle's answer, not Limit Exceeded.
-      result = 'throttled'
+    } else if (quota !== undefined) {
+      quota.lease.want()
+      if (quota.exhausted && quota.lease.avail < 1) {
+        // Units already leased were counted by the store: they are spent before refusing.
+        result = 'quota_exceeded'
+      } else if (!quota.lease.canTake(nowMs)) {
+        // Faster than quota leases arrive (a block of credit spent, the next lease in flight): the
+        // quota may not be used up, so this is the throttle's answer, not Limit Exceeded.
+        result = 'throttled'
+      }
     }
     if (result === 'allowed') {
       plan?.lease.take()
@@ -151,7 +157,8 @@ export class SharedUsageCounter implements UsageCounter {
   usage(plan: string, key: string, quota: Quota, nowMs: number): KeyUsage {
     const start = periodStart(quota.period, quota.offset, nowMs)
     const q = this.#quotas.get(`${plan}\n${key}`)
-    // As of this replica's last exchange with the store (within a block per replica).
+    // As of this replica's last exchange with the store: other replicas' unspent leases read as
+    // used and their credit not yet charged does not (at most 1.5 leases, or one block, each).
     const used =
       q === undefined || q.start !== start ? 0 : q.known - q.lease.avail + q.lease.debt + q.unsynced
     return { used, remaining: Math.max(0, quota.limit - used), periodStart: start }
@@ -192,7 +199,7 @@ export class SharedUsageCounter implements UsageCounter {
     let q = this.#quotas.get(pair)
     if (q === undefined || q.start !== start || q.limit !== quota.limit) {
       q = {
-        lease: new Lease(quotaBlock(quota.limit)),
+        lease: new Lease(quotaBlock(quota.limit), quotaLeaseCap(quota.limit)),
         start,
         limit: quota.limit,
         ttlMs: periodEnd(quota.period, quota.offset, start) - nowMs + 86_400_000,
@@ -212,7 +219,13 @@ export class SharedUsageCounter implements UsageCounter {
       t.limits.rateLimit !== limits.rateLimit ||
       t.limits.burstLimit !== limits.burstLimit
     ) {
-      t = { lease: new Lease(rateBlock(limits.rateLimit, limits.burstLimit)), limits }
+      t = {
+        lease: new Lease(
+          rateBlock(limits.rateLimit, limits.burstLimit),
+          rateLeaseCap(limits.rateLimit, limits.burstLimit),
+        ),
+        limits,
+      }
       this.#tokens.set(id, t)
     }
     return t
@@ -227,11 +240,11 @@ export class SharedUsageCounter implements UsageCounter {
       return
     if (q.exhausted && q.lease.debt === 0 && q.unsynced === 0) return
     const debt = q.lease.debt + q.unsynced
-    q.lease.pending = true
-    const want = q.exhausted ? 0 : q.lease.block
+    const size = q.lease.requested()
+    const want = q.exhausted ? 0 : size
     this.#call(this.#store.leaseQuota(`${pair}\n${q.start}`, q.limit, debt, want, q.ttlMs)).then(
       ({ granted, used }) => {
-        q.lease.pending = false
+        q.lease.answered()
         q.lease.debt -= Math.min(q.lease.debt, debt)
         q.unsynced = 0
         q.lease.avail += granted
@@ -253,10 +266,10 @@ export class SharedUsageCounter implements UsageCounter {
     )
       return
     const debt = t.lease.debt
-    t.lease.pending = true
-    this.#call(this.#store.leaseTokens(id, t.limits, debt, t.lease.block)).then(
+    const want = t.lease.requested()
+    this.#call(this.#store.leaseTokens(id, t.limits, debt, want)).then(
       ({ granted, tokens }) => {
-        t.lease.pending = false
+        t.lease.answered()
         t.lease.debt -= Math.min(t.lease.debt, debt)
         t.lease.avail += granted
         // Nothing left in the shared bucket: no credit until the refill has brought it back to one
@@ -272,16 +285,54 @@ export class SharedUsageCounter implements UsageCounter {
     )
   }
 
-  /** A store call that gives up after the timeout (the store's answer may still arrive later). */
+  /**
+   * A store call that gives up after the timeout (the store's answer may still arrive later).
+   *
+   * The timeout is judged on time the loop was free to read the answer, not on a bare timer: on a
+   * saturated loop one turn can outlast the timeout, and libuv runs expired timers before polling
+   * for I/O, so a timer alone would call a store slow whose answer came back at once and sits
+   * unread in the socket. Hence the clock starts on the turn after the call (the client writes its
+   * commands from a setImmediate queued before ours, so the request has left by then) and an
+   * expired timer gives the poll phase one turn (setImmediate) before deciding. A store that really
+   * is down or stalled still times out after `timeoutMs` plus a turn or two.
+   */
   #call<T>(p: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(new StoreTimeout(`usage store slower than ${this.#timeoutMs} ms`))
-      }, this.#timeoutMs)
-    })
-    return Promise.race([p, timeout]).finally(() => {
-      clearTimeout(timer)
+    return new Promise<T>((resolve, reject) => {
+      let settled = false
+      let timer: NodeJS.Timeout | undefined
+      let deadline = 0
+      const judge = (): void => {
+        setImmediate(() => {
+          if (settled) return
+          // A timer created late in a long turn may fire early by the wall clock: wait out the rest.
+          const left = deadline - performance.now()
+          if (left > 0) {
+            timer = setTimeout(judge, Math.ceil(left))
+            return
+          }
+          settled = true
+          reject(new StoreTimeout(`usage store slower than ${this.#timeoutMs} ms`))
+        })
+      }
+      setImmediate(() => {
+        if (settled) return
+        deadline = performance.now() + this.#timeoutMs
+        timer = setTimeout(judge, this.#timeoutMs)
+      })
+      p.then(
+        (v) => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          resolve(v)
+        },
+        (err: unknown) => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          reject(err instanceof Error ? err : new Error(String(err)))
+        },
+      )
     })
   }
 

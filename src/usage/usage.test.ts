@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { ApiKeyIndex } from './api-key-index.js'
+import { Lease, quotaBlock, quotaLeaseCap, rateLeaseCap } from './leases.js'
 import { LocalUsageCounter } from './local-counter.js'
 import { periodEnd, periodStart } from './quota-period.js'
-import type { UsageRequest } from './usage-counter.js'
+import { SharedUsageCounter, type LeaseStore } from './shared-counter.js'
+import type { UsageRequest, UsageResult } from './usage-counter.js'
 
 const at = (iso: string): number => Date.parse(iso)
 const iso = (ms: number): string => new Date(ms).toISOString()
@@ -123,6 +125,183 @@ describe('LocalUsageCounter', () => {
     expect(c.consume({ ...base, plan: 'shop/silver', quota }, t)).toBe('allowed')
     c.retain((plan) => plan === 'shop/silver')
     expect(c.usage('shop/gold', 'shop/a', quota, t).used).toBe(0)
+  })
+})
+
+describe('Lease sizing', () => {
+  it('grows to eight times the demand seen over a round trip, within [block, cap], and shrinks by at most a quarter per answer', () => {
+    const l = new Lease(10, 1000)
+    expect(l.requested()).toBe(10)
+    for (let i = 0; i < 30; i++) l.want()
+    l.answered()
+    expect(l.size).toBe(240)
+    expect(l.requested()).toBe(240)
+    for (let i = 0; i < 500; i++) l.want() // demand far beyond the cap
+    l.answered()
+    expect(l.size).toBe(1000)
+    l.requested() // an idle round trip
+    l.answered()
+    expect(l.size).toBe(750)
+    for (let i = 0; i < 20; i++) {
+      l.requested()
+      l.answered()
+    }
+    expect(l.size).toBe(10)
+  })
+
+  it('credit stays one block whatever the size (the overshoot bound)', () => {
+    const l = new Lease(10, 1000)
+    l.size = 1000
+    l.requested()
+    let taken = 0
+    while (l.canTake(0) && taken < 10_000) {
+      l.take()
+      taken++
+    }
+    expect(taken).toBe(10)
+    expect(l.debt).toBe(10)
+  })
+
+  it('caps: 5 % of the quota limit and 250 ms of the rate (within the burst), never below a block', () => {
+    expect(quotaLeaseCap(1_000_000_000)).toBe(50_000_000)
+    expect(quotaLeaseCap(10)).toBe(quotaBlock(10))
+    expect(rateLeaseCap(1000, 10_000)).toBe(250)
+    expect(rateLeaseCap(1000, 100)).toBe(100)
+    expect(rateLeaseCap(0, 10)).toBe(1)
+    expect(rateLeaseCap(10, 0)).toBe(0)
+  })
+})
+
+/** A store whose answers the test releases one by one: round trips as long as the test wants. */
+function manualStore() {
+  let used = 0
+  const waiting: (() => void)[] = []
+  const wants: number[] = []
+  const store: LeaseStore = {
+    leaseQuota: (_id, limit, debt, want) =>
+      new Promise((resolve) => {
+        wants.push(want)
+        waiting.push(() => {
+          used += debt
+          const granted = Math.max(0, Math.min(want, limit - used))
+          used += granted
+          resolve({ granted, used })
+        })
+      }),
+    leaseTokens: () => Promise.reject(new Error('no throttle in these tests')),
+    ping: () => Promise.resolve(),
+  }
+  const answer = async () => {
+    for (const w of waiting.splice(0)) w()
+    await new Promise((r) => setImmediate(r))
+  }
+  return { store, answer, wants }
+}
+
+describe('SharedUsageCounter under a steady load', () => {
+  it('a replica spending three blocks per round trip is refused only in the first round trips, then never', async () => {
+    const { store, answer, wants } = manualStore()
+    const c = new SharedUsageCounter({ store, timeoutMs: 60_000 })
+    const quota = { limit: 1_000_000_000, period: 'DAY' as const, offset: 0 }
+    const r = { ...base, quota }
+    const block = quotaBlock(quota.limit)
+    const rounds: UsageResult[][] = []
+    for (let round = 0; round < 12; round++) {
+      const results: UsageResult[] = []
+      for (let i = 0; i < 3 * block; i++) results.push(c.consume(r, Date.now()))
+      rounds.push(results)
+      await answer()
+    }
+    const refused = rounds.map((x) => x.filter((y) => y !== 'allowed').length)
+    // Before the first answer only one block of credit exists; after it, leases match the pace.
+    expect(refused[0]).toBe(2 * block)
+    expect(refused.slice(2)).toEqual(Array.from({ length: 10 }, () => 0))
+    expect(Math.max(...wants)).toBeLessThanOrEqual(quotaLeaseCap(quota.limit))
+    expect(c.state.state).toBe('shared')
+    c.close()
+  })
+
+  it('units already leased are spent before a used-up quota answers Limit Exceeded', async () => {
+    const { store, answer } = manualStore()
+    const c = new SharedUsageCounter({ store, timeoutMs: 60_000 })
+    const quota = { limit: 1000, period: 'DAY' as const, offset: 0 }
+    const r = { ...base, quota }
+    let allowed = 0
+    for (let round = 0; round < 400; round++) {
+      for (let i = 0; i < 3; i++) if (c.consume(r, Date.now()) === 'allowed') allowed++
+      await answer()
+    }
+    // One replica: every unit the store granted is used, and the credit adds at most a block.
+    expect(allowed).toBeGreaterThanOrEqual(quota.limit)
+    expect(allowed).toBeLessThanOrEqual(quota.limit + quotaBlock(quota.limit))
+    expect(c.consume(r, Date.now())).toBe('quota_exceeded')
+    c.close()
+  })
+})
+
+describe('SharedUsageCounter store timeout', () => {
+  /** A store that sends from a setImmediate (as node-redis does) and answers 5 ms after that. */
+  function quickStore(): LeaseStore {
+    const later = <T>(value: T): Promise<T> =>
+      new Promise((resolve) => {
+        setImmediate(() =>
+          setTimeout(() => {
+            resolve(value)
+          }, 5),
+        )
+      })
+    return {
+      leaseQuota: (_id, _limit, _debt, want) => later({ granted: want, used: want }),
+      leaseTokens: (_id, _limits, _debt, want) => later({ granted: want, tokens: 1e9 }),
+      ping: () => later(undefined),
+    }
+  }
+
+  function busy(ms: number): void {
+    const end = performance.now() + ms
+    while (performance.now() < end) {
+      // a long turn of a saturated event loop
+    }
+  }
+
+  it('a request sent at the end of a turn longer than the timeout is given the timeout from then', async () => {
+    const states: string[] = []
+    const c = new SharedUsageCounter({
+      store: quickStore(),
+      timeoutMs: 50,
+      onStateChange: (s) => states.push(s),
+    })
+    const r = { ...base, quota: { limit: 1_000_000, period: 'DAY' as const, offset: 0 } }
+    for (let i = 0; i < 3; i++) {
+      expect(c.consume(r, Date.now())).toBe('allowed')
+      busy(120)
+      await new Promise((res) => setTimeout(res, 30))
+    }
+    expect(states).toEqual([])
+    expect(c.state.state).toBe('shared')
+    c.close()
+  })
+
+  it('a store that never answers is still judged slow after the timeout', async () => {
+    const states: string[] = []
+    const c = new SharedUsageCounter({
+      store: {
+        leaseQuota: () => new Promise(() => undefined),
+        leaseTokens: () => new Promise(() => undefined),
+        ping: () => new Promise(() => undefined),
+      },
+      timeoutMs: 20,
+      onStateChange: (s) => states.push(s),
+    })
+    const r = { ...base, quota: { limit: 1_000_000, period: 'DAY' as const, offset: 0 } }
+    c.consume(r, Date.now())
+    busy(60) // a blocked loop does not hold the verdict back once it is free again
+    for (let i = 0; i < 100 && c.state.state === 'shared'; i++) {
+      await new Promise((res) => setTimeout(res, 5))
+    }
+    expect(states).toEqual(['fallback'])
+    expect(c.consume(r, Date.now())).toBe('allowed')
+    c.close()
   })
 })
 

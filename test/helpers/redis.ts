@@ -33,6 +33,10 @@ export interface RunningRedis {
   kill(): Promise<void>
   /** Starts it again on the same port, with an empty data set. */
   restart(): Promise<void>
+  /** Freezes the server (SIGSTOP): connections stay open, nothing answers, as a stalled host. */
+  pause(): void
+  /** Lets a paused server run again (SIGCONT). */
+  resume(): void
   stop(): Promise<void>
 }
 
@@ -182,7 +186,15 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RunningR
     async restart() {
       await start()
     },
+    pause() {
+      child?.kill('SIGSTOP')
+    },
+    resume() {
+      child?.kill('SIGCONT')
+    },
     async stop() {
+      // A paused server would never see the SIGTERM stopChild sends first.
+      child?.kill('SIGCONT')
       if (child !== undefined) await stopChild(child, 2000)
       await rm(dir, { recursive: true, force: true })
     },

@@ -21,7 +21,7 @@ import { answer } from '../helpers/portcullis-app.js'
 import { freePort } from '../helpers/nginx.js'
 import { startRedis, type RunningRedis } from '../helpers/redis.js'
 import { stopChild } from '../helpers/stop-child.js'
-import { quotaBlock, rateBlock } from '../../src/usage/leases.js'
+import { quotaBlock, quotaLeaseCap, rateBlock } from '../../src/usage/leases.js'
 
 const HOST = 'metered.example.com'
 const N = 20
@@ -240,11 +240,11 @@ describe('two Portcullis processes sharing Redis', () => {
       `two processes, quota N=${N}: allowed ${allowed}, overshoot ${allowed - N} (bound ${bound})`,
     )
     expect(allowed).toBeLessThanOrEqual(N + bound)
-    expect(allowed).toBeGreaterThanOrEqual(N - 2 * Math.ceil(1.5 * quotaBlock(N)))
+    expect(allowed).toBeGreaterThanOrEqual(N - 2 * Math.ceil(1.5 * quotaLeaseCap(N)))
     expect(limited).toBe(6 * N - allowed)
   })
 
-  it('enforce one quota of N across both replicas under concurrent load: N - 1.5 blocks per replica <= allowed <= N + one block per replica', async () => {
+  it('enforce one quota of N across both replicas under concurrent load: N - 1.5 leases per replica <= allowed <= N + one block per replica', async () => {
     // Keep both replicas busy with IN_FLIGHT checks each until every check of a wave on both
     // answers Limit Exceeded: by then each replica has spent or returned its leases, so the count
     // is the whole story (no wall clock involved, only a cap on the number of waves).
@@ -267,7 +267,7 @@ describe('two Portcullis processes sharing Redis', () => {
     )
     await expectNoFallback()
     expect(allowed).toBeLessThanOrEqual(CROWD_N + 2 * block)
-    expect(allowed).toBeGreaterThanOrEqual(CROWD_N - 2 * Math.ceil(1.5 * block))
+    expect(allowed).toBeGreaterThanOrEqual(CROWD_N - 2 * Math.ceil(1.5 * quotaLeaseCap(CROWD_N)))
   })
 
   it('share one token bucket under concurrent load: allowed <= burst + rate x elapsed + one block per replica', async () => {

@@ -307,7 +307,7 @@ export const SCENARIOS: readonly Scenario[] = [
     note:
       'as the row above, counted on a local redis-server (--usage-store) by leased blocks; ' +
       'worst-case quota overshoot: one block (1 % of the limit, at most 1000) per replica per ' +
-      'period; measured in the tests across two replicas: 0-1 sequentially, 18 (bound 20) for N=1000 with 16 checks in flight on each',
+      'period; measured in the tests across two replicas: 0-1 sequentially, 0-2 (bound 20) for N=1000 with 16 checks in flight on each',
     throughputTarget: 0.7,
     p99Target: 1.5,
     configDirs: [BENCH_CONFIG_DIR],

@@ -180,6 +180,31 @@ function busy(ms: number): void {
 }
 const turn = () => new Promise((r) => setImmediate(r))
 
+/**
+ * Five allowed checks, each followed by an 800 ms turn of the loop (longer than the store's
+ * timeout), the lease request sent before the turn (`sentFirst`) or only when it ends; counting
+ * must stay shared throughout, with nothing counted per replica.
+ */
+async function expectSharedAcrossLongTurns(
+  a: Awaited<ReturnType<typeof open>>,
+  r: ReturnType<typeof req>,
+  sentFirst: boolean,
+): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    expect(a.counter.consume(r, Date.now())).toBe('allowed')
+    if (sentFirst) {
+      await turn()
+      await turn()
+    }
+    busy(800)
+    await tick()
+    await tick()
+  }
+  expect(a.counter.state.state).toBe('shared')
+  expect(a.states).toEqual([])
+  expect(a.fallback()).toBe(0)
+}
+
 describe('a blocked event loop is not a slow store', () => {
   // The store's timeout is 500 ms (replica()). A turn of the loop longer than that makes the timeout
   // timer expire while Redis's reply, back within a millisecond, is still unread in the socket:
@@ -187,18 +212,8 @@ describe('a blocked event loop is not a slow store', () => {
   it('a reply already in the socket when the loop comes back keeps counting shared', async () => {
     const a = await open(redis)
     const r = req('shop/blocked-loop', { quota: { limit: 1_000_000, period: 'DAY', offset: 0 } })
-    for (let i = 0; i < 5; i++) {
-      expect(a.counter.consume(r, Date.now())).toBe('allowed')
-      // Let the lease request reach Redis, then block for longer than the timeout.
-      await turn()
-      await turn()
-      busy(800)
-      await tick()
-      await tick()
-    }
-    expect(a.counter.state.state).toBe('shared')
-    expect(a.states).toEqual([])
-    expect(a.fallback()).toBe(0)
+    // Let each lease request reach Redis, then block for longer than the timeout.
+    await expectSharedAcrossLongTurns(a, r, true)
   })
 
   it('a lease requested at the start of a long turn (sent only when it ends) keeps counting shared', async () => {
@@ -207,15 +222,7 @@ describe('a blocked event loop is not a slow store', () => {
       planThrottle: { rateLimit: 1_000_000, burstLimit: 1_000_000 },
       quota: { limit: 1_000_000, period: 'DAY', offset: 0 },
     })
-    for (let i = 0; i < 5; i++) {
-      expect(a.counter.consume(r, Date.now())).toBe('allowed')
-      busy(800)
-      await tick()
-      await tick()
-    }
-    expect(a.counter.state.state).toBe('shared')
-    expect(a.states).toEqual([])
-    expect(a.fallback()).toBe(0)
+    await expectSharedAcrossLongTurns(a, r, false)
   })
 
   it('a paused Redis (SIGSTOP) still switches to per-replica counting, and back when resumed', async () => {

@@ -7,7 +7,6 @@
  * /readyz say so), and both go back to shared counting when Redis is restarted. Redis has a
  * password, which never appears in the logs.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,9 +17,8 @@ import {
   type OfficialCheckClient,
 } from '../helpers/envoy-client.js'
 import { answer } from '../helpers/portcullis-app.js'
-import { freePort } from '../helpers/nginx.js'
 import { startRedis, type RunningRedis } from '../helpers/redis.js'
-import { stopChild } from '../helpers/stop-child.js'
+import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js'
 import { quotaBlock, quotaLeaseCap, rateBlock } from '../../src/usage/leases.js'
 
 const HOST = 'metered.example.com'
@@ -97,10 +95,8 @@ spec:
 `
 
 interface Replica {
-  readonly child: ChildProcess
+  readonly serve: ServeProcess
   readonly client: OfficialCheckClient
-  readonly metricsPort: number
-  log: string
 }
 
 let redis: RunningRedis
@@ -108,49 +104,11 @@ let dir: string
 const replicas: Replica[] = []
 
 async function startReplica(): Promise<Replica> {
-  const [grpc, http, metrics] = [await freePort(), await freePort(), await freePort()]
-  const child = spawn(
-    process.execPath,
-    [
-      'bin/portcullis.js',
-      'serve',
-      '--config',
-      dir,
-      '--bind-address',
-      '127.0.0.1',
-      '--grpc-port',
-      String(grpc),
-      '--http-port',
-      String(http),
-      '--metrics-port',
-      String(metrics),
-      '--log-level',
-      'warn',
-    ],
-    {
-      env: { ...process.env, PORTCULLIS_USAGE_STORE: redis.url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  const r: Replica = {
-    child,
-    client: createOfficialCheckClient(`127.0.0.1:${grpc}`),
-    metricsPort: metrics,
-    log: '',
-  }
-  child.stdout?.on('data', (d: Buffer) => (r.log += d.toString()))
-  child.stderr?.on('data', (d: Buffer) => (r.log += d.toString()))
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`portcullis exited: ${r.log}`)
-    const ready = await readyz(r).catch(() => '')
-    if (ready.startsWith('ready')) return r
-    await new Promise((res) => setTimeout(res, 50))
-  }
-  throw new Error(`portcullis did not become ready: ${r.log}`)
-}
-
-async function readyz(r: Replica): Promise<string> {
-  return (await fetch(`http://127.0.0.1:${r.metricsPort}/readyz`)).text()
+  const serve = await startServeProcess({
+    configDir: dir,
+    env: { PORTCULLIS_USAGE_STORE: redis.url },
+  })
+  return { serve, client: createOfficialCheckClient(`127.0.0.1:${serve.grpcPort}`) }
 }
 
 /** One check with Envoy's deadline: a check that waited on Redis would reject here. */
@@ -190,7 +148,7 @@ async function wave(apiKey: string): Promise<Answer[][]> {
 /** The stated bounds hold while counting is shared: a replica that fell back has its own limits. */
 async function expectNoFallback(): Promise<void> {
   for (const r of replicas) {
-    const text = await (await fetch(`http://127.0.0.1:${r.metricsPort}/metrics`)).text()
+    const text = await r.serve.metrics()
     expect(text, 'a replica fell back to per-replica counting').toMatch(
       /^portcullis_usage_store_fallback_requests_total 0$/m,
     )
@@ -215,7 +173,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const r of replicas) {
     r.client.close()
-    await stopChild(r.child, 3000)
+    await r.serve.stop()
   }
   await redis?.stop()
   if (dir) await rm(dir, { recursive: true, force: true })
@@ -224,7 +182,7 @@ afterAll(async () => {
 describe('two Portcullis processes sharing Redis', () => {
   it('enforce one quota of N across both replicas (overshoot within one block per replica)', async () => {
     const [a, b] = replicas as [Replica, Replica]
-    expect(await readyz(a)).toContain('usage-store: shared')
+    expect(await a.serve.readyz()).toContain('usage-store: shared')
     let allowed = 0
     let limited = 0
     for (let i = 0; i < 3 * N; i++) {
@@ -307,22 +265,25 @@ describe('two Portcullis processes sharing Redis', () => {
     }
     for (const r of replicas) {
       await waitFor(
-        async () => (await readyz(r)).includes('usage-store: fallback'),
+        async () => (await r.serve.readyz()).includes('usage-store: fallback'),
         'fallback in /readyz',
       )
-      const text = await (await fetch(`http://127.0.0.1:${r.metricsPort}/metrics`)).text()
+      const text = await r.serve.metrics()
       expect(text).toMatch(/^portcullis_usage_store_fallback_requests_total [1-9]/m)
       expect(text).toMatch(/^portcullis_usage_store_shared 0$/m)
     }
     await redis.restart()
     for (const r of replicas) {
-      await waitFor(async () => (await readyz(r)).includes('usage-store: shared'), 'shared again')
+      await waitFor(
+        async () => (await r.serve.readyz()).includes('usage-store: shared'),
+        'shared again',
+      )
       expect(await check(r, SILVER)).toBe(200)
     }
     // The logs name the store (they did above: fallback, recovery) but never its password.
     for (const r of replicas) {
-      expect(r.log).toContain('usage store')
-      expect(r.log).not.toContain(PASSWORD)
+      expect(r.serve.log()).toContain('usage store')
+      expect(r.serve.log()).not.toContain(PASSWORD)
     }
   })
 })

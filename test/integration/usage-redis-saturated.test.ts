@@ -6,15 +6,14 @@
  * Limit Exceeded), none is counted per replica (the store is never judged down while it answers),
  * and every check is counted by the plan.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildCheckRequest, officialAuthDefinition } from '../helpers/envoy-client.js'
-import { freePort } from '../helpers/nginx.js'
+import { CHECK_PATH, encodeCheckRequest, grpcFrame } from '../../bench/grpc-frame.js'
 import { startRedis, type RunningRedis } from '../helpers/redis.js'
-import { stopChild } from '../helpers/stop-child.js'
+import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js'
 
 const HOST = 'saturated.example.com'
 const KEY = 'SaturatedKeySaturatedKey00001'
@@ -22,7 +21,6 @@ const KEY = 'SaturatedKeySaturatedKey00001'
 const CLIENTS = 16
 const STREAMS = 128
 const REQUESTS = 80_000
-const CHECK_PATH = '/envoy.service.auth.v3.Authorization/Check'
 
 const CONFIG = `
 apiVersion: portcullis.dev/v1alpha1
@@ -54,28 +52,7 @@ spec:
 
 let redis: RunningRedis
 let dir: string
-let child: ChildProcess | undefined
-let log = ''
-let grpcPort = 0
-let metricsPort = 0
-
-/** The CheckRequest as h2load sends it: official protos, gRPC length-prefixed framing. */
-function checkFrame(): Buffer {
-  const service = officialAuthDefinition()['envoy.service.auth.v3.Authorization'] as unknown as
-    Record<string, { requestSerialize(value: object): Buffer } | undefined> | undefined
-  const method = service?.Check
-  if (method === undefined) throw new Error('official external_auth.proto has no Check')
-  const message = method.requestSerialize(
-    buildCheckRequest({ path: '/data', host: HOST, headers: { 'x-api-key': KEY } }),
-  )
-  const header = Buffer.alloc(5)
-  header.writeUInt32BE(message.length, 1)
-  return Buffer.concat([header, message])
-}
-
-async function metrics(): Promise<string> {
-  return (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
-}
+let serve: ServeProcess | undefined
 
 /** `portcullis_usage_plan_requests_total` of one plan, by result (every result it exposes). */
 function planResults(text: string, plan: string): Record<string, number> {
@@ -89,7 +66,7 @@ function planResults(text: string, plan: string): Record<string, number> {
   return out
 }
 
-function h2load(dataFile: string): Promise<string> {
+function h2load(dataFile: string, grpcPort: number): Promise<string> {
   const args = [
     ...['-t', '1', '-c', String(CLIENTS), '-m', String(STREAMS), '-n', String(REQUESTS)],
     // Connections open one every 100 ms, as clients arrive: before its first lease answer a cold
@@ -98,7 +75,7 @@ function h2load(dataFile: string): Promise<string> {
     // in service whose load climbs to saturation.
     ...['--rate', '1', '--rate-period', '100ms'],
     ...['-d', dataFile, '-H', 'content-type: application/grpc', '-H', 'te: trailers'],
-    `http://127.0.0.1:${grpcPort}${CHECK_PATH}`,
+    `http://127.0.0.1:${String(grpcPort)}${CHECK_PATH}`,
   ]
   return new Promise((resolve, reject) => {
     const p = spawn('h2load', args, { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -122,50 +99,32 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'portcullis-saturated-'))
   await mkdir(join(dir, 'config'))
   await writeFile(join(dir, 'config', 'config.yaml'), CONFIG)
-  await writeFile(join(dir, 'check.bin'), checkFrame())
-  const [http] = [await freePort()]
-  grpcPort = await freePort()
-  metricsPort = await freePort()
-  const c = spawn(
-    process.execPath,
-    [
-      'bin/portcullis.js',
-      'serve',
-      ...['--config', join(dir, 'config'), '--bind-address', '127.0.0.1'],
-      ...['--grpc-port', String(grpcPort), '--http-port', String(http)],
-      ...['--metrics-port', String(metricsPort), '--log-level', 'warn'],
-      ...['--usage-store', redis.url],
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+  await writeFile(
+    join(dir, 'check.bin'),
+    grpcFrame(encodeCheckRequest({ path: '/data', host: HOST, headers: { 'x-api-key': KEY } })),
   )
-  child = c
-  c.stdout.on('data', (d: Buffer) => (log += d.toString()))
-  c.stderr.on('data', (d: Buffer) => (log += d.toString()))
-  for (let i = 0; i < 300; i++) {
-    if (c.exitCode !== null) throw new Error(`portcullis exited: ${log}`)
-    const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`)
-      .then((r) => r.text())
-      .catch(() => '')
-    if (ready.includes('usage-store: shared')) return
-    await new Promise((res) => setTimeout(res, 50))
-  }
-  throw new Error(`portcullis did not become ready on the shared store: ${log}`)
+  serve = await startServeProcess({
+    configDir: join(dir, 'config'),
+    args: ['--usage-store', redis.url],
+    readyWhen: (text) => text.includes('usage-store: shared'),
+  })
 }, 60_000)
 
 afterAll(async () => {
-  if (child !== undefined) await stopChild(child, 3000)
+  await serve?.stop()
   await redis?.stop()
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 
 describe('a saturated replica on Redis, limits far above the load', () => {
   it(`${CLIENTS} connections x ${STREAMS} checks in flight: every check allowed, none counted per replica`, async () => {
-    const out = await h2load(join(dir, 'check.bin'))
+    if (serve === undefined) throw new Error('portcullis serve did not start')
+    const out = await h2load(join(dir, 'check.bin'), serve.grpcPort)
     const done = Number(/requests: \d+ total, \d+ started, (\d+) done/.exec(out)?.[1] ?? NaN)
     const ok = Number(/status codes: (\d+) 2xx/.exec(out)?.[1] ?? NaN)
     expect(done, out).toBe(REQUESTS)
     expect(ok, out).toBe(REQUESTS)
-    const text = await metrics()
+    const text = await serve.metrics()
     const results = planResults(text, 'shop/roomy')
     const fallback = /^portcullis_usage_store_fallback_requests_total (\d+)$/m.exec(text)?.[1]
     console.info(

@@ -10,7 +10,7 @@ import type { AuthorizationType, HttpMethod } from '../api/v1alpha1/index.js'
 import { HTTP_METHODS } from '../api/v1alpha1/index.js'
 import { newImportedApi, type ImportedApi } from './imported-api.js'
 import type { MapperInput } from './import-options.js'
-import { resolveIntrinsics } from './intrinsics.js'
+import { refTarget, resolveIntrinsics } from './intrinsics.js'
 import { asArray, asObject, asString, toObjectName, type JsonObject } from './json-shape.js'
 import { isOpenApi, mapAuthorizer, mapEndpointIds, mapOpenApi, mapPolicy } from './openapi.js'
 import { pointerTo } from './report.js'
@@ -20,12 +20,6 @@ interface Res {
   readonly type: string
   readonly props: JsonObject
   readonly pointer: string
-}
-
-/** The logical ID a `{Ref: X}` or `{Fn::GetAtt: [X, ...]}` names. */
-function target(v: unknown): string | undefined {
-  const o = asObject(v)
-  return asString(o?.Ref) ?? asString(asArray(o?.['Fn::GetAtt'])?.[0])
 }
 
 function isRootRef(v: unknown): boolean {
@@ -52,9 +46,9 @@ export function mapCloudFormation(input: MapperInput): ImportedApi[] {
   const byId = new Map<string, ImportedApi>()
   for (const r of of('AWS::ApiGateway::RestApi')) {
     const stageOf =
-      of('AWS::ApiGateway::Stage').find((s) => target(s.props.RestApiId) === r.id)?.props
+      of('AWS::ApiGateway::Stage').find((s) => refTarget(s.props.RestApiId) === r.id)?.props
         .StageName ??
-      of('AWS::ApiGateway::Deployment').find((s) => target(s.props.RestApiId) === r.id)?.props
+      of('AWS::ApiGateway::Deployment').find((s) => refTarget(s.props.RestApiId) === r.id)?.props
         .StageName
     const stage =
       input.options.stage ?? asString(resolveIntrinsics(stageOf, input.ctx).value) ?? 'prod'
@@ -124,7 +118,7 @@ export function mapCloudFormation(input: MapperInput): ImportedApi[] {
   }
 
   for (const a of of('AWS::ApiGateway::Authorizer')) {
-    const api = byId.get(target(a.props.RestApiId) ?? '')
+    const api = byId.get(refTarget(a.props.RestApiId) ?? '')
     if (api === undefined) {
       input.report.add(
         'not-mapped',
@@ -162,15 +156,15 @@ export function mapCloudFormation(input: MapperInput): ImportedApi[] {
     const part = asString(resolveIntrinsics(r.props.PathPart, input.ctx).value)
     if (part === undefined) return undefined
     if (isRootRef(r.props.ParentId)) return `/${part}`
-    const parent = target(r.props.ParentId)
+    const parent = refTarget(r.props.ParentId)
     const base = parent === undefined ? undefined : pathOf(parent, depth + 1)
     return base === undefined ? undefined : `${base}/${part}`
   }
 
   for (const m of of('AWS::ApiGateway::Method')) {
-    const api = byId.get(target(m.props.RestApiId) ?? '')
+    const api = byId.get(refTarget(m.props.RestApiId) ?? '')
     const method = asString(resolveIntrinsics(m.props.HttpMethod, input.ctx).value)?.toUpperCase()
-    const path = isRootRef(m.props.ResourceId) ? '/' : pathOf(target(m.props.ResourceId) ?? '')
+    const path = isRootRef(m.props.ResourceId) ? '/' : pathOf(refTarget(m.props.ResourceId) ?? '')
     const element = `method ${method ?? '?'} ${path ?? '?'}`
     if (
       api === undefined ||
@@ -190,7 +184,7 @@ export function mapCloudFormation(input: MapperInput): ImportedApi[] {
     const type = (
       asString(resolveIntrinsics(m.props.AuthorizationType, input.ctx).value) ?? 'NONE'
     ).toUpperCase()
-    const authorizer = target(m.props.AuthorizerId)
+    const authorizer = refTarget(m.props.AuthorizerId)
     const known = authorizer !== undefined && api.authorizers.has(authorizer)
     let authorizationType: AuthorizationType
     if (type === 'NONE' || type === 'AWS_IAM') authorizationType = type

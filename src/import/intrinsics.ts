@@ -72,6 +72,12 @@ export interface Resolution {
 }
 
 /** True when `v` is a one-key object naming an intrinsic function. */
+/** The logical ID a `{Ref: X}` or `{Fn::GetAtt: [X, ...]}` names. */
+export function refTarget(v: unknown): string | undefined {
+  const o = asObject(v)
+  return asString(o?.Ref) ?? asString(asArray(o?.['Fn::GetAtt'])?.[0])
+}
+
 export function isIntrinsic(v: unknown): boolean {
   const o = asObject(v)
   if (o === undefined) return false

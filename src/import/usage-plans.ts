@@ -18,7 +18,7 @@ import type {
   ImportedUsagePlan,
 } from './imported-api.js'
 import type { MapperInput } from './import-options.js'
-import { resolveIntrinsics, type IntrinsicContext } from './intrinsics.js'
+import { refTarget, resolveIntrinsics, type IntrinsicContext } from './intrinsics.js'
 import { asArray, asObject, asString, toObjectName, type JsonObject } from './json-shape.js'
 import { pointerTo } from './report.js'
 
@@ -105,19 +105,13 @@ function description(v: unknown, ctx: IntrinsicContext): string | undefined {
   return d === undefined || d.startsWith('TODO-') ? undefined : d.slice(0, 1024)
 }
 
-/** The logical ID a `{Ref: X}` or `{Fn::GetAtt: [X, ...]}` names. */
-function target(v: unknown): string | undefined {
-  const o = asObject(v)
-  return asString(o?.Ref) ?? asString(asArray(o?.['Fn::GetAtt'])?.[0])
-}
-
 /**
  * The stage a plan's `Stage` names, when the template determines it: a literal, a parameter with a
  * default, or a Ref to an `AWS::ApiGateway::Stage` resource (its StageName). A Ref to a stage SAM
  * generates is that API's stage.
  */
 function stageName(v: unknown, input: MapperInput): string | undefined {
-  const id = target(v)
+  const id = refTarget(v)
   const resource = id === undefined ? undefined : asObject(asObject(input.doc.Resources)?.[id])
   if (resource !== undefined) {
     if (resource.Type !== 'AWS::ApiGateway::Stage') return undefined
@@ -195,7 +189,7 @@ export function mapCloudFormationUsage(
     ;(asArray(r.props.ApiStages) ?? []).forEach((raw, i) => {
       const s = asObject(raw) ?? {}
       const p = ptr(r.pointer, 'ApiStages', String(i))
-      const api = apis.get(target(s.ApiId) ?? '')
+      const api = apis.get(refTarget(s.ApiId) ?? '')
       if (api === undefined) {
         notes.push(`ApiStages[${i}]: ApiId names no REST API of this template: left out`)
         return
@@ -230,8 +224,8 @@ export function mapCloudFormationUsage(
   }
   const owned = new Set<ImportedApiKey>()
   for (const r of resources.filter((x) => x.type === 'AWS::ApiGateway::UsagePlanKey')) {
-    const key = keys.get(target(r.props.KeyId) ?? '')
-    const plan = plans.get(target(r.props.UsagePlanId) ?? '')
+    const key = keys.get(refTarget(r.props.KeyId) ?? '')
+    const plan = plans.get(refTarget(r.props.UsagePlanId) ?? '')
     const keyType = asString(resolveIntrinsics(r.props.KeyType, input.ctx).value)
     if (key === undefined || plan === undefined || keyType !== 'API_KEY') {
       input.report.add(

@@ -5,7 +5,7 @@
  * @module
  */
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino'
-import { KINDS } from '../api/v1alpha1/index.js'
+import { COUNTED_KINDS } from '../api/v1alpha1/index.js'
 
 export type Logger = PinoLogger
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
@@ -51,7 +51,7 @@ const MAX_DEPTH = 8
  * compiler counts. `ApiKey` and `Secret` contain redacted key parts, so without this exemption the
  * per-kind counts would print as redacted.
  */
-const COUNTED_KINDS: ReadonlySet<string> = new Set<string>([...KINDS, 'Secret', 'Service'])
+const SHOWN_COUNTS: ReadonlySet<string> = new Set<string>(COUNTED_KINDS)
 
 /** A per-kind object-count record, marked by its caller as safe to show (see {@link kindCounts}). */
 export class KindCounts {
@@ -123,7 +123,7 @@ export function redactValue(
   if (value instanceof KindCounts) {
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(value.counts)) {
-      out[k] = COUNTED_KINDS.has(k) && isCount(v) ? v : redactEntry(k, v, isSecretKey, depth)
+      out[k] = SHOWN_COUNTS.has(k) && isCount(v) ? v : redactEntry(k, v, isSecretKey, depth)
     }
     return out
   }

@@ -31,6 +31,9 @@ export const KINDS = [
 ] as const
 export type PortcullisKind = (typeof KINDS)[number]
 
+/** What per-kind object counts cover: every kind, then the core objects the compiler reads. */
+export const COUNTED_KINDS = [...KINDS, 'Secret', 'Service'] as const
+
 export interface PrinterColumn {
   readonly name: string
   readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'date'

@@ -5,24 +5,21 @@
  *
  * @module
  */
-import { KINDS } from '../../api/v1alpha1/index.js'
+import { COUNTED_KINDS } from '../../api/v1alpha1/index.js'
 import { recordOf } from '../../lib/record-of.js'
 import { compilePolicy } from '../../policy/index.js'
 import type { CompiledPolicy, PolicyKind } from '../../policy/index.js'
 import type { CompileError, ObjectRef } from '../compile-input.js'
 import type { CompileOptions } from '../compile-options.js'
 
-/** What the counts cover: every kind of the registry, then the core objects the compiler reads. */
-const COUNTED = [...KINDS, 'Secret', 'Service'] as const
-
 /** Objects per kind that compiled (the portcullis_config_objects gauge). */
-export type ObjectCounts = Record<(typeof COUNTED)[number], number>
+export type ObjectCounts = Record<(typeof COUNTED_KINDS)[number], number>
 
 export class CompileContext {
   readonly errors: CompileError[] = []
   readonly warnings: string[] = []
   readonly objectWarnings: CompileError[] = []
-  readonly counts: ObjectCounts = recordOf(COUNTED, () => 0)
+  readonly counts: ObjectCounts = recordOf(COUNTED_KINDS, () => 0)
   readonly opts: CompileOptions
 
   constructor(opts: CompileOptions) {

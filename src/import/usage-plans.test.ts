@@ -238,6 +238,26 @@ describe('throttles and quotas API Gateway refuses or the kinds cannot hold', ()
   })
 })
 
+describe('a template with plans and keys but no REST API', () => {
+  it('writes nothing and reports every ApiKey, UsagePlan and UsagePlanKey as not mapped (none as mapped)', async () => {
+    const r = await run('noapi', {
+      Resources: {
+        Key: { Type: 'AWS::ApiGateway::ApiKey', Properties: { Enabled: true } },
+        Plan: { Type: 'AWS::ApiGateway::UsagePlan', Properties: {} },
+        PlanKey: planKey('Key'),
+      },
+    })
+    expect(all(r)).toEqual([])
+    for (const element of ['ApiKey key', 'UsagePlan plan', 'UsagePlanKey PlanKey']) {
+      expect(item(r, element)).toMatchObject({
+        status: 'not-mapped',
+        detail: 'no REST API in this template',
+      })
+    }
+    expect(r.report.items.filter((i) => i.status === 'mapped')).toEqual([])
+  })
+})
+
 describe('SAM Auth.UsagePlan: the plans and keys SAM generates', () => {
   const fn = (api: string | undefined, path: string) => ({
     Type: 'AWS::Serverless::Function',

@@ -158,6 +158,21 @@ export function mapCloudFormationUsage(
       : []
   })
   const first = [...apis.values()][0]
+  if (first === undefined) {
+    // Plans and keys are written beside a REST API's manifests: without one nothing is written.
+    for (const r of resources) {
+      const kind = r.type.slice(r.type.lastIndexOf(':') + 1)
+      const name = kind === 'UsagePlanKey' ? r.id : toObjectName(r.id)
+      input.report.add(
+        'not-mapped',
+        `${kind} ${name}`,
+        f,
+        r.pointer,
+        'no REST API in this template',
+      )
+    }
+    return
+  }
   const keys = new Map<string, ImportedApiKey>()
   const plans = new Map<string, ImportedUsagePlan>()
   const ptr = (base: string, ...t: string[]): string => pointerTo(base, 'Properties', ...t)
@@ -249,16 +264,6 @@ export function mapCloudFormationUsage(
   // A plan is written with the first API it covers; a key with its first plan's.
   for (const plan of plans.values()) {
     const owner = plan.apiStages[0]?.api ?? first
-    if (owner === undefined) {
-      input.report.add(
-        'not-mapped',
-        `UsagePlan ${plan.name}`,
-        f,
-        plan.source.pointer,
-        'no REST API in this template',
-      )
-      continue
-    }
     owner.usage.push(plan)
     for (const k of plan.apiKeys)
       if (!owned.has(k)) {
@@ -267,18 +272,7 @@ export function mapCloudFormationUsage(
       }
   }
   for (const k of keys.values()) {
-    if (owned.has(k)) continue
-    if (first === undefined) {
-      input.report.add(
-        'not-mapped',
-        `ApiKey ${k.name}`,
-        f,
-        k.source.pointer,
-        'no REST API in this template',
-      )
-      continue
-    }
-    first.usage.push(k)
+    if (!owned.has(k)) first.usage.push(k)
   }
 }
 

@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { API_KEY_VALUE_PATTERN } from '../api/v1alpha1/api-key.js'
 import { validateCommand } from '../cli/validate.js'
 import { importFiles, type ImportResult } from './import-files.js'
+import { emptyContext } from './intrinsics.js'
+import { mapQuota } from './usage-plans.js'
+import { MAX_QUOTA_LIMIT } from '../api/v1alpha1/usage-plan.js'
 import type { Manifest } from './manifest.js'
 import { renderReport } from './report.js'
 
@@ -235,6 +238,21 @@ describe('throttles and quotas API Gateway refuses or the kinds cannot hold', ()
       status: 'not-mapped',
       detail: expect.stringContaining('covers no API that was written'),
     })
+  })
+})
+
+describe('mapQuota: only quotas the UsagePlan kind holds', () => {
+  const ctx = emptyContext(ACCOUNT, 'us-east-1')
+  it("keeps a Limit up to the kind's maximum and leaves out a larger one (it would fail to load)", () => {
+    const notes: string[] = []
+    expect(mapQuota({ Limit: MAX_QUOTA_LIMIT, Period: 'DAY' }, ctx, notes)).toEqual({
+      limit: MAX_QUOTA_LIMIT,
+      period: 'DAY',
+      offset: 0,
+    })
+    expect(notes).toEqual([])
+    expect(mapQuota({ Limit: MAX_QUOTA_LIMIT + 1, Period: 'DAY' }, ctx, notes)).toBeUndefined()
+    expect(notes.join('\n')).toContain('left out')
   })
 })
 

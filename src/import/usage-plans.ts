@@ -8,7 +8,12 @@
  * @module
  */
 import { API_KEY_VALUE_PATTERN } from '../api/v1alpha1/api-key.js'
-import { QUOTA_PERIODS, MAX_QUOTA_OFFSET } from '../api/v1alpha1/usage-plan.js'
+import {
+  MAX_QUOTA_LIMIT,
+  MAX_QUOTA_OFFSET,
+  MAX_THROTTLE_LIMIT,
+  QUOTA_PERIODS,
+} from '../api/v1alpha1/usage-plan.js'
 import type { QuotaSettings, ThrottleSettings } from '../api/v1alpha1/usage-plan.js'
 import type {
   ImportedApi,
@@ -21,9 +26,6 @@ import type { MapperInput } from './import-options.js'
 import { refTarget, resolveIntrinsics, type IntrinsicContext } from './intrinsics.js'
 import { asArray, asObject, asString, toObjectName, type JsonObject } from './json-shape.js'
 import { pointerTo } from './report.js'
-
-/** API Gateway's limits on a throttle (requests per second, bucket size). */
-const MAX_LIMIT = 1_000_000
 
 /** CloudFormation passes numbers as numbers or numeric strings. */
 function num(v: unknown): number | undefined {
@@ -64,10 +66,10 @@ export function mapThrottle(
     rate = burst
     notes.push(`${what} without RateLimit: rateLimit ${rate} (BurstLimit per second)`)
   }
-  const rateLimit = Math.min(Math.max(rate, 0), MAX_LIMIT)
-  const burstLimit = Math.min(Math.max(Math.floor(burst), 0), MAX_LIMIT)
+  const rateLimit = Math.min(Math.max(rate, 0), MAX_THROTTLE_LIMIT)
+  const burstLimit = Math.min(Math.max(Math.floor(burst), 0), MAX_THROTTLE_LIMIT)
   if (rateLimit !== rate || burstLimit !== burst)
-    notes.push(`${what} outside 0–${MAX_LIMIT} (or a fractional burst): clamped`)
+    notes.push(`${what} outside 0–${MAX_THROTTLE_LIMIT} (or a fractional burst): clamped`)
   return { rateLimit, burstLimit }
 }
 
@@ -86,6 +88,7 @@ export function mapQuota(
     limit === undefined ||
     !Number.isInteger(limit) ||
     limit < 0 ||
+    limit > MAX_QUOTA_LIMIT ||
     !known ||
     offset === undefined ||
     !Number.isInteger(offset) ||
@@ -93,7 +96,7 @@ export function mapQuota(
     offset > MAX_QUOTA_OFFSET[period as QuotaSettings['period']]
   ) {
     notes.push(
-      `Quota ${JSON.stringify(q ?? raw)} is not a quota API Gateway accepts (Limit an integer, Period DAY/WEEK/MONTH, Offset 0 for DAY, 0–6 for WEEK, 0–27 for MONTH) or is not determined: left out`,
+      `Quota ${JSON.stringify(q ?? raw)} is not a quota API Gateway accepts (Limit an integer 0–${MAX_QUOTA_LIMIT}, Period DAY/WEEK/MONTH, Offset 0 for DAY, 0–6 for WEEK, 0–27 for MONTH) or is not determined: left out`,
     )
     return undefined
   }

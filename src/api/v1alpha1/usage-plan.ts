@@ -20,17 +20,22 @@ export const MAX_QUOTA_OFFSET: Readonly<Record<QuotaPeriod, number>> = {
 /** AWS allows at most this many per-method throttles per API stage of a plan. */
 export const MAX_METHOD_THROTTLES = 20
 
+/** Largest throttle rate and burst API Gateway accepts. */
+export const MAX_THROTTLE_LIMIT = 1_000_000
+/** Largest quota limit the kind holds. */
+export const MAX_QUOTA_LIMIT = 2_000_000_000
+
 export const ThrottleSettings = Type.Object(
   {
     rateLimit: Type.Number({
       description: 'Steady-state requests per second (token refill rate).',
       minimum: 0,
-      maximum: 1_000_000,
+      maximum: MAX_THROTTLE_LIMIT,
     }),
     burstLimit: Type.Integer({
       description: 'Bucket capacity: requests allowed at once after a quiet period.',
       minimum: 0,
-      maximum: 1_000_000,
+      maximum: MAX_THROTTLE_LIMIT,
     }),
   },
   { additionalProperties: false },
@@ -43,7 +48,7 @@ export const QuotaSettings = withRules(
       limit: Type.Integer({
         description: 'Requests allowed per period, per API key.',
         minimum: 0,
-        maximum: 2_000_000_000,
+        maximum: MAX_QUOTA_LIMIT,
       }),
       period: StringEnum(QUOTA_PERIODS, { description: 'DAY | WEEK | MONTH, in UTC.' }),
       offset: Type.Integer({

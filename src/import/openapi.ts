@@ -21,7 +21,7 @@ import {
 import { cognitoIssuerFromProviderArn } from '../authn/jwt/jwt-authorizer-config.js'
 import { parseIdentitySource } from '../authn/lambda/lambda-authorizer-config.js'
 import { compilePolicy } from '../policy/compile-policy.js'
-import { newImportedApi, type ImportedApi } from './imported-api.js'
+import { newImportedApi, type ImportedApi, type ImportedRoute } from './imported-api.js'
 import { resolveIntrinsics, type IntrinsicContext } from './intrinsics.js'
 import { asArray, asObject, asString, toObjectName, type JsonObject } from './json-shape.js'
 import { authorizerUriPlaceholder, lambdaFunctionName } from './lambda-placeholder.js'
@@ -57,6 +57,8 @@ export interface OpenApiOptions {
   readonly stage: string
   readonly ctx: IntrinsicContext
   readonly report: ImportReport
+  /** Told each route written, with the operation it came from (conditional wrappers removed). */
+  readonly onRoute?: (route: ImportedRoute, operation: JsonObject) => void
 }
 
 export type SchemeMapping =
@@ -632,14 +634,16 @@ export function mapOpenApi(doc: JsonObject, o: OpenApiOptions, into?: ImportedAp
         )
         continue
       }
-      api.routes.push({
+      const route: ImportedRoute = {
         path,
         method,
         authorizationType: auth.authorizationType,
         ...(auth.authorizer !== undefined ? { authorizer: auth.authorizer } : {}),
         ...(auth.scopes.length > 0 ? { authorizationScopes: auth.scopes } : {}),
         apiKeyRequired: auth.apiKeyRequired,
-      })
+      }
+      api.routes.push(route)
+      o.onRoute?.(route, op)
       const what = `${element} (${auth.authorizationType}${auth.authorizer !== undefined ? ` ${auth.authorizer}` : ''}${auth.apiKeyRequired ? ', API key' : ''})`
       o.report.add(
         auth.notes.length > 0 ? 'approximated' : 'mapped',

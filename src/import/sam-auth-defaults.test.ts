@@ -22,7 +22,23 @@ afterAll(async () => {
 const INTEGRATION = { type: 'aws_proxy', httpMethod: 'POST', uri: 'arn:x' }
 const POOL = 'arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbC123'
 
-async function importSam(auth: object, extra: object = {}, events: object = {}) {
+const PATHS = {
+  '/plain': { get: { 'x-amazon-apigateway-integration': INTEGRATION } },
+  '/open': {
+    get: {
+      security: [{ NONE: [] }],
+      'x-amazon-apigateway-integration': INTEGRATION,
+    },
+  },
+  '/nointegration': { get: {} },
+}
+
+async function importSam(
+  auth: object,
+  extra: object = {},
+  events: object = {},
+  paths: object = PATHS,
+) {
   const file = join(dir, `t${n++}.json`)
   await writeFile(
     file,
@@ -37,16 +53,7 @@ async function importSam(auth: object, extra: object = {}, events: object = {}) 
             DefinitionBody: {
               swagger: '2.0',
               info: { title: 'x' },
-              paths: {
-                '/plain': { get: { 'x-amazon-apigateway-integration': INTEGRATION } },
-                '/open': {
-                  get: {
-                    security: [{ NONE: [] }],
-                    'x-amazon-apigateway-integration': INTEGRATION,
-                  },
-                },
-                '/nointegration': { get: {} },
-              },
+              paths,
             },
             ...extra,
           },
@@ -85,6 +92,30 @@ describe("SAM's Auth defaults on the DefinitionBody's methods", () => {
       'GET /plain': 'COGNITO_USER_POOLS+key',
       'GET /open': 'NONE+key',
       'GET /nointegration': 'NONE',
+    })
+  })
+
+  it('reach a method under a path written with a trailing slash and a method wrapped in Fn::If, as the routes the body wrote', async () => {
+    const { routes } = await importSam(
+      { DefaultAuthorizer: 'Pool', ApiKeyRequired: true },
+      {},
+      {},
+      {
+        '/trailing/': { get: { 'x-amazon-apigateway-integration': INTEGRATION } },
+        '/wrapped': {
+          get: {
+            'Fn::If': [
+              'AlwaysTrue',
+              { 'x-amazon-apigateway-integration': INTEGRATION },
+              { Ref: 'AWS::NoValue' },
+            ],
+          },
+        },
+      },
+    )
+    expect(routes).toEqual({
+      'GET /trailing': 'COGNITO_USER_POOLS+key',
+      'GET /wrapped': 'COGNITO_USER_POOLS+key',
     })
   })
 })

@@ -426,18 +426,13 @@ function mapOneApi(
         stage,
         ctx: input.ctx,
         report: input.report,
+        onRoute: (route, op) => bodyOps.set(route, op),
       },
       api,
     )
     for (const [p, item] of Object.entries(asObject(rest.paths) ?? {})) {
       const inner = asObject(asArray(asObject(item)?.['Fn::If'])?.[1]) ?? asObject(item) ?? {}
       paths.set(p, Object.keys(inner))
-      for (const [m, op] of Object.entries(inner)) {
-        const method = m === 'x-amazon-apigateway-any-method' ? 'ANY' : m.toUpperCase()
-        const route = api.routes.find((r) => r.path === p && r.method === method)
-        const o = asObject(op)
-        if (route !== undefined && o !== undefined) bodyOps.set(route, o)
-      }
     }
     const bp = asObject(bodyPolicy)
     if (bp !== undefined && bp.Statement != null) {

@@ -256,6 +256,28 @@ describe('mapQuota: only quotas the UsagePlan kind holds', () => {
   })
 })
 
+describe('free text the template determines only in part', () => {
+  it('keeps a literal that merely starts with TODO- and leaves out a partly unresolved Fn::Join', async () => {
+    const r = await run('partial', {
+      Parameters: { Env: { Type: 'String' } },
+      Resources: {
+        ...REST_API,
+        Key: {
+          Type: 'AWS::ApiGateway::ApiKey',
+          Properties: {
+            Enabled: true,
+            CustomerId: 'TODO-list-inc',
+            Description: { 'Fn::Join': ['', ['key for ', { Ref: 'Env' }]] },
+          },
+        },
+      },
+    })
+    const spec = find(r, 'ApiKey', 'key')?.spec as { customerId?: string; description?: string }
+    expect(spec.customerId).toBe('TODO-list-inc')
+    expect(spec.description).toBeUndefined()
+  })
+})
+
 describe('a template with plans and keys but no REST API', () => {
   it('writes nothing and reports every ApiKey, UsagePlan and UsagePlanKey as not mapped (none as mapped)', async () => {
     const r = await run('noapi', {

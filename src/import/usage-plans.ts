@@ -33,6 +33,12 @@ function num(v: unknown): number | undefined {
   return Number.isFinite(n) ? n : undefined
 }
 
+/** A string the template determines whole; undefined when any part of it is unresolved. */
+function resolvedString(v: unknown, ctx: IntrinsicContext): string | undefined {
+  const r = resolveIntrinsics(v, ctx)
+  return r.unresolved.length > 0 ? undefined : asString(r.value)
+}
+
 function resolvedObject(v: unknown, ctx: IntrinsicContext): JsonObject | undefined {
   return asObject(resolveIntrinsics(v, ctx).value)
 }
@@ -104,8 +110,7 @@ export function mapQuota(
 }
 
 function description(v: unknown, ctx: IntrinsicContext): string | undefined {
-  const d = asString(resolveIntrinsics(v, ctx).value)
-  return d === undefined || d.startsWith('TODO-') ? undefined : d.slice(0, 1024)
+  return resolvedString(v, ctx)?.slice(0, 1024)
 }
 
 /**
@@ -120,8 +125,7 @@ function stageName(v: unknown, input: MapperInput): string | undefined {
     if (resource.Type !== 'AWS::ApiGateway::Stage') return undefined
     v = asObject(resource.Properties)?.StageName
   }
-  const s = asString(resolveIntrinsics(v, input.ctx).value)
-  return s === undefined || s.startsWith('TODO-') ? undefined : s
+  return resolvedString(v, input.ctx)
 }
 
 function stageNote(api: ImportedApi, named: string | undefined, notes: string[]): void {
@@ -183,7 +187,7 @@ export function mapCloudFormationUsage(
     const notes: string[] = []
     const desc = description(r.props.Description, input.ctx)
     const enabled = resolveIntrinsics(r.props.Enabled, input.ctx).value
-    const customerId = asString(resolveIntrinsics(r.props.CustomerId, input.ctx).value)
+    const customerId = resolvedString(r.props.CustomerId, input.ctx)
     if (r.props.GenerateDistinctId !== undefined)
       notes.push('GenerateDistinctId has no counterpart')
     if (r.props.Tags !== undefined) notes.push('Tags have no counterpart')
@@ -193,9 +197,7 @@ export function mapCloudFormationUsage(
       source: { file: f, pointer: r.pointer },
       // CloudFormation's default is a disabled key.
       enabled: enabled === true || enabled === 'true',
-      ...(customerId !== undefined && !customerId.startsWith('TODO-')
-        ? { customerId: customerId.slice(0, 256) }
-        : {}),
+      ...(customerId !== undefined ? { customerId: customerId.slice(0, 256) } : {}),
       ...(desc !== undefined ? { description: desc } : {}),
       value: keyValue(r.props.Value, input.ctx),
       notes,

@@ -75,6 +75,8 @@ interface QuotaLease {
 }
 
 interface TokenLease {
+  /** The bucket's id in the store: `plan\nkey`, plus `\nmethod` for a per-method bucket. */
+  readonly id: string
   readonly lease: Lease
   readonly limits: Throttle
 }
@@ -146,10 +148,8 @@ export class SharedUsageCounter implements UsageCounter {
       method?.lease.take()
       quota?.lease.take()
     }
-    if (plan !== undefined) this.#refillTokens(pair, plan)
-    if (method !== undefined && r.methodThrottle !== undefined) {
-      this.#refillTokens(`${pair}\n${r.methodThrottle.id}`, method)
-    }
+    if (plan !== undefined) this.#refillTokens(plan)
+    if (method !== undefined) this.#refillTokens(method)
     if (quota !== undefined && r.quota !== undefined) this.#refillQuota(pair, quota)
     return result
   }
@@ -220,6 +220,7 @@ export class SharedUsageCounter implements UsageCounter {
       t.limits.burstLimit !== limits.burstLimit
     ) {
       t = {
+        id,
         lease: new Lease(
           rateBlock(limits.rateLimit, limits.burstLimit),
           rateLeaseCap(limits.rateLimit, limits.burstLimit),
@@ -258,7 +259,7 @@ export class SharedUsageCounter implements UsageCounter {
     )
   }
 
-  #refillTokens(id: string, t: TokenLease): void {
+  #refillTokens(t: TokenLease): void {
     if (
       this.#state !== 'shared' ||
       t.lease.pending ||
@@ -267,7 +268,7 @@ export class SharedUsageCounter implements UsageCounter {
       return
     const debt = t.lease.debt
     const want = t.lease.requested()
-    this.#call(this.#store.leaseTokens(id, t.limits, debt, want)).then(
+    this.#call(this.#store.leaseTokens(t.id, t.limits, debt, want)).then(
       ({ granted, tokens }) => {
         t.lease.answered()
         t.lease.debt -= Math.min(t.lease.debt, debt)

@@ -411,19 +411,25 @@ export function mapPolicy(
   // Statement by statement as written, so pointers and indexes stay those of the source even when
   // an `Fn::If` removes one (AWS::NoValue); a Statement that is itself an intrinsic is read whole.
   const rawList = asArray(rawStatements)
+  const whole = rawList ? undefined : resolveIntrinsics(rawStatements, o.ctx).unresolved
   const entries = rawList
-    ? rawList.map((raw, i) => ({
-        raw,
-        resolved: resolveIntrinsics(raw, o.ctx).value,
-        ptr: pointerTo(pointer, 'Statement', i),
-      }))
+    ? rawList.map((raw, i) => {
+        const one = resolveIntrinsics(raw, o.ctx)
+        return {
+          raw,
+          resolved: one.value,
+          unresolved: one.unresolved,
+          ptr: pointerTo(pointer, 'Statement', i),
+        }
+      })
     : statements.map((resolved) => ({
         raw: rawStatements,
         resolved,
+        unresolved: whole ?? [],
         ptr: pointerTo(pointer, 'Statement'),
       }))
   const kept: unknown[] = []
-  entries.forEach(({ raw, resolved: s, ptr }, i) => {
+  entries.forEach(({ raw, resolved: s, unresolved: notDetermined, ptr }, i) => {
     if (s === undefined) {
       o.report.add(
         'mapped',
@@ -434,17 +440,16 @@ export function mapPolicy(
       )
       return
     }
-    const one = resolveIntrinsics(raw, o.ctx)
     const sid = asString(asObject(s)?.Sid)
     const effect = asString(asObject(s)?.Effect) ?? undeterminedIfEffect(raw, o.ctx)
     const element = `policy statement ${i}${sid !== undefined ? ` (${sid})` : ''} ${effect ?? '?'}`
     // A placeholder in a Deny would make it deny nobody: only an Allow may keep one.
     const problems =
       statementProblems(s) ??
-      (one.unresolved.length > 0 && effect !== 'Allow' ? 'placeholder in a Deny' : undefined)
+      (notDetermined.length > 0 && effect !== 'Allow' ? 'placeholder in a Deny' : undefined)
     if (problems !== undefined) {
       const unresolved =
-        one.unresolved.length > 0 ? ` (not determined: ${one.unresolved.join(', ')})` : ''
+        notDetermined.length > 0 ? ` (not determined: ${notDetermined.join(', ')})` : ''
       if (effect === 'Allow') {
         o.report.add(
           'not-mapped',
@@ -467,13 +472,13 @@ export function mapPolicy(
       return
     }
     kept.push(s)
-    if (one.unresolved.length > 0)
+    if (notDetermined.length > 0)
       o.report.add(
         'todo',
         element,
         o.file,
         ptr,
-        `not determined by the template (${one.unresolved.join(', ')}); placeholder written`,
+        `not determined by the template (${notDetermined.join(', ')}); placeholder written`,
       )
     else o.report.add('mapped', element, o.file, ptr)
   })

@@ -98,25 +98,24 @@ export async function importFiles(
 ): Promise<ImportResult> {
   const report = new ImportReport()
   const out: ImportedFile[] = []
-  const taken = new Set<string>()
-  const unique = (base: string): string => {
-    let name = base
-    for (let n = 2; taken.has(name); n++) name = `${base}-${n}`
-    taken.add(name)
-    return name
-  }
-  const takenUsage = new Set<string>()
+  /** `base`, or `base-2`, `base-3`... : the first name not yet taken in `taken`, now taken. */
+  const uniqueIn =
+    (taken: Set<string>) =>
+    (base: string): string => {
+      let name = base
+      for (let n = 2; taken.has(name); n++) name = `${base}-${n}`
+      taken.add(name)
+      return name
+    }
+  const unique = uniqueIn(new Set<string>())
+  // Kinds have their own names, but a key's Secret is named after it: one namespace for both.
+  const uniqueUsage = uniqueIn(new Set<string>())
   for (const file of files) {
     const doc = (await readDocument(file)) as JsonObject
     const apis = mapDocument(doc, file, options, report)
     // Names first, for the whole document: a usage plan may name any of its APIs.
     const names = new Map(apis.map((api) => [api, unique(api.name)]))
-    for (const u of apis.flatMap((a) => a.usage)) {
-      // Kinds have their own names, but a key's Secret is named after it: one namespace for both.
-      const base = u.name
-      for (let n = 2; takenUsage.has(u.name); n++) u.name = `${base}-${n}`
-      takenUsage.add(u.name)
-    }
+    for (const u of apis.flatMap((a) => a.usage)) u.name = uniqueUsage(u.name)
     const nameOf = (api: ImportedApi): string => names.get(api) ?? api.name
     for (const api of apis) {
       const name = nameOf(api)

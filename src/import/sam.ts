@@ -505,23 +505,14 @@ function mapOneApi(
         `Event ${ev.owner}: unable to set Authorizer on API method [${ev.method}] for path [${ev.path}] because 'NONE' is only a valid value when a DefaultAuthorizer on the API is specified.`,
       )
     const a = authorizers.get(name)
-    const scopesRaw = evAuth.AuthorizationScopes ?? a?.AuthorizationScopes
-    const scopes = (asArray(scopesRaw) ?? []).filter((s): s is string => typeof s === 'string')
-    const isCognito = a?.UserPoolArn !== undefined
+    const auth = samRouteAuth(name, a, evAuth.AuthorizationScopes ?? a?.AuthorizationScopes)
+    const authorizationType = auth.authorizationType
     const method: HttpMethod =
       ev.method === 'x-amazon-apigateway-any-method'
         ? 'ANY'
         : (ev.method.toUpperCase() as HttpMethod)
     const apiKeyRequired = evAuth.ApiKeyRequired ?? authObj.ApiKeyRequired
     const path = ev.path.length > 1 ? ev.path.replace(/\/+$/, '') : ev.path
-    const authorizationType =
-      name === 'NONE'
-        ? 'NONE'
-        : name === 'AWS_IAM'
-          ? 'AWS_IAM'
-          : isCognito
-            ? 'COGNITO_USER_POOLS'
-            : 'CUSTOM'
     // SAM adds events to a DefinitionBody it generates, or merges them (MergeDefinitions); a
     // DefinitionBody of the template's own is served as written, without the events' methods.
     // OverrideApiAuth alone reaches into it: the event's auth replaces that of the body's method.
@@ -543,14 +534,12 @@ function mapOneApi(
       api.routes.push({
         path,
         method,
-        authorizationType,
-        ...(a !== undefined ? { authorizer: name } : {}),
-        ...(isCognito && scopes.length > 0 ? { authorizationScopes: scopes } : {}),
+        ...auth,
         apiKeyRequired: apiKeyRequired === true,
       })
       input.report.add(
         'mapped',
-        `method ${method} ${path} (${authorizationType}${a !== undefined ? ` ${name}` : ''}${apiKeyRequired === true ? ', API key' : ''})`,
+        `method ${method} ${path} (${authorizationType}${auth.authorizer !== undefined ? ` ${name}` : ''}${apiKeyRequired === true ? ', API key' : ''})`,
         f,
         ev.pointer,
       )
@@ -603,6 +592,27 @@ function mapOneApi(
 }
 
 /**
+ * The auth SAM gives a method authorized by `name`: SAM's `NONE` marker, `AWS_IAM`, or an
+ * authorizer of the API (`a`, undefined when the API defines none of that name): a Cognito one
+ * (it has a UserPoolArn) with its scopes, else a Lambda one.
+ */
+function samRouteAuth(
+  name: string,
+  a: JsonObject | undefined,
+  scopesRaw: unknown,
+): Pick<ImportedRoute, 'authorizationType' | 'authorizer' | 'authorizationScopes'> {
+  if (name === 'NONE') return { authorizationType: 'NONE' }
+  if (name === 'AWS_IAM') return { authorizationType: 'AWS_IAM' }
+  const cognito = a?.UserPoolArn !== undefined
+  const scopes = (asArray(scopesRaw) ?? []).filter((x): x is string => typeof x === 'string')
+  return {
+    authorizationType: cognito ? 'COGNITO_USER_POOLS' : 'CUSTOM',
+    ...(a !== undefined ? { authorizer: name } : {}),
+    ...(cognito && scopes.length > 0 ? { authorizationScopes: scopes } : {}),
+  }
+}
+
+/**
  * What SAM does to every method of the definition after adding the events' ones: each method
  * with an integration and no authorizer of its own gets the DefaultAuthorizer (unless it names
  * SAM's `NONE` marker), and the API key when `Auth.ApiKeyRequired` (unless `api_key_false`);
@@ -628,17 +638,8 @@ function applyAuthDefaults(
     'authorizationType' | 'authorizer' | 'authorizationScopes'
   > => {
     if (def === undefined) return { authorizationType: 'NONE' }
-    if (def === 'AWS_IAM') return { authorizationType: 'AWS_IAM' }
     const a = o.authorizers.get(def)
-    const cognito = a?.UserPoolArn !== undefined
-    const scopes = (asArray(a?.AuthorizationScopes) ?? []).filter(
-      (x): x is string => typeof x === 'string',
-    )
-    return {
-      authorizationType: cognito ? 'COGNITO_USER_POOLS' : 'CUSTOM',
-      authorizer: def,
-      ...(cognito && scopes.length > 0 ? { authorizationScopes: scopes } : {}),
-    }
+    return samRouteAuth(def, a, a?.AuthorizationScopes)
   }
   api.routes.forEach((route, i) => {
     const op = o.bodyOps.get(route)

@@ -74,8 +74,8 @@ async function cpuMicros(n: number, fn: () => unknown): Promise<number> {
 }
 
 /** Starts the row's peers in a child process (this file with PIPELINE_BENCH_PEERS=<row name>). */
-async function startPeersAside(s: Scenario): Promise<() => void> {
-  if (s.startPeers === undefined) return () => undefined
+async function startPeersAside(s: Scenario): Promise<() => Promise<void>> {
+  if (s.startPeers === undefined) return () => Promise.resolve()
   const child = fork(fileURLToPath(import.meta.url), [], {
     env: { ...process.env, PIPELINE_BENCH_PEERS: s.name },
     execArgv: ['--import', 'tsx'],
@@ -89,9 +89,16 @@ async function startPeersAside(s: Scenario): Promise<() => void> {
       reject(new Error(`peers for ${s.name} exited (${String(code)})`))
     })
   })
-  return () => {
+  // Disconnecting lets the child close its peers (a redis-server is a process of its own, which
+  // a plain kill of the child would leave running); a child that does not exit soon is killed.
+  return async () => {
     child.removeAllListeners('exit')
-    child.kill()
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+    child.disconnect()
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+    await exited
+    clearTimeout(timer)
   }
 }
 
@@ -206,7 +213,7 @@ async function benchRow(s: Scenario): Promise<string> {
       counting === '' ? '' : ` [${counting}]`,
     ].join(' ')
   } finally {
-    stopPeers()
+    await stopPeers()
     await rm(dir, { recursive: true, force: true })
   }
 }
@@ -215,9 +222,16 @@ async function main(): Promise<void> {
   const peersFor = process.env.PIPELINE_BENCH_PEERS
   if (peersFor !== undefined) {
     // Child: serve one row's peers until the parent goes away.
-    await SCENARIOS.find((s) => s.name === peersFor)?.startPeers?.()
+    const peer = await SCENARIOS.find((s) => s.name === peersFor)?.startPeers?.()
+    let closing = false
+    const closeAndExit = (): void => {
+      if (closing) return
+      closing = true
+      void (peer?.close() ?? Promise.resolve()).finally(() => process.exit(0))
+    }
+    process.on('disconnect', closeAndExit)
+    process.once('SIGTERM', closeAndExit)
     process.send?.('ready')
-    process.on('disconnect', () => process.exit(0))
     return
   }
   const filter = process.argv[2] ?? ''

@@ -29,7 +29,16 @@ describe('HmacSha256Key equals createHmac', () => {
     const message = fc.oneof(
       fc.string({ maxLength: 300 }),
       fc.string({ unit: 'binary', maxLength: 300 }),
-      fc.constantFrom('', 'é'.repeat(1400), 'a'.repeat(1365), 'a'.repeat(1366), '😀'.repeat(2000)),
+      fc.constantFrom(
+        '',
+        'é'.repeat(1400),
+        'a'.repeat(1365),
+        'a'.repeat(1366),
+        '😀'.repeat(2000),
+        // Either side of the shared scratch buffer's limit (682 code units × 3 bytes ≤ 2048).
+        '€'.repeat(682),
+        '€'.repeat(683),
+      ),
     )
     fc.assert(
       fc.property(key, message, (k, m) => {
@@ -43,6 +52,16 @@ describe('HmacSha256Key equals createHmac', () => {
       }),
       { numRuns: 2000 },
     )
+  })
+
+  it('one key used for many messages in turn gives each its own HMAC (the pad buffers are reused)', () => {
+    const k = Buffer.alloc(32, 9)
+    const hk = new HmacSha256Key(k)
+    const other = new HmacSha256Key(Buffer.alloc(32, 3))
+    for (const m of ['a', 'b'.repeat(500), '€'.repeat(700), 'c']) {
+      other.digest('between')
+      expect(hk.digest(m).equals(reference(k, m))).toBe(true)
+    }
   })
 
   it('hexInto writes the 64 lower-case hex digits of the HMAC and nothing past them', () => {

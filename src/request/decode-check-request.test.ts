@@ -770,6 +770,39 @@ describe('decodeCheckRequest', () => {
     expect(pbjs.ok && [...pbjs.request.headers.keys()]).toEqual(['2', '10', 'b', '__proto__'])
   })
 
+  it('gives every short string exactly its own bytes, however often it or a look-alike was decoded before', () => {
+    // Same length, first, middle and last byte: one slot of the table of repeated strings.
+    const names = ['x-aaaa-z', 'x-bbab-z', 'x-ccac-z']
+    // Non-ASCII text is never kept in the table.
+    const values = ['v', 'é', 'ü-é', '€€€']
+    for (let round = 0; round < 3; round++) {
+      for (const [i, name] of names.entries()) {
+        const value = values[(i + round) % values.length] ?? ''
+        const got = decodeCheckRequest(
+          requestWith([...GET_P, ...entry(3, name, utf8(value))]),
+          DEFAULT_REQUEST_LIMITS,
+          NOW,
+        )
+        if (!got.ok) throw new Error('expected ok')
+        expect([...got.request.headers]).toEqual([[name, value]])
+      }
+    }
+    // A kept value (user-agent is one of the common headers) and its invalid look-alike.
+    const ua = (v: number[]): RequestParseResult =>
+      decodeCheckRequest(
+        requestWith([...GET_P, ...entry(3, 'user-agent', v)]),
+        DEFAULT_REQUEST_LIMITS,
+        NOW,
+      )
+    const seen = ua(utf8('x-aaaa-z'))
+    expect(seen.ok && seen.request.headers.get('user-agent')).toBe('x-aaaa-z')
+    const alike = ua(utf8('x-bbab-z'))
+    expect(alike.ok && alike.request.headers.get('user-agent')).toBe('x-bbab-z')
+    const invalid = Buffer.from('x-aaaa-z', 'latin1')
+    invalid[3] = 0xe1
+    expect(ua([...invalid])).toBe(UNDECODABLE_RESULT)
+  })
+
   // Each rule of the contract on a minimal case, with what protobufjs 7 does with the same bytes:
   // where it accepts what we refuse, the difference is intended (the reason is in the name).
   const refused: [name: string, bytes: Buffer, pbjsDecodes: boolean][] = [

@@ -178,17 +178,83 @@ function skipField(w: Wire, t: number): void {
   }
 }
 
-/**
- * A `string` field. utf8Slice turns invalid sequences into U+FFFD; only a string holding one
- * (rare) pays for the strict check that tells a real U+FFFD from a replaced byte.
- */
+/** A `string` field. */
 function str(w: Wire, t: number): string {
   want(t, LEN)
   const n = length(w)
   const start = w.pos
   w.pos = start + n
-  const s = w.buf.utf8Slice(start, start + n)
-  if (s.indexOf('\ufffd') !== -1 && !isUtf8(w.buf.subarray(start, start + n))) malformed()
+  return decodeUtf8(w.buf, start, n)
+}
+
+/**
+ * Short ASCII strings decoded before (header names, methods, schemes, hosts, the values of
+ * COMMON_VALUES headers), by a fingerprint of their bytes: a direct-mapped table, so its size is fixed and a miss
+ * only costs the decode it would have cost anyway. A hit is verified byte for byte, so it returns
+ * exactly the string the bytes decode to; it saves the decode call, and the string's hash is
+ * already computed when it becomes a Map key. Only all-ASCII strings are kept (their length equals
+ * their byte count), for which byte and character comparison agree.
+ */
+const INTERNED_SLOTS = 1024
+const INTERNED_MAX_BYTES = 48
+const interned: (string | undefined)[] = new Array<string | undefined>(INTERNED_SLOTS).fill(
+  undefined,
+)
+
+/**
+ * Headers whose values are kept in that table as well: common, and never a credential. Other
+ * values (tokens, API keys, cookies, any header an authorizer may read) are always decoded, so
+ * the time a request takes never tells whether another request sent the same value.
+ */
+const COMMON_VALUES: ReadonlySet<string> = new Set([
+  ':authority',
+  ':method',
+  ':scheme',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'content-type',
+  'host',
+  'user-agent',
+  'x-forwarded-proto',
+  'x-envoy-expected-rq-timeout-ms',
+])
+
+/** A `string` field that often repeats from request to request: looked up, else decoded. */
+function shortStr(w: Wire, t: number): string {
+  want(t, LEN)
+  const n = length(w)
+  const start = w.pos
+  if (n === 0 || n > INTERNED_MAX_BYTES) {
+    w.pos = start + n
+    return decodeUtf8(w.buf, start, n)
+  }
+  w.pos = start + n
+  const buf = w.buf
+  const slot =
+    (n * 31 +
+      (buf[start] ?? 0) * 131 +
+      (buf[start + (n >> 1)] ?? 0) * 7 +
+      (buf[start + n - 1] ?? 0)) &
+    (INTERNED_SLOTS - 1)
+  const known = interned[slot]
+  if (known !== undefined && known.length === n) {
+    let i = 0
+    while (i < n && known.charCodeAt(i) === buf[start + i]) i++
+    if (i === n) return known
+  }
+  const s = decodeUtf8(buf, start, n)
+  if (s.length === n) interned[slot] = s
+  return s
+}
+
+/**
+ * UTF-8 bytes to a string. utf8Slice turns invalid sequences into U+FFFD; only a string holding
+ * one (rare) pays for the strict check that tells a real U+FFFD from a replaced byte.
+ */
+function decodeUtf8(buf: Utf8SliceBuffer, start: number, n: number): string {
+  const s = buf.utf8Slice(start, start + n)
+  if (s.indexOf('\ufffd') !== -1 && !isUtf8(buf.subarray(start, start + n))) malformed()
   return s
 }
 
@@ -252,11 +318,11 @@ function stringMapEntry(w: Wire, t: number, n: number, target: StringMap | undef
     switch (f >>> 3) {
       case 1:
         if (target === undefined) skipStr(w, f)
-        else k = str(w, f)
+        else k = shortStr(w, f)
         break
       case 2:
         if (target === undefined) skipStr(w, f)
-        else v = str(w, f)
+        else v = COMMON_VALUES.has(k) ? shortStr(w, f) : str(w, f)
         break
       default:
         skipField(w, f)
@@ -513,10 +579,10 @@ function headerValue(w: Wire, t: number, n: number): HeaderValueWire {
     const f = tag(w)
     switch (f >>> 3) {
       case 1:
-        out.key = str(w, f)
+        out.key = shortStr(w, f)
         break
       case 2:
-        out.value = str(w, f)
+        out.value = out.key !== undefined && COMMON_VALUES.has(out.key) ? shortStr(w, f) : str(w, f)
         break
       case 3:
         out.raw_value = bytes(w, f)
@@ -556,7 +622,7 @@ function httpRequest(w: Wire, t: number, n: number): HttpRequestWire {
         out.id = str(w, f)
         break
       case 2:
-        out.method = str(w, f)
+        out.method = shortStr(w, f)
         break
       case 3:
         stringMapEntry(w, f, n, (headers ??= new Map<string, string>()))
@@ -565,10 +631,10 @@ function httpRequest(w: Wire, t: number, n: number): HttpRequestWire {
         out.path = str(w, f)
         break
       case 5:
-        out.host = str(w, f)
+        out.host = shortStr(w, f)
         break
       case 6:
-        out.scheme = str(w, f)
+        out.scheme = shortStr(w, f)
         break
       case 7:
       case 8:
@@ -578,7 +644,7 @@ function httpRequest(w: Wire, t: number, n: number): HttpRequestWire {
         skipVarint(w, f)
         break
       case 10:
-        out.protocol = str(w, f)
+        out.protocol = shortStr(w, f)
         break
       case 11:
         out.body = str(w, f)

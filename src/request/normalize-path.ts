@@ -22,6 +22,14 @@ export function normalizePath(wirePath: string): NormalizedPath {
   if (wirePath.length === 0 || wirePath.charCodeAt(0) !== 0x2f) {
     return { ok: false, reason: 'path must start with /' }
   }
+  if (isPlain(wirePath)) {
+    // Nothing to decode: the segments are the path's own, and so is the decoded path.
+    const segments = wirePath.length === 1 ? [] : wirePath.slice(1).split('/')
+    for (const segment of segments) {
+      if (segment === '.' || segment === '..') return { ok: false, reason: 'dot segment' }
+    }
+    return { ok: true, segments, decodedPath: wirePath }
+  }
   const rawSegments = wirePath.slice(1).split('/')
   const segments: string[] = []
   for (const raw of rawSegments) {
@@ -33,6 +41,15 @@ export function normalizePath(wirePath: string): NormalizedPath {
   // The root `/` is one empty segment; represent it as no segments.
   if (segments.length === 1 && segments[0] === '') segments.length = 0
   return { ok: true, segments, decodedPath: '/' + segments.join('/') }
+}
+
+/** No `%`, `\\`, control character or DEL: the path decodes to itself. */
+function isPlain(path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i)
+    if (c === 0x25 || c === 0x5c || c < 0x20 || c === 0x7f) return false
+  }
+  return true
 }
 
 function decodeSegment(raw: string): string | undefined {

@@ -43,7 +43,7 @@ import type {
   HttpRequestWire,
   PeerWire,
 } from './from-check-request.js'
-import { fromCheckRequest } from './from-check-request.js'
+import { DecodedHeaders, fromCheckRequest } from './from-check-request.js'
 import {
   DEFAULT_REQUEST_LIMITS,
   type RequestLimits,
@@ -335,6 +335,53 @@ function stringMapEntry(w: Wire, t: number, n: number, target: StringMap | undef
   }
 }
 
+/** `http.headers` while it is read: see DecodedHeaders. */
+class HeadersBuild {
+  readonly all = new Map<string, string>()
+  pseudoCount = 0
+  lowerCase = true
+  chars = 0
+}
+
+/** Whether a header name would change when lower-cased, or is not ASCII. */
+function notLowerAscii(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (c >= 0x80 || (c >= 0x41 && c <= 0x5a)) return true
+  }
+  return false
+}
+
+/**
+ * One `http.headers` entry, like stringMapEntry into a Map (a name already there is refused),
+ * noting what fromCheckRequest needs to keep that Map.
+ */
+function headerEntry(w: Wire, t: number, n: number, into: HeadersBuild): void {
+  const outer = enter(w, t, n)
+  let k = ''
+  let v = ''
+  while (w.pos < w.end) {
+    const f = tag(w)
+    switch (f >>> 3) {
+      case 1:
+        k = shortStr(w, f)
+        break
+      case 2:
+        v = COMMON_VALUES.has(k) ? shortStr(w, f) : str(w, f)
+        break
+      default:
+        skipField(w, f)
+    }
+  }
+  leave(w, outer)
+  const all = into.all
+  if (all.has(k)) malformed()
+  all.set(k, v)
+  if (k.charCodeAt(0) === 0x3a) into.pseudoCount++
+  into.chars += k.length + v.length
+  if (into.lowerCase && notLowerAscii(k)) into.lowerCase = false
+}
+
 /** One `map<string, Message>` entry, the value (field 2) walked at depth n + 1 by `value`. */
 function messageMapEntry(
   w: Wire,
@@ -614,7 +661,7 @@ function headerMap(w: Wire, t: number, n: number): NonNullable<HttpRequestWire['
 function httpRequest(w: Wire, t: number, n: number): HttpRequestWire {
   const outer = enter(w, t, n)
   const out: Mutable<HttpRequestWire> = {}
-  let headers: StringMap | undefined
+  let headers: HeadersBuild | undefined
   while (w.pos < w.end) {
     const f = tag(w)
     switch (f >>> 3) {
@@ -625,7 +672,7 @@ function httpRequest(w: Wire, t: number, n: number): HttpRequestWire {
         out.method = shortStr(w, f)
         break
       case 3:
-        stringMapEntry(w, f, n, (headers ??= new Map<string, string>()))
+        headerEntry(w, f, n, (headers ??= new HeadersBuild()))
         break
       case 4:
         out.path = str(w, f)
@@ -661,7 +708,14 @@ function httpRequest(w: Wire, t: number, n: number): HttpRequestWire {
     }
   }
   leave(w, outer)
-  if (headers !== undefined) out.headers = headers
+  if (headers !== undefined) {
+    out.headers = new DecodedHeaders(
+      headers.all,
+      headers.pseudoCount,
+      headers.lowerCase,
+      headers.chars,
+    )
+  }
   return out
 }
 

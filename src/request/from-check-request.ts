@@ -26,6 +26,28 @@ import { hostFromAuthority, normalizeIp, pickRequestId, splitTarget } from './no
  */
 export type StringMapWire = Readonly<Record<string, string>> | ReadonlyMap<string, string>
 
+/**
+ * `http.headers` as decodeCheckRequest reads it: a Map in wire order made for this one request,
+ * with what fromCheckRequest needs to know to keep it. When every name is lower-case ASCII (what
+ * Envoy sends) and no limit is passed, the Map becomes the RequestContext's headers once its
+ * pseudo-headers are moved out, with no second copy; otherwise it is read like any other map.
+ */
+export class DecodedHeaders {
+  constructor(
+    readonly all: Map<string, string>,
+    /** How many names start with `:`. */
+    readonly pseudoCount: number,
+    /** Every name is ASCII without A–Z: lower-casing would change none. */
+    readonly lowerCase: boolean,
+    /** Sum of names' and values' lengths, as collectHeaders counts them against maxHeaderBytes. */
+    readonly chars: number,
+  ) {}
+
+  get size(): number {
+    return this.all.size
+  }
+}
+
 export interface CheckRequestWire {
   readonly attributes?: AttributeContextWire | null
 }
@@ -51,7 +73,7 @@ export interface HttpRequestWire {
   readonly id?: string
   readonly method?: string
   /** Lower-case names, same-name values joined with `,`; includes pseudo-headers. */
-  readonly headers?: StringMapWire | null
+  readonly headers?: StringMapWire | DecodedHeaders | null
   /** Sent instead of `headers` when the filter sets `encode_raw_headers`. */
   readonly header_map?: {
     readonly headers?: readonly {
@@ -73,10 +95,18 @@ export interface HttpRequestWire {
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true })
 /** A map's entries: a Map's in its (wire) order, an object's in its own key order. */
-function entriesOf(map: StringMapWire): Iterable<readonly [string, string | undefined]> {
+function entriesOf(
+  map: StringMapWire | DecodedHeaders,
+): Iterable<readonly [string, string | undefined]> {
+  if (map instanceof DecodedHeaders) return map.all
   return map instanceof Map
     ? (map as ReadonlyMap<string, string>)
     : Object.entries(map as Readonly<Record<string, string>>)
+}
+
+/** How many entries a map has. */
+function sizeOf(map: StringMapWire | DecodedHeaders): number {
+  return map instanceof Map || map instanceof DecodedHeaders ? map.size : Object.keys(map).length
 }
 
 const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,64}$/
@@ -139,8 +169,7 @@ function collectHeaders(
   }
   const map = http.headers
   if (map === undefined || map === null) return undefined
-  const size = map instanceof Map ? map.size : Object.keys(map).length
-  if (size > limits.maxHeaderCount + 16) return 'ERR_REQUEST_TOO_LARGE'
+  if (sizeOf(map) > limits.maxHeaderCount + 16) return 'ERR_REQUEST_TOO_LARGE'
   for (const [n, v] of entriesOf(map)) {
     const value = v ?? ''
     bytes += n.length + value.length
@@ -190,9 +219,36 @@ export function fromCheckRequest(
       pickRequestId(),
     )
   }
-  const headers = new Map<string, string>()
-  const pseudo = new Map<string, string>()
-  const headerError = collectHeaders(http, limits, headers, pseudo)
+  let headers: Map<string, string>
+  let pseudo: Map<string, string>
+  let headerError: RequestErrorCode | undefined
+  const decoded = http.headers
+  if (
+    decoded instanceof DecodedHeaders &&
+    decoded.lowerCase &&
+    (http.header_map?.headers?.length ?? 0) === 0 &&
+    decoded.size <= limits.maxHeaderCount + 16 &&
+    decoded.chars <= limits.maxHeaderBytes &&
+    decoded.size - decoded.pseudoCount <= limits.maxHeaderCount
+  ) {
+    // Nothing collectHeaders would change or refuse: the decoder's Map is kept, less its
+    // pseudo-headers (names are unique there, so none needs joining).
+    headers = decoded.all
+    pseudo = new Map<string, string>()
+    let left = decoded.pseudoCount
+    if (left > 0) {
+      for (const [name, value] of headers) {
+        if (name.charCodeAt(0) !== 0x3a) continue
+        pseudo.set(name, value)
+        headers.delete(name)
+        if (--left === 0) break
+      }
+    }
+  } else {
+    headers = new Map<string, string>()
+    pseudo = new Map<string, string>()
+    headerError = collectHeaders(http, limits, headers, pseudo)
+  }
   const requestId = pickRequestId(headers.get('x-request-id'), http.id)
   if (headerError !== undefined) return fail(headerError, 'request headers rejected', requestId)
 
@@ -225,7 +281,7 @@ export function fromCheckRequest(
   let contextExtensions = EMPTY_MAP
   const ext = attrs.context_extensions
   if (ext !== undefined && ext !== null) {
-    const size = ext instanceof Map ? ext.size : Object.keys(ext).length
+    const size = sizeOf(ext)
     if (size > limits.maxContextExtensions) {
       return fail('ERR_REQUEST_TOO_LARGE', 'too many context_extensions', requestId)
     }

@@ -42,7 +42,8 @@ export interface ApiKeyStepInput {
   readonly api: CompiledApi
   readonly match: RouteMatch<CompiledRoute>
   readonly deny: DenyContext
-  readonly note: (make: () => string) => void
+  /** Absent when no explanation is built: then no note text (nor closure) is made. */
+  readonly note?: ((make: () => string) => void) | undefined
   /** False to check the key and plan only (a repeat of a counted request): no counting, no metric. */
   readonly count?: boolean
 }
@@ -55,11 +56,8 @@ export function applyApiKeyStep(
   const { req, snapshot, api, match, deny, note } = input
   const fromAuthorizer = api.apiKeySource === 'AUTHORIZER'
   const value = fromAuthorizer ? allow.usageIdentifierKey : req.headers.get(API_KEY_HEADER)
-  const refuse = (code: ApiKeyRefusal, why: string): CheckOutcome => {
-    if (input.count !== false) opts.observe?.(NO_PLAN, 'invalid_key')
-    note(() => `API key (${fromAuthorizer ? 'usageIdentifierKey' : API_KEY_HEADER}): ${why}`)
-    return denyFixed('forbidden', code, deny)
-  }
+  const refuse = (code: ApiKeyRefusal, why: string): CheckOutcome =>
+    refuseKey(input, opts, fromAuthorizer, code, why)
   if (value === undefined || value === '') return refuse('ERR_API_KEY_MISSING', 'none sent')
   const key = snapshot.usage.keys.lookup(value)
   if (key === undefined) return refuse('ERR_API_KEY_INVALID', 'not a known key')
@@ -84,7 +82,7 @@ export function applyApiKeyStep(
     opts.now(),
   )
   opts.observe?.(plan.ref, result)
-  note(() => `API key ${key.id}, usage plan ${plan.ref}: ${result}`)
+  note?.(() => `API key ${key.id}, usage plan ${plan.ref}: ${result}`)
   switch (result) {
     case 'throttled':
       return denyFixed('throttled', 'ERR_THROTTLED', deny)
@@ -93,6 +91,18 @@ export function applyApiKeyStep(
     case 'allowed':
       return withKeyId(allow, key.id)
   }
+}
+
+function refuseKey(
+  input: ApiKeyStepInput,
+  opts: ApiKeyStepOptions,
+  fromAuthorizer: boolean,
+  code: ApiKeyRefusal,
+  why: string,
+): CheckOutcome {
+  if (input.count !== false) opts.observe?.(NO_PLAN, 'invalid_key')
+  input.note?.(() => `API key (${fromAuthorizer ? 'usageIdentifierKey' : API_KEY_HEADER}): ${why}`)
+  return denyFixed('forbidden', code, input.deny)
 }
 
 function methodThrottleFor(

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CheckOutcome, Checker, DenyOutcome } from './check-outcome.js'
+import type { CheckOutcome, Checker, DenyOutcome, Explanation } from './check-outcome.js'
 import {
   newCandidateTrail,
   type CandidateTrail,
@@ -39,6 +39,14 @@ import { CANDIDATE_UNDECIDED } from './candidate.js'
 
 /** API Gateway refuses methodArns longer than this with 414 (API Gateway quotas). */
 const MAX_METHOD_ARN_BYTES = 1600
+/** A request from no identified peer, on a public API: attributed to nobody. */
+const NO_SOURCE: SourceAttribution = Object.freeze({
+  principal: undefined,
+  namespace: undefined,
+  serviceAccount: undefined,
+  endpointName: undefined,
+})
+const NO_STATEMENTS: Explanation['statements'] = Object.freeze([])
 
 export interface DeciderLogger {
   error(obj: object, msg: string): void
@@ -356,9 +364,8 @@ export class Decider implements Checker {
     const candidate = mode?.repeat ?? false
     const notes: string[] = []
     const explaining = this.#explain
-    const note = (make: () => string): void => {
-      if (explaining) notes.push(make())
-    }
+    // Notes are written only when explaining, each behind an `if` rather than a closure: on the
+    // hot path a closure per note is an allocation per check for nothing.
     const trace = run?.trace
     if (api === undefined) {
       return explained(
@@ -368,7 +375,7 @@ export class Decider implements Checker {
       )
     }
     const deny: DenyContext = { api: api.ref, metadata: meta }
-    note(() => `api ${api.ref} (${api.endpointType})`)
+    if (explaining) notes.push(`api ${api.ref} (${api.endpointType})`)
 
     const path = normalizePath(req.path)
     if (!path.ok) {
@@ -385,7 +392,9 @@ export class Decider implements Checker {
       ])
     }
     const route = match.route
-    note(() => `route ${req.method} ${match.resourcePath} (${route.authorizationType})`)
+    if (explaining) {
+      notes.push(`route ${req.method} ${match.resourcePath} (${route.authorizationType})`)
+    }
     if (run !== undefined) {
       if (route.enforcement !== undefined) run.dryRun = route.enforcement === 'DryRun'
       if (trace !== undefined) {
@@ -402,12 +411,12 @@ export class Decider implements Checker {
         'methodArn over 1600 bytes',
       ])
     }
-    note(() => `methodArn ${methodArn}`)
+    if (explaining) notes.push(`methodArn ${methodArn}`)
 
     const peer = identifyPeer(req.sourcePrincipal, this.#trustDomains)
-    if (peer !== undefined && peer.principal === undefined) {
-      note(
-        () => 'source principal identifies nobody (not a SPIFFE id of a configured trust domain)',
+    if (explaining && peer !== undefined && peer.principal === undefined) {
+      notes.push(
+        'source principal identifies nobody (not a SPIFFE id of a configured trust domain)',
       )
     }
     const isPrivate = api.endpointType === 'PRIVATE'
@@ -425,12 +434,15 @@ export class Decider implements Checker {
         endpointName: endpoint?.name,
       }
     } else {
-      source = {
-        principal: peer?.principal,
-        namespace: peer?.namespace,
-        serviceAccount: peer?.serviceAccount,
-        endpointName: undefined,
-      }
+      source =
+        peer === undefined
+          ? NO_SOURCE
+          : {
+              principal: peer.principal,
+              namespace: peer.namespace,
+              serviceAccount: peer.serviceAccount,
+              endpointName: undefined,
+            }
     }
     const conditions: ReadonlyMap<string, ConditionValue> = buildConditionContext(
       req,
@@ -448,7 +460,7 @@ export class Decider implements Checker {
           [...notes, 'private API: request did not come through any of its PrivateEndpoints'],
         )
       }
-      note(() => `private endpoint ${endpoint.ref}`)
+      if (explaining) notes.push(`private endpoint ${endpoint.ref}`)
       if (trace !== undefined) trace.endpoint = endpoint.ref
       // A private API without a resource policy denies everything, as on AWS.
       if (api.resourcePolicy === undefined) {
@@ -482,7 +494,7 @@ export class Decider implements Checker {
         { action: 'execute-api:Invoke', resource: methodArn, principal, context: gateConditions },
         `endpoint-policy:${endpoint.name}`,
       )
-      note(() => `endpoint policy: ${gate.decision}`)
+      if (explaining) notes.push(`endpoint policy: ${gate.decision}`)
       trace?.addStatements(gate.statements)
       if (combineEndpointGate(gate.decision) !== 'Allow') {
         const explicit = gate.decision === 'Deny'
@@ -527,17 +539,22 @@ export class Decider implements Checker {
       trail: run?.trail ?? mode?.trail,
     }
     const finish = (flowOutcome: CheckOutcome): CheckOutcome => {
-      const outcome = explained(explaining, flowOutcome, notes, [], 'before')
+      const outcome = explained(explaining, flowOutcome, notes, NO_STATEMENTS, 'before')
       if (!outcome.allowed || !route.apiKeyRequired) return outcome
       // AWS checks the API key after authorization (the AUTHORIZER source needs its answer).
       const keyNotes: string[] = []
-      const keyNote = (make: () => string): void => {
-        if (explaining) keyNotes.push(make())
-      }
       // A candidate run repeats a request already answered: it must not count it a second time.
       const after = applyApiKeyStep(
         outcome,
-        { req, snapshot, api, match, deny, note: keyNote, count: !candidate },
+        {
+          req,
+          snapshot,
+          api,
+          match,
+          deny,
+          note: explaining ? (make) => keyNotes.push(make()) : undefined,
+          count: !candidate,
+        },
         this.#usage,
       )
       if (!explaining) return after

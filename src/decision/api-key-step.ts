@@ -56,15 +56,19 @@ export function applyApiKeyStep(
   const { req, snapshot, api, match, deny, note } = input
   const fromAuthorizer = api.apiKeySource === 'AUTHORIZER'
   const value = fromAuthorizer ? allow.usageIdentifierKey : req.headers.get(API_KEY_HEADER)
-  const refuse = (code: ApiKeyRefusal, why: string): CheckOutcome =>
-    refuseKey(input, opts, fromAuthorizer, code, why)
-  if (value === undefined || value === '') return refuse('ERR_API_KEY_MISSING', 'none sent')
+  if (value === undefined || value === '')
+    return refuseKey(input, opts, fromAuthorizer, 'ERR_API_KEY_MISSING', 'none sent')
   const key = snapshot.usage.keys.lookup(value)
-  if (key === undefined) return refuse('ERR_API_KEY_INVALID', 'not a known key')
-  if (!key.enabled) return refuse('ERR_API_KEY_DISABLED', `${key.id} is disabled`)
+  if (key === undefined)
+    return refuseKey(input, opts, fromAuthorizer, 'ERR_API_KEY_INVALID', 'not a known key')
+  if (!key.enabled)
+    return refuseKey(input, opts, fromAuthorizer, 'ERR_API_KEY_DISABLED', `${key.id} is disabled`)
   const forApi = snapshot.usage.plans.get(planKey(api.ref, key.id))
   if (forApi === undefined) {
-    return refuse(
+    return refuseKey(
+      input,
+      opts,
+      fromAuthorizer,
       'ERR_API_KEY_NOT_IN_PLAN',
       `${key.id} is in no usage plan for ${api.ref} stage ${api.stage}`,
     )

@@ -13,25 +13,35 @@ interface QuotaState {
   used: number
 }
 
+/** One plan/key pair's buckets and quota counter. */
+interface PairState {
+  plan: BucketState | undefined
+  /** Per-method buckets by the method throttle's id. */
+  methods: Map<string, BucketState> | undefined
+  quota: QuotaState | undefined
+}
+
 export class LocalUsageCounter implements UsageCounter {
-  readonly #buckets = new Map<string, BucketState>()
-  readonly #quotas = new Map<string, QuotaState>()
+  /**
+   * plan → key → state. Nested rather than keyed by one `plan\nkey` string, so a check builds no
+   * string: plan and key are the snapshot's own strings, whose hashes are already computed.
+   */
+  readonly #pairs = new Map<string, Map<string, PairState>>()
 
   consume(r: UsageRequest, nowMs: number): UsageResult {
-    const pair = `${r.plan}\n${r.key}`
-    const plan =
-      r.planThrottle === undefined ? undefined : this.#bucket(pair, r.planThrottle, nowMs)
+    const pair = this.#pair(r.plan, r.key)
+    const plan = r.planThrottle === undefined ? undefined : planBucket(pair, r.planThrottle, nowMs)
     const method =
       r.methodThrottle === undefined
         ? undefined
-        : this.#bucket(`${pair}\n${r.methodThrottle.id}`, r.methodThrottle.limits, nowMs)
+        : methodBucket(pair, r.methodThrottle.id, r.methodThrottle.limits, nowMs)
     // Both buckets must hold a token: the per-method limit narrows the plan's, never widens it.
     if ((plan !== undefined && plan.tokens < 1) || (method !== undefined && method.tokens < 1)) {
       return 'throttled'
     }
     let quota: QuotaState | undefined
     if (r.quota !== undefined) {
-      quota = this.#quota(pair, r.quota, nowMs)
+      quota = quotaOf(pair, r.quota, nowMs)
       if (quota.used >= r.quota.limit) return 'quota_exceeded'
     }
     if (plan !== undefined) plan.tokens -= 1
@@ -41,7 +51,7 @@ export class LocalUsageCounter implements UsageCounter {
   }
 
   usage(plan: string, key: string, quota: Quota, nowMs: number): KeyUsage {
-    const state = this.#quota(`${plan}\n${key}`, quota, nowMs)
+    const state = quotaOf(this.#pair(plan, key), quota, nowMs)
     return {
       used: state.used,
       remaining: Math.max(0, quota.limit - state.used),
@@ -54,39 +64,57 @@ export class LocalUsageCounter implements UsageCounter {
    * current period's count moves: requests of a finished period count for nothing any more.
    */
   add(plan: string, key: string, quota: Quota, nowMs: number, n: number): void {
-    this.#quota(`${plan}\n${key}`, quota, nowMs).used += n
+    quotaOf(this.#pair(plan, key), quota, nowMs).used += n
   }
 
   /** Forgets plan/key pairs that no longer exist after a reload (their state is unreachable). */
   retain(live: (plan: string, key: string) => boolean): void {
-    for (const map of [this.#buckets, this.#quotas] as const) {
-      for (const id of map.keys()) {
-        const [plan = '', key = ''] = id.split('\n', 2)
-        if (!live(plan, key)) map.delete(id)
-      }
+    for (const [plan, byKey] of this.#pairs) {
+      for (const key of byKey.keys()) if (!live(plan, key)) byKey.delete(key)
+      if (byKey.size === 0) this.#pairs.delete(plan)
     }
   }
 
-  #bucket(id: string, limits: Throttle, nowMs: number): BucketState {
-    let state = this.#buckets.get(id)
+  #pair(plan: string, key: string): PairState {
+    let byKey = this.#pairs.get(plan)
+    if (byKey === undefined) {
+      byKey = new Map()
+      this.#pairs.set(plan, byKey)
+    }
+    let state = byKey.get(key)
     if (state === undefined) {
-      state = newBucket(limits, nowMs)
-      this.#buckets.set(id, state)
-    } else refill(state, limits, nowMs)
-    return state
-  }
-
-  #quota(id: string, quota: Quota, nowMs: number): QuotaState {
-    const start = periodStart(quota.period, quota.offset, nowMs)
-    let state = this.#quotas.get(id)
-    if (state === undefined) {
-      state = { start, used: 0 }
-      this.#quotas.set(id, state)
-    } else if (state.start !== start) {
-      // A new period (or a reload changed the period): counting starts again from zero.
-      state.start = start
-      state.used = 0
+      state = { plan: undefined, methods: undefined, quota: undefined }
+      byKey.set(key, state)
     }
     return state
   }
+}
+
+function planBucket(pair: PairState, limits: Throttle, nowMs: number): BucketState {
+  const state = pair.plan
+  if (state === undefined) return (pair.plan = newBucket(limits, nowMs))
+  refill(state, limits, nowMs)
+  return state
+}
+
+function methodBucket(pair: PairState, id: string, limits: Throttle, nowMs: number): BucketState {
+  const methods = (pair.methods ??= new Map<string, BucketState>())
+  let state = methods.get(id)
+  if (state === undefined) {
+    state = newBucket(limits, nowMs)
+    methods.set(id, state)
+  } else refill(state, limits, nowMs)
+  return state
+}
+
+function quotaOf(pair: PairState, quota: Quota, nowMs: number): QuotaState {
+  const start = periodStart(quota.period, quota.offset, nowMs)
+  const state = pair.quota
+  if (state === undefined) return (pair.quota = { start, used: 0 })
+  if (state.start !== start) {
+    // A new period (or a reload changed the period): counting starts again from zero.
+    state.start = start
+    state.used = 0
+  }
+  return state
 }

@@ -125,6 +125,8 @@ describe('LocalUsageCounter', () => {
     expect(c.consume({ ...base, plan: 'shop/silver', quota }, t)).toBe('allowed')
     c.retain((plan) => plan === 'shop/silver')
     expect(c.usage('shop/gold', 'shop/a', quota, t).used).toBe(0)
+    // The pair still configured keeps its count.
+    expect(c.usage('shop/silver', 'shop/a', quota, t).used).toBe(1)
   })
 })
 

@@ -305,11 +305,35 @@ function leave(w: Wire, outer: number): void {
   w.end = outer
 }
 
+/** `http.headers` while it is read: see DecodedHeaders. */
+class HeadersBuild {
+  readonly all = new Map<string, string>()
+  pseudoCount = 0
+  lowerCase = true
+  chars = 0
+}
+
+/** Whether a header name would change when lower-cased, or is not ASCII. */
+function notLowerAscii(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (c >= 0x80 || (c >= 0x41 && c <= 0x5a)) return true
+  }
+  return false
+}
+
 /**
  * One `map<string, string>` entry: key = 1, value = 2, both '' when absent. Into `target` when
- * given (a key already there is refused), else only checked.
+ * given (a key already there is refused), else only checked. `headers` (for `http.headers`,
+ * whose Map `target` is) notes what fromCheckRequest needs to keep that Map.
  */
-function stringMapEntry(w: Wire, t: number, n: number, target: StringMap | undefined): void {
+function stringMapEntry(
+  w: Wire,
+  t: number,
+  n: number,
+  target: StringMap | undefined,
+  headers?: HeadersBuild,
+): void {
   const outer = enter(w, t, n)
   let k = ''
   let v = ''
@@ -329,57 +353,14 @@ function stringMapEntry(w: Wire, t: number, n: number, target: StringMap | undef
     }
   }
   leave(w, outer)
-  if (target !== undefined) {
-    if (target.has(k)) malformed()
-    target.set(k, v)
+  if (target === undefined) return
+  if (target.has(k)) malformed()
+  target.set(k, v)
+  if (headers !== undefined) {
+    if (k.charCodeAt(0) === 0x3a) headers.pseudoCount++
+    headers.chars += k.length + v.length
+    if (headers.lowerCase && notLowerAscii(k)) headers.lowerCase = false
   }
-}
-
-/** `http.headers` while it is read: see DecodedHeaders. */
-class HeadersBuild {
-  readonly all = new Map<string, string>()
-  pseudoCount = 0
-  lowerCase = true
-  chars = 0
-}
-
-/** Whether a header name would change when lower-cased, or is not ASCII. */
-function notLowerAscii(name: string): boolean {
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i)
-    if (c >= 0x80 || (c >= 0x41 && c <= 0x5a)) return true
-  }
-  return false
-}
-
-/**
- * One `http.headers` entry, like stringMapEntry into a Map (a name already there is refused),
- * noting what fromCheckRequest needs to keep that Map.
- */
-function headerEntry(w: Wire, t: number, n: number, into: HeadersBuild): void {
-  const outer = enter(w, t, n)
-  let k = ''
-  let v = ''
-  while (w.pos < w.end) {
-    const f = tag(w)
-    switch (f >>> 3) {
-      case 1:
-        k = shortStr(w, f)
-        break
-      case 2:
-        v = COMMON_VALUES.has(k) ? shortStr(w, f) : str(w, f)
-        break
-      default:
-        skipField(w, f)
-    }
-  }
-  leave(w, outer)
-  const all = into.all
-  if (all.has(k)) malformed()
-  all.set(k, v)
-  if (k.charCodeAt(0) === 0x3a) into.pseudoCount++
-  into.chars += k.length + v.length
-  if (into.lowerCase && notLowerAscii(k)) into.lowerCase = false
 }
 
 /** One `map<string, Message>` entry, the value (field 2) walked at depth n + 1 by `value`. */
@@ -672,7 +653,8 @@ function httpRequest(w: Wire, t: number, n: number): HttpRequestWire {
         out.method = shortStr(w, f)
         break
       case 3:
-        headerEntry(w, f, n, (headers ??= new HeadersBuild()))
+        headers ??= new HeadersBuild()
+        stringMapEntry(w, f, n, headers.all, headers)
         break
       case 4:
         out.path = str(w, f)

@@ -94,7 +94,11 @@ async function startPeersAside(s: Scenario): Promise<() => Promise<void>> {
   return async () => {
     child.removeAllListeners('exit')
     if (child.exitCode !== null || child.signalCode !== null) return
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', () => {
+        resolve()
+      })
+    })
     child.disconnect()
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
     await exited

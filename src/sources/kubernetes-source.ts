@@ -236,12 +236,11 @@ export class KubernetesSource {
       if (g.role === 'secret') continue
       for (const r of g.reflectors) raws.push(...r.items.values())
     }
-    // Secrets of the Principals' and ApiKeys' current versions, and of the last valid ones still
-    // serving.
+    // Secrets named by the current objects (SECRET_REFS), and by the last valid ones still serving.
     const wanted = referencedSecrets([
       ...raws,
       ...[...this.#serving.values()].flatMap((o) =>
-        o.kind === 'Principal' || o.kind === 'ApiKey'
+        'object' in o && namesSecrets(o.kind)
           ? [o.object as unknown as Record<string, unknown>]
           : [],
       ),
@@ -296,29 +295,48 @@ function generationOf(obj: Record<string, unknown>): number | undefined {
   return typeof meta['generation'] === 'number' ? meta['generation'] : undefined
 }
 
+/** A record field of `obj`, or an empty record. */
+function recordAt(obj: Record<string, unknown>, key: string): Record<string, unknown> {
+  const v = obj[key]
+  return isRecord(v) ? v : {}
+}
+
 /**
- * `namespace/name` of every Secret a Principal names in `secretAccessKeyRef` or an ApiKey in
- * `valueFrom.secretKeyRef` (valid or not: the validator reports a missing one).
+ * The kinds that name Secrets (in their own namespace), and where in their `spec`: the one list
+ * that decides which Secrets are read, for current objects and for last valid ones still serving.
+ */
+const SECRET_REFS: Readonly<Record<string, (spec: Record<string, unknown>) => string[]>> = {
+  ApiKey: (spec) => {
+    const name = recordAt(recordAt(spec, 'valueFrom'), 'secretKeyRef')['name']
+    return typeof name === 'string' ? [name] : []
+  },
+  Principal: (spec) => {
+    const keys = Array.isArray(spec['accessKeys']) ? (spec['accessKeys'] as unknown[]) : []
+    return keys.flatMap((k) => {
+      const name = isRecord(k) ? recordAt(k, 'secretAccessKeyRef')['name'] : undefined
+      return typeof name === 'string' ? [name] : []
+    })
+  },
+}
+
+/** Whether objects of `kind` name Secrets (SECRET_REFS). */
+function namesSecrets(kind: unknown): boolean {
+  return typeof kind === 'string' && Object.hasOwn(SECRET_REFS, kind)
+}
+
+/**
+ * `namespace/name` of every Secret the objects name (SECRET_REFS), valid or not: the validator
+ * reports a missing one.
  */
 function referencedSecrets(raws: readonly Record<string, unknown>[]): Set<string> {
   const out = new Set<string>()
   for (const raw of raws) {
-    const meta = isRecord(raw['metadata']) ? raw['metadata'] : {}
-    const spec = isRecord(raw['spec']) ? raw['spec'] : {}
+    const kind = raw['kind']
+    const refs = typeof kind === 'string' && namesSecrets(kind) ? SECRET_REFS[kind] : undefined
+    if (refs === undefined) continue
+    const meta = recordAt(raw, 'metadata')
     const ns = typeof meta['namespace'] === 'string' ? meta['namespace'] : ''
-    if (raw['kind'] === 'ApiKey') {
-      const from = isRecord(spec['valueFrom']) ? spec['valueFrom'] : {}
-      const ref = isRecord(from['secretKeyRef']) ? from['secretKeyRef'] : {}
-      if (typeof ref['name'] === 'string') out.add(`${ns}/${ref['name']}`)
-      continue
-    }
-    if (raw['kind'] !== 'Principal') continue
-    const keys = Array.isArray(spec['accessKeys']) ? (spec['accessKeys'] as unknown[]) : []
-    for (const k of keys) {
-      if (!isRecord(k) || !isRecord(k['secretAccessKeyRef'])) continue
-      const name = k['secretAccessKeyRef']['name']
-      if (typeof name === 'string') out.add(`${ns}/${name}`)
-    }
+    for (const name of refs(recordAt(raw, 'spec'))) out.add(`${ns}/${name}`)
   }
   return out
 }

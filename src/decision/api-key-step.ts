@@ -57,18 +57,15 @@ export function applyApiKeyStep(
   const fromAuthorizer = api.apiKeySource === 'AUTHORIZER'
   const value = fromAuthorizer ? allow.usageIdentifierKey : req.headers.get(API_KEY_HEADER)
   if (value === undefined || value === '')
-    return refuseKey(input, opts, fromAuthorizer, 'ERR_API_KEY_MISSING', 'none sent')
+    return refuseKey(input, opts, 'ERR_API_KEY_MISSING', 'none sent')
   const key = snapshot.usage.keys.lookup(value)
-  if (key === undefined)
-    return refuseKey(input, opts, fromAuthorizer, 'ERR_API_KEY_INVALID', 'not a known key')
-  if (!key.enabled)
-    return refuseKey(input, opts, fromAuthorizer, 'ERR_API_KEY_DISABLED', `${key.id} is disabled`)
+  if (key === undefined) return refuseKey(input, opts, 'ERR_API_KEY_INVALID', 'not a known key')
+  if (!key.enabled) return refuseKey(input, opts, 'ERR_API_KEY_DISABLED', `${key.id} is disabled`)
   const forApi = snapshot.usage.plans.get(planKey(api.ref, key.id))
   if (forApi === undefined) {
     return refuseKey(
       input,
       opts,
-      fromAuthorizer,
       'ERR_API_KEY_NOT_IN_PLAN',
       `${key.id} is in no usage plan for ${api.ref} stage ${api.stage}`,
     )
@@ -97,15 +94,18 @@ export function applyApiKeyStep(
   }
 }
 
+/** A 403 of the step: counted as invalid_key, noted with where the key was looked for. */
 function refuseKey(
   input: ApiKeyStepInput,
   opts: ApiKeyStepOptions,
-  fromAuthorizer: boolean,
   code: ApiKeyRefusal,
   why: string,
 ): CheckOutcome {
   if (input.count !== false) opts.observe?.(NO_PLAN, 'invalid_key')
-  input.note?.(() => `API key (${fromAuthorizer ? 'usageIdentifierKey' : API_KEY_HEADER}): ${why}`)
+  input.note?.(() => {
+    const source = input.api.apiKeySource === 'AUTHORIZER' ? 'usageIdentifierKey' : API_KEY_HEADER
+    return `API key (${source}): ${why}`
+  })
   return denyFixed('forbidden', code, input.deny)
 }
 

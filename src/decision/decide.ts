@@ -542,7 +542,7 @@ export class Decider implements Checker {
       const outcome = explained(explaining, flowOutcome, notes, NO_STATEMENTS, 'before')
       if (!outcome.allowed || !route.apiKeyRequired) return outcome
       // AWS checks the API key after authorization (the AUTHORIZER source needs its answer).
-      const keyNotes: string[] = []
+      const keyNotes: string[] | undefined = explaining ? [] : undefined
       // A candidate run repeats a request already answered: it must not count it a second time.
       const after = applyApiKeyStep(
         outcome,
@@ -552,12 +552,12 @@ export class Decider implements Checker {
           api,
           match,
           deny,
-          note: explaining ? (make) => keyNotes.push(make()) : undefined,
+          note: keyNotes && ((make) => keyNotes.push(make())),
           count: !candidate,
         },
         this.#usage,
       )
-      if (!explaining) return after
+      if (keyNotes === undefined) return after
       return {
         ...after,
         explain: {

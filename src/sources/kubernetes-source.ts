@@ -240,7 +240,7 @@ export class KubernetesSource {
     const wanted = referencedSecrets([
       ...raws,
       ...[...this.#serving.values()].flatMap((o) =>
-        'object' in o && namesSecrets(o.kind)
+        'object' in o && secretRefsOf(o.kind) !== undefined
           ? [o.object as unknown as Record<string, unknown>]
           : [],
       ),
@@ -319,9 +319,11 @@ const SECRET_REFS: Readonly<Record<string, (spec: Record<string, unknown>) => st
   },
 }
 
-/** Whether objects of `kind` name Secrets (SECRET_REFS). */
-function namesSecrets(kind: unknown): boolean {
+/** Where objects of `kind` name Secrets, or undefined for a kind that names none. */
+function secretRefsOf(kind: unknown): ((spec: Record<string, unknown>) => string[]) | undefined {
   return typeof kind === 'string' && Object.hasOwn(SECRET_REFS, kind)
+    ? SECRET_REFS[kind]
+    : undefined
 }
 
 /**
@@ -331,8 +333,7 @@ function namesSecrets(kind: unknown): boolean {
 function referencedSecrets(raws: readonly Record<string, unknown>[]): Set<string> {
   const out = new Set<string>()
   for (const raw of raws) {
-    const kind = raw['kind']
-    const refs = typeof kind === 'string' && namesSecrets(kind) ? SECRET_REFS[kind] : undefined
+    const refs = secretRefsOf(raw['kind'])
     if (refs === undefined) continue
     const meta = recordAt(raw, 'metadata')
     const ns = typeof meta['namespace'] === 'string' ? meta['namespace'] : ''

@@ -18,6 +18,7 @@ import {
 } from '../helpers/envoy-client.js'
 import { answer } from '../helpers/portcullis-app.js'
 import { startRedis, type RunningRedis } from '../helpers/redis.js'
+import { apiKeyManifests } from '../helpers/api-key-manifests.js'
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js'
 import { quotaBlock, quotaLeaseCap, rateBlock } from '../../src/usage/leases.js'
 
@@ -36,18 +37,6 @@ const RUSH = 'RushKeyRushKeyRushKeyRush0005'
 /** Checks in flight at once on each replica. */
 const IN_FLIGHT = 16
 
-const key = (name: string, value: string, enabled = true) => `
-apiVersion: v1
-kind: Secret
-metadata: {name: ${name}, namespace: shop}
-stringData: {value: ${value}}
----
-apiVersion: portcullis.dev/v1alpha1
-kind: ApiKey
-metadata: {name: ${name}, namespace: shop}
-spec: {valueFrom: {secretKeyRef: {name: ${name}, key: value}}, enabled: ${enabled}}
----`
-
 const CONFIG = `
 apiVersion: portcullis.dev/v1alpha1
 kind: RestApi
@@ -56,11 +45,11 @@ spec:
   hosts: [${HOST}]
   routes: [{path: /data, methods: [GET], apiKeyRequired: true}]
 ---
-${key('gold', GOLD)}
-${key('silver', SILVER)}
-${key('off', OFF, false)}
-${key('crowd', CROWD)}
-${key('rush', RUSH)}
+${apiKeyManifests('gold', GOLD)}
+${apiKeyManifests('silver', SILVER)}
+${apiKeyManifests('off', OFF, false)}
+${apiKeyManifests('crowd', CROWD)}
+${apiKeyManifests('rush', RUSH)}
 apiVersion: portcullis.dev/v1alpha1
 kind: UsagePlan
 metadata: {name: crowded, namespace: shop}

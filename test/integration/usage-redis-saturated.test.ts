@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CHECK_PATH, encodeCheckRequest, grpcFrame } from '../../bench/grpc-frame.js'
 import { startRedis, type RunningRedis } from '../helpers/redis.js'
+import { apiKeyManifests } from '../helpers/api-key-manifests.js'
 import { startServeProcess, type ServeProcess } from '../helpers/serve-process.js'
 
 const HOST = 'saturated.example.com'
@@ -30,16 +31,7 @@ spec:
   hosts: [${HOST}]
   routes: [{path: /data, methods: [GET], apiKeyRequired: true}]
 ---
-apiVersion: v1
-kind: Secret
-metadata: {name: busy, namespace: shop}
-stringData: {value: ${KEY}}
----
-apiVersion: portcullis.dev/v1alpha1
-kind: ApiKey
-metadata: {name: busy, namespace: shop}
-spec: {valueFrom: {secretKeyRef: {name: busy, key: value}}, enabled: true}
----
+${apiKeyManifests('busy', KEY)}
 apiVersion: portcullis.dev/v1alpha1
 kind: UsagePlan
 metadata: {name: roomy, namespace: shop}

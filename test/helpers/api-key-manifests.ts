@@ -4,7 +4,12 @@
  *
  * @module
  */
-export function apiKeyManifests(name: string, value: string, enabled = true): string {
+export function apiKeyManifests(
+  name: string,
+  value: string,
+  opts: { readonly enabled?: boolean; readonly customerId?: string } = {},
+): string {
+  const customer = opts.customerId === undefined ? '' : `\n  customerId: ${opts.customerId}`
   return `
 apiVersion: v1
 kind: Secret
@@ -14,6 +19,8 @@ stringData: {value: ${value}}
 apiVersion: portcullis.dev/v1alpha1
 kind: ApiKey
 metadata: {name: ${name}, namespace: shop}
-spec: {valueFrom: {secretKeyRef: {name: ${name}, key: value}}, enabled: ${String(enabled)}}
+spec:
+  valueFrom: {secretKeyRef: {name: ${name}, key: value}}
+  enabled: ${String(opts.enabled ?? true)}${customer}
 ---`
 }

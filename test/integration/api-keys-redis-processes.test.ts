@@ -47,7 +47,7 @@ spec:
 ---
 ${apiKeyManifests('gold', GOLD)}
 ${apiKeyManifests('silver', SILVER)}
-${apiKeyManifests('off', OFF, false)}
+${apiKeyManifests('off', OFF, { enabled: false })}
 ${apiKeyManifests('crowd', CROWD)}
 ${apiKeyManifests('rush', RUSH)}
 apiVersion: portcullis.dev/v1alpha1

@@ -8,6 +8,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { apiKeyManifests } from '../helpers/api-key-manifests.js'
 import { buildCheckRequest } from '../helpers/envoy-client.js'
 import { answer, startTestApp, type TestApp } from '../helpers/portcullis-app.js'
 import { startAuthorizerPeer, type AuthorizerPeer } from '../helpers/lambda-authorizer-peer.js'
@@ -23,20 +24,8 @@ const FROM_AUTHORIZER = 'authorizerkeyauthorizerkey0005'
 let t: TestApp
 let peer: AuthorizerPeer
 
-const secret = (name: string, value: string) => `
-apiVersion: v1
-kind: Secret
-metadata: {name: ${name}, namespace: shop}
-stringData: {value: ${value}}
----
-apiVersion: portcullis.dev/v1alpha1
-kind: ApiKey
-metadata: {name: ${name}, namespace: shop}
-spec:
-  valueFrom: {secretKeyRef: {name: ${name}, key: value}}
-  enabled: ${name === 'off' ? 'false' : 'true'}
-  customerId: cust-${name}
----`
+const secret = (name: string, value: string): string =>
+  apiKeyManifests(name, value, { enabled: name !== 'off', customerId: `cust-${name}` })
 
 const config = (goldKeys: string, silverKeys: string, goldQuota = 5) => `
 apiVersion: portcullis.dev/v1alpha1
